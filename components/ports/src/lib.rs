@@ -1,0 +1,73 @@
+//! The engine's ports on Spin: `KeyValue` over `fermyon:spin/key-value`, `Http` over
+//! `wasi:http/outgoing-handler`. The clock is the engine's `SystemClock` (WASI wall clock).
+
+use ferry_engine::ports::{Http, HttpError, KeyValue, KvError};
+use spin_sdk::key_value::{Error as SpinKvError, Store};
+
+pub use ferry_engine::ports::SystemClock;
+
+/// Spin's `default` key-value store.
+pub struct SpinKeyValue(Store);
+
+impl SpinKeyValue {
+    pub fn open_default() -> Result<Self, KvError> {
+        Store::open_default().map(SpinKeyValue).map_err(kv_error)
+    }
+    pub fn open(label: &str) -> Result<Self, KvError> {
+        Store::open(label).map(SpinKeyValue).map_err(kv_error)
+    }
+}
+
+fn kv_error(e: SpinKvError) -> KvError {
+    match e {
+        SpinKvError::AccessDenied => KvError::AccessDenied,
+        SpinKvError::NoSuchStore => KvError::NoSuchStore,
+        SpinKvError::StoreTableFull => KvError::Other("too many stores open".into()),
+        SpinKvError::Other(message) => KvError::Other(message),
+    }
+}
+
+impl KeyValue for SpinKeyValue {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        self.0.get(key).map_err(kv_error)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
+        self.0.set(key, value).map_err(kv_error)
+    }
+    fn delete(&self, key: &str) -> Result<(), KvError> {
+        self.0.delete(key).map_err(kv_error)
+    }
+    fn exists(&self, key: &str) -> Result<bool, KvError> {
+        self.0.exists(key).map_err(kv_error)
+    }
+    fn keys(&self) -> Result<Vec<String>, KvError> {
+        self.0.get_keys().map_err(kv_error)
+    }
+}
+
+/// Outbound HTTP through the host (`allowed_outbound_hosts` applies).
+pub struct SpinHttp;
+
+impl Http for SpinHttp {
+    async fn send(&self, request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, HttpError> {
+        let host = request.uri().host().unwrap_or_default().to_string();
+        let response: http::Response<Vec<u8>> =
+            spin_sdk::http::send(request).await.map_err(|e| send_error(&host, e))?;
+        Ok(response)
+    }
+}
+
+fn send_error(host: &str, e: spin_sdk::http::SendError) -> HttpError {
+    use spin_sdk::http::{ErrorCode, SendError};
+    match e {
+        SendError::Http(ErrorCode::HttpRequestDenied) => HttpError::NotAllowed(host.to_string()),
+        SendError::Http(
+            ErrorCode::ConnectionTimeout | ErrorCode::ConnectionReadTimeout | ErrorCode::ConnectionWriteTimeout,
+        ) => HttpError::Timeout(host.to_string()),
+        SendError::RequestConversion(e) => HttpError::Invalid(e.to_string()),
+        other => HttpError::Connection {
+            host: host.to_string(),
+            message: other.to_string(),
+        },
+    }
+}

@@ -1,0 +1,6 @@
+//! Ferry's functional core: every decision is a pure function here.
+//!
+//! No I/O, no clock, no async. A function may *build* a request (as kube-core does) but never
+//! sends one; the engine does that through its ports.
+
+pub mod provider;

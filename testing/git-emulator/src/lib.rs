@@ -1,0 +1,1 @@
+//! git-emulator (to be written).

@@ -1,0 +1,113 @@
+//! A probe for ferry-host's tests: each route exercises one host import and reports what it saw,
+//! so the tests can compare ferry-host with what Spin does.
+//!
+//! - `/echo/...`               the request as the component saw it: method, URI, every header
+//! - `/kv/{store}/{key}`       GET reads, PUT writes the body, DELETE deletes; `/kv/{store}` lists keys
+//! - `/var/{name}`             a variable's value, or the error variant
+//! - `/fetch?url=...`          an outbound GET; answers with the upstream status and body or the error
+//! - `/trap`                   panics (a trap in the instance)
+
+use spin_sdk::http::{IntoResponse, Method, Request, Response};
+use spin_sdk::http_component;
+use spin_sdk::key_value::Store;
+
+#[http_component]
+async fn handle(request: Request) -> anyhow::Result<impl IntoResponse> {
+    let path = request
+        .header("spin-path-info")
+        .and_then(|v| v.as_str())
+        .unwrap_or(request.path())
+        .to_string();
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    Ok(match segments.as_slice() {
+        ["echo", ..] => echo(&request),
+        ["kv", store] => kv_keys(store),
+        ["kv", store, key] => kv(&request, store, key),
+        ["var", name] => match spin_sdk::variables::get(name) {
+            Ok(value) => text(200, value),
+            Err(e) => text(404, format!("{e:?}")),
+        },
+        ["fetch"] => fetch(&request).await,
+        ["trap"] => panic!("the probe was asked to trap"),
+        _ => text(404, format!("probe has no route {path}")),
+    })
+}
+
+fn echo(request: &Request) -> Response {
+    let headers: serde_json::Map<String, serde_json::Value> = request
+        .headers()
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                serde_json::Value::String(v.as_str().unwrap_or("<bytes>").to_string()),
+            )
+        })
+        .collect();
+    let body = serde_json::json!({
+        "method": format!("{:?}", request.method()),
+        "uri": request.uri(),
+        "headers": headers,
+        "bodyLength": request.body().len(),
+    });
+    Response::builder()
+        .status(200)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .build()
+}
+
+fn kv(request: &Request, store: &str, key: &str) -> Response {
+    let store = match Store::open(store) {
+        Ok(s) => s,
+        Err(e) => return text(403, format!("{e:?}")),
+    };
+    let result = match request.method() {
+        Method::Get => store.get(key).map(|v| match v {
+            Some(v) => text(200, String::from_utf8_lossy(&v).into_owned()),
+            None => text(404, "no such key".into()),
+        }),
+        Method::Put => store.set(key, request.body()).map(|_| text(204, String::new())),
+        Method::Delete => store.delete(key).map(|_| text(204, String::new())),
+        _ => Ok(text(405, "GET, PUT or DELETE".into())),
+    };
+    result.unwrap_or_else(|e| text(500, format!("{e:?}")))
+}
+
+fn kv_keys(store: &str) -> Response {
+    match Store::open(store).and_then(|s| s.get_keys()) {
+        Ok(mut keys) => {
+            keys.sort();
+            text(200, keys.join("\n"))
+        }
+        Err(e) => text(403, format!("{e:?}")),
+    }
+}
+
+async fn fetch(request: &Request) -> Response {
+    let url = request
+        .query()
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("url="))
+        .unwrap_or_default()
+        .to_string();
+    let outbound = Request::get(url).build();
+    match spin_sdk::http::send::<_, Response>(outbound).await {
+        Ok(upstream) => {
+            let status = *upstream.status();
+            Response::builder()
+                .status(200)
+                .header("upstream-status", status.to_string())
+                .body(upstream.into_body())
+                .build()
+        }
+        Err(e) => text(502, format!("{e:?}")),
+    }
+}
+
+fn text(status: u16, body: String) -> Response {
+    Response::builder()
+        .status(status)
+        .header("content-type", "text/plain")
+        .body(body)
+        .build()
+}
