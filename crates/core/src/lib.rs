@@ -4,3 +4,4 @@
 //! sends one; the engine does that through its ports.
 
 pub mod provider;
+pub mod status;
