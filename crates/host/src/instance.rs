@@ -1,0 +1,254 @@
+//! What a component instance sees: WASI, `wasi:http`, Spin's key-value and variables — and the
+//! application that holds every component compiled and pre-instantiated.
+
+use crate::key_value::{Backend, KvAccess, Stores};
+use crate::manifest::LoadedManifest;
+use crate::outbound::{OutboundHooks, OutboundPolicy, TlsRoots};
+use crate::runtime_config::RuntimeConfig;
+use crate::variables::{ResolvedVariables, VariableError};
+use crate::KvOption;
+use anyhow::{bail, Context, Result};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use wasmtime::component::{Component, HasSelf, InstancePre, Linker, ResourceTable};
+use wasmtime::{Config, Engine, PoolingAllocationConfig, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+wasmtime::component::bindgen!({
+    path: "wit",
+    world: "fermyon:spin/host",
+    with: { "fermyon:spin/key-value.store": crate::key_value::OpenStore },
+});
+
+/// The Spin cron trigger's world (`wit/` at the workspace root).
+pub mod cron {
+    wasmtime::component::bindgen!({
+        path: "../../wit",
+        world: "fermyon:spin-cron/spin-cron",
+        imports: { default: async },
+        exports: { default: async },
+    });
+}
+
+/// Wasm memory per instance: what serverless Spin hosts allow.
+pub const MAX_MEMORY_BYTES: usize = 128 << 20;
+/// Instances alive at once (requests in flight plus cron ticks).
+const MAX_INSTANCES: u32 = 1000;
+
+/// The data of one instance's `Store`.
+pub struct InstanceState {
+    pub component_id: Arc<str>,
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    pub(crate) table: ResourceTable,
+    hooks: OutboundHooks,
+    pub(crate) kv: KvAccess,
+    variables: Arc<ResolvedVariables>,
+    pub(crate) open_stores: usize,
+    limits: StoreLimits,
+}
+
+impl WasiView for InstanceState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for InstanceState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.hooks,
+        }
+    }
+}
+
+impl fermyon::spin::variables::Host for InstanceState {
+    fn get(&mut self, name: String) -> Result<String, fermyon::spin::variables::Error> {
+        use fermyon::spin::variables::Error;
+        self.variables.get(&self.component_id, &name).map_err(|e| match e {
+            VariableError::InvalidName(m) => Error::InvalidName(m),
+            VariableError::Undefined(m) => Error::Undefined(m),
+        })
+    }
+}
+
+impl cron::fermyon::spin_cron::cron_types::Host for InstanceState {}
+
+/// One component, compiled, linked and ready to instantiate.
+pub struct PreparedComponent {
+    pub id: Arc<str>,
+    pub pre: InstancePre<InstanceState>,
+    kv: KvAccess,
+    policy: Arc<OutboundPolicy>,
+    tls: Arc<TlsRoots>,
+}
+
+/// The application: every component of the manifest, ready to serve.
+pub struct App {
+    pub engine: Engine,
+    pub manifest: LoadedManifest,
+    pub components: HashMap<String, PreparedComponent>,
+    variables: Arc<ResolvedVariables>,
+}
+
+impl App {
+    pub fn load(
+        manifest: LoadedManifest,
+        kv: &KvOption,
+        runtime_config: Option<&RuntimeConfig>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<App> {
+        let variables = Arc::new(ResolvedVariables::resolve(&manifest.manifest, env)?);
+        let engine = engine()?;
+        let stores = open_stores(&manifest, kv, runtime_config)?;
+        let mut linker: Linker<InstanceState> = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+        fermyon::spin::key_value::add_to_linker::<_, HasSelf<InstanceState>>(&mut linker, |s| s)?;
+        fermyon::spin::variables::add_to_linker::<_, HasSelf<InstanceState>>(&mut linker, |s| s)?;
+        cron::fermyon::spin_cron::cron_types::add_to_linker::<_, HasSelf<InstanceState>>(&mut linker, |s| s)?;
+
+        let mut components = HashMap::new();
+        for (id, spec) in &manifest.manifest.component {
+            let path = manifest.source_path(id)?;
+            let component = compile(&engine, &path).with_context(|| format!("component `{id}`"))?;
+            let pre = linker
+                .instantiate_pre(&component)
+                .map_err(anyhow::Error::from)
+                .with_context(|| format!("component `{id}` imports something ferry-host does not provide"))?;
+            for label in &spec.key_value_stores {
+                if !stores.by_label.contains_key(label) {
+                    bail!("component `{id}` uses key-value store `{label}`, which is not defined (only `default` is, unless the runtime config adds more)");
+                }
+            }
+            let hosts = spec
+                .allowed_outbound_hosts
+                .iter()
+                .map(|h| variables.expand_for(id, h))
+                .collect::<Result<Vec<_>>>()
+                .with_context(|| format!("component `{id}`: allowed_outbound_hosts"))?;
+            let policy =
+                OutboundPolicy::new(&hosts).with_context(|| format!("component `{id}`: allowed_outbound_hosts"))?;
+            let tls = tls_roots(id, runtime_config)?;
+            components.insert(
+                id.clone(),
+                PreparedComponent {
+                    id: Arc::from(id.as_str()),
+                    pre,
+                    kv: KvAccess {
+                        stores: stores.clone(),
+                        allowed: Arc::new(spec.key_value_stores.clone()),
+                    },
+                    policy: Arc::new(policy),
+                    tls: Arc::new(tls),
+                },
+            );
+        }
+        Ok(App {
+            engine,
+            manifest,
+            components,
+            variables,
+        })
+    }
+
+    /// A fresh store for one invocation of `component_id`.
+    pub fn new_store(&self, component: &PreparedComponent) -> Store<InstanceState> {
+        let wasi = WasiCtx::builder()
+            .stdout(crate::output::ComponentOutput::stdout(component.id.clone()))
+            .stderr(crate::output::ComponentOutput::stderr(component.id.clone()))
+            .build();
+        let state = InstanceState {
+            component_id: component.id.clone(),
+            wasi,
+            http: WasiHttpCtx::new(),
+            table: ResourceTable::new(),
+            hooks: OutboundHooks {
+                component_id: component.id.clone(),
+                policy: component.policy.clone(),
+                tls: component.tls.clone(),
+            },
+            kv: component.kv.clone(),
+            variables: self.variables.clone(),
+            open_stores: 0,
+            limits: StoreLimitsBuilder::new().memory_size(MAX_MEMORY_BYTES).build(),
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limits);
+        store
+    }
+}
+
+fn engine() -> Result<Engine> {
+    let mut pooling = PoolingAllocationConfig::default();
+    pooling
+        .total_component_instances(MAX_INSTANCES)
+        .total_core_instances(MAX_INSTANCES * 4)
+        .total_memories(MAX_INSTANCES * 2)
+        .total_tables(MAX_INSTANCES * 4)
+        .max_memory_size(MAX_MEMORY_BYTES)
+        .max_memories_per_component(4)
+        .max_tables_per_component(8);
+    let mut config = Config::new();
+    config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pooling));
+    Ok(Engine::new(&config)?)
+}
+
+fn compile(engine: &Engine, path: &PathBuf) -> Result<Component> {
+    if !path.exists() {
+        bail!(
+            "{} does not exist: build the components first (make components, or spin build)",
+            path.display()
+        );
+    }
+    Component::from_file(engine, path)
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("cannot load {}", path.display()))
+}
+
+fn open_stores(manifest: &LoadedManifest, kv: &KvOption, runtime_config: Option<&RuntimeConfig>) -> Result<Stores> {
+    let mut stores = Stores::default();
+    let default = match kv {
+        KvOption::Memory => Backend::memory(),
+        KvOption::Path(path) => Backend::sqlite(path)?,
+        KvOption::Default => Backend::sqlite(&manifest.dir.join(".spin/sqlite_key_value.db"))?,
+    };
+    stores.by_label.insert("default".to_string(), Arc::new(default));
+    if let Some(rc) = runtime_config {
+        for (label, config) in &rc.key_value_store {
+            let backend = match (&config.path, kv) {
+                (_, KvOption::Memory) => Backend::memory(),
+                (Some(path), _) => Backend::sqlite(&rc.resolve(path))?,
+                (None, _) => Backend::sqlite(&manifest.dir.join(format!(".spin/{label}.db")))?,
+            };
+            stores.by_label.insert(label.clone(), Arc::new(backend));
+        }
+    }
+    Ok(stores)
+}
+
+fn tls_roots(component_id: &str, runtime_config: Option<&RuntimeConfig>) -> Result<TlsRoots> {
+    let mut roots = TlsRoots::system();
+    let Some(rc) = runtime_config else { return Ok(roots) };
+    for tls in rc
+        .client_tls
+        .iter()
+        .filter(|t| t.component_ids.iter().any(|c| c == component_id))
+    {
+        if let Some(file) = &tls.ca_roots_file {
+            let path = rc.resolve(file);
+            let pem = std::fs::read(&path).with_context(|| format!("client_tls: cannot read {}", path.display()))?;
+            roots = roots
+                .with_extra_ca(&tls.hosts, &pem, tls.ca_use_webpki_roots)
+                .with_context(|| format!("client_tls: {}", path.display()))?;
+        }
+    }
+    Ok(roots)
+}
