@@ -1,1 +1,37 @@
-//! Shared harness for the end-to-end scenarios in `tests/tests/`.
+//! The harness of the end-to-end scenarios in `tests/tests/`: built components, ferry-host as a
+//! real process, and small servers on 127.0.0.1 for outbound requests.
+
+pub mod host;
+pub mod servers;
+
+use std::path::PathBuf;
+
+/// The cargo target directory these tests were built into (`target/` or `$CARGO_TARGET_DIR`).
+pub fn target_dir() -> PathBuf {
+    if let Ok(dir) = std::env::var("CARGO_TARGET_DIR") {
+        return PathBuf::from(dir);
+    }
+    // target/<profile>/deps/<test binary>
+    let exe = std::env::current_exe().expect("test binary path");
+    exe.ancestors()
+        .nth(3)
+        .expect("test binary lives in target/<profile>/deps")
+        .to_path_buf()
+}
+
+/// Where `make components` puts the release `.wasm` files.
+pub fn wasm_dir() -> PathBuf {
+    target_dir().join("wasm32-wasip2/release")
+}
+
+/// A built component, e.g. `wasm("ferry_api")`. Missing means `make components` was not run:
+/// the test fails and says so.
+pub fn wasm(name: &str) -> PathBuf {
+    let path = wasm_dir().join(format!("{name}.wasm"));
+    assert!(
+        path.exists(),
+        "{} is missing: run `make components` (make test does) first",
+        path.display()
+    );
+    path
+}

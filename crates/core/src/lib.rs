@@ -4,4 +4,5 @@
 //! sends one; the engine does that through its ports.
 
 pub mod provider;
+pub mod schedule;
 pub mod status;

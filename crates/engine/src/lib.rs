@@ -4,4 +4,6 @@
 pub mod ports;
 pub mod service;
 
+pub use ferry_core;
+
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -29,6 +29,21 @@ pub fn record_tick(kv: &impl KeyValue, clock: &impl Clock, scheduled_at: u64) ->
     Ok(tick)
 }
 
+/// A cron tick: do the reconciler's work if `interval_secs` have passed since the last tick that
+/// did it; `None` when skipped.
+pub fn tick_if_due(
+    kv: &impl KeyValue,
+    clock: &impl Clock,
+    scheduled_at: u64,
+    interval_secs: u64,
+) -> Result<Option<Tick>, crate::ports::KvError> {
+    let last = last_tick(kv)?.map(|t| t.scheduled_at);
+    if !ferry_core::schedule::is_due(last, scheduled_at, interval_secs) {
+        return Ok(None);
+    }
+    record_tick(kv, clock, scheduled_at).map(Some)
+}
+
 pub fn last_tick(kv: &impl KeyValue) -> Result<Option<Tick>, crate::ports::KvError> {
     Ok(kv
         .get(LAST_TICK_KEY)?
@@ -99,6 +114,7 @@ mod tests {
                 count: 2
             }
         );
+        assert_eq!(tick_if_due(&kv, &FixedClock(10_000), 10, 180).unwrap(), None);
         let h = healthz(&kv);
         assert!(h.key_value.reachable);
         assert_eq!(h.last_tick, Some(t));

@@ -13,12 +13,16 @@ use spin_sdk::key_value::Store;
 
 #[http_component]
 async fn handle(request: Request) -> anyhow::Result<impl IntoResponse> {
-    let path = request
-        .header("spin-path-info")
-        .and_then(|v| v.as_str())
-        .unwrap_or(request.path())
-        .to_string();
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    // Below a wildcard route the probe routes on `spin-path-info`; on an exact route, on the path.
+    let path = match request.header("spin-path-info").and_then(|v| v.as_str()) {
+        Some(info) if !info.is_empty() => info.to_string(),
+        _ => path_of(request.uri()),
+    };
+    let mut segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    // Mounted on an exact route such as `/probe/echo/exact`, the probe sees its whole path.
+    if segments.first() == Some(&"probe") {
+        segments.remove(0);
+    }
     Ok(match segments.as_slice() {
         ["echo", ..] => echo(&request),
         ["kv", store] => kv_keys(store),
@@ -33,6 +37,17 @@ async fn handle(request: Request) -> anyhow::Result<impl IntoResponse> {
     })
 }
 
+/// The path of an absolute or origin-form URI, without the query.
+fn path_of(uri: &str) -> String {
+    let without_scheme = uri.split_once("://").map(|(_, rest)| rest).unwrap_or(uri);
+    let path = if uri.contains("://") {
+        without_scheme.find('/').map(|i| &without_scheme[i..]).unwrap_or("/")
+    } else {
+        without_scheme
+    };
+    path.split('?').next().unwrap_or("/").to_string()
+}
+
 fn echo(request: &Request) -> Response {
     let headers: serde_json::Map<String, serde_json::Value> = request
         .headers()
@@ -44,7 +59,7 @@ fn echo(request: &Request) -> Response {
         })
         .collect();
     let body = serde_json::json!({
-        "method": format!("{:?}", request.method()),
+        "method": request.method().to_string(),
         "uri": request.uri(),
         "headers": headers,
         "bodyLength": request.body().len(),

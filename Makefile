@@ -1,0 +1,39 @@
+# The commands the README names. `make test` is what CI runs.
+CARGO ?= cargo
+WASM_TARGET := wasm32-wasip2
+WASM_DIR := target/$(WASM_TARGET)/release
+COMPONENTS := -p ferry-webhook -p ferry-api -p ferry-reconciler -p host-probe
+LISTEN ?= 127.0.0.1:3000
+
+.PHONY: all components host run test bench fmt clippy clean
+
+all: components host
+
+## Build the Spin components (release, as `spin build` does) and the test probe component.
+components:
+	$(CARGO) build --target $(WASM_TARGET) --release $(COMPONENTS)
+
+host:
+	$(CARGO) build -p ferry-host
+
+## Build the components and serve spin.toml on ferry-host (Ctrl-C stops).
+run: components host
+	./target/debug/ferry-host up --from spin.toml --listen $(LISTEN)
+
+## Every test: unit, property, emulator fidelity (real kubectl), host and end-to-end.
+test: components
+	$(CARGO) test --no-fail-fast
+
+## Benchmarks; results go to BENCHMARKS.md.
+bench: components
+	$(CARGO) build --profile fast -p ferry-host
+	$(CARGO) run --profile fast -p ferry-e2e --bin host-bench -- --wasm-dir $(WASM_DIR) --host target/fast/ferry-host
+
+fmt:
+	$(CARGO) fmt --all
+
+clippy:
+	$(CARGO) clippy --all-targets -- -D warnings
+
+clean:
+	$(CARGO) clean

@@ -1,0 +1,154 @@
+//! ferry-host as a child process, the way a user runs it.
+
+use anyhow::{bail, Context, Result};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The `ferry-host` binary built beside the test binaries.
+pub fn host_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>/deps");
+    let path = profile_dir.join("ferry-host");
+    assert!(
+        path.exists(),
+        "{} is missing: build it with `cargo build -p ferry-host`",
+        path.display()
+    );
+    path
+}
+
+pub struct HostProcess {
+    child: Child,
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+    output: Arc<Mutex<String>>,
+}
+
+impl HostProcess {
+    /// Start `ferry-host up --from <manifest> --listen 127.0.0.1:0 <extra>` and wait until it serves.
+    pub fn start(manifest: &Path, extra_args: &[&str], env: &[(&str, &str)]) -> Result<HostProcess> {
+        let mut command = Command::new(host_binary());
+        command
+            .arg("up")
+            .arg("--from")
+            .arg(manifest)
+            .args(["--listen", "127.0.0.1:0"])
+            .args(extra_args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let mut child = command.spawn().context("cannot start ferry-host")?;
+        let output = Arc::new(Mutex::new(String::new()));
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        let out = output.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("Serving ") {
+                    let _ = addr_tx.send(url.trim().to_string());
+                }
+                out.lock().unwrap().push_str(&(line + "\n"));
+            }
+        });
+        let stderr = child.stderr.take().unwrap();
+        let out = output.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                out.lock().unwrap().push_str(&(line + "\n"));
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            if let Ok(url) = addr_rx.recv_timeout(Duration::from_millis(50)) {
+                return Ok(HostProcess { child, url, output });
+            }
+            if let Some(status) = child.try_wait()? {
+                // Let the reader threads drain what it printed.
+                std::thread::sleep(Duration::from_millis(100));
+                bail!(
+                    "ferry-host exited ({status}) before serving:\n{}",
+                    output.lock().unwrap()
+                );
+            }
+            if Instant::now() > deadline {
+                bail!(
+                    "ferry-host did not start serving within 120 s:\n{}",
+                    output.lock().unwrap()
+                );
+            }
+        }
+    }
+
+    /// Run ferry-host expecting start-up to fail; returns its exit status and output.
+    pub fn start_failure(
+        manifest: &Path,
+        extra_args: &[&str],
+        env: &[(&str, &str)],
+    ) -> (std::process::ExitStatus, String) {
+        let mut command = Command::new(host_binary());
+        command
+            .arg("up")
+            .arg("--from")
+            .arg(manifest)
+            .args(["--listen", "127.0.0.1:0"])
+            .args(extra_args);
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let out = command.stdin(Stdio::null()).output().expect("run ferry-host");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+        (out.status, text)
+    }
+
+    pub fn output(&self) -> String {
+        self.output.lock().unwrap().clone()
+    }
+
+    /// Stop as Ctrl-C would (SIGINT), waiting for a clean exit.
+    pub fn stop(mut self) -> Result<std::process::ExitStatus> {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-INT", &pid]).status()?;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok(status);
+            }
+            if Instant::now() > deadline {
+                bail!("ferry-host did not stop within 20 s of SIGINT");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for HostProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Poll `check` until it returns `Some`, or fail after `timeout` with `what`.
+pub async fn eventually<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
