@@ -8,7 +8,7 @@ use ferry_core::diff::{compare, unified};
 use ferry_core::status::SyncStatus;
 use serde_json::Value;
 
-use crate::documents::read_objects;
+use crate::documents::{read_objects, title};
 use crate::{write_stdout, Outcome};
 
 #[derive(Debug, Args)]
@@ -64,6 +64,16 @@ fn one_object(path: &Path, role: &str, allow_none: bool) -> Result<Option<Value>
 pub fn run(args: &DiffArgs) -> Result<Outcome> {
     let mut desired = one_object(&args.desired, "--desired", false)?.expect("one object");
     let live = one_object(&args.live, "--live", true)?;
+    if let Some(live) = &live {
+        let (desired_title, live_title) = (title(&desired), title(live));
+        if desired_title != live_title {
+            bail!(
+                "{} holds {desired_title} but {} holds {live_title}: not the same object",
+                args.desired.display(),
+                args.live.display()
+            );
+        }
+    }
     if let Some(namespace) = &args.namespace {
         let kind = desired.get("kind").and_then(Value::as_str).unwrap_or("");
         // A live object without a namespace is cluster-scoped, whatever its kind.

@@ -126,7 +126,12 @@ fn diff_errors_exit_2_and_name_the_file() {
     let live = data("diff/deployment-live.json");
     let live = live.to_str().unwrap();
     let missing = dir.path().join("absent.yaml");
-    let cases: [(&[&str], &str); 4] = [
+    let other = data("diff/spinnaker-sa-live.json");
+    let other = other.to_str().unwrap();
+    let desired = data("diff/deployment-config.json");
+    let desired = desired.to_str().unwrap();
+    let cases: [(&[&str], &str); 5] = [
+        (&["diff", "--desired", desired, "--live", other], "not the same object"),
         (&["diff", "--desired", &broken, "--live", live], "broken.yaml"),
         (
             &["diff", "--desired", &two, "--live", live],

@@ -5,6 +5,10 @@
 //! mutating webhook adds (an injected sidecar, an env var) are not drift. Every other list is
 //! atomic and compared whole. Custom resources have no such markers in their schema as a rule,
 //! so all their lists are atomic, as server-side apply treats them.
+//!
+//! Pod `tolerations` stay atomic, as the API declares them: the admission plugin that adds the
+//! `not-ready`/`unreachable` tolerations does so on Pods only, not on workload templates, and a
+//! bare Pod in Git is rare; treating them as a set would hide a toleration removed by hand.
 
 use serde_json::Value;
 

@@ -149,6 +149,11 @@ impl Context {
 }
 
 /// Compare the desired object (as rendered from Git) with the live one (`None`: not in the cluster).
+///
+/// The caller has matched the two (same group, kind, namespace and name) and given the desired
+/// object its destination namespace; `apiVersion` and `kind` are not compared, so a live object
+/// read through another version of the same API compares alike. A `managedFields` entry that the
+/// API server wrote malformed (it never does) is skipped here; [`applied_fields`] reports it.
 pub fn compare(desired: &Value, live: Option<&Value>) -> ObjectDiff {
     let context = Context::new(desired);
     let Some(live) = live else {
