@@ -82,3 +82,23 @@ pub(crate) fn int_or_string_equal(field: &str, a: &Value, b: &Value) -> bool {
     };
     matches!((as_int(a), as_int(b)), (Some(x), Some(y)) if x == y)
 }
+
+/// File-mode fields, which manifests write in octal (`0644`).
+const FILE_MODES: &[&str] = &["defaultMode", "mode"];
+
+/// `defaultMode: 0644` is 420 to Kubernetes (its YAML reader is YAML 1.1, where a leading zero
+/// means octal) but the string `"0644"` to a YAML 1.2 reader such as serde_yaml.
+pub(crate) fn octal_mode_equal(field: &str, desired: &Value, live: &Value) -> bool {
+    if !FILE_MODES.contains(&field) {
+        return false;
+    }
+    let octal = |v: &Value| match v {
+        Value::String(s) if s.len() > 1 && s.starts_with('0') => i64::from_str_radix(&s[1..], 8).ok(),
+        Value::String(s) => s
+            .strip_prefix("0o")
+            .and_then(|digits| i64::from_str_radix(digits, 8).ok()),
+        Value::Number(n) => n.as_i64(),
+        _ => None,
+    };
+    matches!((octal(desired), live.as_i64()), (Some(x), Some(y)) if x == y)
+}

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::merge_keys::{self, ListType};
-use super::normalize::{in_string_map, int_or_string_equal, is_ignored};
+use super::normalize::{in_string_map, int_or_string_equal, is_ignored, octal_mode_equal};
 use super::{display_path, quantity, secret, Context, Difference, PathSegment};
 
 /// The fields of `desired` whose live value differs, in the order of the desired object.
@@ -158,5 +158,6 @@ impl Walk<'_> {
         }
         quantity::is_quantity(field, parent) && quantity::equal(desired, live)
             || int_or_string_equal(field, desired, live)
+            || octal_mode_equal(field, desired, live)
     }
 }

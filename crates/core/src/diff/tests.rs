@@ -528,3 +528,22 @@ fn paths_read_like_kubectl_explain() {
         "args[2]"
     );
 }
+
+#[test]
+fn octal_file_modes_read_as_kubernetes_reads_them() {
+    // serde_yaml reads `0644` as a string; Kubernetes' YAML 1.1 reader as octal 420.
+    let git = yaml(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  volumes:\n  \
+         - {name: c, configMap: {name: c, defaultMode: 0644}}\n  - {name: s, secret: {secretName: s, defaultMode: 0o755}}\n",
+    );
+    assert_eq!(git["spec"]["volumes"][0]["configMap"]["defaultMode"], json!("0644"));
+    let mut live = git.clone();
+    live["spec"]["volumes"][0]["configMap"]["defaultMode"] = json!(420);
+    live["spec"]["volumes"][1]["secret"]["defaultMode"] = json!(493);
+    assert_eq!(compare(&git, Some(&live)).differences, vec![]);
+    live["spec"]["volumes"][0]["configMap"]["defaultMode"] = json!(384); // 0600
+    assert_eq!(
+        paths(&compare(&git, Some(&live))),
+        vec!["spec.volumes[name=c].configMap.defaultMode"]
+    );
+}
