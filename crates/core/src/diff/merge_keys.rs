@@ -12,7 +12,9 @@
 
 use serde_json::Value;
 
-use super::{Context, PathSegment};
+#[cfg(test)]
+use super::PathSegment;
+use super::{field_at, Context, Step};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ListType {
@@ -27,12 +29,12 @@ pub(crate) enum ListType {
 const CONTAINER_LISTS: &[&str] = &["containers", "initContainers", "ephemeralContainers"];
 
 /// The list type of the list at `path` (whose last segment is the list's field).
-pub(crate) fn list_type(context: &Context, path: &[PathSegment]) -> ListType {
-    let Some(PathSegment::Field(field)) = path.last() else {
+pub(crate) fn list_type<S: Step>(context: &Context, path: &[S]) -> ListType {
+    let Some(field) = path.last().and_then(Step::field) else {
         return ListType::Atomic;
     };
-    let parent = path.len().checked_sub(2).and_then(|i| path.get(i));
-    let parent_field = parent.and_then(PathSegment::field_name);
+    let parent_index = path.len().checked_sub(2);
+    let parent_field = parent_index.and_then(|i| field_at(path, i));
     if field == "finalizers" && path.len() == 2 && parent_field == Some("metadata") {
         return ListType::Set;
     }
@@ -42,7 +44,7 @@ pub(crate) fn list_type(context: &Context, path: &[PathSegment]) -> ListType {
     if !context.builtin {
         return ListType::Atomic;
     }
-    match field.as_str() {
+    match field {
         f if CONTAINER_LISTS.contains(&f) => ListType::Map(&["name"]),
         "env" | "volumes" | "imagePullSecrets" | "schedulingGates" | "resourceClaims" => ListType::Map(&["name"]),
         "volumeMounts" => ListType::Map(&["mountPath"]),
@@ -51,12 +53,12 @@ pub(crate) fn list_type(context: &Context, path: &[PathSegment]) -> ListType {
         "hostAliases" => ListType::Map(&["ip"]),
         "topologySpreadConstraints" => ListType::Map(&["topologyKey", "whenUnsatisfiable"]),
         "ports" => {
-            // A container's ports: the item before "ports" is a container, matched by key.
-            let in_container = matches!(parent, Some(PathSegment::Key(_)))
+            // A container's ports: the step before "ports" is an item of a container list.
+            let in_container = parent_index.is_some_and(|i| path[i].field().is_none())
                 && path
                     .len()
                     .checked_sub(3)
-                    .and_then(|i| path[i].field_name())
+                    .and_then(|i| field_at(path, i))
                     .is_some_and(|f| CONTAINER_LISTS.contains(&f));
             if in_container {
                 ListType::Map(&["containerPort", "protocol"])
@@ -94,6 +96,23 @@ pub(crate) fn key_of(item: &Value, keys: &[&str]) -> Option<Vec<(String, Value)>
             Some((key.to_string(), value))
         })
         .collect()
+}
+
+/// Whether `item` has a value for every key field that has no default (so it can be matched).
+pub(crate) fn is_keyed(item: &Value, keys: &[&str]) -> bool {
+    keys.iter()
+        .all(|&key| key == "protocol" || item.get(key).is_some_and(|v| !v.is_null()))
+}
+
+/// Whether two items have the same key (without building it; the hot path of the comparison).
+pub(crate) fn same_key(a: &Value, b: &Value, keys: &[&str]) -> bool {
+    keys.iter().all(
+        |&key| match (a.get(key).filter(|v| !v.is_null()), b.get(key).filter(|v| !v.is_null())) {
+            (Some(x), Some(y)) => x == y,
+            (None, None) => key == "protocol",
+            (Some(x), None) | (None, Some(x)) => key == "protocol" && x.as_str() == Some("TCP"),
+        },
+    )
 }
 
 /// Whether `item` has exactly this key (an entry from `managedFields` or from [`key_of`]).
@@ -186,5 +205,21 @@ mod tests {
         assert!(has_key(&json!({"containerPort": 80, "protocol": "TCP"}), &key));
         assert!(!has_key(&json!({"containerPort": 80, "protocol": "UDP"}), &key));
         assert_eq!(key_of(&json!({"value": "x"}), &["name"]), None);
+        assert!(same_key(
+            &json!({"containerPort": 80}),
+            &json!({"containerPort": 80, "protocol": "TCP"}),
+            keys
+        ));
+        assert!(!same_key(
+            &json!({"containerPort": 80}),
+            &json!({"containerPort": 80, "protocol": "UDP"}),
+            keys
+        ));
+        assert!(!same_key(
+            &json!({"containerPort": 80}),
+            &json!({"containerPort": 81}),
+            keys
+        ));
+        assert!(is_keyed(&json!({"containerPort": 80}), keys) && !is_keyed(&json!({"name": "http"}), keys));
     }
 }

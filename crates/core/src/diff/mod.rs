@@ -54,6 +54,24 @@ impl PathSegment {
     }
 }
 
+/// What the path rules (list types, ignored fields, user-data maps) need to know of a step: its
+/// field name, or `None` for a list item. The comparison walk uses borrowed steps and builds
+/// [`PathSegment`]s only for the differences it reports.
+pub(crate) trait Step {
+    fn field(&self) -> Option<&str>;
+}
+
+impl Step for PathSegment {
+    fn field(&self) -> Option<&str> {
+        self.field_name()
+    }
+}
+
+/// The field name of the step at `index`, if it is a field.
+pub(crate) fn field_at<S: Step>(path: &[S], index: usize) -> Option<&str> {
+    path.get(index).and_then(Step::field)
+}
+
 /// A path as people read it: `spec.template.spec.containers[name=web].image`,
 /// `metadata.labels["app.kubernetes.io/name"]`, `spec.ports[port=80,protocol=TCP]`, `args[0]`.
 pub fn display_path(segments: &[PathSegment]) -> String {

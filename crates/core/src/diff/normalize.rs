@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::{secret, Context, PathSegment};
+use super::{field_at, secret, Context, Step};
 
 /// Metadata that only the server sets; a manifest that carries it (exported from a cluster, or
 /// `creationTimestamp: null` from a generator) does not ask for it.
@@ -46,13 +46,11 @@ pub(crate) fn desired<'a>(desired: &'a Value, context: &Context) -> Cow<'a, Valu
 }
 
 /// Whether the field `name` under `path` is not compared: the server's, or not part of the object's state.
-pub(crate) fn is_ignored(path: &[PathSegment], name: &str, context: &Context) -> bool {
-    match path {
-        [] => matches!(name, "status" | "apiVersion" | "kind") || (name == "rules" && context.aggregated_cluster_role),
-        [PathSegment::Field(metadata)] if metadata == "metadata" => SERVER_METADATA.contains(&name),
-        [PathSegment::Field(metadata), PathSegment::Field(annotations)]
-            if metadata == "metadata" && annotations == "annotations" =>
-        {
+pub(crate) fn is_ignored<S: Step>(path: &[S], name: &str, context: &Context) -> bool {
+    match path.len() {
+        0 => matches!(name, "status" | "apiVersion" | "kind") || (name == "rules" && context.aggregated_cluster_role),
+        1 if field_at(path, 0) == Some("metadata") => SERVER_METADATA.contains(&name),
+        2 if field_at(path, 0) == Some("metadata") && field_at(path, 1) == Some("annotations") => {
             name == LAST_APPLIED_ANNOTATION
         }
         _ => false,
@@ -60,8 +58,8 @@ pub(crate) fn is_ignored(path: &[PathSegment], name: &str, context: &Context) ->
 }
 
 /// Whether the value at `path` (ending in its own field) is an entry of a user-data map.
-pub(crate) fn in_string_map(path: &[PathSegment], context: &Context) -> bool {
-    let Some(parent) = path.len().checked_sub(2).and_then(|i| path[i].field_name()) else {
+pub(crate) fn in_string_map<S: Step>(path: &[S], context: &Context) -> bool {
+    let Some(parent) = path.len().checked_sub(2).and_then(|i| field_at(path, i)) else {
         return false;
     };
     // A Service's `spec.selector` is a plain label map (a workload's is a LabelSelector).

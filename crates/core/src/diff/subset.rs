@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use super::merge_keys::{self, ListType};
 use super::normalize::{in_string_map, int_or_string_equal, is_ignored, octal_mode_equal};
-use super::{display_path, quantity, secret, Context, Difference, PathSegment};
+use super::{display_path, field_at, quantity, secret, Context, Difference, PathSegment, Step};
 
 /// The fields of `desired` whose live value differs, in the order of the desired object.
 pub(crate) fn differences(desired: &Value, live: &Value, context: &Context) -> Vec<Difference> {
@@ -17,31 +17,55 @@ pub(crate) fn differences(desired: &Value, live: &Value, context: &Context) -> V
     walk.out
 }
 
-struct Walk<'a> {
-    context: &'a Context,
-    path: Vec<PathSegment>,
+/// A step of the walk, borrowed from the desired object: no allocation unless a difference is reported.
+enum WalkStep<'a> {
+    Field(&'a str),
+    /// An associative-list item of the desired object and the key fields it is matched by.
+    Key(&'static [&'static str], &'a Value),
+    Index(usize),
+    Value(&'a Value),
+}
+
+impl Step for WalkStep<'_> {
+    fn field(&self) -> Option<&str> {
+        match self {
+            WalkStep::Field(name) => Some(name),
+            _ => None,
+        }
+    }
+}
+
+impl WalkStep<'_> {
+    fn to_segment(&self) -> PathSegment {
+        match self {
+            WalkStep::Field(name) => PathSegment::Field(name.to_string()),
+            WalkStep::Key(keys, item) => {
+                PathSegment::Key(merge_keys::key_of(item, keys).expect("only keyed items are walked by key"))
+            }
+            WalkStep::Index(index) => PathSegment::Index(*index),
+            WalkStep::Value(value) => PathSegment::Value((*value).clone()),
+        }
+    }
+}
+
+struct Walk<'a, 'c> {
+    context: &'c Context,
+    path: Vec<WalkStep<'a>>,
     out: Vec<Difference>,
 }
 
-impl Walk<'_> {
+impl<'a> Walk<'a, '_> {
     fn report(&mut self, desired: Option<&Value>, live: Option<&Value>) {
+        let segments: Vec<PathSegment> = self.path.iter().map(WalkStep::to_segment).collect();
         self.out.push(Difference {
-            path: display_path(&self.path),
-            segments: self.path.clone(),
+            path: display_path(&segments),
+            segments,
             desired: desired.cloned(),
             live: live.cloned(),
         });
     }
 
-    fn field(&self) -> Option<&str> {
-        self.path.last().and_then(PathSegment::field_name)
-    }
-
-    fn parent_field(&self) -> Option<&str> {
-        self.path.len().checked_sub(2).and_then(|i| self.path[i].field_name())
-    }
-
-    fn value(&mut self, desired: &Value, live: Option<&Value>) {
+    fn value(&mut self, desired: &'a Value, live: Option<&Value>) {
         let live = live.filter(|l| !l.is_null());
         match (desired, live) {
             // `null` in a manifest sets nothing.
@@ -54,7 +78,7 @@ impl Walk<'_> {
                     if is_ignored(&self.path, name, self.context) {
                         continue;
                     }
-                    self.path.push(PathSegment::Field(name.clone()));
+                    self.path.push(WalkStep::Field(name));
                     self.value(desired_field, live_fields.get(name));
                     self.path.pop();
                 }
@@ -67,7 +91,7 @@ impl Walk<'_> {
                     if is_ignored(&self.path, name, self.context) {
                         continue;
                     }
-                    self.path.push(PathSegment::Field(name.clone()));
+                    self.path.push(WalkStep::Field(name));
                     self.value(desired_field, None);
                     self.path.pop();
                 }
@@ -94,19 +118,19 @@ impl Walk<'_> {
         }
     }
 
-    fn list(&mut self, desired: &[Value], live: &[Value]) {
+    fn list(&mut self, desired: &'a [Value], live: &[Value]) {
         match merge_keys::list_type(self.context, &self.path) {
             ListType::Map(keys) => {
                 for (index, item) in desired.iter().enumerate() {
-                    let Some(key) = merge_keys::key_of(item, keys) else {
+                    if !merge_keys::is_keyed(item, keys) {
                         // An item without its key cannot be matched; compare it by position.
-                        self.path.push(PathSegment::Index(index));
+                        self.path.push(WalkStep::Index(index));
                         self.value(item, live.get(index));
                         self.path.pop();
                         continue;
-                    };
-                    let live_item = live.iter().find(|l| merge_keys::has_key(l, &key));
-                    self.path.push(PathSegment::Key(key));
+                    }
+                    let live_item = live.iter().find(|l| merge_keys::same_key(item, l, keys));
+                    self.path.push(WalkStep::Key(keys, item));
                     match live_item {
                         Some(live_item) => self.value(item, Some(live_item)),
                         None => self.report(Some(item), None),
@@ -117,7 +141,7 @@ impl Walk<'_> {
             ListType::Set => {
                 for item in desired {
                     if !live.contains(item) {
-                        self.path.push(PathSegment::Value(item.clone()));
+                        self.path.push(WalkStep::Value(item));
                         self.report(Some(item), None);
                         self.path.pop();
                     }
@@ -134,7 +158,7 @@ impl Walk<'_> {
                 // Same length: item by item, each as a subset, since the server defaults fields
                 // inside items (probe timeouts, volumeClaimTemplates' status ...).
                 for (index, (item, live_item)) in desired.iter().zip(live).enumerate() {
-                    self.path.push(PathSegment::Index(index));
+                    self.path.push(WalkStep::Index(index));
                     self.value(item, Some(live_item));
                     self.path.pop();
                 }
@@ -151,9 +175,10 @@ impl Walk<'_> {
                 return true;
             }
         }
-        let field = self.field().unwrap_or("");
-        let parent = self.parent_field();
-        if self.context.secret && self.path.len() == 2 && parent == Some("data") {
+        let depth = self.path.len();
+        let field = depth.checked_sub(1).and_then(|i| field_at(&self.path, i)).unwrap_or("");
+        let parent = depth.checked_sub(2).and_then(|i| field_at(&self.path, i));
+        if self.context.secret && depth == 2 && parent == Some("data") {
             return secret::data_equal(desired, live);
         }
         quantity::is_quantity(field, parent) && quantity::equal(desired, live)

@@ -65,7 +65,9 @@ fn strip_ignored(object: &mut Value, context: &Context) {
     remove_nulls(object);
     let Some(root) = object.as_object_mut() else { return };
     // apiVersion and kind are not compared (the caller matched the objects) but say what the object is.
-    root.retain(|name, _| matches!(name.as_str(), "apiVersion" | "kind") || !is_ignored(&[], name, context));
+    root.retain(|name, _| {
+        matches!(name.as_str(), "apiVersion" | "kind") || !is_ignored::<PathSegment>(&[], name, context)
+    });
     if let Some(metadata) = root.get_mut("metadata").and_then(Value::as_object_mut) {
         let metadata_path = [PathSegment::Field("metadata".to_string())];
         metadata.retain(|name, _| !is_ignored(&metadata_path, name, context));
