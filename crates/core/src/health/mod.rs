@@ -148,7 +148,10 @@ pub fn object_health(desired: Option<&Value>, live: Option<&Value>, options: &He
 /// that Git has and the cluster lacks makes the CD Missing, unless another object is Degraded or
 /// Unknown. Argo CD 3.4+ reports Missing only when no object exists at all; we keep the stricter
 /// reading because a missing Deployment means the application is not running as Git says, and
-/// "Healthy" or "Progressing" would hide that.
+/// "Healthy" or "Progressing" would hide that. (Argo CD 2.3 also counts a missing object of a
+/// kind without a rule, such as a ConfigMap; we do not, so that such kinds never change a CD's
+/// health — their absence already makes the CD OutOfSync.) Objects only the cluster has (about to
+/// be pruned) count with their live health.
 pub fn aggregate<I>(healths: I) -> HealthStatus
 where
     I: IntoIterator<Item = Option<HealthStatus>>,
