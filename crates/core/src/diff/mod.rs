@@ -7,7 +7,7 @@
 //! lists by merge key ([`merge_keys`]), quantities by amount ([`quantity`]), int-or-string port
 //! fields by number, `null` / empty / absent alike where the API omits empty values, Secret
 //! `stringData` as the base64 `data` it becomes. What Git *used to* set is read from the live
-//! object's `managedFields` ([`managed_fields`]): a field the `ferry` manager applied that Git
+//! object's `managedFields` ([`applied_fields`]): a field the `ferry` manager applied that Git
 //! no longer has will be removed by the next apply, so it is drift too.
 //!
 //! Secret values never leave this module: in [`Difference`]s and in [`unified`] they are masked.
