@@ -1,0 +1,188 @@
+//! The comparison walk: every field Git sets must have the same value live.
+
+use serde_json::Value;
+
+use super::merge_keys::{self, ListType};
+use super::normalize::{in_string_map, int_or_string_equal, is_ignored, octal_mode_equal};
+use super::{display_path, field_at, quantity, secret, Context, Difference, PathSegment, Step};
+
+/// The fields of `desired` whose live value differs, in the order of the desired object.
+pub(crate) fn differences(desired: &Value, live: &Value, context: &Context) -> Vec<Difference> {
+    let mut walk = Walk {
+        context,
+        path: Vec::new(),
+        out: Vec::new(),
+    };
+    walk.value(desired, Some(live));
+    walk.out
+}
+
+/// A step of the walk, borrowed from the desired object: no allocation unless a difference is reported.
+enum WalkStep<'a> {
+    Field(&'a str),
+    /// An associative-list item of the desired object and the key fields it is matched by.
+    Key(&'static [&'static str], &'a Value),
+    Index(usize),
+    Value(&'a Value),
+}
+
+impl Step for WalkStep<'_> {
+    fn field(&self) -> Option<&str> {
+        match self {
+            WalkStep::Field(name) => Some(name),
+            _ => None,
+        }
+    }
+}
+
+impl WalkStep<'_> {
+    fn to_segment(&self) -> PathSegment {
+        match self {
+            WalkStep::Field(name) => PathSegment::Field(name.to_string()),
+            WalkStep::Key(keys, item) => {
+                PathSegment::Key(merge_keys::key_of(item, keys).expect("only keyed items are walked by key"))
+            }
+            WalkStep::Index(index) => PathSegment::Index(*index),
+            WalkStep::Value(value) => PathSegment::Value((*value).clone()),
+        }
+    }
+}
+
+struct Walk<'a, 'c> {
+    context: &'c Context,
+    path: Vec<WalkStep<'a>>,
+    out: Vec<Difference>,
+}
+
+impl<'a> Walk<'a, '_> {
+    fn report(&mut self, desired: Option<&Value>, live: Option<&Value>) {
+        let segments: Vec<PathSegment> = self.path.iter().map(WalkStep::to_segment).collect();
+        self.out.push(Difference {
+            path: display_path(&segments),
+            segments,
+            desired: desired.cloned(),
+            live: live.cloned(),
+        });
+    }
+
+    fn value(&mut self, desired: &'a Value, live: Option<&Value>) {
+        let live = live.filter(|l| !l.is_null());
+        match (desired, live) {
+            // `null` in a manifest sets nothing.
+            (Value::Null, _) => {}
+            // Go's `omitempty`: an empty string field is the same as an unset one. Not so in
+            // user-data maps (labels, data ...), where "" is a value.
+            (Value::String(s), _) if s.is_empty() && !in_string_map(&self.path, self.context) => {}
+            (Value::Object(fields), Some(Value::Object(live_fields))) => {
+                for (name, desired_field) in fields {
+                    if is_ignored(&self.path, name, self.context) {
+                        continue;
+                    }
+                    self.path.push(WalkStep::Field(name));
+                    self.value(desired_field, live_fields.get(name));
+                    self.path.pop();
+                }
+            }
+            (Value::Object(fields), None) => {
+                // Missing live is fine if everything Git sets inside is empty (`annotations: {}`,
+                // `resources: {}`); otherwise report the object once, not each of its leaves.
+                let mark = self.out.len();
+                for (name, desired_field) in fields {
+                    if is_ignored(&self.path, name, self.context) {
+                        continue;
+                    }
+                    self.path.push(WalkStep::Field(name));
+                    self.value(desired_field, None);
+                    self.path.pop();
+                }
+                if self.out.len() > mark {
+                    self.out.truncate(mark);
+                    self.report(Some(desired), None);
+                }
+            }
+            (Value::Array(items), Some(Value::Array(live_items))) => self.list(items, live_items),
+            (Value::Array(items), None) => {
+                if !items.is_empty() {
+                    self.report(Some(desired), None);
+                }
+            }
+            // The API omits zero values on read.
+            (Value::Bool(false), None) => {}
+            (Value::Number(n), None) if n.as_f64() == Some(0.0) => {}
+            (_, None) => self.report(Some(desired), None),
+            (_, Some(live)) => {
+                if !self.scalars_equal(desired, live) {
+                    self.report(Some(desired), Some(live));
+                }
+            }
+        }
+    }
+
+    fn list(&mut self, desired: &'a [Value], live: &[Value]) {
+        match merge_keys::list_type(self.context, &self.path) {
+            ListType::Map(keys) => {
+                for (index, item) in desired.iter().enumerate() {
+                    if !merge_keys::is_keyed(item, keys) {
+                        // An item without its key cannot be matched; compare it by position.
+                        self.path.push(WalkStep::Index(index));
+                        self.value(item, live.get(index));
+                        self.path.pop();
+                        continue;
+                    }
+                    let live_item = live.iter().find(|l| merge_keys::same_key(item, l, keys));
+                    self.path.push(WalkStep::Key(keys, item));
+                    match live_item {
+                        Some(live_item) => self.value(item, Some(live_item)),
+                        None => self.report(Some(item), None),
+                    }
+                    self.path.pop();
+                }
+            }
+            ListType::Set => {
+                for item in desired {
+                    if !live.contains(item) {
+                        self.path.push(WalkStep::Value(item));
+                        self.report(Some(item), None);
+                        self.path.pop();
+                    }
+                }
+            }
+            ListType::Atomic => {
+                if desired.len() != live.len() {
+                    self.report(
+                        Some(&Value::Array(desired.to_vec())),
+                        Some(&Value::Array(live.to_vec())),
+                    );
+                    return;
+                }
+                // Same length: item by item, each as a subset, since the server defaults fields
+                // inside items (probe timeouts, volumeClaimTemplates' status ...).
+                for (index, (item, live_item)) in desired.iter().zip(live).enumerate() {
+                    self.path.push(WalkStep::Index(index));
+                    self.value(item, Some(live_item));
+                    self.path.pop();
+                }
+            }
+        }
+    }
+
+    fn scalars_equal(&self, desired: &Value, live: &Value) -> bool {
+        if desired == live {
+            return true;
+        }
+        if let (Value::Number(a), Value::Number(b)) = (desired, live) {
+            if a.as_f64() == b.as_f64() {
+                return true;
+            }
+        }
+        let depth = self.path.len();
+        let field = depth.checked_sub(1).and_then(|i| field_at(&self.path, i)).unwrap_or("");
+        let parent = depth.checked_sub(2).and_then(|i| field_at(&self.path, i));
+        if self.context.secret && depth == 2 && parent == Some("data") {
+            return secret::data_equal(desired, live);
+        }
+        quantity::is_quantity(field, parent) && quantity::equal(desired, live)
+            || int_or_string_equal(field, desired, live)
+            || octal_mode_equal(field, desired, live)
+    }
+}
