@@ -147,12 +147,18 @@ fn normalize_dir(path: &str) -> Result<String, RenderError> {
     Ok(parts.join("/"))
 }
 
-/// The files of `dir` that the directory options select, as (path in repo, path below dir).
+/// The files of `dir` that the directory options select (path in the repository, bytes), and
+/// whether `dir` holds any file at all.
+struct Selection<'a> {
+    files: Vec<(&'a str, &'a [u8])>,
+    dir_exists: bool,
+}
+
 fn select_files<'a>(
     files: &'a [(String, Vec<u8>)],
     dir: &str,
     directory: &Directory,
-) -> Result<(Vec<(&'a str, String, &'a [u8])>, bool), RenderError> {
+) -> Result<Selection<'a>, RenderError> {
     let include = compile(directory.include.as_deref(), "include")?;
     let exclude = compile(directory.exclude.as_deref(), "exclude")?;
     let mut any_under_dir = false;
@@ -183,10 +189,13 @@ fn select_files<'a>(
         if exclude.as_ref().is_some_and(|g| g.matches_file(relative)) {
             continue;
         }
-        selected.push((path.as_str(), relative.to_string(), bytes.as_slice()));
+        selected.push((path.as_str(), bytes.as_slice()));
     }
     selected.sort_by(|a, b| a.0.cmp(b.0));
-    Ok((selected, any_under_dir))
+    Ok(Selection {
+        files: selected,
+        dir_exists: any_under_dir,
+    })
 }
 
 fn compile(pattern: Option<&str>, field: &'static str) -> Result<Option<Glob>, RenderError> {
@@ -203,14 +212,14 @@ pub fn render(
     limits: &RenderLimits,
 ) -> Result<Vec<ManifestObject>, RenderError> {
     let dir = normalize_dir(path)?;
-    let (selected, any_under_dir) = select_files(files, &dir, directory)?;
-    if !any_under_dir {
+    let selection = select_files(files, &dir, directory)?;
+    if !selection.dir_exists {
         return Err(RenderError::NoSuchPath { path: path.to_string() });
     }
     let mut total_bytes = 0usize;
     let mut documents = 0usize;
     let mut objects = Vec::new();
-    for (file, _relative, bytes) in selected {
+    for (file, bytes) in selection.files {
         if bytes.len() > limits.max_file_bytes {
             return Err(RenderError::FileTooLarge {
                 file: file.into(),
@@ -377,10 +386,10 @@ fn flatten(
         return Ok(());
     }
     for field in ["apiVersion", "kind"] {
-        if !object.get(field).and_then(Value::as_str).is_some_and(|s| !s.is_empty()) {
+        if object.get(field).and_then(Value::as_str).is_none_or(str::is_empty) {
             return Err(RenderError::MissingField {
                 origin: origin(),
-                field: if field == "kind" { "kind" } else { "apiVersion" },
+                field,
             });
         }
     }
@@ -391,10 +400,10 @@ fn flatten(
             message: "metadata must be a mapping".into(),
         });
     }
-    if !metadata
+    if metadata
         .and_then(|m| m.get("name"))
         .and_then(Value::as_str)
-        .is_some_and(|s| !s.is_empty())
+        .is_none_or(str::is_empty)
     {
         return Err(RenderError::MissingField {
             origin: origin(),

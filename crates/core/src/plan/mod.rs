@@ -210,8 +210,10 @@ pub enum PlanError {
 #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
 pub struct PlanErrors(pub Vec<PlanError>);
 
-/// Phase and wave of each desired object, dependencies applied: an object is never before its
-/// Namespace or the CRD of its kind (it moves to their phase and wave when theirs is later).
+/// Phase and wave of each desired object, dependencies applied: a Namespace or CRD moves up to
+/// the earliest phase and wave of the objects that need it, so nothing is applied before its
+/// namespace or the definition of its kind, and every other object keeps the place its author
+/// gave it (a PreSync hook stays a PreSync hook).
 fn placements(desired: &[DesiredObject]) -> (Vec<Option<(Phase, i32)>>, Vec<PlanError>) {
     let mut errors = Vec::new();
     let mut own = Vec::with_capacity(desired.len());
@@ -230,27 +232,26 @@ fn placements(desired: &[DesiredObject]) -> (Vec<Option<(Phase, i32)>>, Vec<Plan
             }
         }
     }
-    let mut providers: HashMap<order::Provider, (Phase, i32)> = HashMap::new();
-    for (d, placed) in desired.iter().zip(&own) {
-        if let (Some(provider), Some(at)) = (order::provides(&d.key, &d.object), placed) {
-            providers.insert(provider, *at);
+    let provides: Vec<Option<order::Provider>> = desired.iter().map(|d| order::provides(&d.key, &d.object)).collect();
+    let mut earliest_need: HashMap<order::Provider, (Phase, i32)> = HashMap::new();
+    for ((d, at), me) in desired.iter().zip(&own).zip(&provides) {
+        let Some(at) = at else { continue };
+        for need in order::needs(&d.key) {
+            if Some(&need) != me.as_ref() {
+                let entry = earliest_need.entry(need).or_insert(*at);
+                *entry = (*entry).min(*at);
+            }
         }
     }
-    let effective = desired
+    let effective = own
         .iter()
-        .zip(&own)
-        .map(|(d, placed)| {
-            let mut at = (*placed)?;
-            let me = order::provides(&d.key, &d.object);
-            for need in order::needs(&d.key) {
-                if Some(&need) == me.as_ref() {
-                    continue;
-                }
-                if let Some(provider_at) = providers.get(&need) {
-                    at = at.max(*provider_at);
-                }
-            }
-            Some(at)
+        .zip(&provides)
+        .map(|(at, me)| {
+            let at = (*at)?;
+            Some(match me.as_ref().and_then(|p| earliest_need.get(p)) {
+                Some(needed_at) => at.min(*needed_at),
+                None => at,
+            })
         })
         .collect();
     (effective, errors)

@@ -38,7 +38,7 @@ struct Open {
 }
 
 pub fn group(mut tasks: Vec<SyncTask>) -> Vec<SyncStep> {
-    tasks.sort_by_cached_key(|t| task_order(t));
+    tasks.sort_by_cached_key(task_order);
     let mut steps: Vec<SyncStep> = Vec::new();
     let mut open: Option<Open> = None;
     for task in tasks {
