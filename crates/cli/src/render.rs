@@ -2,15 +2,16 @@
 //!
 //! Reads the directory from disk (the CLI is an edge), then runs exactly the core's pure steps:
 //! render, fence (with the built-in kinds' scopes and the CRDs found in DIR; other kinds are
-//! assumed namespaced), and apply order. Prints multi-document YAML, each document headed by
-//! the file it came from.
+//! assumed namespaced), and apply order. Prints multi-document YAML that kubectl reads back as
+//! the same objects (YAML 1.1 traps such as `"yes"` stay quoted), each document headed by the
+//! file it came from.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use ferry_core::cd::{rules, Directory};
-use ferry_core::manifests::{render, RenderLimits};
+use ferry_core::manifests::{render, to_kube_yaml, RenderLimits};
 use ferry_core::plan::{apply_order, fence, FencePolicy, ResourceScopes, UnknownKinds};
 
 /// Render `dir` as a CD without `source.directory` would (no subdirectories).
@@ -46,8 +47,12 @@ pub fn run_with(dir: &Path, namespace: Option<&str>, directory: &Directory, out:
     })?;
     let ordered = apply_order(&desired)?;
     for object in ordered {
-        let yaml = serde_yaml::to_string(&object.object).context("writing YAML")?;
-        write!(out, "---\n# Source: {}\n{yaml}", object.origin)?;
+        write!(
+            out,
+            "---\n# Source: {}\n{}",
+            object.origin,
+            to_kube_yaml(&object.object)
+        )?;
     }
     out.flush()?;
     Ok(())

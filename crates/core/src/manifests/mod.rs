@@ -4,8 +4,11 @@
 //! `directory` options; the output is one JSON object per Kubernetes object, with the file and
 //! document it came from. Repositories are hostile input, so every size is capped.
 
+mod emit;
 pub mod glob;
 mod yaml;
+
+pub use emit::to_kube_yaml;
 
 use std::collections::HashMap;
 
