@@ -17,6 +17,7 @@ pub use duration::parse_duration_seconds;
 pub use status::*;
 pub use validate::FieldError;
 
+use serde::Deserialize;
 use thiserror::Error;
 
 /// The largest CD document accepted; the KV store caps values at 1 MiB and a CD is far smaller.
@@ -62,7 +63,8 @@ pub fn parse(text: &str) -> Result<ContinuousDeployment, CdError> {
             cap: MAX_DOCUMENT_BYTES,
         });
     }
-    let trimmed = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let trimmed = text.trim_start_matches([' ', '\t', '\r', '\n']);
     if trimmed.is_empty() {
         return Err(CdError::Empty);
     }
@@ -104,8 +106,10 @@ fn parse_json(text: &str) -> Result<ContinuousDeployment, CdError> {
 fn parse_yaml(text: &str) -> Result<ContinuousDeployment, CdError> {
     let mut documents = serde_yaml::Deserializer::from_str(text);
     let first = documents.next().ok_or(CdError::Empty)?;
-    let cd = serde::Deserialize::deserialize(first).map_err(|err| yaml_error(&err))?;
-    if documents.next().is_some() {
+    let cd = ContinuousDeployment::deserialize(first).map_err(|err| yaml_error(&err))?;
+    // A trailing `---` (an empty document) is harmless; a second document is not.
+    let second_is_empty = |doc| matches!(serde_yaml::Value::deserialize(doc), Ok(serde_yaml::Value::Null));
+    if documents.any(|doc| !second_is_empty(doc)) {
         return Err(CdError::Invalid {
             field: None,
             message: "expected one document, found several (`---`)".into(),

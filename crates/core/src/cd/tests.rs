@@ -283,6 +283,11 @@ fn empty_oversized_and_multi_document_input_is_refused() {
     assert!(matches!(parse(&big), Err(CdError::TooLarge { .. })));
     let two = format!("{MINIMAL}\n---\n{MINIMAL}");
     assert!(parse(&two).unwrap_err().to_string().contains("one document"));
+    // A leading or trailing `---`, and a byte-order mark, are fine.
+    let framed = format!("---\n{MINIMAL}---\n");
+    assert_eq!(parse(&framed).unwrap(), parse(MINIMAL).unwrap());
+    let json = parse(MINIMAL).unwrap().to_json();
+    assert_eq!(parse(&format!("\u{feff}{json}")).unwrap(), parse(MINIMAL).unwrap());
 }
 
 fn field_errors(edit: impl Fn(&mut ContinuousDeployment)) -> Vec<String> {

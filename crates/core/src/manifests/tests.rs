@@ -389,6 +389,7 @@ fn billion_laughs_is_refused_not_expanded() {
     let err = render_default(&[("d/lol.yaml", &billion_laughs())], "d").unwrap_err();
     assert!(matches!(err, RenderError::TooLarge { .. }), "{err:?}");
     assert!(err.to_string().contains("alias"), "{err}");
+    assert!(err.to_string().starts_with("d/lol.yaml, document 1: "), "{err}");
 }
 
 #[test]
