@@ -3,6 +3,9 @@
 //! No I/O, no clock, no async. A function may *build* a request (as kube-core does) but never
 //! sends one; the engine does that through its ports.
 
+pub mod cd;
+pub mod manifests;
+pub mod plan;
 pub mod diff;
 pub mod health;
 pub mod provider;

@@ -1,0 +1,284 @@
+//! `ferry render DIR [--namespace NS]`: the objects a CD with `path: DIR` would apply, offline.
+//!
+//! Reads the directory from disk (the CLI is an edge), then runs exactly the core's pure steps:
+//! render, fence (with the built-in kinds' scopes and the CRDs found in DIR; other kinds are
+//! assumed namespaced), and apply order. Prints multi-document YAML that kubectl reads back as
+//! the same objects (YAML 1.1 traps such as `"yes"` stay quoted), each document headed by the
+//! file it came from.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use ferry_core::cd::{rules, Directory};
+use ferry_core::manifests::{render, to_kube_yaml, RenderLimits};
+use ferry_core::plan::{apply_order, fence, FencePolicy, ResourceScopes, UnknownKinds};
+
+/// Render `dir` as a CD without `source.directory` would (no subdirectories).
+pub fn run(dir: &Path, namespace: Option<&str>, out: &mut dyn Write) -> anyhow::Result<()> {
+    run_with(dir, namespace, &Directory::default(), out)
+}
+
+/// Render `dir` with explicit `directory` options (recurse, include, exclude), for
+/// `--recurse` / `--include` / `--exclude` flags.
+#[allow(dead_code)] // until main.rs has those flags
+pub fn run_with(dir: &Path, namespace: Option<&str>, directory: &Directory, out: &mut dyn Write) -> anyhow::Result<()> {
+    if let Some(ns) = namespace {
+        rules::dns1123_label(ns).map_err(|reason| anyhow::anyhow!("--namespace: {reason}"))?;
+    }
+    let limits = RenderLimits::default();
+    let files = read_manifest_files(dir, directory.recurse, &limits)?;
+    if files.is_empty() {
+        bail!("{}: no .yaml, .yml or .json files", dir.display());
+    }
+    let objects = render(&files, ".", directory, &limits).with_context(|| format!("rendering {}", dir.display()))?;
+    let mut scopes = ResourceScopes::builtin();
+    scopes.learn_crds(objects.iter().map(|o| &o.object));
+    let policy = FencePolicy {
+        namespace: namespace.map(str::to_string),
+        additional_namespaces: Vec::new(),
+        unknown_kinds: UnknownKinds::AssumeNamespaced,
+    };
+    let desired = fence(objects, &policy, &scopes).map_err(|errors| {
+        anyhow::anyhow!(
+            "refused by the project fence:\n  {}",
+            errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  ")
+        )
+    })?;
+    let ordered = apply_order(&desired)?;
+    for object in ordered {
+        write!(
+            out,
+            "---\n# Source: {}\n{}",
+            object.origin,
+            to_kube_yaml(&object.object)
+        )?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Manifest files under `dir`, as (path relative to `dir` with `/` separators, bytes). Symbolic
+/// links and dot-directories (`.git`) are not followed; files over the cap are refused before
+/// they are read.
+fn read_manifest_files(dir: &Path, recurse: bool, limits: &RenderLimits) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    let meta = std::fs::metadata(dir).with_context(|| format!("reading {}", dir.display()))?;
+    if !meta.is_dir() {
+        bail!("{} is not a directory", dir.display());
+    }
+    let mut out = Vec::new();
+    let mut pending: Vec<(PathBuf, String)> = vec![(dir.to_path_buf(), String::new())];
+    let mut total = 0usize;
+    while let Some((path, prefix)) = pending.pop() {
+        let entries = std::fs::read_dir(&path).with_context(|| format!("reading {}", path.display()))?;
+        for entry in entries {
+            let entry = entry.with_context(|| format!("reading {}", path.display()))?;
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if name.starts_with('.') {
+                continue;
+            }
+            let relative = if prefix.is_empty() {
+                name.to_string()
+            } else {
+                format!("{prefix}/{name}")
+            };
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                if recurse {
+                    pending.push((entry.path(), relative));
+                }
+                continue;
+            }
+            if !kind.is_file() || !is_manifest_name(name) {
+                continue;
+            }
+            let size = entry.metadata()?.len() as usize;
+            if size > limits.max_file_bytes {
+                bail!(
+                    "{relative}: {size} bytes; the cap per manifest file is {} bytes",
+                    limits.max_file_bytes
+                );
+            }
+            total += size;
+            if total > limits.max_total_bytes {
+                bail!(
+                    "manifests total more than {} bytes (reached at {relative})",
+                    limits.max_total_bytes
+                );
+            }
+            let bytes = std::fs::read(entry.path()).with_context(|| format!("reading {relative}"))?;
+            out.push((relative, bytes));
+        }
+    }
+    Ok(out)
+}
+
+fn is_manifest_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+    use serde_json::Value;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A directory under the system temp dir, removed on drop.
+    struct TempDir(PathBuf);
+
+    impl TempDir {
+        fn new(files: &[(&str, &str)]) -> TempDir {
+            static COUNTER: AtomicUsize = AtomicUsize::new(0);
+            let path = std::env::temp_dir().join(format!(
+                "ferry-render-{}-{}",
+                std::process::id(),
+                COUNTER.fetch_add(1, Ordering::Relaxed)
+            ));
+            std::fs::create_dir_all(&path).unwrap();
+            for (name, text) in files {
+                let file = path.join(name);
+                std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+                std::fs::write(file, text).unwrap();
+            }
+            TempDir(path)
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn rendered(dir: &Path, namespace: Option<&str>, directory: &Directory) -> anyhow::Result<(String, Vec<Value>)> {
+        let mut out = Vec::new();
+        run_with(dir, namespace, directory, &mut out)?;
+        let text = String::from_utf8(out).unwrap();
+        let docs = serde_yaml::Deserializer::from_str(&text)
+            .map(|d| Value::deserialize(d).unwrap())
+            .collect();
+        Ok((text, docs))
+    }
+
+    fn summary(docs: &[Value]) -> Vec<String> {
+        docs.iter()
+            .map(|d| {
+                let ns = d["metadata"].get("namespace").and_then(Value::as_str).unwrap_or("-");
+                format!(
+                    "{} {}/{}",
+                    d["kind"].as_str().unwrap(),
+                    ns,
+                    d["metadata"]["name"].as_str().unwrap()
+                )
+            })
+            .collect()
+    }
+
+    const APP: &[(&str, &str)] = &[
+        (
+            "deploy.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 2\n---\n\
+             apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 80}]}\n",
+        ),
+        (
+            "config.json",
+            r#"{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "web"}, "data": {"a": "1"}}"#,
+        ),
+        (
+            "rbac.yml",
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: reader}\nrules: []\n",
+        ),
+        (
+            "widget.yaml",
+            "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n",
+        ),
+        ("notes.md", "# not a manifest"),
+        (".git/config.yaml", "not: a manifest"),
+        (
+            "sub/extra.yaml",
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: extra}\n",
+        ),
+    ];
+
+    #[test]
+    fn renders_fenced_objects_in_plan_order() {
+        let dir = TempDir::new(APP);
+        let (text, docs) = rendered(&dir.0, Some("shop"), &Directory::default()).unwrap();
+        assert_eq!(
+            summary(&docs),
+            [
+                "ConfigMap shop/web",
+                "ClusterRole -/reader",
+                "Service shop/web",
+                "Deployment shop/web",
+                "Widget shop/w"
+            ]
+        );
+        assert_eq!(docs[3]["spec"]["replicas"], 2);
+        assert!(text.contains("# Source: deploy.yaml, document 2\n"), "{text}");
+
+        let (_, docs) = rendered(
+            &dir.0,
+            None,
+            &Directory {
+                recurse: true,
+                ..Directory::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            summary(&docs),
+            [
+                "Secret -/extra",
+                "ConfigMap -/web",
+                "ClusterRole -/reader",
+                "Service -/web",
+                "Deployment -/web",
+                "Widget -/w"
+            ]
+        );
+        // `run` is the default directory options.
+        let mut out = Vec::new();
+        run(&dir.0, Some("shop"), &mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), text);
+    }
+
+    #[test]
+    fn refusals_name_the_file() {
+        let dir = TempDir::new(&[(
+            "escape.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: kube-system}\n",
+        )]);
+        let err = rendered(&dir.0, Some("shop"), &Directory::default()).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("escape.yaml, document 1: ConfigMap kube-system/x names namespace"),
+            "{err:#}"
+        );
+        // Without a namespace there is no project to fence.
+        assert_eq!(
+            summary(&rendered(&dir.0, None, &Directory::default()).unwrap().1),
+            ["ConfigMap kube-system/x"]
+        );
+
+        let dir = TempDir::new(&[(
+            "bad.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n   bad: indent\n",
+        )]);
+        let err = rendered(&dir.0, None, &Directory::default()).unwrap_err();
+        assert!(format!("{err:#}").contains("bad.yaml, document 1, line 5"), "{err:#}");
+
+        let dir = TempDir::new(&[("README.md", "nothing to render")]);
+        assert!(rendered(&dir.0, None, &Directory::default())
+            .unwrap_err()
+            .to_string()
+            .contains("no .yaml"));
+        assert!(rendered(&dir.0, Some("Bad_NS"), &Directory::default())
+            .unwrap_err()
+            .to_string()
+            .contains("--namespace"));
+        assert!(rendered(&dir.0.join("missing"), None, &Directory::default()).is_err());
+    }
+}

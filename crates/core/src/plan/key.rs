@@ -1,0 +1,85 @@
+//! Object identity: group, kind, namespace, name (the version is not part of it: `apps/v1` and
+//! `apps/v1beta1` Deployments of the same name are one object).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ObjectKey {
+    /// API group; empty for the core group (`v1`).
+    pub group: String,
+    pub kind: String,
+    /// Empty for cluster-scoped objects (and for namespaced ones before the fence fills it).
+    pub namespace: String,
+    pub name: String,
+}
+
+impl ObjectKey {
+    pub fn new(group: &str, kind: &str, namespace: &str, name: &str) -> ObjectKey {
+        ObjectKey {
+            group: group.into(),
+            kind: kind.into(),
+            namespace: namespace.into(),
+            name: name.into(),
+        }
+    }
+
+    /// The key of an object; `None` without `apiVersion`, `kind` or `metadata.name`.
+    pub fn of(object: &Value) -> Option<ObjectKey> {
+        let api_version = object.get("apiVersion")?.as_str()?;
+        let kind = object.get("kind")?.as_str()?;
+        let metadata = object.get("metadata")?;
+        let name = metadata.get("name")?.as_str()?;
+        let namespace = metadata.get("namespace").and_then(Value::as_str).unwrap_or("");
+        Some(ObjectKey::new(group_of(api_version), kind, namespace, name))
+    }
+}
+
+/// The group of an `apiVersion`: `apps/v1` → `apps`, `v1` → `` (core).
+pub fn group_of(api_version: &str) -> &str {
+    api_version.rsplit_once('/').map(|(group, _)| group).unwrap_or("")
+}
+
+impl std::fmt::Display for ObjectKey {
+    /// kubectl's spelling: `Deployment.apps guestbook/web`, `Service guestbook/web`,
+    /// `ClusterRole.rbac.authorization.k8s.io admin`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.kind)?;
+        if !self.group.is_empty() {
+            write!(f, ".{}", self.group)?;
+        }
+        if self.namespace.is_empty() {
+            write!(f, " {}", self.name)
+        } else {
+            write!(f, " {}/{}", self.namespace, self.name)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn keys_of_objects() {
+        let deployment =
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "shop"}});
+        assert_eq!(
+            ObjectKey::of(&deployment),
+            Some(ObjectKey::new("apps", "Deployment", "shop", "web"))
+        );
+        assert_eq!(
+            ObjectKey::of(&deployment).unwrap().to_string(),
+            "Deployment.apps shop/web"
+        );
+        let service = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"}});
+        assert_eq!(ObjectKey::of(&service).unwrap().to_string(), "Service web");
+        assert_eq!(
+            ObjectKey::of(&json!({"kind": "Service", "metadata": {"name": "x"}})),
+            None
+        );
+        assert_eq!(group_of("rbac.authorization.k8s.io/v1"), "rbac.authorization.k8s.io");
+        assert_eq!(group_of("v1"), "");
+    }
+}

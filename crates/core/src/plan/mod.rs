@@ -1,0 +1,491 @@
+//! The sync plan, gitops-engine style: which objects to write or delete, how, and in which order.
+//!
+//! Inputs are the fenced desired objects, the live objects the engine read (those labelled for
+//! this CD and the live counterparts of desired objects), each object's sync status, and the sync
+//! request. The output is a list of steps the engine runs one after another; the tasks of one
+//! step may run concurrently.
+
+mod fence;
+mod key;
+mod options;
+mod order;
+mod prune;
+mod scope;
+mod steps;
+mod tracking;
+
+pub use fence::{fence, DesiredObject, FenceError, FencePolicy, UnknownKinds};
+pub use key::{group_of, ObjectKey};
+pub use options::{object_sync_options, ObjectSyncOptions, SYNC_OPTIONS_ANNOTATION};
+pub use order::{
+    kind_rank, placement, wave, Phase, Placement, ARGO_HOOK_ANNOTATION, ARGO_WAVE_ANNOTATION, FERRY_WAVE_ANNOTATION,
+    KIND_ORDER,
+};
+pub use scope::{builtin_scope, crd_defines, ResourceScopes, Scope};
+pub use steps::{SyncStep, Wait};
+pub use tracking::{
+    owner, ownership, parse_tracking_id, stamp, tracking_id, Ownership, CD_LABEL, TRACKING_ID_ANNOTATION,
+};
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+use serde_json::{json, Value};
+use thiserror::Error;
+
+use crate::cd::{ContinuousDeployment, PropagationPolicy};
+use crate::status::SyncStatus;
+
+/// The field manager of every server-side apply.
+pub const FIELD_MANAGER: &str = "ferry";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Action {
+    /// Server-side apply (`PATCH`, `application/apply-patch+yaml`, force).
+    Apply,
+    /// `POST` (replace mode, object absent live).
+    Create,
+    /// `PUT` (replace mode, object present live).
+    Replace,
+    /// `DELETE` with the propagation policy.
+    Prune,
+    /// Create the destination namespace if absent; not tracked, never pruned.
+    CreateNamespace,
+}
+
+/// `fieldValidation` query parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum FieldValidation {
+    Strict,
+    Ignore,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskParameters {
+    pub field_manager: &'static str,
+    /// Take over fields other managers own (Git is the source of truth).
+    pub force: bool,
+    pub field_validation: FieldValidation,
+    pub dry_run: bool,
+    /// For prunes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub propagation_policy: Option<PropagationPolicy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncTask {
+    pub phase: Phase,
+    pub wave: i32,
+    pub action: Action,
+    pub key: ObjectKey,
+    /// For writes: the object to send, tracking stamped. For prunes: the live object.
+    pub object: Value,
+    pub parameters: TaskParameters,
+}
+
+/// Who asked for the sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Trigger {
+    /// The reconciler or a webhook, following `syncPolicy.automated`.
+    Automated,
+    /// A user.
+    Manual,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncRequest {
+    pub trigger: Trigger,
+    /// A manual sync asking to prune (automated syncs follow `automated.prune`).
+    pub prune: bool,
+    pub dry_run: bool,
+    /// Only these objects (a manual sync of selected resources).
+    pub resources: Option<Vec<ObjectKey>>,
+}
+
+impl SyncRequest {
+    pub fn automated() -> SyncRequest {
+        SyncRequest {
+            trigger: Trigger::Automated,
+            prune: false,
+            dry_run: false,
+            resources: None,
+        }
+    }
+    pub fn manual(prune: bool) -> SyncRequest {
+        SyncRequest {
+            trigger: Trigger::Manual,
+            prune,
+            dry_run: false,
+            resources: None,
+        }
+    }
+}
+
+/// Everything a plan is decided from.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanInput<'a> {
+    pub cd: &'a ContinuousDeployment,
+    pub desired: &'a [DesiredObject],
+    pub live: &'a [Value],
+    /// Per-object comparison result; objects without an entry count as OutOfSync.
+    pub sync_status: &'a HashMap<ObjectKey, SyncStatus>,
+    /// Whether the destination namespace exists, if the engine looked.
+    pub namespace_exists: Option<bool>,
+    pub request: &'a SyncRequest,
+}
+
+/// Why an object gets no task.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub enum SkipReason {
+    /// `applyOutOfSyncOnly` and the object is Synced.
+    Synced,
+    /// Not among the selected resources.
+    NotSelected,
+    /// `hook: Skip`.
+    HookSkip,
+    /// Gone from Git, but `Prune=false` on the object.
+    PruneDisabled,
+    /// Gone from Git, and this sync does not prune (stays; the CD is OutOfSync).
+    PruneNotRequested,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedObject {
+    pub key: ObjectKey,
+    pub reason: SkipReason,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncPlan {
+    pub cd: String,
+    pub dry_run: bool,
+    pub steps: Vec<SyncStep>,
+    /// `SyncFail` hooks, run only when a step failed.
+    pub on_failure: Vec<SyncStep>,
+    pub skipped: Vec<SkippedObject>,
+}
+
+impl SyncPlan {
+    /// The tasks in order (failure hooks excluded).
+    pub fn tasks(&self) -> impl Iterator<Item = &SyncTask> {
+        self.steps.iter().flat_map(|s| s.tasks.iter())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// Objects gone from Git that this sync leaves in place (they keep the CD OutOfSync).
+    pub fn kept(&self) -> impl Iterator<Item = &ObjectKey> {
+        self.skipped
+            .iter()
+            .filter(|s| matches!(s.reason, SkipReason::PruneDisabled | SkipReason::PruneNotRequested))
+            .map(|s| &s.key)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum PlanError {
+    #[error("{origin}: {key}: {message}")]
+    BadAnnotation {
+        origin: String,
+        key: String,
+        message: String,
+    },
+    #[error("{key} is tracked by CD {owner:?}; CD {cd:?} will not take it over (delete it from one of them)")]
+    OwnedByOtherCd { key: String, owner: String, cd: String },
+    #[error("automated sync of CD {cd:?} would delete every object ({count}) and apply none; refused (set automated.allowEmpty to allow it, or sync by hand)")]
+    WouldDeleteEverything { cd: String, count: usize },
+    #[error("namespace {namespace:?} does not exist and syncOptions.createNamespace is off")]
+    NamespaceMissing { namespace: String },
+    #[error("{key} was selected but is neither in Git nor tracked by CD {cd:?}")]
+    NotInCd { key: String, cd: String },
+}
+
+/// All the reasons a plan was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+pub struct PlanErrors(pub Vec<PlanError>);
+
+/// Phase and wave of each desired object, dependencies applied: a Namespace or CRD moves up to
+/// the earliest phase and wave of the objects that need it, so nothing is applied before its
+/// namespace or the definition of its kind, and every other object keeps the place its author
+/// gave it (a PreSync hook stays a PreSync hook).
+fn placements(desired: &[DesiredObject]) -> (Vec<Option<(Phase, i32)>>, Vec<PlanError>) {
+    let mut errors = Vec::new();
+    let mut own = Vec::with_capacity(desired.len());
+    for d in desired {
+        let placed = placement(&d.object).and_then(|p| Ok((p, wave(&d.object)?)));
+        match placed {
+            Ok((Placement::Phase(phase), wave)) => own.push(Some((phase, wave))),
+            Ok((Placement::Skip, _)) => own.push(None),
+            Err(message) => {
+                errors.push(PlanError::BadAnnotation {
+                    origin: d.origin.clone(),
+                    key: d.key.to_string(),
+                    message,
+                });
+                own.push(None);
+            }
+        }
+    }
+    let provides: Vec<Option<order::Provider>> = desired.iter().map(|d| order::provides(&d.key, &d.object)).collect();
+    let mut earliest_need: HashMap<order::Provider, (Phase, i32)> = HashMap::new();
+    for ((d, at), me) in desired.iter().zip(&own).zip(&provides) {
+        let Some(at) = at else { continue };
+        for need in order::needs(&d.key) {
+            if Some(&need) != me.as_ref() {
+                let entry = earliest_need.entry(need).or_insert(*at);
+                *entry = (*entry).min(*at);
+            }
+        }
+    }
+    let effective = own
+        .iter()
+        .zip(&provides)
+        .map(|(at, me)| {
+            let at = (*at)?;
+            Some(match me.as_ref().and_then(|p| earliest_need.get(p)) {
+                Some(needed_at) => at.min(*needed_at),
+                None => at,
+            })
+        })
+        .collect();
+    (effective, errors)
+}
+
+/// Desired objects in apply order (for `ferry render`): phase, wave, kind, name, dependencies
+/// respected; `hook: Skip` objects left out, `SyncFail` hooks last.
+pub fn apply_order(desired: &[DesiredObject]) -> Result<Vec<&DesiredObject>, PlanErrors> {
+    let (at, errors) = placements(desired);
+    if !errors.is_empty() {
+        return Err(PlanErrors(errors));
+    }
+    let mut ordered: Vec<(&DesiredObject, (Phase, i32))> = desired
+        .iter()
+        .zip(at)
+        .filter_map(|(d, at)| at.map(|at| (d, at)))
+        .collect();
+    ordered.sort_by_key(|(d, (phase, wave))| {
+        (
+            *phase,
+            *wave,
+            kind_rank(&d.key.group, &d.key.kind),
+            d.key.name.clone(),
+            d.key.namespace.clone(),
+        )
+    });
+    Ok(ordered.into_iter().map(|(d, _)| d).collect())
+}
+
+fn is_replace_exempt(key: &ObjectKey) -> bool {
+    (key.group.is_empty() && key.kind == "Namespace")
+        || (key.group == "apiextensions.k8s.io" && key.kind == "CustomResourceDefinition")
+}
+
+/// Decide the sync.
+pub fn plan(input: &PlanInput) -> Result<SyncPlan, PlanErrors> {
+    let cd = input.cd;
+    let cd_name = cd.name();
+    let options = &cd.spec.sync_policy.sync_options;
+    let automated = cd.spec.sync_policy.automated.as_ref();
+    let request = input.request;
+    let destination = &cd.spec.destination.namespace;
+    let mut errors = Vec::new();
+    let mut skipped = Vec::new();
+
+    let live: HashMap<ObjectKey, &Value> = input
+        .live
+        .iter()
+        .filter_map(|object| Some((ObjectKey::of(object)?, object)))
+        .collect();
+    let selected: Option<HashSet<&ObjectKey>> = request.resources.as_ref().map(|r| r.iter().collect());
+    let is_selected = |key: &ObjectKey| selected.as_ref().is_none_or(|s| s.contains(key));
+    let base = TaskParameters {
+        field_manager: FIELD_MANAGER,
+        force: true,
+        field_validation: if options.skip_schema_validation {
+            FieldValidation::Ignore
+        } else {
+            FieldValidation::Strict
+        },
+        dry_run: request.dry_run,
+        propagation_policy: None,
+    };
+
+    // Writes.
+    let (placed, placement_errors) = placements(input.desired);
+    errors.extend(placement_errors);
+    let mut tasks = Vec::new();
+    for (desired, at) in input.desired.iter().zip(placed) {
+        let key = &desired.key;
+        if let Some(live_object) = live.get(key) {
+            if let Ownership::OtherCd(owner) = ownership(live_object, cd_name) {
+                errors.push(PlanError::OwnedByOtherCd {
+                    key: key.to_string(),
+                    owner,
+                    cd: cd_name.to_string(),
+                });
+                continue;
+            }
+        }
+        let Some((phase, wave)) = at else {
+            if placement(&desired.object) == Ok(Placement::Skip) {
+                skipped.push(SkippedObject {
+                    key: key.clone(),
+                    reason: SkipReason::HookSkip,
+                });
+            }
+            continue;
+        };
+        if !is_selected(key) {
+            skipped.push(SkippedObject {
+                key: key.clone(),
+                reason: SkipReason::NotSelected,
+            });
+            continue;
+        }
+        if options.apply_out_of_sync_only && input.sync_status.get(key) == Some(&SyncStatus::Synced) {
+            skipped.push(SkippedObject {
+                key: key.clone(),
+                reason: SkipReason::Synced,
+            });
+            continue;
+        }
+        let overrides = object_sync_options(&desired.object);
+        let replace = overrides.replace.unwrap_or(options.replace) && !is_replace_exempt(key);
+        let action = match (replace, live.contains_key(key)) {
+            (false, _) => Action::Apply,
+            (true, true) => Action::Replace,
+            (true, false) => Action::Create,
+        };
+        let field_validation = match overrides.validate {
+            Some(false) => FieldValidation::Ignore,
+            Some(true) => FieldValidation::Strict,
+            None => base.field_validation,
+        };
+        let mut object = desired.object.clone();
+        stamp(&mut object, cd_name, key);
+        tasks.push(SyncTask {
+            phase,
+            wave,
+            action,
+            key: key.clone(),
+            object,
+            parameters: TaskParameters {
+                field_validation,
+                ..base.clone()
+            },
+        });
+    }
+
+    // Prunes.
+    let desired_keys: HashSet<&ObjectKey> = input.desired.iter().map(|d| &d.key).collect();
+    let prune_allowed = match request.trigger {
+        Trigger::Automated => automated.is_some_and(|a| a.prune),
+        Trigger::Manual => request.prune,
+    };
+    let candidates = prune::candidates(cd_name, &desired_keys, input.live);
+    let mut prunes = Vec::new();
+    for (key, live_object) in candidates {
+        if !is_selected(&key) {
+            skipped.push(SkippedObject {
+                key,
+                reason: SkipReason::NotSelected,
+            });
+            continue;
+        }
+        let overrides = object_sync_options(live_object);
+        if overrides.prune == Some(false) {
+            skipped.push(SkippedObject {
+                key,
+                reason: SkipReason::PruneDisabled,
+            });
+            continue;
+        }
+        if !prune_allowed {
+            skipped.push(SkippedObject {
+                key,
+                reason: SkipReason::PruneNotRequested,
+            });
+            continue;
+        }
+        prunes.push(prune::PruneTask {
+            wave: wave(live_object).unwrap_or(0),
+            last: overrides.prune_last.unwrap_or(options.prune_last),
+            task: SyncTask {
+                phase: Phase::Sync,
+                wave: 0,
+                action: Action::Prune,
+                key,
+                object: live_object.clone(),
+                parameters: TaskParameters {
+                    propagation_policy: Some(options.prune_propagation_policy),
+                    ..base.clone()
+                },
+            },
+        });
+    }
+    if request.trigger == Trigger::Automated
+        && !automated.is_some_and(|a| a.allow_empty)
+        && input.desired.is_empty()
+        && !prunes.is_empty()
+    {
+        errors.push(PlanError::WouldDeleteEverything {
+            cd: cd_name.to_string(),
+            count: prunes.len(),
+        });
+    }
+
+    if let Some(resources) = &request.resources {
+        for key in resources {
+            let tracked = live.get(key).is_some_and(|l| ownership(l, cd_name) == Ownership::Ours);
+            if !desired_keys.contains(key) && !tracked {
+                errors.push(PlanError::NotInCd {
+                    key: key.to_string(),
+                    cd: cd_name.to_string(),
+                });
+            }
+        }
+    }
+
+    // The destination namespace.
+    let git_defines_namespace = desired_keys.contains(&ObjectKey::new("", "Namespace", "", destination));
+    if !git_defines_namespace {
+        if options.create_namespace {
+            if input.namespace_exists != Some(true) {
+                tasks.push(SyncTask {
+                    phase: Phase::PreSync,
+                    wave: i32::MIN,
+                    action: Action::CreateNamespace,
+                    key: ObjectKey::new("", "Namespace", "", destination),
+                    object: json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": destination}}),
+                    parameters: base.clone(),
+                });
+            }
+        } else if input.namespace_exists == Some(false) {
+            errors.push(PlanError::NamespaceMissing {
+                namespace: destination.clone(),
+            });
+        }
+    }
+
+    if !errors.is_empty() {
+        return Err(PlanErrors(errors));
+    }
+    tasks.extend(prune::place(prunes, &tasks));
+    let (failure, tasks): (Vec<SyncTask>, Vec<SyncTask>) = tasks.into_iter().partition(|t| t.phase == Phase::SyncFail);
+    Ok(SyncPlan {
+        cd: cd_name.to_string(),
+        dry_run: request.dry_run,
+        steps: steps::group(tasks),
+        on_failure: steps::group(failure),
+        skipped,
+    })
+}
+
+#[cfg(test)]
+mod tests;

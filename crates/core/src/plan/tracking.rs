@@ -1,0 +1,227 @@
+//! Which live objects belong to which CD.
+//!
+//! Every applied object carries the annotation `ferry.dev/tracking-id:
+//! <cd>:<group>/<kind>:<namespace>/<name>` (Argo CD's format) and the label `ferry.dev/cd: <cd>`.
+//! The label only makes LISTs cheap; the annotation decides, and only when it names the object
+//! it sits on: an annotation copied onto another object (by `kubectl get -o yaml | kubectl
+//! apply`, or a controller copying metadata) does not make that object ours.
+
+use serde_json::{Map, Value};
+
+use super::key::ObjectKey;
+
+pub const TRACKING_ID_ANNOTATION: &str = "ferry.dev/tracking-id";
+pub const CD_LABEL: &str = "ferry.dev/cd";
+
+/// `<cd>:<group>/<kind>:<namespace>/<name>`; group and namespace are empty for the core group
+/// and for cluster-scoped objects.
+pub fn tracking_id(cd: &str, key: &ObjectKey) -> String {
+    format!("{cd}:{}/{}:{}/{}", key.group, key.kind, key.namespace, key.name)
+}
+
+/// The CD and object a tracking id names. Names may contain `:` (`system:auth-delegator`), so
+/// the id is split from the left: the CD, group/kind and namespace cannot contain `:`.
+pub fn parse_tracking_id(id: &str) -> Option<(&str, ObjectKey)> {
+    let (cd, rest) = id.split_once(':')?;
+    let (group_kind, namespace_name) = rest.split_once(':')?;
+    let (group, kind) = group_kind.split_once('/')?;
+    let (namespace, name) = namespace_name.split_once('/')?;
+    if cd.is_empty() || kind.is_empty() || name.is_empty() {
+        return None;
+    }
+    Some((cd, ObjectKey::new(group, kind, namespace, name)))
+}
+
+/// Who a live object belongs to, for the CD asking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ownership {
+    /// Its tracking id names this CD and this very object.
+    Ours,
+    /// No tracking id, or one that names another object (a copy).
+    Untracked,
+    /// Its tracking id names this object and another CD.
+    OtherCd(String),
+}
+
+/// The owner of a live object.
+pub fn owner(live: &Value) -> Option<String> {
+    let id = live
+        .get("metadata")?
+        .get("annotations")?
+        .get(TRACKING_ID_ANNOTATION)?
+        .as_str()?;
+    let (cd, named) = parse_tracking_id(id)?;
+    let actual = ObjectKey::of(live)?;
+    (named == actual).then(|| cd.to_string())
+}
+
+pub fn ownership(live: &Value, cd: &str) -> Ownership {
+    match owner(live) {
+        None => Ownership::Untracked,
+        Some(owner) if owner == cd => Ownership::Ours,
+        Some(other) => Ownership::OtherCd(other),
+    }
+}
+
+/// Add the tracking annotation and label to an object about to be applied.
+pub fn stamp(object: &mut Value, cd: &str, key: &ObjectKey) {
+    let Some(root) = object.as_object_mut() else { return };
+    let metadata = root.entry("metadata").or_insert_with(|| Value::Object(Map::new()));
+    let Some(metadata) = metadata.as_object_mut() else {
+        return;
+    };
+    for (field, name, value) in [
+        ("annotations", TRACKING_ID_ANNOTATION, tracking_id(cd, key)),
+        ("labels", CD_LABEL, cd.to_string()),
+    ] {
+        let entry = metadata.entry(field).or_insert_with(|| Value::Object(Map::new()));
+        if !entry.is_object() {
+            *entry = Value::Object(Map::new());
+        }
+        entry
+            .as_object_mut()
+            .expect("just made an object")
+            .insert(name.to_string(), Value::String(value));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn live(api_version: &str, kind: &str, namespace: &str, name: &str, id: Option<&str>) -> Value {
+        let mut object = json!({"apiVersion": api_version, "kind": kind, "metadata": {"name": name}});
+        if !namespace.is_empty() {
+            object["metadata"]["namespace"] = json!(namespace);
+        }
+        if let Some(id) = id {
+            object["metadata"]["annotations"] = json!({ TRACKING_ID_ANNOTATION: id });
+        }
+        object
+    }
+
+    #[test]
+    fn tracking_ids_round_trip_in_argo_cd_format() {
+        let table = [
+            (
+                ObjectKey::new("apps", "Deployment", "shop", "web"),
+                "guestbook:apps/Deployment:shop/web",
+            ),
+            (
+                ObjectKey::new("", "Service", "shop", "web"),
+                "guestbook:/Service:shop/web",
+            ),
+            (
+                ObjectKey::new("rbac.authorization.k8s.io", "ClusterRole", "", "system:auth-delegator"),
+                "guestbook:rbac.authorization.k8s.io/ClusterRole:/system:auth-delegator",
+            ),
+        ];
+        for (key, id) in table {
+            assert_eq!(tracking_id("guestbook", &key), id);
+            assert_eq!(parse_tracking_id(id), Some(("guestbook", key)));
+        }
+        for bad in [
+            "",
+            "guestbook",
+            "guestbook:apps/Deployment",
+            ":apps/Deployment:shop/web",
+            "cd:apps:shop/web",
+        ] {
+            assert_eq!(parse_tracking_id(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn ownership_of_live_objects() {
+        let table = [
+            (
+                live(
+                    "apps/v1",
+                    "Deployment",
+                    "shop",
+                    "web",
+                    Some("guestbook:apps/Deployment:shop/web"),
+                ),
+                Ownership::Ours,
+            ),
+            // Another version of the same group is the same object.
+            (
+                live(
+                    "apps/v1beta2",
+                    "Deployment",
+                    "shop",
+                    "web",
+                    Some("guestbook:apps/Deployment:shop/web"),
+                ),
+                Ownership::Ours,
+            ),
+            (live("apps/v1", "Deployment", "shop", "web", None), Ownership::Untracked),
+            // A copy: the annotation names another object.
+            (
+                live(
+                    "apps/v1",
+                    "Deployment",
+                    "shop",
+                    "web-copy",
+                    Some("guestbook:apps/Deployment:shop/web"),
+                ),
+                Ownership::Untracked,
+            ),
+            (
+                live(
+                    "apps/v1",
+                    "Deployment",
+                    "other",
+                    "web",
+                    Some("guestbook:apps/Deployment:shop/web"),
+                ),
+                Ownership::Untracked,
+            ),
+            (
+                live(
+                    "v1",
+                    "ConfigMap",
+                    "shop",
+                    "web",
+                    Some("guestbook:apps/Deployment:shop/web"),
+                ),
+                Ownership::Untracked,
+            ),
+            (
+                live("apps/v1", "Deployment", "shop", "web", Some("garbage")),
+                Ownership::Untracked,
+            ),
+            (
+                live(
+                    "apps/v1",
+                    "Deployment",
+                    "shop",
+                    "web",
+                    Some("billing:apps/Deployment:shop/web"),
+                ),
+                Ownership::OtherCd("billing".into()),
+            ),
+        ];
+        for (object, want) in table {
+            assert_eq!(ownership(&object, "guestbook"), want, "{object}");
+        }
+    }
+
+    #[test]
+    fn stamping_adds_annotation_and_label_and_keeps_others() {
+        let mut object = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "cfg", "namespace": "shop", "labels": {"app": "web"}}});
+        let key = ObjectKey::of(&object).unwrap();
+        stamp(&mut object, "guestbook", &key);
+        assert_eq!(
+            object["metadata"]["labels"],
+            json!({"app": "web", "ferry.dev/cd": "guestbook"})
+        );
+        assert_eq!(
+            object["metadata"]["annotations"][TRACKING_ID_ANNOTATION],
+            json!("guestbook:/ConfigMap:shop/cfg")
+        );
+        assert_eq!(ownership(&object, "guestbook"), Ownership::Ours);
+    }
+}
