@@ -6,6 +6,7 @@
 mod diff;
 mod documents;
 mod health;
+mod render;
 
 use std::io::{ErrorKind, Write};
 use std::process::ExitCode;
@@ -29,6 +30,17 @@ enum Command {
     /// Assess the health of live objects, one line per object: `<file> <Kind>/<name> <Health>`
     /// (`none` for kinds without a health rule).
     Health(health::HealthArgs),
+    /// Render a directory of manifests into the normalized desired objects, as YAML in apply order.
+    Render(RenderArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct RenderArgs {
+    /// The directory of manifests (`.yaml`, `.yml`, `.json`).
+    dir: std::path::PathBuf,
+    /// The destination namespace: namespaced objects without one get it; others are refused.
+    #[arg(long, short = 'n')]
+    namespace: Option<String>,
 }
 
 /// What a command concluded, as the process exit status.
@@ -43,6 +55,12 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Diff(args) => diff::run(&args),
         Command::Health(args) => health::run(&args),
+        Command::Render(args) => {
+            let mut out = Vec::new();
+            render::run(&args.dir, args.namespace.as_deref(), &mut out)
+                .and_then(|()| Ok(write_stdout(&String::from_utf8_lossy(&out))?))
+                .map(|()| Outcome::Clean)
+        }
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::from(0),

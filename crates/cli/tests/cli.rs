@@ -218,3 +218,39 @@ fn health_with_a_malformed_file_exits_2_names_it_and_still_reports_the_others() 
     assert_eq!(text(&out.stdout), format!("{pod} Pod/my-pod Degraded\n"));
     assert_eq!(ferry(&["health"]).status.code(), Some(2), "a file is required");
 }
+
+#[test]
+fn render_prints_the_desired_objects_in_apply_order_with_the_namespace_filled_in() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n  - port: 80\n",
+    );
+    write(
+        dir.path(),
+        "config.json",
+        r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"settings"},"data":{"mode":"on"}}"#,
+    );
+    write(dir.path(), "README.md", "not a manifest");
+    let out = ferry(&["render", dir.path().to_str().unwrap(), "--namespace", "shop"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let kinds: Vec<&str> = stdout.lines().filter_map(|l| l.strip_prefix("kind: ")).collect();
+    assert_eq!(kinds, ["ConfigMap", "Service", "Deployment"], "{stdout}");
+    assert_eq!(stdout.matches("namespace: shop").count(), 3, "{stdout}");
+    // "on" must stay a string for YAML 1.1 readers such as kubectl.
+    assert!(
+        stdout.contains("mode: 'on'") || stdout.contains("mode: \"on\""),
+        "{stdout}"
+    );
+
+    write(
+        dir.path(),
+        "other.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: elsewhere\n",
+    );
+    let out = ferry(&["render", dir.path().to_str().unwrap(), "--namespace", "shop"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("elsewhere"), "{}", text(&out.stderr));
+}

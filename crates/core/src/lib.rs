@@ -4,10 +4,10 @@
 //! sends one; the engine does that through its ports.
 
 pub mod cd;
-pub mod manifests;
-pub mod plan;
 pub mod diff;
 pub mod health;
+pub mod manifests;
+pub mod plan;
 pub mod provider;
 pub mod schedule;
 pub mod status;
