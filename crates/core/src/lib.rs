@@ -3,5 +3,6 @@
 //! No I/O, no clock, no async. A function may *build* a request (as kube-core does) but never
 //! sends one; the engine does that through its ports.
 
+pub mod git_api;
 pub mod provider;
 pub mod status;
