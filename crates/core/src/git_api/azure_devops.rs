@@ -46,8 +46,8 @@ pub(super) fn resolve(locator: &RepoLocator, reference: &str) -> Vec<(Plan, ShaS
 }
 
 /// `GET …/items?scopePath=/{p}&recursionLevel=full&download=true&versionDescriptor…&$format=zip`.
-/// A zip without a top directory for the whole tree; with a path, entries sit under the path's
-/// last segment.
+/// A zip without a top directory; with a path, entries sit under the path's last segment (so
+/// they are relative to the path's parent).
 pub(super) fn archive(locator: &RepoLocator, sha: &str, path: Option<&str>) -> (Plan, ArchiveLayout) {
     let scope = format!("/{}", path.unwrap_or(""));
     let plan = Plan {
@@ -64,8 +64,12 @@ pub(super) fn archive(locator: &RepoLocator, sha: &str, path: Option<&str>) -> (
     };
     let layout = ArchiveLayout {
         format: ArchiveFormat::Zip,
-        top_directory: path.is_some(),
+        top_directory: false,
         path_filtered: path.is_some(),
+        entries_under: path
+            .and_then(|p| p.rsplit_once('/'))
+            .map(|(parent, _)| parent.to_string())
+            .unwrap_or_default(),
     };
     (plan, layout)
 }

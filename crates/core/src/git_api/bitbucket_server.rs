@@ -56,6 +56,7 @@ pub(super) fn archive(locator: &RepoLocator, sha: &str, path: Option<&str>) -> (
         format: ArchiveFormat::TarGz,
         top_directory: false,
         path_filtered: path.is_some(),
+        entries_under: String::new(),
     };
     (plan, layout)
 }

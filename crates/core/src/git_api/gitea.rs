@@ -33,6 +33,7 @@ pub(super) fn archive(locator: &RepoLocator, sha: &str) -> (Plan, ArchiveLayout)
         format: ArchiveFormat::TarGz,
         top_directory: true,
         path_filtered: false,
+        entries_under: String::new(),
     };
     (plan, layout)
 }

@@ -37,6 +37,7 @@ pub(super) fn archive(locator: &RepoLocator, sha: &str, path: Option<&str>) -> (
         format: ArchiveFormat::TarGz,
         top_directory: true,
         path_filtered: path.is_some(),
+        entries_under: String::new(),
     };
     (plan, layout)
 }

@@ -88,6 +88,10 @@ pub struct ArchiveLayout {
     pub top_directory: bool,
     /// The provider filtered the archive to the requested path itself.
     pub path_filtered: bool,
+    /// The repository directory that entries (after the top directory, if any) are relative to:
+    /// empty for the repository root; Azure DevOps puts a filtered path's entries under its last
+    /// segment, so they are relative to the path's parent.
+    pub entries_under: String,
 }
 
 #[derive(Debug)]

@@ -472,28 +472,26 @@ fn rate_limit_headers_become_a_wait() {
 
 #[test]
 fn archive_requests_per_provider() {
-    let cases: Vec<(RepoLocator, Option<&str>, String, ArchiveFormat, bool, bool)> = vec![
-        (loc("https://github.com/o/r", None, None), Some("deploy"), format!("https://api.github.com/repos/o/r/tarball/{SHA}"), ArchiveFormat::TarGz, true, false),
-        (loc("https://gitlab.com/g/p", None, None), Some("/deploy/prod/"), format!("https://gitlab.com/api/v4/projects/g%2Fp/repository/archive.tar.gz?sha={SHA}&path=deploy%2Fprod"), ArchiveFormat::TarGz, true, true),
-        (loc("https://gitlab.com/g/p", None, None), Some("."), format!("https://gitlab.com/api/v4/projects/g%2Fp/repository/archive.tar.gz?sha={SHA}"), ArchiveFormat::TarGz, true, false),
-        (loc("https://gitea.com/o/r", None, None), Some("deploy"), format!("https://gitea.com/api/v1/repos/o/r/archive/{SHA}.tar.gz"), ArchiveFormat::TarGz, true, false),
-        (loc("https://bitbucket.org/w/r", None, None), None, format!("https://bitbucket.org/w/r/get/{SHA}.tar.gz"), ArchiveFormat::TarGz, true, false),
-        (loc("https://bb.corp/scm/P/r.git", Some(Provider::BitbucketServer), None), Some("deploy"), format!("https://bb.corp/rest/api/latest/projects/P/repos/r/archive?at={SHA}&format=tgz&path=deploy"), ArchiveFormat::TarGz, false, true),
-        (loc("https://dev.azure.com/o/p/_git/r", None, None), Some("deploy/prod"), format!("https://dev.azure.com/o/p/_apis/git/repositories/r/items?scopePath=%2Fdeploy%2Fprod&recursionLevel=full&download=true&versionDescriptor.version={SHA}&versionDescriptor.versionType=commit&$format=zip&api-version=7.1"), ArchiveFormat::Zip, true, true),
-        (loc("https://dev.azure.com/o/p/_git/r", None, None), None, format!("https://dev.azure.com/o/p/_apis/git/repositories/r/items?scopePath=%2F&recursionLevel=full&download=true&versionDescriptor.version={SHA}&versionDescriptor.versionType=commit&$format=zip&api-version=7.1"), ArchiveFormat::Zip, false, false),
+    let cases: Vec<(RepoLocator, Option<&str>, String, ArchiveFormat, bool, bool, &str)> = vec![
+        (loc("https://github.com/o/r", None, None), Some("deploy"), format!("https://api.github.com/repos/o/r/tarball/{SHA}"), ArchiveFormat::TarGz, true, false, ""),
+        (loc("https://gitlab.com/g/p", None, None), Some("/deploy/prod/"), format!("https://gitlab.com/api/v4/projects/g%2Fp/repository/archive.tar.gz?sha={SHA}&path=deploy%2Fprod"), ArchiveFormat::TarGz, true, true, ""),
+        (loc("https://gitlab.com/g/p", None, None), Some("."), format!("https://gitlab.com/api/v4/projects/g%2Fp/repository/archive.tar.gz?sha={SHA}"), ArchiveFormat::TarGz, true, false, ""),
+        (loc("https://gitea.com/o/r", None, None), Some("deploy"), format!("https://gitea.com/api/v1/repos/o/r/archive/{SHA}.tar.gz"), ArchiveFormat::TarGz, true, false, ""),
+        (loc("https://bitbucket.org/w/r", None, None), None, format!("https://bitbucket.org/w/r/get/{SHA}.tar.gz"), ArchiveFormat::TarGz, true, false, ""),
+        (loc("https://bb.corp/scm/P/r.git", Some(Provider::BitbucketServer), None), Some("deploy"), format!("https://bb.corp/rest/api/latest/projects/P/repos/r/archive?at={SHA}&format=tgz&path=deploy"), ArchiveFormat::TarGz, false, true, ""),
+        (loc("https://dev.azure.com/o/p/_git/r", None, None), Some("deploy/prod"), format!("https://dev.azure.com/o/p/_apis/git/repositories/r/items?scopePath=%2Fdeploy%2Fprod&recursionLevel=full&download=true&versionDescriptor.version={SHA}&versionDescriptor.versionType=commit&$format=zip&api-version=7.1"), ArchiveFormat::Zip, false, true, "deploy"),
+        (loc("https://dev.azure.com/o/p/_git/r", None, None), None, format!("https://dev.azure.com/o/p/_apis/git/repositories/r/items?scopePath=%2F&recursionLevel=full&download=true&versionDescriptor.version={SHA}&versionDescriptor.versionType=commit&$format=zip&api-version=7.1"), ArchiveFormat::Zip, false, false, ""),
     ];
-    for (l, path, url, format, top, filtered) in cases {
+    for (l, path, url, format, top, filtered, under) in cases {
         let call = archive_call(&l, SHA, path, None).unwrap();
         assert_eq!(call.request.uri().to_string(), url);
-        assert_eq!(
-            call.layout,
-            ArchiveLayout {
-                format,
-                top_directory: top,
-                path_filtered: filtered
-            },
-            "{url}"
-        );
+        let want = ArchiveLayout {
+            format,
+            top_directory: top,
+            path_filtered: filtered,
+            entries_under: under.to_string(),
+        };
+        assert_eq!(call.layout, want, "{url}");
     }
 }
 
