@@ -37,6 +37,8 @@ pub struct PushEvent {
     /// `before` is not an ancestor of `after`.
     pub forced: bool,
     pub commits: Vec<PushCommit>,
+    /// The commit `before` names, when it still exists (Bitbucket describes the old tip too).
+    pub before_commit: Option<PushCommit>,
 }
 
 impl PushEvent {
@@ -58,6 +60,7 @@ impl PushEvent {
                 .collect()
         };
         let commits = ids.iter().map(|id| commit(repo, id)).collect::<Result<Vec<_>, _>>()?;
+        let before_commit = if created { None } else { commit(repo, before).ok() };
         Ok(PushEvent {
             repo: repo.key().to_string(),
             default_branch: repo.default_branch().to_string(),
@@ -66,6 +69,7 @@ impl PushEvent {
             after: after.to_string(),
             forced,
             commits,
+            before_commit,
         })
     }
 
@@ -431,7 +435,17 @@ fn gitlab(base: &str, push: &PushEvent) -> Value {
 fn gitea(base: &str, push: &PushEvent, gitea_fields: bool) -> Value {
     let (owner, name) = owner_name(&push.repo);
     let html = format!("{base}/{}", push.repo);
-    let user = json!({"id": 1, "login": owner, "full_name": "", "email": "owner@git-emulator.test", "username": owner});
+    let mut user = json!({"id": 1, "login": owner, "full_name": "", "email": "owner@git-emulator.test",
+                          "avatar_url": format!("{base}/avatars/1"), "username": owner});
+    if gitea_fields {
+        let extra = json!({"language": "", "is_admin": false, "last_login": "0001-01-01T00:00:00Z",
+            "created": "2026-01-01T00:00:00Z", "restricted": false, "active": true, "prohibit_login": false,
+            "location": "", "website": "", "description": "", "visibility": "public", "followers_count": 0,
+            "following_count": 0, "starred_repos_count": 0});
+        for (k, v) in extra.as_object().expect("an object") {
+            user[k] = v.clone();
+        }
+    }
     let commit = |c: &PushCommit| {
         let mut v = json!({
             "id": c.id, "message": format!("{}\n", c.message), "url": format!("{html}/commit/{}", c.id),
@@ -466,36 +480,45 @@ fn gitea(base: &str, push: &PushEvent, gitea_fields: bool) -> Value {
 
 fn bitbucket(base: &str, push: &PushEvent) -> Value {
     let html = format!("{base}/{}", push.repo);
+    let api = format!("{base}/2.0/repositories/{}", push.repo);
     let (_, name) = owner_name(&push.repo);
     let kind = if push.is_tag() { "tag" } else { "branch" };
-    let side = |sha: &str| -> Value {
+    let user = json!({
+        "nickname": "emulator", "display_name": "Emulator", "type": "user",
+        "account_id": "000000:00000000-0000-0000-0000-000000000001",
+        "uuid": "{00000000-0000-0000-0000-000000000001}",
+        "links": {"self": {"href": format!("{base}/2.0/users/emulator")}, "html": {"href": format!("{base}/emulator/")}},
+    });
+    let commit_links = |sha: &str| json!({"self": {"href": format!("{api}/commit/{sha}")}, "html": {"href": format!("{html}/commits/{sha}")}});
+    // Bitbucket sends at most 5 commits, newest first, without file lists.
+    let commit = |c: &PushCommit| {
+        json!({"hash": c.id, "type": "commit", "message": format!("{}\n", c.message), "date": c.timestamp,
+               "author": user, "links": commit_links(&c.id)})
+    };
+    let side = |tip: Option<&PushCommit>, sha: &str| -> Value {
         if sha == ZERO_SHA {
             return Value::Null;
         }
-        json!({"type": kind, "name": push.short_ref(),
-               "target": {"type": "commit", "hash": sha, "links": {"html": {"href": format!("{html}/commits/{sha}")}}},
-               "links": {"html": {"href": format!("{html}/branch/{}", push.short_ref())}}})
+        let mut target = json!({"type": "commit", "hash": sha, "author": user, "message": "", "date": "",
+                                "parents": [], "links": commit_links(sha)});
+        if let Some(c) = tip.filter(|c| c.id == sha) {
+            target["message"] = json!(format!("{}\n", c.message));
+            target["date"] = json!(c.timestamp);
+        }
+        json!({"type": kind, "name": push.short_ref(), "target": target,
+               "links": {"self": {"href": format!("{api}/refs/{}s/{}", kind, push.short_ref())},
+                         "html": {"href": format!("{html}/branch/{}", push.short_ref())}}})
     };
-    // Bitbucket sends at most 5 commits, newest first, without file lists.
-    let commits: Vec<Value> = push
-        .commits
-        .iter()
-        .rev()
-        .take(5)
-        .map(|c| {
-            json!({"hash": c.id, "type": "commit", "message": format!("{}\n", c.message), "date": c.timestamp,
-                        "links": {"html": {"href": format!("{html}/commits/{}", c.id)}}})
-        })
-        .collect();
+    let commits: Vec<Value> = push.commits.iter().rev().take(5).map(commit).collect();
     json!({
-        "actor": {"nickname": "emulator", "display_name": "Emulator", "type": "user", "uuid": "{00000000-0000-0000-0000-000000000001}"},
+        "actor": user,
         "repository": {
             "type": "repository", "full_name": push.repo, "name": name, "scm": "git", "is_private": true,
             "uuid": "{00000000-0000-0000-0000-000000000002}",
-            "links": {"html": {"href": html}, "self": {"href": format!("{base}/2.0/repositories/{}", push.repo)}},
+            "links": {"html": {"href": html}, "self": {"href": api}, "avatar": {"href": format!("{html}/avatar/32/")}},
         },
         "push": {"changes": [{
-            "new": side(&push.after), "old": side(&push.before),
+            "new": side(push.head(), &push.after), "old": side(push.before_commit.as_ref(), &push.before),
             "created": push.created(), "closed": push.deleted(), "forced": push.forced,
             "truncated": push.commits.len() > 5, "commits": commits,
             "links": {"html": {"href": format!("{html}/branches/compare/{}..{}", push.after, push.before)}},
@@ -518,7 +541,8 @@ fn bitbucket_server(base: &str, push: &PushEvent) -> Value {
         "actor": {"name": "emulator", "emailAddress": "pusher@git-emulator.test", "id": 1, "displayName": "Emulator", "active": true, "slug": "emulator", "type": "NORMAL"},
         "repository": {
             "slug": slug, "id": 1, "name": slug, "scmId": "git", "state": "AVAILABLE", "forkable": true, "public": false,
-            "project": {"key": project, "id": 1, "name": project, "type": "NORMAL", "public": false},
+            "project": {"key": project, "id": 1, "name": project, "type": "NORMAL", "public": false,
+                        "links": {"self": [{"href": format!("{base}/projects/{project}")}]}},
             "links": {
                 "clone": [{"href": format!("{base}/scm/{project}/{slug}.git"), "name": "http"},
                           {"href": format!("ssh://git@{}:7999/{project}/{slug}.git", base.trim_start_matches("http://").split(':').next().unwrap_or("")), "name": "ssh"}],
@@ -573,4 +597,15 @@ fn azure(base: &str, push: &PushEvent, id: &str) -> Value {
         "resourceContainers": {"collection": {"id": "00000000-0000-0000-0000-0000000000dd"}, "account": {"id": "00000000-0000-0000-0000-0000000000ee"}, "project": {"id": "00000000-0000-0000-0000-0000000000bb"}},
         "createdDate": push.head().map(|c| c.timestamp.clone()).unwrap_or_default(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hmac_matches_githubs_documented_vector() {
+        assert_eq!(
+            super::hmac_hex("It's a Secret to Everybody", b"Hello, World!"),
+            "757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+        );
+    }
 }
