@@ -243,3 +243,188 @@ fn clone_request(request: &http::Request<Vec<u8>>) -> http::Request<Vec<u8>> {
     *copy.headers_mut() = request.headers().clone();
     copy
 }
+
+#[cfg(test)]
+#[allow(clippy::type_complexity)] // table tests
+mod tests {
+    use super::*;
+    use ferry_core::provider::Provider;
+    use futures::executor::block_on;
+    use std::cell::RefCell;
+    use std::collections::VecDeque;
+
+    const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
+
+    /// Answers from a script, in order; records what was sent.
+    #[derive(Default)]
+    struct ScriptedHttp {
+        answers: RefCell<VecDeque<Result<http::Response<Vec<u8>>, HttpError>>>,
+        sent: RefCell<Vec<http::Request<Vec<u8>>>>,
+    }
+
+    impl ScriptedHttp {
+        fn new(answers: Vec<Result<http::Response<Vec<u8>>, HttpError>>) -> ScriptedHttp {
+            ScriptedHttp {
+                answers: RefCell::new(answers.into()),
+                sent: RefCell::default(),
+            }
+        }
+    }
+
+    impl Http for ScriptedHttp {
+        async fn send(&self, request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, HttpError> {
+            self.sent.borrow_mut().push(request);
+            self.answers
+                .borrow_mut()
+                .pop_front()
+                .unwrap_or_else(|| Err(HttpError::Invalid("the script ran out".into())))
+        }
+    }
+
+    struct FixedClock(u64);
+    impl Clock for FixedClock {
+        fn now_millis(&self) -> u64 {
+            self.0 * 1000
+        }
+    }
+
+    fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> Result<http::Response<Vec<u8>>, HttpError> {
+        let mut b = http::Response::builder().status(status);
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        Ok(b.body(body.as_bytes().to_vec()).unwrap())
+    }
+
+    fn repo(url: &str, provider: Option<Provider>) -> Repository {
+        Repository::new(
+            RepoLocator::parse(url, provider, None).unwrap(),
+            Some(Credentials::token("tok-s3cret")),
+        )
+    }
+
+    fn client(answers: Vec<Result<http::Response<Vec<u8>>, HttpError>>) -> GitClient<ScriptedHttp, FixedClock> {
+        GitClient::new(ScriptedHttp::new(answers), FixedClock(1_700_000_000))
+    }
+
+    #[test]
+    fn a_full_sha_costs_no_request() {
+        let c = client(vec![]);
+        let got = block_on(c.resolve(&repo("https://github.com/o/r", None), &SHA.to_uppercase(), None)).unwrap();
+        assert_eq!(
+            got,
+            Resolution::Resolved(Resolved {
+                sha: SHA.into(),
+                etag: None
+            })
+        );
+        assert!(c.http().sent.borrow().is_empty());
+    }
+
+    #[test]
+    fn a_branch_miss_falls_through_to_the_tag() {
+        let c = client(vec![
+            answer(404, &[], r#"{"type":"error","error":{"message":"Branch not found"}}"#),
+            answer(200, &[], &format!(r#"{{"name":"v1","target":{{"hash":"{SHA}"}}}}"#)),
+        ]);
+        let got = block_on(c.resolve(&repo("https://bitbucket.org/w/r", None), "v1", None)).unwrap();
+        assert_eq!(
+            got,
+            Resolution::Resolved(Resolved {
+                sha: SHA.into(),
+                etag: None
+            })
+        );
+        let sent = c.http().sent.borrow();
+        assert!(sent[0].uri().path().ends_with("/refs/branches/v1"));
+        assert!(sent[1].uri().path().ends_with("/refs/tags/v1"));
+    }
+
+    #[test]
+    fn a_ref_no_call_knows_is_not_found() {
+        let c = client(vec![answer(404, &[], "{}"), answer(404, &[], "{}")]);
+        let err = block_on(c.resolve(&repo("https://bitbucket.org/w/r", None), "gone", None)).unwrap_err();
+        assert_eq!(err.to_string(), "ref \"gone\" in https://bitbucket.org w/r not found");
+    }
+
+    #[test]
+    fn the_previous_etag_is_sent_and_304_means_unchanged() {
+        let c = client(vec![answer(304, &[], "")]);
+        let previous = Resolved {
+            sha: SHA.into(),
+            etag: Some("W/\"e1\"".into()),
+        };
+        let got = block_on(c.resolve(&repo("https://github.com/o/r", None), "main", Some(&previous))).unwrap();
+        assert_eq!(got, Resolution::Unchanged);
+        assert_eq!(c.http().sent.borrow()[0].headers()["if-none-match"], "W/\"e1\"");
+    }
+
+    #[test]
+    fn redirects_are_followed_by_hand_and_capped() {
+        let hop = |to: &str| answer(302, &[("location", to)], "");
+        // Same host keeps the credentials; another host does not.
+        let c = client(vec![
+            hop("/api/v4/elsewhere"),
+            hop("https://cdn.example/archive.tar.gz"),
+            answer(200, &[], "ARCHIVE"),
+        ]);
+        let archive = block_on(c.download(&repo("https://gitlab.com/g/p", None), SHA, None)).unwrap();
+        assert_eq!(archive.bytes, b"ARCHIVE");
+        let sent = c.http().sent.borrow();
+        let has_auth: Vec<bool> = sent.iter().map(|r| r.headers().contains_key("authorization")).collect();
+        assert_eq!(has_auth, [true, true, false]);
+        assert_eq!(sent[2].uri().host(), Some("cdn.example"));
+
+        let endless: Vec<_> = (0..=MAX_REDIRECTS).map(|_| hop("/again")).collect();
+        let c = client(endless);
+        let err = block_on(c.download(&repo("https://gitlab.com/g/p", None), SHA, None)).unwrap_err();
+        assert!(matches!(err, GitError::TooManyRedirects { .. }), "{err:?}");
+        assert_eq!(c.http().sent.borrow().len(), MAX_REDIRECTS + 1);
+    }
+
+    #[test]
+    fn failures_are_typed_and_never_show_the_token() {
+        let cases: Vec<(Result<http::Response<Vec<u8>>, HttpError>, &str)> = vec![
+            (answer(401, &[], r#"{"message":"401 Unauthorized"}"#), "Unauthorized"),
+            (
+                answer(429, &[("retry-after", "17")], ""),
+                "RateLimited { provider: \"GitLab\", retry_after_secs: 17 }",
+            ),
+            (
+                answer(429, &[("ratelimit-reset", "1700000030")], ""),
+                "retry_after_secs: 30",
+            ),
+            (answer(502, &[], "<html>bad gateway</html>"), "Unexpected"),
+            (
+                Err(HttpError::Connection {
+                    host: "gitlab.com".into(),
+                    message: "connection refused".into(),
+                }),
+                "Transport",
+            ),
+        ];
+        for (reply, want) in cases {
+            let c = client(vec![reply]);
+            let err = block_on(c.resolve(&repo("https://gitlab.com/g/p", None), "main", None)).unwrap_err();
+            let text = format!("{err} / {err:?}");
+            assert!(text.contains(want), "{text}");
+            assert!(!text.contains("s3cret"), "{text}");
+        }
+        let debug = format!("{:?}", repo("https://gitlab.com/g/p", None));
+        assert!(!debug.contains("s3cret"), "{debug}");
+    }
+
+    #[test]
+    fn gogs_has_no_commit_status() {
+        let c = client(vec![]);
+        let status = CommitStatus {
+            state: CommitState::Success,
+            context: "ferry/app".into(),
+            target_url: None,
+            description: "Synced".into(),
+        };
+        let err = block_on(c.report_status(&repo("https://g.example/o/r", Some(Provider::Gogs)), SHA, &status));
+        assert_eq!(err, Err(GitError::Unsupported { provider: "Gogs" }));
+        assert!(c.http().sent.borrow().is_empty());
+    }
+}

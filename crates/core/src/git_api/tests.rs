@@ -1,3 +1,6 @@
+// Table tests: each row is a tuple of inputs and the expected result.
+#![allow(clippy::type_complexity)]
+
 use super::*;
 use http::header::{ETAG, LOCATION};
 
