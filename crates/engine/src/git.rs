@@ -61,6 +61,20 @@ impl Repository {
         Repository { locator, credentials }
     }
 
+    /// From a CD's `repoURL`, its optional provider override and API root, and the repository's
+    /// credentials.
+    pub fn parse(
+        repo_url: &str,
+        provider: Option<ferry_core::provider::Provider>,
+        api_base: Option<&str>,
+        credentials: Option<Credentials>,
+    ) -> Result<Repository, LocatorError> {
+        Ok(Repository::new(
+            RepoLocator::parse(repo_url, provider, api_base)?,
+            credentials,
+        ))
+    }
+
     fn describe(&self) -> String {
         let (owner, name) = match &self.locator.repo {
             RepoPath::Owned { owner, name } => (owner.as_str(), name.as_str()),

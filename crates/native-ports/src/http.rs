@@ -89,9 +89,10 @@ impl Http for ReqwestHttp {
     }
 }
 
-/// reqwest's messages quote the URL, which carries no credentials here; the chain of sources is
-/// what says why (refused, reset, certificate).
+/// The host and the chain of sources say what failed (refused, reset, certificate).
 fn transport_error(host: &str, error: reqwest::Error) -> HttpError {
+    // A signed archive URL carries its credential in the query: leave URLs out of messages.
+    let error = error.without_url();
     if error.is_timeout() {
         return HttpError::Timeout(host.to_string());
     }

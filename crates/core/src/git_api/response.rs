@@ -44,11 +44,14 @@ pub(crate) fn check_success(provider: Provider, response: &Response<Vec<u8>>, no
 pub(crate) fn classify_failure(response: &Response<Vec<u8>>, now_secs: u64) -> ApiFailure {
     let status = response.status().as_u16();
     let headers = response.headers();
+    // GitLab and others send rate-limit headers on every answer: a 403 is a rate limit only when
+    // nothing is left or the provider says when to retry.
+    let exhausted = |name: &str| header_str(headers, name).map(str::trim) == Some("0");
     let rate_limited = status == 429
         || (status == 403
-            && (header_str(headers, "x-ratelimit-remaining") == Some("0")
-                || headers.contains_key("retry-after")
-                || headers.contains_key("ratelimit-reset")));
+            && (exhausted("x-ratelimit-remaining")
+                || exhausted("ratelimit-remaining")
+                || headers.contains_key("retry-after")));
     if rate_limited {
         return ApiFailure::RateLimited {
             retry_after_secs: retry_after_secs(headers, now_secs).unwrap_or(DEFAULT_RETRY_AFTER_SECS),
@@ -149,10 +152,12 @@ pub fn follow_redirect(
     let unexpected = |message: String| ApiFailure::Unexpected { status, message };
     let location = header_str(response.headers(), LOCATION.as_str())
         .ok_or_else(|| unexpected("redirect without a Location header".into()))?;
+    // The query of a signed archive URL is a credential: never quote it.
+    let shown = location.split('?').next().unwrap_or("");
     let target = resolve_location(previous.uri(), location).ok_or_else(|| {
         unexpected(format!(
             "redirect to an invalid location {:?}",
-            super::truncate_chars(location, 200)
+            super::truncate_chars(shown, 200)
         ))
     })?;
     let same_origin = target.scheme() == previous.uri().scheme() && target.authority() == previous.uri().authority();

@@ -452,8 +452,25 @@ fn rate_limit_headers_become_a_wait() {
             vec![("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT".into())],
             Some(response::DEFAULT_RETRY_AFTER_SECS),
         ),
-        // A plain 403 without rate-limit headers is a permission problem.
+        // A 403 with rate-limit headers that still have room is a permission problem.
         (403, vec![("x-ratelimit-remaining", "4999".into())], None),
+        (
+            403,
+            vec![
+                ("ratelimit-remaining", "599".into()),
+                ("ratelimit-reset", (now + 30).to_string()),
+            ],
+            None,
+        ),
+        (
+            403,
+            vec![
+                ("ratelimit-remaining", "0".into()),
+                ("ratelimit-reset", (now + 30).to_string()),
+            ],
+            Some(30),
+        ),
+        (403, vec![("retry-after", "8".into())], Some(8)),
     ];
     let l = loc("https://gitlab.com/g/p", None, None);
     for (status, headers, want) in cases {
@@ -528,6 +545,12 @@ fn redirects_keep_credentials_only_on_the_same_origin() {
     assert!(follow_redirect(&call.request, &response(200, &[], ""))
         .unwrap()
         .is_none());
+    let invalid = response(302, &[(LOCATION.as_str(), "http://bad host/x?token=SIGNED")], "");
+    let message = follow_redirect(&call.request, &invalid).unwrap_err().to_string();
+    assert!(
+        message.contains("bad host/x") && !message.contains("SIGNED"),
+        "{message}"
+    );
     assert!(matches!(
         follow_redirect(&call.request, &response(302, &[], "")),
         Err(ApiFailure::Unexpected { status: 302, .. })
