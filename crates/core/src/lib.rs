@@ -5,6 +5,7 @@
 
 pub mod cd;
 pub mod diff;
+pub mod git_api;
 pub mod health;
 pub mod manifests;
 pub mod plan;

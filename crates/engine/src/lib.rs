@@ -1,6 +1,7 @@
 //! Ferry's procedures. Every effect goes through a port (`Http`, `KeyValue`, `Clock`), so the same
 //! code runs inside the Spin components, in the CLI and in native tests.
 
+pub mod git;
 pub mod ports;
 pub mod service;
 

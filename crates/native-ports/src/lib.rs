@@ -1,0 +1,5 @@
+//! Ports for native programs (the CLI, benchmarks, native tests).
+
+pub mod http;
+
+pub use crate::http::{HttpConfig, HttpSetupError, ReqwestHttp};
