@@ -197,7 +197,7 @@ mod tests {
     fn exact_beats_wildcard_and_longest_prefix_wins() {
         let r = router();
         let cases = [
-            ("/", "api", ""),
+            ("/", "api", "/"),
             ("/api/v1/cds", "api", "/api/v1/cds"),
             ("/hooks", "hooks", ""),
             ("/hooks/", "hooks", "/"),
