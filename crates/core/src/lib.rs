@@ -3,5 +3,8 @@
 //! No I/O, no clock, no async. A function may *build* a request (as kube-core does) but never
 //! sends one; the engine does that through its ports.
 
+pub mod archive;
 pub mod provider;
+pub mod repo_url;
 pub mod status;
+pub mod webhook;
