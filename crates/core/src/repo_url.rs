@@ -61,7 +61,10 @@ pub fn parse(url: &str) -> Result<RepoLocation, RepoUrlError> {
     let (host, path) = match url.split_once("://") {
         Some((scheme, rest)) => {
             let scheme = scheme.to_ascii_lowercase();
-            if !matches!(scheme.as_str(), "https" | "http" | "ssh" | "git" | "git+ssh" | "ssh+git") {
+            if !matches!(
+                scheme.as_str(),
+                "https" | "http" | "ssh" | "git" | "git+ssh" | "ssh+git"
+            ) {
                 return Err(RepoUrlError::UnsupportedScheme(scheme));
             }
             let rest = rest.split(['?', '#']).next().unwrap_or("");
@@ -104,21 +107,26 @@ pub fn parse(url: &str) -> Result<RepoLocation, RepoUrlError> {
         return Err(RepoUrlError::MissingPath);
     }
     let (host, segments) = azure_https_form(host, segments);
-    Ok(RepoLocation { host, path: segments.join("/") })
+    Ok(RepoLocation {
+        host,
+        path: segments.join("/"),
+    })
 }
 
 /// Azure DevOps SSH paths are `v3/{org}/{project}/{repo}`; the HTTPS form, which the web URL and
 /// the push payload use, is `{org}/{project}/_git/{repo}`.
 fn azure_https_form(host: String, segments: Vec<String>) -> (String, Vec<String>) {
     match (host.as_str(), segments.as_slice()) {
-        ("dev.azure.com", [v3, org, project, repo]) if v3 == "v3" => {
-            (host.clone(), vec![org.clone(), project.clone(), "_git".into(), repo.clone()])
-        }
+        ("dev.azure.com", [v3, org, project, repo]) if v3 == "v3" => (
+            host.clone(),
+            vec![org.clone(), project.clone(), "_git".into(), repo.clone()],
+        ),
         // Older organisations: `{org}@vs-ssh.visualstudio.com:v3/{org}/{project}/{repo}` and
         // `https://{org}.visualstudio.com/[DefaultCollection/]{project}/_git/{repo}`.
-        ("vs-ssh.visualstudio.com", [v3, org, project, repo]) if v3 == "v3" => {
-            (format!("{org}.visualstudio.com"), vec![project.clone(), "_git".into(), repo.clone()])
-        }
+        ("vs-ssh.visualstudio.com", [v3, org, project, repo]) if v3 == "v3" => (
+            format!("{org}.visualstudio.com"),
+            vec![project.clone(), "_git".into(), repo.clone()],
+        ),
         (h, [collection, rest @ ..]) if h.ends_with(".visualstudio.com") && collection == "defaultcollection" => {
             (host.clone(), rest.to_vec())
         }
@@ -201,44 +209,125 @@ mod tests {
     /// Every spelling on the left must reduce to the key on the right.
     const SPELLINGS: &[(&str, &str)] = &[
         // GitHub: web, HTTPS clone, scp SSH, ssh:// (also over port 443 on ssh.github.com), git://
-        ("https://github.com/binkkatal/sample_app", "github.com/binkkatal/sample_app"),
-        ("https://github.com/binkkatal/sample_app.git", "github.com/binkkatal/sample_app"),
-        ("https://github.com/binkkatal/sample_app/", "github.com/binkkatal/sample_app"),
-        ("https://GitHub.com/BinkKatal/Sample_App.git", "github.com/binkkatal/sample_app"),
-        ("git@github.com:binkkatal/sample_app.git", "github.com/binkkatal/sample_app"),
-        ("ssh://git@github.com/binkkatal/sample_app.git", "github.com/binkkatal/sample_app"),
-        ("ssh://git@ssh.github.com:443/binkkatal/sample_app.git", "github.com/binkkatal/sample_app"),
-        ("git://github.com/binkkatal/sample_app.git", "github.com/binkkatal/sample_app"),
-        ("https://x-access-token:ghs_abc@github.com/binkkatal/sample_app.git", "github.com/binkkatal/sample_app"),
-        ("https://github.com/binkkatal/sample_app.git?ref=main#frag", "github.com/binkkatal/sample_app"),
-        ("  https://github.com/binkkatal/sample_app  ", "github.com/binkkatal/sample_app"),
+        (
+            "https://github.com/binkkatal/sample_app",
+            "github.com/binkkatal/sample_app",
+        ),
+        (
+            "https://github.com/binkkatal/sample_app.git",
+            "github.com/binkkatal/sample_app",
+        ),
+        (
+            "https://github.com/binkkatal/sample_app/",
+            "github.com/binkkatal/sample_app",
+        ),
+        (
+            "https://GitHub.com/BinkKatal/Sample_App.git",
+            "github.com/binkkatal/sample_app",
+        ),
+        (
+            "git@github.com:binkkatal/sample_app.git",
+            "github.com/binkkatal/sample_app",
+        ),
+        (
+            "ssh://git@github.com/binkkatal/sample_app.git",
+            "github.com/binkkatal/sample_app",
+        ),
+        (
+            "ssh://git@ssh.github.com:443/binkkatal/sample_app.git",
+            "github.com/binkkatal/sample_app",
+        ),
+        (
+            "git://github.com/binkkatal/sample_app.git",
+            "github.com/binkkatal/sample_app",
+        ),
+        (
+            "https://x-access-token:ghs_abc@github.com/binkkatal/sample_app.git",
+            "github.com/binkkatal/sample_app",
+        ),
+        (
+            "https://github.com/binkkatal/sample_app.git?ref=main#frag",
+            "github.com/binkkatal/sample_app",
+        ),
+        (
+            "  https://github.com/binkkatal/sample_app  ",
+            "github.com/binkkatal/sample_app",
+        ),
         // GitHub Enterprise Server on its own host and port
-        ("https://github.example.com:8443/Platform/Deploy", "github.example.com/platform/deploy"),
-        ("git@github.example.com:platform/deploy.git", "github.example.com/platform/deploy"),
+        (
+            "https://github.example.com:8443/Platform/Deploy",
+            "github.example.com/platform/deploy",
+        ),
+        (
+            "git@github.example.com:platform/deploy.git",
+            "github.example.com/platform/deploy",
+        ),
         // GitLab with subgroups, altssh, and the fixture's http URLs
         ("http://example.com/mike/diaspora.git", "example.com/mike/diaspora"),
         ("git@example.com:mike/diaspora.git", "example.com/mike/diaspora"),
         ("ssh://git@example.com/jsmith/example.git", "example.com/jsmith/example"),
         ("https://gitlab.com/group/sub/project", "gitlab.com/group/sub/project"),
-        ("ssh://git@altssh.gitlab.com:443/group/sub/project.git", "gitlab.com/group/sub/project"),
+        (
+            "ssh://git@altssh.gitlab.com:443/group/sub/project.git",
+            "gitlab.com/group/sub/project",
+        ),
         // Gitea / Gogs on a port, SSH with a user other than git
-        ("http://localhost:3000/unknwon/webhooks.git", "localhost/unknwon/webhooks"),
-        ("ssh://unknwon@localhost:2222/unknwon/webhooks.git", "localhost/unknwon/webhooks"),
+        (
+            "http://localhost:3000/unknwon/webhooks.git",
+            "localhost/unknwon/webhooks",
+        ),
+        (
+            "ssh://unknwon@localhost:2222/unknwon/webhooks.git",
+            "localhost/unknwon/webhooks",
+        ),
         ("git@localhost:example/example.git", "localhost/example/example"),
         // Bitbucket Data Center: SSH on 7999 (its HTTP form has /scm/, matched as its own key)
-        ("ssh://git@server.bitbucket.local:7999/~gopher/webhook-test.git", "server.bitbucket.local/~gopher/webhook-test"),
-        ("https://server.bitbucket.local/scm/~gopher/webhook-test.git", "server.bitbucket.local/scm/~gopher/webhook-test"),
+        (
+            "ssh://git@server.bitbucket.local:7999/~gopher/webhook-test.git",
+            "server.bitbucket.local/~gopher/webhook-test",
+        ),
+        (
+            "https://server.bitbucket.local/scm/~gopher/webhook-test.git",
+            "server.bitbucket.local/scm/~gopher/webhook-test",
+        ),
         // Bitbucket Cloud
-        ("https://bitbucket.org/team_name/repo_name", "bitbucket.org/team_name/repo_name"),
-        ("https://emma@bitbucket.org/team_name/repo_name.git", "bitbucket.org/team_name/repo_name"),
-        ("git@bitbucket.org:team_name/repo_name.git", "bitbucket.org/team_name/repo_name"),
+        (
+            "https://bitbucket.org/team_name/repo_name",
+            "bitbucket.org/team_name/repo_name",
+        ),
+        (
+            "https://emma@bitbucket.org/team_name/repo_name.git",
+            "bitbucket.org/team_name/repo_name",
+        ),
+        (
+            "git@bitbucket.org:team_name/repo_name.git",
+            "bitbucket.org/team_name/repo_name",
+        ),
         // Azure DevOps: HTTPS with the organisation as user, SSH v3 paths, old visualstudio.com hosts
-        ("https://fabrikam@dev.azure.com/fabrikam/Fiber%20Project/_git/Fiber", "dev.azure.com/fabrikam/fiber project/_git/fiber"),
-        ("git@ssh.dev.azure.com:v3/fabrikam/Fiber%20Project/Fiber", "dev.azure.com/fabrikam/fiber project/_git/fiber"),
-        ("ssh://git@ssh.dev.azure.com/v3/fabrikam/Fiber%20Project/Fiber", "dev.azure.com/fabrikam/fiber project/_git/fiber"),
-        ("https://fabrikam.visualstudio.com/DefaultCollection/Fiber/_git/Fiber", "fabrikam.visualstudio.com/fiber/_git/fiber"),
-        ("https://fabrikam.visualstudio.com/Fiber/_git/Fiber", "fabrikam.visualstudio.com/fiber/_git/fiber"),
-        ("fabrikam@vs-ssh.visualstudio.com:v3/fabrikam/Fiber/Fiber", "fabrikam.visualstudio.com/fiber/_git/fiber"),
+        (
+            "https://fabrikam@dev.azure.com/fabrikam/Fiber%20Project/_git/Fiber",
+            "dev.azure.com/fabrikam/fiber project/_git/fiber",
+        ),
+        (
+            "git@ssh.dev.azure.com:v3/fabrikam/Fiber%20Project/Fiber",
+            "dev.azure.com/fabrikam/fiber project/_git/fiber",
+        ),
+        (
+            "ssh://git@ssh.dev.azure.com/v3/fabrikam/Fiber%20Project/Fiber",
+            "dev.azure.com/fabrikam/fiber project/_git/fiber",
+        ),
+        (
+            "https://fabrikam.visualstudio.com/DefaultCollection/Fiber/_git/Fiber",
+            "fabrikam.visualstudio.com/fiber/_git/fiber",
+        ),
+        (
+            "https://fabrikam.visualstudio.com/Fiber/_git/Fiber",
+            "fabrikam.visualstudio.com/fiber/_git/fiber",
+        ),
+        (
+            "fabrikam@vs-ssh.visualstudio.com:v3/fabrikam/Fiber/Fiber",
+            "fabrikam.visualstudio.com/fiber/_git/fiber",
+        ),
         // IPv6 literal with a port (the emulators)
         ("http://[::1]:8080/o/r.git", "[::1]/o/r"),
         ("http://127.0.0.1:39123/o/r.git", "127.0.0.1/o/r"),
@@ -279,14 +368,20 @@ mod tests {
     fn refusals_name_the_problem_without_echoing_credentials() {
         let cases: &[(&str, RepoUrlError)] = &[
             ("", RepoUrlError::Empty),
-            ("file:///srv/git/repo.git", RepoUrlError::UnsupportedScheme("file".into())),
+            (
+                "file:///srv/git/repo.git",
+                RepoUrlError::UnsupportedScheme("file".into()),
+            ),
             ("/srv/git/repo.git", RepoUrlError::NotRemote),
             ("./repo", RepoUrlError::NotRemote),
             ("C:\\repos\\deploy", RepoUrlError::NotRemote),
             ("https://github.com", RepoUrlError::MissingPath),
             ("https://github.com/.git", RepoUrlError::MissingPath),
             ("https:///o/r", RepoUrlError::MissingHost),
-            ("https://user:secret@github.com:http/o/r", RepoUrlError::InvalidPort("http".into())),
+            (
+                "https://user:secret@github.com:http/o/r",
+                RepoUrlError::InvalidPort("http".into()),
+            ),
             ("https://github.com/o/../r", RepoUrlError::DotDotSegment),
         ];
         for (url, expected) in cases {

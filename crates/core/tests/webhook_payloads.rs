@@ -13,7 +13,9 @@ use serde_json::{json, Value};
 const SECRET: &str = "s3cret-for-tests";
 
 fn fixture(path: &str) -> Vec<u8> {
-    let full = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/webhooks").join(path);
+    let full = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/webhooks")
+        .join(path);
     std::fs::read(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
 }
 
@@ -78,7 +80,10 @@ fn signed(provider: Provider, event: &str, body: &[u8], secret: &str) -> Vec<(St
         }
         Provider::AzureDevops => {
             add("X-Vss-ActivityId", "7c2a1a55-4f8e-4c3b-9d5e-123456789abc");
-            add("Authorization", &format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(secret)));
+            add(
+                "Authorization",
+                &format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(secret)),
+            );
         }
     }
     headers
@@ -112,12 +117,21 @@ fn azure_push(body: &[u8]) -> Result<Delivery, WebhookError> {
 fn github_push() {
     let push = push_of(Provider::GitHub, "push", &fixture("github/push.json"));
     assert_eq!(push.provider, Provider::GitHub);
-    assert_eq!(push.delivery_id.as_deref(), Some("292430182/72d3162e-cc78-11e3-81ab-4c9367dc0958"));
+    assert_eq!(
+        push.delivery_id.as_deref(),
+        Some("292430182/72d3162e-cc78-11e3-81ab-4c9367dc0958")
+    );
     let repo = &push.repository;
     assert_eq!(repo.full_name.as_deref(), Some("binkkatal/sample_app"));
     assert_eq!(repo.web_url.as_deref(), Some("https://github.com/binkkatal/sample_app"));
-    assert_eq!(repo.clone_https.as_deref(), Some("https://github.com/binkkatal/sample_app.git"));
-    assert_eq!(repo.clone_ssh.as_deref(), Some("git@github.com:binkkatal/sample_app.git"));
+    assert_eq!(
+        repo.clone_https.as_deref(),
+        Some("https://github.com/binkkatal/sample_app.git")
+    );
+    assert_eq!(
+        repo.clone_ssh.as_deref(),
+        Some("git@github.com:binkkatal/sample_app.git")
+    );
     assert_eq!(repo.project_id.as_deref(), Some("63933911"));
     assert_eq!(repo.default_branch.as_deref(), Some("master"));
     assert_eq!(push.refs.len(), 1);
@@ -142,21 +156,38 @@ fn github_push() {
 #[test]
 fn github_ping_and_other_events() {
     let headers = signed(Provider::GitHub, "ping", &fixture("github/ping.json"), SECRET);
-    assert_eq!(receive(Provider::GitHub, &headers, &fixture("github/ping.json"), Some(&secret())), Ok(Delivery::Ping));
+    assert_eq!(
+        receive(
+            Provider::GitHub,
+            &headers,
+            &fixture("github/ping.json"),
+            Some(&secret())
+        ),
+        Ok(Delivery::Ping)
+    );
     let create = fixture("github/create.json");
     let headers = signed(Provider::GitHub, "create", &create, SECRET);
-    assert_eq!(receive(Provider::GitHub, &headers, &create, Some(&secret())), Ok(Delivery::Ignored("create".into())));
+    assert_eq!(
+        receive(Provider::GitHub, &headers, &create, Some(&secret())),
+        Ok(Delivery::Ignored("create".into()))
+    );
 }
 
 #[test]
 fn gitlab_push_with_truncated_commit_list() {
     let push = push_of(Provider::GitLab, "Push Hook", &fixture("gitlab/push-event.json"));
-    assert_eq!(push.delivery_id.as_deref(), Some("f2b0e8a4-6c3e-4d7e-9c52-1b1a2d0f9a11"));
+    assert_eq!(
+        push.delivery_id.as_deref(),
+        Some("f2b0e8a4-6c3e-4d7e-9c52-1b1a2d0f9a11")
+    );
     let repo = &push.repository;
     assert_eq!(repo.full_name.as_deref(), Some("mike/diaspora"));
     assert_eq!(repo.project_id.as_deref(), Some("15"));
     assert_eq!(repo.web_url.as_deref(), Some("http://example.com/mike/diaspora"));
-    assert_eq!(repo.clone_https.as_deref(), Some("http://example.com/mike/diaspora.git"));
+    assert_eq!(
+        repo.clone_https.as_deref(),
+        Some("http://example.com/mike/diaspora.git")
+    );
     assert_eq!(repo.clone_ssh.as_deref(), Some("git@example.com:mike/diaspora.git"));
     assert_eq!(repo.default_branch.as_deref(), Some("master"));
     let r = &push.refs[0];
@@ -188,7 +219,10 @@ fn gitea_push_and_its_github_headers() {
     let push = push_of(Provider::Gitea, "push", &body);
     assert_eq!(push.delivery_id.as_deref(), Some("b3c5e5a4-gitea"));
     assert_eq!(push.repository.full_name.as_deref(), Some("example/example"));
-    assert_eq!(push.repository.clone_ssh.as_deref(), Some("git@localhost:example/example.git"));
+    assert_eq!(
+        push.repository.clone_ssh.as_deref(),
+        Some("git@localhost:example/example.git")
+    );
     let r = &push.refs[0];
     assert_eq!(r.name, "refs/heads/master");
     // before is all zeros: the branch was created, so any path may be new.
@@ -212,11 +246,17 @@ fn forgejo_is_told_from_gitea_and_prefers_its_own_signature() {
             *v = hmac_sha256_hex(b"other", &body);
         }
     }
-    assert_eq!(receive(Provider::Forgejo, &headers, &body, Some(&secret())), Err(WebhookError::BadSignature));
+    assert_eq!(
+        receive(Provider::Forgejo, &headers, &body, Some(&secret())),
+        Err(WebhookError::BadSignature)
+    );
 
     // Older Forgejo sent only the Gitea headers.
     let gitea_only = signed(Provider::Gitea, "push", &body, SECRET);
-    assert!(matches!(receive(Provider::Forgejo, &gitea_only, &body, Some(&secret())), Ok(Delivery::Push(_))));
+    assert!(matches!(
+        receive(Provider::Forgejo, &gitea_only, &body, Some(&secret())),
+        Ok(Delivery::Push(_))
+    ));
 }
 
 #[test]
@@ -224,9 +264,15 @@ fn gogs_push_without_file_lists() {
     let push = push_of(Provider::Gogs, "push", &fixture("gogs/push-event.json"));
     assert_eq!(push.delivery_id.as_deref(), Some("e3a1f1d2-gogs"));
     assert_eq!(push.repository.full_name.as_deref(), Some("unknwon/webhooks"));
-    assert_eq!(push.repository.clone_ssh.as_deref(), Some("ssh://unknwon@localhost:2222/unknwon/webhooks.git"));
+    assert_eq!(
+        push.repository.clone_ssh.as_deref(),
+        Some("ssh://unknwon@localhost:2222/unknwon/webhooks.git")
+    );
     assert_eq!(push.refs[0].name, "refs/heads/develop");
-    assert_eq!(push.refs[0].before.as_deref(), Some("28e1879d029cb852e4844d9c718537df08844e03"));
+    assert_eq!(
+        push.refs[0].before.as_deref(),
+        Some("28e1879d029cb852e4844d9c718537df08844e03")
+    );
     // Gogs lists commits but no files: nothing listed is not "nothing changed".
     assert!(push.changed_paths.paths.is_empty());
     assert!(!push.changed_paths.complete);
@@ -247,11 +293,15 @@ fn gogs_tag_create_and_branch_delete() {
     let tag = push_of(Provider::Gogs, "create", &create);
     assert_eq!(tag.refs[0].name, "refs/tags/v1.2.0");
     assert!(tag.refs[0].created);
-    assert_eq!(tag.refs[0].commit.as_deref(), Some("bffeb74224043ba2feb48d137756c8a9331c449a"));
+    assert_eq!(
+        tag.refs[0].commit.as_deref(),
+        Some("bffeb74224043ba2feb48d137756c8a9331c449a")
+    );
 
-    let delete =
-        serde_json::to_vec(&json!({"ref": "develop", "ref_type": "branch", "pusher_type": "user", "repository": repository}))
-            .unwrap();
+    let delete = serde_json::to_vec(
+        &json!({"ref": "develop", "ref_type": "branch", "pusher_type": "user", "repository": repository}),
+    )
+    .unwrap();
     let deleted = push_of(Provider::Gogs, "delete", &delete);
     assert_eq!(deleted.refs[0].name, "refs/heads/develop");
     assert!(deleted.refs[0].deleted && deleted.refs[0].after.is_none());
@@ -260,9 +310,15 @@ fn gogs_tag_create_and_branch_delete() {
 #[test]
 fn bitbucket_cloud_push() {
     let push = push_of(Provider::Bitbucket, "repo:push", &fixture("bitbucket/repo-push.json"));
-    assert_eq!(push.delivery_id.as_deref(), Some("{e1c1a1b1-1111-4a4a-8b8b-123456789abc}"));
+    assert_eq!(
+        push.delivery_id.as_deref(),
+        Some("{e1c1a1b1-1111-4a4a-8b8b-123456789abc}")
+    );
     assert_eq!(push.repository.full_name.as_deref(), Some("team_name/repo_name"));
-    assert_eq!(push.repository.web_url.as_deref(), Some("https://api.bitbucket.org/bitbucket/bitbucket"));
+    assert_eq!(
+        push.repository.web_url.as_deref(),
+        Some("https://api.bitbucket.org/bitbucket/bitbucket")
+    );
     assert_eq!(push.repository.default_branch, None);
     let r = &push.refs[0];
     assert_eq!(r.name, "refs/heads/name-of-branch");
@@ -296,15 +352,25 @@ fn bitbucket_cloud_tag_and_branch_deletion() {
 
 #[test]
 fn bitbucket_server_refs_changed_and_ping() {
-    let push = push_of(Provider::BitbucketServer, "repo:refs_changed", &fixture("bitbucket-server/repo-refs-changed.json"));
-    assert_eq!(push.delivery_id.as_deref(), Some("fd9a4a2d-a9b8-4d9e-9d2f-7f1c1d1e1f10"));
+    let push = push_of(
+        Provider::BitbucketServer,
+        "repo:refs_changed",
+        &fixture("bitbucket-server/repo-refs-changed.json"),
+    );
+    assert_eq!(
+        push.delivery_id.as_deref(),
+        Some("fd9a4a2d-a9b8-4d9e-9d2f-7f1c1d1e1f10")
+    );
     assert_eq!(push.repository.full_name.as_deref(), Some("~gopher/webhook-test"));
     assert_eq!(push.repository.project_id.as_deref(), Some("4"));
     assert_eq!(
         push.repository.clone_ssh.as_deref(),
         Some("ssh://git@server.bitbucket.local:7999/~gopher/webhook-test.git")
     );
-    assert_eq!(push.repository.clone_https.as_deref(), Some("https://server.bitbucket.local/scm/~gopher/webhook-test.git"));
+    assert_eq!(
+        push.repository.clone_https.as_deref(),
+        Some("https://server.bitbucket.local/scm/~gopher/webhook-test.git")
+    );
     let r = &push.refs[0];
     assert_eq!(r.name, "refs/heads/feature/wip");
     assert!(r.deleted && r.after.is_none());
@@ -318,17 +384,34 @@ fn bitbucket_server_refs_changed_and_ping() {
     let ping = b"{\"test\": true}";
     let headers = signed(Provider::BitbucketServer, "diagnostics:ping", ping, SECRET);
     assert_eq!(detect(&headers), Some(Provider::BitbucketServer));
-    assert_eq!(receive(Provider::BitbucketServer, &headers, ping, Some(&secret())), Ok(Delivery::Ping));
+    assert_eq!(
+        receive(Provider::BitbucketServer, &headers, ping, Some(&secret())),
+        Ok(Delivery::Ping)
+    );
 }
 
 #[test]
 fn azure_devops_push() {
     let body = fixture("azuredevops/git.push.json");
-    assert_eq!(detect(&signed(Provider::AzureDevops, "", &body, "x")), Some(Provider::AzureDevops));
-    let Ok(Delivery::Push(push)) = azure_push(&body) else { panic!("{:?}", azure_push(&body)) };
-    assert_eq!(push.delivery_id.as_deref(), Some("03c164c2-8912-4d5e-8009-3707d5f83734"));
-    assert_eq!(push.repository.full_name.as_deref(), Some("Fabrikam-Fiber-Git/Fabrikam-Fiber-Git"));
-    assert_eq!(push.repository.project_id.as_deref(), Some("278d5cd2-584d-4b63-824a-2ba458937249"));
+    assert_eq!(
+        detect(&signed(Provider::AzureDevops, "", &body, "x")),
+        Some(Provider::AzureDevops)
+    );
+    let Ok(Delivery::Push(push)) = azure_push(&body) else {
+        panic!("{:?}", azure_push(&body))
+    };
+    assert_eq!(
+        push.delivery_id.as_deref(),
+        Some("03c164c2-8912-4d5e-8009-3707d5f83734")
+    );
+    assert_eq!(
+        push.repository.full_name.as_deref(),
+        Some("Fabrikam-Fiber-Git/Fabrikam-Fiber-Git")
+    );
+    assert_eq!(
+        push.repository.project_id.as_deref(),
+        Some("278d5cd2-584d-4b63-824a-2ba458937249")
+    );
     assert_eq!(push.repository.default_branch.as_deref(), Some("main"));
     assert_eq!(
         push.repository.clone_https.as_deref(),
@@ -346,7 +429,10 @@ fn azure_devops_stripped_payloads_are_refused_by_field() {
     let mut payload = fixture_json("azuredevops/git.push.json");
     payload["resource"]["refUpdates"] = json!([]);
     let err = azure_push(&serde_json::to_vec(&payload).unwrap()).unwrap_err();
-    assert!(matches!(&err, WebhookError::MalformedPayload { field, .. } if field == "resource.refUpdates"), "{err}");
+    assert!(
+        matches!(&err, WebhookError::MalformedPayload { field, .. } if field == "resource.refUpdates"),
+        "{err}"
+    );
 
     payload["resource"]["refUpdates"] = json!([{"oldObjectId": "aad331d8d3b131fa9ae03cf5e53965b51942618a"}]);
     let err = azure_push(&serde_json::to_vec(&payload).unwrap()).unwrap_err();
@@ -357,7 +443,10 @@ fn azure_devops_stripped_payloads_are_refused_by_field() {
     assert!(err.to_string().contains("resource.refUpdates"), "{err}");
 
     let other = serde_json::to_vec(&json!({"id": "x", "eventType": "git.pullrequest.created"})).unwrap();
-    assert_eq!(azure_push(&other), Ok(Delivery::Ignored("git.pullrequest.created".into())));
+    assert_eq!(
+        azure_push(&other),
+        Ok(Delivery::Ignored("git.pullrequest.created".into()))
+    );
 }
 
 // ---------------------------------------------------------------- built: deletions, tags, truncation
@@ -468,17 +557,41 @@ fn gitea_five_commit_window() {
 #[test]
 fn detection_checks_native_headers_first() {
     let cases: &[(&[(&str, &str)], Option<Provider>)] = &[
-        (&[("X-GitHub-Event", "push"), ("X-Hub-Signature-256", "sha256=00")], Some(Provider::GitHub)),
-        (&[("x-github-event", "push")], Some(Provider::GitHub)),
-        (&[("X-Gitea-Event", "push"), ("X-Gogs-Event", "push"), ("X-GitHub-Event", "push")], Some(Provider::Gitea)),
         (
-            &[("X-Forgejo-Event", "push"), ("X-Gitea-Event", "push"), ("X-Gogs-Event", "push"), ("X-GitHub-Event", "push")],
+            &[("X-GitHub-Event", "push"), ("X-Hub-Signature-256", "sha256=00")],
+            Some(Provider::GitHub),
+        ),
+        (&[("x-github-event", "push")], Some(Provider::GitHub)),
+        (
+            &[
+                ("X-Gitea-Event", "push"),
+                ("X-Gogs-Event", "push"),
+                ("X-GitHub-Event", "push"),
+            ],
+            Some(Provider::Gitea),
+        ),
+        (
+            &[
+                ("X-Forgejo-Event", "push"),
+                ("X-Gitea-Event", "push"),
+                ("X-Gogs-Event", "push"),
+                ("X-GitHub-Event", "push"),
+            ],
             Some(Provider::Forgejo),
         ),
-        (&[("X-Gogs-Event", "push"), ("X-Github-Event", "push")], Some(Provider::Gogs)),
+        (
+            &[("X-Gogs-Event", "push"), ("X-Github-Event", "push")],
+            Some(Provider::Gogs),
+        ),
         (&[("X-Gitlab-Event", "Push Hook")], Some(Provider::GitLab)),
-        (&[("X-Event-Key", "repo:push"), ("X-Hook-UUID", "{1}")], Some(Provider::Bitbucket)),
-        (&[("X-Event-Key", "repo:refs_changed"), ("X-Request-Id", "1")], Some(Provider::BitbucketServer)),
+        (
+            &[("X-Event-Key", "repo:push"), ("X-Hook-UUID", "{1}")],
+            Some(Provider::Bitbucket),
+        ),
+        (
+            &[("X-Event-Key", "repo:refs_changed"), ("X-Request-Id", "1")],
+            Some(Provider::BitbucketServer),
+        ),
         (&[("X-Vss-ActivityId", "1")], Some(Provider::AzureDevops)),
         (&[("Content-Type", "application/json")], None),
     ];
@@ -495,7 +608,12 @@ fn fails_closed_without_a_secret() {
     let headers = signed(Provider::GitHub, "push", &body, SECRET);
     for secret in [None, Some(WebhookSecret::new(""))] {
         let err = receive(Provider::GitHub, &headers, &body, secret.as_ref()).unwrap_err();
-        assert_eq!(err, WebhookError::SecretNotConfigured { provider: Provider::GitHub });
+        assert_eq!(
+            err,
+            WebhookError::SecretNotConfigured {
+                provider: Provider::GitHub
+            }
+        );
     }
 }
 
@@ -513,7 +631,13 @@ fn fails_closed_without_a_signature_header() {
     ];
     let body = fixture("github/push.json");
     for (provider, header) in expectations {
-        let err = receive(provider, &h(&[("Content-Type", "application/json")]), &body, Some(&secret())).unwrap_err();
+        let err = receive(
+            provider,
+            &h(&[("Content-Type", "application/json")]),
+            &body,
+            Some(&secret()),
+        )
+        .unwrap_err();
         assert_eq!(err, WebhookError::MissingSignature { header }, "{provider:?}");
     }
 }
@@ -527,7 +651,11 @@ fn forged_and_tampered_deliveries_are_refused_without_detail() {
         (Provider::Forgejo, "push", "gitea/push-event.json"),
         (Provider::Gogs, "push", "gogs/push-event.json"),
         (Provider::Bitbucket, "repo:push", "bitbucket/repo-push.json"),
-        (Provider::BitbucketServer, "repo:refs_changed", "bitbucket-server/repo-refs-changed.json"),
+        (
+            Provider::BitbucketServer,
+            "repo:refs_changed",
+            "bitbucket-server/repo-refs-changed.json",
+        ),
         (Provider::AzureDevops, "", "azuredevops/git.push.json"),
     ];
     for (provider, event, path) in cases {
@@ -543,7 +671,10 @@ fn forged_and_tampered_deliveries_are_refused_without_detail() {
             let headers = signed(provider, event, &body, SECRET);
             let mut tampered = body.clone();
             tampered.push(b' ');
-            assert_eq!(receive(provider, &headers, &tampered, Some(&secret())), Err(WebhookError::BadSignature));
+            assert_eq!(
+                receive(provider, &headers, &tampered, Some(&secret())),
+                Err(WebhookError::BadSignature)
+            );
         }
     }
 }
@@ -553,17 +684,30 @@ fn form_encoded_deliveries_are_refused_with_the_fix() {
     let body = b"payload=%7B%22ref%22%3A%22refs%2Fheads%2Fmain%22%7D";
     let mut headers = signed(Provider::GitHub, "push", body, SECRET);
     headers.retain(|(k, _)| k != "Content-Type");
-    headers.push(("Content-Type".into(), "application/x-www-form-urlencoded; charset=utf-8".into()));
+    headers.push((
+        "Content-Type".into(),
+        "application/x-www-form-urlencoded; charset=utf-8".into(),
+    ));
     let err = receive(Provider::GitHub, &headers, body, Some(&secret())).unwrap_err();
-    assert!(err.to_string().contains("configure the webhook with content type application/json"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("configure the webhook with content type application/json"),
+        "{err}"
+    );
 }
 
 #[test]
 fn malformed_payloads_name_the_field() {
     let cases: &[(Value, &str)] = &[
         (json!({"ref": "master", "repository": {}}), "`ref`"),
-        (json!({"ref": "refs/heads/main", "before": "xyz", "repository": {}}), "`before`"),
-        (json!({"ref": "refs/heads/main", "commits": [{"added": [1]}], "repository": {}}), "`commits.0.added`"),
+        (
+            json!({"ref": "refs/heads/main", "before": "xyz", "repository": {}}),
+            "`before`",
+        ),
+        (
+            json!({"ref": "refs/heads/main", "commits": [{"added": [1]}], "repository": {}}),
+            "`commits.0.added`",
+        ),
         (json!({"ref": "refs/heads/main"}), "`repository`"),
         (json!({"ref": 7}), "`ref`"),
     ];

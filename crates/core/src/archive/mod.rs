@@ -87,7 +87,11 @@ pub struct ExtractOptions {
 
 impl Default for ExtractOptions {
     fn default() -> Self {
-        ExtractOptions { keep_path: String::new(), strip_top_dir: true, caps: ExtractCaps::default() }
+        ExtractOptions {
+            keep_path: String::new(),
+            strip_top_dir: true,
+            caps: ExtractCaps::default(),
+        }
     }
 }
 
@@ -134,7 +138,10 @@ pub enum ArchiveError {
 pub fn extract(bytes: &[u8], format: ArchiveFormat, options: &ExtractOptions) -> Result<Extracted, ArchiveError> {
     let caps = &options.caps;
     if bytes.len() as u64 > caps.max_compressed_bytes {
-        return Err(ArchiveError::CompressedTooLarge { size: bytes.len() as u64, cap: caps.max_compressed_bytes });
+        return Err(ArchiveError::CompressedTooLarge {
+            size: bytes.len() as u64,
+            cap: caps.max_compressed_bytes,
+        });
     }
     let mut selection = Selection::new(options);
     let commit_sha = match format {
@@ -142,7 +149,10 @@ pub fn extract(bytes: &[u8], format: ArchiveFormat, options: &ExtractOptions) ->
         ArchiveFormat::Tar => tar::read(bytes, false, &mut selection)?,
         ArchiveFormat::Zip => zip::read(bytes, &mut selection)?,
     };
-    Ok(Extracted { files: selection.files, commit_sha })
+    Ok(Extracted {
+        files: selection.files,
+        commit_sha,
+    })
 }
 
 /// [`extract`] with the format taken from the bytes.
@@ -167,7 +177,11 @@ impl<'a> Selection<'a> {
         Selection {
             caps: &options.caps,
             strip_top_dir: options.strip_top_dir,
-            keep: options.keep_path.split('/').filter(|s| !s.is_empty() && *s != ".").collect(),
+            keep: options
+                .keep_path
+                .split('/')
+                .filter(|s| !s.is_empty() && *s != ".")
+                .collect(),
             top_dir: None,
             entries: 0,
             expanded: 0,
@@ -179,7 +193,9 @@ impl<'a> Selection<'a> {
     fn count_entry(&mut self) -> Result<(), ArchiveError> {
         self.entries += 1;
         if self.entries > self.caps.max_entries {
-            return Err(ArchiveError::TooManyEntries { cap: self.caps.max_entries });
+            return Err(ArchiveError::TooManyEntries {
+                cap: self.caps.max_entries,
+            });
         }
         Ok(())
     }
@@ -188,7 +204,9 @@ impl<'a> Selection<'a> {
     fn count_expanded(&mut self, bytes: u64) -> Result<(), ArchiveError> {
         self.expanded += bytes;
         if self.expanded > self.caps.max_expanded_bytes {
-            return Err(ArchiveError::ExpandedTooLarge { cap: self.caps.max_expanded_bytes });
+            return Err(ArchiveError::ExpandedTooLarge {
+                cap: self.caps.max_expanded_bytes,
+            });
         }
         Ok(())
     }
@@ -206,7 +224,10 @@ impl<'a> Selection<'a> {
             match &self.top_dir {
                 None => self.top_dir = Some(top.to_string()),
                 Some(first) if first != top => {
-                    return Err(ArchiveError::SeveralTopDirectories { first: shown(first.as_bytes()), second: shown(top.as_bytes()) })
+                    return Err(ArchiveError::SeveralTopDirectories {
+                        first: shown(first.as_bytes()),
+                        second: shown(top.as_bytes()),
+                    })
                 }
                 Some(_) => {}
             }
@@ -229,10 +250,16 @@ impl<'a> Selection<'a> {
 
     fn check_file_size(&self, path: &str, size: u64) -> Result<(), ArchiveError> {
         if size > self.caps.max_file_bytes {
-            return Err(ArchiveError::FileTooLarge { path: path.to_string(), size, cap: self.caps.max_file_bytes });
+            return Err(ArchiveError::FileTooLarge {
+                path: path.to_string(),
+                size,
+                cap: self.caps.max_file_bytes,
+            });
         }
         if self.kept_bytes + size > self.caps.max_kept_bytes {
-            return Err(ArchiveError::KeptTooLarge { cap: self.caps.max_kept_bytes });
+            return Err(ArchiveError::KeptTooLarge {
+                cap: self.caps.max_kept_bytes,
+            });
         }
         Ok(())
     }
@@ -249,10 +276,14 @@ impl<'a> Selection<'a> {
 /// (with either separator: zip-slip archives made on Windows use `..\`).
 fn clean_components(path: &str) -> Result<Vec<&str>, ArchiveError> {
     if path.starts_with('/') || path.starts_with('\\') || is_drive_prefix(path) {
-        return Err(ArchiveError::AbsolutePath { path: shown(path.as_bytes()) });
+        return Err(ArchiveError::AbsolutePath {
+            path: shown(path.as_bytes()),
+        });
     }
     if path.split(['/', '\\']).any(|c| c == "..") {
-        return Err(ArchiveError::PathEscape { path: shown(path.as_bytes()) });
+        return Err(ArchiveError::PathEscape {
+            path: shown(path.as_bytes()),
+        });
     }
     Ok(path.split('/').filter(|c| !c.is_empty() && *c != ".").collect())
 }
@@ -292,25 +323,50 @@ mod tests {
         tar[257..263].copy_from_slice(b"ustar\0");
         assert_eq!(sniff(&tar), Some(ArchiveFormat::Tar));
         assert_eq!(sniff(b"<html>"), None);
-        assert_eq!(extract_sniffed(b"<html>", &ExtractOptions::default()), Err(ArchiveError::UnknownFormat));
+        assert_eq!(
+            extract_sniffed(b"<html>", &ExtractOptions::default()),
+            Err(ArchiveError::UnknownFormat)
+        );
     }
 
     #[test]
     fn path_rules() {
         assert_eq!(clean_components("a/./b//c").unwrap(), vec!["a", "b", "c"]);
-        assert!(matches!(clean_components("/etc/passwd"), Err(ArchiveError::AbsolutePath { .. })));
-        assert!(matches!(clean_components("C:/x"), Err(ArchiveError::AbsolutePath { .. })));
-        assert!(matches!(clean_components("\\x"), Err(ArchiveError::AbsolutePath { .. })));
-        assert!(matches!(clean_components("a/../../b"), Err(ArchiveError::PathEscape { .. })));
-        assert!(matches!(clean_components("a\\..\\..\\b"), Err(ArchiveError::PathEscape { .. })));
+        assert!(matches!(
+            clean_components("/etc/passwd"),
+            Err(ArchiveError::AbsolutePath { .. })
+        ));
+        assert!(matches!(
+            clean_components("C:/x"),
+            Err(ArchiveError::AbsolutePath { .. })
+        ));
+        assert!(matches!(
+            clean_components("\\x"),
+            Err(ArchiveError::AbsolutePath { .. })
+        ));
+        assert!(matches!(
+            clean_components("a/../../b"),
+            Err(ArchiveError::PathEscape { .. })
+        ));
+        assert!(matches!(
+            clean_components("a\\..\\..\\b"),
+            Err(ArchiveError::PathEscape { .. })
+        ));
         assert_eq!(clean_components("a/..b/c..").unwrap(), vec!["a", "..b", "c.."]);
     }
 
     #[test]
     fn keep_path_matches_whole_components() {
-        let options = ExtractOptions { keep_path: "/deploy/".into(), strip_top_dir: true, ..Default::default() };
+        let options = ExtractOptions {
+            keep_path: "/deploy/".into(),
+            strip_top_dir: true,
+            ..Default::default()
+        };
         let mut selection = Selection::new(&options);
-        assert_eq!(selection.select(b"top/deploy/a.yaml", false).unwrap().as_deref(), Some("deploy/a.yaml"));
+        assert_eq!(
+            selection.select(b"top/deploy/a.yaml", false).unwrap().as_deref(),
+            Some("deploy/a.yaml")
+        );
         assert_eq!(selection.select(b"top/deployment/a.yaml", false).unwrap(), None);
         assert_eq!(selection.select(b"top/deploy", false).unwrap(), None);
         assert_eq!(selection.select(b"top/", true).unwrap(), None);

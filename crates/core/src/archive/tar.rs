@@ -11,13 +11,35 @@ use super::{commit_id, shown, ArchiveError, ArchiveFormat, Selection};
 const MAX_META_HEADER_BYTES: u64 = 64 * 1024;
 
 pub(super) fn read(bytes: &[u8], gzipped: bool, selection: &mut Selection) -> Result<Option<String>, ArchiveError> {
-    let format = if gzipped { ArchiveFormat::TarGz } else { ArchiveFormat::Tar };
+    let format = if gzipped {
+        ArchiveFormat::TarGz
+    } else {
+        ArchiveFormat::Tar
+    };
     let cap = selection.caps.max_expanded_bytes;
     let tripped = Cell::new(false);
     let result = if gzipped {
-        entries(CappedReader { inner: flate2::read::GzDecoder::new(bytes), read: 0, cap, tripped: &tripped }, format, selection)
+        entries(
+            CappedReader {
+                inner: flate2::read::GzDecoder::new(bytes),
+                read: 0,
+                cap,
+                tripped: &tripped,
+            },
+            format,
+            selection,
+        )
     } else {
-        entries(CappedReader { inner: bytes, read: 0, cap, tripped: &tripped }, format, selection)
+        entries(
+            CappedReader {
+                inner: bytes,
+                read: 0,
+                cap,
+                tripped: &tripped,
+            },
+            format,
+            selection,
+        )
     };
     // The tar parser reports the cap as an I/O error; say which cap it was.
     if tripped.get() {
@@ -46,11 +68,33 @@ impl<R: Read> Read for CappedReader<'_, R> {
     }
 }
 
-fn entries<R: Read>(reader: R, format: ArchiveFormat, selection: &mut Selection) -> Result<Option<String>, ArchiveError> {
-    let corrupt = |e: io::Error| ArchiveError::Corrupt { format, detail: e.to_string() };
+fn entries<R: Read>(
+    reader: R,
+    format: ArchiveFormat,
+    selection: &mut Selection,
+) -> Result<Option<String>, ArchiveError> {
+    let corrupt = |e: io::Error| ArchiveError::Corrupt {
+        format,
+        detail: e.to_string(),
+    };
     let mut archive = ::tar::Archive::new(reader);
     // Raw: pax and GNU long-name headers come back as entries, so that their size is capped here
     // rather than read whole by the tar crate.
+    let commit_sha = read_entries(&mut archive, format, selection)?;
+    // Read to the end, so that gzip checks its CRC and length: a damaged download is refused.
+    io::copy(&mut archive.into_inner(), &mut io::sink()).map_err(corrupt)?;
+    Ok(commit_sha)
+}
+
+fn read_entries<R: Read>(
+    archive: &mut ::tar::Archive<R>,
+    format: ArchiveFormat,
+    selection: &mut Selection,
+) -> Result<Option<String>, ArchiveError> {
+    let corrupt = |e: io::Error| ArchiveError::Corrupt {
+        format,
+        detail: e.to_string(),
+    };
     let entries = archive.entries().map_err(corrupt)?.raw(true);
     let mut commit_sha = None;
     let mut long_path: Option<Vec<u8>> = None;
@@ -77,7 +121,10 @@ fn entries<R: Read>(reader: R, format: ArchiveFormat, selection: &mut Selection)
                         std::str::from_utf8(size)
                             .ok()
                             .and_then(|s| s.trim().parse().ok())
-                            .ok_or_else(|| ArchiveError::Corrupt { format, detail: "pax size is not a number".into() })?,
+                            .ok_or_else(|| ArchiveError::Corrupt {
+                                format,
+                                detail: "pax size is not a number".into(),
+                            })?,
                     ),
                     None => None,
                 };
@@ -133,7 +180,10 @@ fn entries<R: Read>(reader: R, format: ArchiveFormat, selection: &mut Selection)
 }
 
 fn read_meta<R: Read>(entry: &mut ::tar::Entry<R>, what: &str, format: ArchiveFormat) -> Result<Vec<u8>, ArchiveError> {
-    let size = entry.header().entry_size().map_err(|e| ArchiveError::Corrupt { format, detail: e.to_string() })?;
+    let size = entry.header().entry_size().map_err(|e| ArchiveError::Corrupt {
+        format,
+        detail: e.to_string(),
+    })?;
     if size > MAX_META_HEADER_BYTES {
         return Err(ArchiveError::UnsupportedEntry {
             path: shown(&entry.path_bytes()),
@@ -141,7 +191,13 @@ fn read_meta<R: Read>(entry: &mut ::tar::Entry<R>, what: &str, format: ArchiveFo
         });
     }
     let mut data = Vec::with_capacity(size as usize);
-    entry.take(size).read_to_end(&mut data).map_err(|e| ArchiveError::Corrupt { format, detail: e.to_string() })?;
+    entry
+        .take(size)
+        .read_to_end(&mut data)
+        .map_err(|e| ArchiveError::Corrupt {
+            format,
+            detail: e.to_string(),
+        })?;
     Ok(data)
 }
 
@@ -174,7 +230,10 @@ mod tests {
     #[test]
     fn pax_records() {
         let data = b"52 comment=fd489864e7642b48eaad6e3f155c10e46810ec72\n19 path=a/b/c.yaml\n";
-        assert_eq!(pax_record(data, "comment"), Some(&b"fd489864e7642b48eaad6e3f155c10e46810ec72"[..]));
+        assert_eq!(
+            pax_record(data, "comment"),
+            Some(&b"fd489864e7642b48eaad6e3f155c10e46810ec72"[..])
+        );
         assert_eq!(pax_record(data, "path"), Some(&b"a/b/c.yaml"[..]));
         assert_eq!(pax_record(data, "size"), None);
         assert_eq!(pax_record(b"999 comment=x\n", "comment"), None);

@@ -9,12 +9,19 @@ const FORMAT: ArchiveFormat = ArchiveFormat::Zip;
 
 pub(super) fn read(bytes: &[u8], selection: &mut Selection) -> Result<Option<String>, ArchiveError> {
     // The zip crate loads the whole central directory up front: refuse a huge one before it does.
-    let declared_entries = declared_entry_count(bytes)
-        .ok_or_else(|| ArchiveError::Corrupt { format: FORMAT, detail: "no end of central directory record".into() })?;
+    let declared_entries = declared_entry_count(bytes).ok_or_else(|| ArchiveError::Corrupt {
+        format: FORMAT,
+        detail: "no end of central directory record".into(),
+    })?;
     if declared_entries > selection.caps.max_entries {
-        return Err(ArchiveError::TooManyEntries { cap: selection.caps.max_entries });
+        return Err(ArchiveError::TooManyEntries {
+            cap: selection.caps.max_entries,
+        });
     }
-    let corrupt = |e: ::zip::result::ZipError| ArchiveError::Corrupt { format: FORMAT, detail: e.to_string() };
+    let corrupt = |e: ::zip::result::ZipError| ArchiveError::Corrupt {
+        format: FORMAT,
+        detail: e.to_string(),
+    };
     let mut archive = ::zip::ZipArchive::new(Cursor::new(bytes)).map_err(corrupt)?;
     let commit_sha = commit_id(archive.comment());
     for index in 0..archive.len() {
@@ -22,7 +29,13 @@ pub(super) fn read(bytes: &[u8], selection: &mut Selection) -> Result<Option<Str
         let (raw_path, is_dir, is_link, encrypted, declared) = {
             let member = archive.by_index_raw(index).map_err(corrupt)?;
             let is_link = member.unix_mode().is_some_and(|mode| mode & 0o170000 == 0o120000);
-            (member.name_raw().to_vec(), member.is_dir(), is_link, member.encrypted(), member.size())
+            (
+                member.name_raw().to_vec(),
+                member.is_dir(),
+                is_link,
+                member.encrypted(),
+                member.size(),
+            )
         };
         if is_link {
             continue;
@@ -35,7 +48,10 @@ pub(super) fn read(bytes: &[u8], selection: &mut Selection) -> Result<Option<Str
             continue;
         };
         if encrypted {
-            return Err(ArchiveError::UnsupportedEntry { path: shown(&raw_path), reason: "it is encrypted".into() });
+            return Err(ArchiveError::UnsupportedEntry {
+                path: shown(&raw_path),
+                reason: "it is encrypted".into(),
+            });
         }
         selection.check_file_size(&path, declared)?;
         let member = archive.by_index(index).map_err(|e| ArchiveError::UnsupportedEntry {
@@ -48,10 +64,17 @@ pub(super) fn read(bytes: &[u8], selection: &mut Selection) -> Result<Option<Str
         member
             .take(cap + 1)
             .read_to_end(&mut data)
-            .map_err(|e| ArchiveError::Corrupt { format: FORMAT, detail: format!("`{}`: {e}", shown(&raw_path)) })?;
+            .map_err(|e| ArchiveError::Corrupt {
+                format: FORMAT,
+                detail: format!("`{}`: {e}", shown(&raw_path)),
+            })?;
         selection.count_expanded(data.len() as u64)?;
         if data.len() as u64 > cap {
-            return Err(ArchiveError::FileTooLarge { path, size: data.len() as u64, cap });
+            return Err(ArchiveError::FileTooLarge {
+                path,
+                size: data.len() as u64,
+                cap,
+            });
         }
         selection.keep(path, data)?;
     }
@@ -67,7 +90,9 @@ fn declared_entry_count(bytes: &[u8]) -> Option<u64> {
     }
     // The record is last, followed only by a comment of at most 65,535 bytes.
     let earliest = bytes.len().saturating_sub(EOCD_LEN + u16::MAX as usize);
-    let position = (earliest..=bytes.len() - EOCD_LEN).rev().find(|&i| &bytes[i..i + 4] == EOCD)?;
+    let position = (earliest..=bytes.len() - EOCD_LEN)
+        .rev()
+        .find(|&i| &bytes[i..i + 4] == EOCD)?;
     let record = &bytes[position..];
     let total = u16::from_le_bytes([record[10], record[11]]) as u64;
     if total != u16::MAX as u64 {

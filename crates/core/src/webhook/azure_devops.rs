@@ -30,10 +30,10 @@ pub(super) fn delivery(_headers: &[(String, String)], body: &[u8]) -> Result<Del
             .flatten()
             .ok_or_else(|| WebhookError::malformed(field("name"), "is missing"))?;
         check_full_ref(name).map_err(|problem| WebhookError::malformed(field("name"), problem))?;
-        let before =
-            object_id(update, "oldObjectId").map_err(|_| WebhookError::malformed(field("oldObjectId"), "is not a commit id"))?;
-        let after =
-            object_id(update, "newObjectId").map_err(|_| WebhookError::malformed(field("newObjectId"), "is not a commit id"))?;
+        let before = object_id(update, "oldObjectId")
+            .map_err(|_| WebhookError::malformed(field("oldObjectId"), "is not a commit id"))?;
+        let after = object_id(update, "newObjectId")
+            .map_err(|_| WebhookError::malformed(field("newObjectId"), "is not a commit id"))?;
         refs.push(RefUpdate {
             name: name.to_string(),
             created: before.is_none(),
@@ -48,7 +48,10 @@ pub(super) fn delivery(_headers: &[(String, String)], body: &[u8]) -> Result<Del
     if remote_url.is_none() {
         return Err(WebhookError::malformed("resource.repository.remoteUrl", "is missing"));
     }
-    let full_name = match (opt_str(&root, "resource.repository.project.name")?, opt_str(&root, "resource.repository.name")?) {
+    let full_name = match (
+        opt_str(&root, "resource.repository.project.name")?,
+        opt_str(&root, "resource.repository.name")?,
+    ) {
         (Some(project), Some(name)) => Some(format!("{project}/{name}")),
         _ => None,
     };
@@ -66,6 +69,9 @@ pub(super) fn delivery(_headers: &[(String, String)], body: &[u8]) -> Result<Del
         repository,
         refs,
         // Azure DevOps never lists files.
-        changed_paths: ChangedPaths { paths: BTreeSet::new(), complete: false },
+        changed_paths: ChangedPaths {
+            paths: BTreeSet::new(),
+            complete: false,
+        },
     }))
 }

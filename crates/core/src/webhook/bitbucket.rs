@@ -42,19 +42,28 @@ fn push(headers: &[(String, String)], body: &[u8]) -> Result<PushEvent, WebhookE
     }
     Ok(PushEvent {
         provider: Provider::Bitbucket,
-        delivery_id: header(headers, "X-Request-UUID").or(header(headers, "X-Hook-UUID")).map(str::to_string),
+        delivery_id: header(headers, "X-Request-UUID")
+            .or(header(headers, "X-Hook-UUID"))
+            .map(str::to_string),
         repository,
         refs,
         // Bitbucket Cloud never lists files.
-        changed_paths: ChangedPaths { paths: BTreeSet::new(), complete: false },
+        changed_paths: ChangedPaths {
+            paths: BTreeSet::new(),
+            complete: false,
+        },
     })
 }
 
 fn ref_update(change: &Value) -> Result<RefUpdate, WebhookError> {
     let new = lookup(change, "new");
     let old = lookup(change, "old");
-    let side = new.or(old).ok_or_else(|| WebhookError::malformed("new", "and `old` are both missing"))?;
-    let short = opt_str(side, "name")?.filter(|n| !n.is_empty()).ok_or_else(|| WebhookError::malformed("new.name", "is missing"))?;
+    let side = new
+        .or(old)
+        .ok_or_else(|| WebhookError::malformed("new", "and `old` are both missing"))?;
+    let short = opt_str(side, "name")?
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| WebhookError::malformed("new.name", "is missing"))?;
     let name = match opt_str(side, "type")? {
         Some("branch" | "named_branch") => format!("refs/heads/{short}"),
         Some("tag" | "annotated_tag") => format!("refs/tags/{short}"),
@@ -83,9 +92,10 @@ fn ref_update(change: &Value) -> Result<RefUpdate, WebhookError> {
 
 fn within(error: WebhookError, prefix: &str) -> WebhookError {
     match error {
-        WebhookError::MalformedPayload { field, problem } => {
-            WebhookError::MalformedPayload { field: format!("{prefix}.{field}"), problem }
-        }
+        WebhookError::MalformedPayload { field, problem } => WebhookError::MalformedPayload {
+            field: format!("{prefix}.{field}"),
+            problem,
+        },
         other => other,
     }
 }

@@ -32,14 +32,18 @@ fn push(headers: &[(String, String)], body: &[u8]) -> Result<PushEvent, WebhookE
     let mut clone_https = None;
     let mut clone_ssh = None;
     for (i, link) in opt_array(&root, "repository.links.clone")?.iter().enumerate() {
-        let href = opt_text(link, "href").map_err(|_| WebhookError::malformed(format!("repository.links.clone.{i}.href"), "is not a string"))?;
+        let href = opt_text(link, "href")
+            .map_err(|_| WebhookError::malformed(format!("repository.links.clone.{i}.href"), "is not a string"))?;
         match opt_str(link, "name").ok().flatten() {
             Some("http" | "https") => clone_https = href,
             Some("ssh") => clone_ssh = href,
             _ => {}
         }
     }
-    let full_name = match (opt_str(&root, "repository.project.key")?, opt_str(&root, "repository.slug")?) {
+    let full_name = match (
+        opt_str(&root, "repository.project.key")?,
+        opt_str(&root, "repository.slug")?,
+    ) {
         (Some(project), Some(slug)) => Some(format!("{project}/{slug}")),
         _ => None,
     };
@@ -52,7 +56,10 @@ fn push(headers: &[(String, String)], body: &[u8]) -> Result<PushEvent, WebhookE
         default_branch: None,
     };
     if repository.clone_https.is_none() && repository.clone_ssh.is_none() {
-        return Err(WebhookError::malformed("repository.links.clone", "has no http or ssh URL"));
+        return Err(WebhookError::malformed(
+            "repository.links.clone",
+            "has no http or ssh URL",
+        ));
     }
     Ok(PushEvent {
         provider: Provider::BitbucketServer,
@@ -60,7 +67,10 @@ fn push(headers: &[(String, String)], body: &[u8]) -> Result<PushEvent, WebhookE
         repository,
         refs,
         // Bitbucket Data Center never lists files.
-        changed_paths: ChangedPaths { paths: BTreeSet::new(), complete: false },
+        changed_paths: ChangedPaths {
+            paths: BTreeSet::new(),
+            complete: false,
+        },
     })
 }
 
@@ -71,8 +81,10 @@ fn ref_update(change: &Value, i: usize) -> Result<RefUpdate, WebhookError> {
         None => return Err(WebhookError::malformed(field("refId"), "is missing")),
     };
     check_full_ref(&name).map_err(|problem| WebhookError::malformed(field("refId"), problem))?;
-    let before = object_id(change, "fromHash").map_err(|_| WebhookError::malformed(field("fromHash"), "is not a commit id"))?;
-    let after = object_id(change, "toHash").map_err(|_| WebhookError::malformed(field("toHash"), "is not a commit id"))?;
+    let before =
+        object_id(change, "fromHash").map_err(|_| WebhookError::malformed(field("fromHash"), "is not a commit id"))?;
+    let after =
+        object_id(change, "toHash").map_err(|_| WebhookError::malformed(field("toHash"), "is not a commit id"))?;
     let kind = opt_str(change, "type")?;
     Ok(RefUpdate {
         name,

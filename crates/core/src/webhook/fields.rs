@@ -57,7 +57,10 @@ pub(super) fn opt_bool(value: &Value, path: &str) -> Result<Option<bool>, Webhoo
 pub(super) fn opt_u64(value: &Value, path: &str) -> Result<Option<u64>, WebhookError> {
     match lookup(value, path) {
         None => Ok(None),
-        Some(v) => v.as_u64().map(Some).ok_or_else(|| WebhookError::malformed(path, "is not a non-negative integer")),
+        Some(v) => v
+            .as_u64()
+            .map(Some)
+            .ok_or_else(|| WebhookError::malformed(path, "is not a non-negative integer")),
     }
 }
 
@@ -129,7 +132,8 @@ pub(super) fn collect_commit_paths(
     let mut capped = false;
     for (i, commit) in commits.iter().enumerate() {
         for list in ["added", "modified", "removed"] {
-            let items = opt_array(commit, list).map_err(|_| WebhookError::malformed(format!("commits.{i}.{list}"), "is not an array"))?;
+            let items = opt_array(commit, list)
+                .map_err(|_| WebhookError::malformed(format!("commits.{i}.{list}"), "is not an array"))?;
             if list_cap.is_some_and(|cap| items.len() >= cap) {
                 capped = true;
             }
@@ -170,6 +174,9 @@ mod tests {
             req_str(&v, "a.b").unwrap_err(),
             WebhookError::malformed("a.b", "is not a string")
         );
-        assert_eq!(req_str(&v, "a.z").unwrap_err(), WebhookError::malformed("a.z", "is missing"));
+        assert_eq!(
+            req_str(&v, "a.z").unwrap_err(),
+            WebhookError::malformed("a.z", "is missing")
+        );
     }
 }

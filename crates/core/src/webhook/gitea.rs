@@ -14,17 +14,29 @@ use crate::provider::Provider;
 /// Gitea and Gogs cut a push's commit list to 5 (Gitea's default, configurable); Gogs sends no total.
 const MAX_COMMITS: usize = 5;
 
-pub(super) fn delivery(provider: Provider, headers: &[(String, String)], body: &[u8]) -> Result<Delivery, WebhookError> {
+pub(super) fn delivery(
+    provider: Provider,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> Result<Delivery, WebhookError> {
     let (event_headers, delivery_headers): (&[&'static str], &[&str]) = match provider {
-        Provider::Forgejo => (&["X-Forgejo-Event", "X-Gitea-Event"], &["X-Forgejo-Delivery", "X-Gitea-Delivery"]),
+        Provider::Forgejo => (
+            &["X-Forgejo-Event", "X-Gitea-Event"],
+            &["X-Forgejo-Delivery", "X-Gitea-Delivery"],
+        ),
         Provider::Gogs => (&["X-Gogs-Event"], &["X-Gogs-Delivery"]),
         _ => (&["X-Gitea-Event"], &["X-Gitea-Delivery"]),
     };
     let event = event_headers
         .iter()
         .find_map(|h| header(headers, h))
-        .ok_or(WebhookError::MissingEventHeader { header: event_headers[0] })?;
-    let delivery_id = delivery_headers.iter().find_map(|h| header(headers, h)).map(str::to_string);
+        .ok_or(WebhookError::MissingEventHeader {
+            header: event_headers[0],
+        })?;
+    let delivery_id = delivery_headers
+        .iter()
+        .find_map(|h| header(headers, h))
+        .map(str::to_string);
     match (provider, event) {
         (_, "push") => push(provider, delivery_id, body).map(Delivery::Push),
         // Gogs reports a new tag only as `create` and a deleted branch only as `delete`; Gitea and
@@ -55,13 +67,19 @@ fn push(provider: Provider, delivery_id: Option<String>, body: &[u8]) -> Result<
     let after = object_id(&root, "after")?;
     let created = before.is_none();
     let deleted = after.is_none();
-    let commit = if deleted { None } else { object_id(&root, "head_commit.id")?.or_else(|| after.clone()) };
+    let commit = if deleted {
+        None
+    } else {
+        object_id(&root, "head_commit.id")?.or_else(|| after.clone())
+    };
 
     let commits = opt_array(&root, "commits")?;
     let mut paths = BTreeSet::new();
     collect_commit_paths(commits, &mut paths, None)?;
     // Gogs sends no file lists at all: an empty union there is "unknown", not "nothing".
-    let lists_sent = commits.iter().any(|c| lookup(c, "added").is_some() || lookup(c, "modified").is_some());
+    let lists_sent = commits
+        .iter()
+        .any(|c| lookup(c, "added").is_some() || lookup(c, "modified").is_some());
     let truncated = match opt_u64(&root, "total_commits")? {
         Some(total) => total > commits.len() as u64,
         None => commits.len() >= MAX_COMMITS,
@@ -71,7 +89,15 @@ fn push(provider: Provider, delivery_id: Option<String>, body: &[u8]) -> Result<
         provider,
         delivery_id,
         repository: repository(&root)?,
-        refs: vec![RefUpdate { name, before, after, commit, created, deleted, forced: None }],
+        refs: vec![RefUpdate {
+            name,
+            before,
+            after,
+            commit,
+            created,
+            deleted,
+            forced: None,
+        }],
         changed_paths: ChangedPaths { paths, complete },
     })
 }
@@ -103,6 +129,9 @@ fn ref_event(event: &str, delivery_id: Option<String>, body: &[u8]) -> Result<Pu
             deleted: !created,
             forced: None,
         }],
-        changed_paths: ChangedPaths { paths: BTreeSet::new(), complete: false },
+        changed_paths: ChangedPaths {
+            paths: BTreeSet::new(),
+            complete: false,
+        },
     })
 }

@@ -14,7 +14,9 @@ const MAX_COMMITS: usize = 2048;
 const MAX_PATHS_PER_LIST: usize = 3000;
 
 pub(super) fn delivery(headers: &[(String, String)], body: &[u8]) -> Result<Delivery, WebhookError> {
-    let event = header(headers, "X-GitHub-Event").ok_or(WebhookError::MissingEventHeader { header: "X-GitHub-Event" })?;
+    let event = header(headers, "X-GitHub-Event").ok_or(WebhookError::MissingEventHeader {
+        header: "X-GitHub-Event",
+    })?;
     match event {
         "ping" => Ok(Delivery::Ping),
         "push" => push(headers, body).map(Delivery::Push),
@@ -31,7 +33,11 @@ fn push(headers: &[(String, String)], body: &[u8]) -> Result<PushEvent, WebhookE
     let created = opt_bool(&root, "created")?.unwrap_or(before.is_none());
     let forced = opt_bool(&root, "forced")?;
     // For an annotated tag `after` is the tag object; head_commit is the commit.
-    let commit = if deleted { None } else { object_id(&root, "head_commit.id")?.or_else(|| after.clone()) };
+    let commit = if deleted {
+        None
+    } else {
+        object_id(&root, "head_commit.id")?.or_else(|| after.clone())
+    };
 
     let commits = opt_array(&root, "commits")?;
     let mut paths = BTreeSet::new();
@@ -63,7 +69,15 @@ fn push(headers: &[(String, String)], body: &[u8]) -> Result<PushEvent, WebhookE
         provider: Provider::GitHub,
         delivery_id,
         repository,
-        refs: vec![RefUpdate { name, before, after, commit, created, deleted, forced }],
+        refs: vec![RefUpdate {
+            name,
+            before,
+            after,
+            commit,
+            created,
+            deleted,
+            forced,
+        }],
         changed_paths: ChangedPaths { paths, complete },
     })
 }

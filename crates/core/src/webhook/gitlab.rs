@@ -12,7 +12,9 @@ use crate::provider::Provider;
 const MAX_COMMITS: usize = 20;
 
 pub(super) fn delivery(headers: &[(String, String)], body: &[u8]) -> Result<Delivery, WebhookError> {
-    let event = header(headers, "X-Gitlab-Event").ok_or(WebhookError::MissingEventHeader { header: "X-Gitlab-Event" })?;
+    let event = header(headers, "X-Gitlab-Event").ok_or(WebhookError::MissingEventHeader {
+        header: "X-Gitlab-Event",
+    })?;
     match event {
         "Push Hook" | "Tag Push Hook" => push(headers, body).map(Delivery::Push),
         // System hooks carry every project's pushes under one event name.
@@ -35,7 +37,11 @@ fn push(headers: &[(String, String)], body: &[u8]) -> Result<PushEvent, WebhookE
     let after = object_id(&root, "after")?;
     let created = before.is_none();
     let deleted = after.is_none();
-    let commit = if deleted { None } else { object_id(&root, "checkout_sha")?.or_else(|| after.clone()) };
+    let commit = if deleted {
+        None
+    } else {
+        object_id(&root, "checkout_sha")?.or_else(|| after.clone())
+    };
 
     let commits = opt_array(&root, "commits")?;
     let mut paths = BTreeSet::new();
@@ -57,18 +63,34 @@ fn push(headers: &[(String, String)], body: &[u8]) -> Result<PushEvent, WebhookE
         default_branch: opt_text(&root, "project.default_branch")?.map(|b| branch_name(&b)),
     };
     if repository.web_url.is_none() && repository.clone_https.is_none() && repository.clone_ssh.is_none() {
-        return Err(WebhookError::malformed("project.web_url", "is missing (and no clone URL is given)"));
+        return Err(WebhookError::malformed(
+            "project.web_url",
+            "is missing (and no clone URL is given)",
+        ));
     }
     // Idempotency-Key is stable across GitLab's retries; the UUID is per request.
-    let delivery_id = ["Idempotency-Key", "webhook-id", "X-Gitlab-Webhook-UUID", "X-Gitlab-Event-UUID"]
-        .iter()
-        .find_map(|h| header(headers, h))
-        .map(str::to_string);
+    let delivery_id = [
+        "Idempotency-Key",
+        "webhook-id",
+        "X-Gitlab-Webhook-UUID",
+        "X-Gitlab-Event-UUID",
+    ]
+    .iter()
+    .find_map(|h| header(headers, h))
+    .map(str::to_string);
     Ok(PushEvent {
         provider: Provider::GitLab,
         delivery_id,
         repository,
-        refs: vec![RefUpdate { name, before, after, commit, created, deleted, forced: None }],
+        refs: vec![RefUpdate {
+            name,
+            before,
+            after,
+            commit,
+            created,
+            deleted,
+            forced: None,
+        }],
         changed_paths: ChangedPaths { paths, complete },
     })
 }

@@ -79,7 +79,10 @@ pub enum WebhookError {
 
 impl WebhookError {
     pub(crate) fn malformed(field: impl Into<String>, problem: impl Into<String>) -> Self {
-        WebhookError::MalformedPayload { field: field.into(), problem: problem.into() }
+        WebhookError::MalformedPayload {
+            field: field.into(),
+            problem: problem.into(),
+        }
     }
 }
 
@@ -193,7 +196,10 @@ impl ChangedPaths {
 
 /// Looks a header up by name, ignoring case; the first one wins.
 pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 fn has(headers: &[(String, String)], name: &str) -> bool {
@@ -238,7 +244,10 @@ pub fn receive(
     secret: Option<&WebhookSecret>,
 ) -> Result<Delivery, WebhookError> {
     if body.len() > MAX_BODY_BYTES {
-        return Err(WebhookError::PayloadTooLarge { size: body.len(), cap: MAX_BODY_BYTES });
+        return Err(WebhookError::PayloadTooLarge {
+            size: body.len(),
+            cap: MAX_BODY_BYTES,
+        });
     }
     let secret = match secret {
         Some(secret) if !secret.is_empty() => secret,
@@ -249,7 +258,9 @@ pub fn receive(
     if let Some(content_type) = header(headers, "Content-Type") {
         let media_type = content_type.split(';').next().unwrap_or("").trim();
         if media_type.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
-            return Err(WebhookError::UnsupportedContentType { content_type: media_type.to_string() });
+            return Err(WebhookError::UnsupportedContentType {
+                content_type: media_type.to_string(),
+            });
         }
     }
     match provider {

@@ -121,7 +121,9 @@ pub(crate) fn verify_gitlab(
     let signature = header(headers, "webhook-signature");
     let token = header(headers, "X-Gitlab-Token");
     if signature.is_none() && token.is_none() {
-        return Err(WebhookError::MissingSignature { header: "X-Gitlab-Token" });
+        return Err(WebhookError::MissingSignature {
+            header: "X-Gitlab-Token",
+        });
     }
     if let Some(signature) = signature {
         if verify_standard_webhooks(headers, signature, body, secret) {
@@ -136,7 +138,12 @@ pub(crate) fn verify_gitlab(
     Err(WebhookError::BadSignature)
 }
 
-fn verify_standard_webhooks(headers: &[(String, String)], signature: &str, body: &[u8], secret: &WebhookSecret) -> bool {
+fn verify_standard_webhooks(
+    headers: &[(String, String)],
+    signature: &str,
+    body: &[u8],
+    secret: &WebhookSecret,
+) -> bool {
     let (Some(id), Some(timestamp)) = (header(headers, "webhook-id"), header(headers, "webhook-timestamp")) else {
         return false;
     };
@@ -168,7 +175,9 @@ fn verify_standard_webhooks(headers: &[(String, String)], signature: &str, body:
 /// Azure DevOps signs nothing; the service hook's optional Basic authentication is the proof.
 /// The secret is configured as `username:password`.
 pub(crate) fn verify_basic_auth(headers: &[(String, String)], secret: &WebhookSecret) -> Result<(), WebhookError> {
-    let value = header(headers, "Authorization").ok_or(WebhookError::MissingSignature { header: "Authorization" })?;
+    let value = header(headers, "Authorization").ok_or(WebhookError::MissingSignature {
+        header: "Authorization",
+    })?;
     let (scheme, encoded) = value.trim().split_once(' ').ok_or(WebhookError::BadSignature)?;
     if !scheme.eq_ignore_ascii_case("basic") {
         return Err(WebhookError::BadSignature);
@@ -203,7 +212,10 @@ mod tests {
             "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17",
         )]);
         assert!(verify_github(&h, b"Hello, World!", &secret).is_ok());
-        assert!(matches!(verify_github(&h, b"Hello, World?", &secret), Err(WebhookError::BadSignature)));
+        assert!(matches!(
+            verify_github(&h, b"Hello, World?", &secret),
+            Err(WebhookError::BadSignature)
+        ));
     }
 
     #[test]
@@ -223,9 +235,15 @@ mod tests {
         // A seven-character slice would accept `sha1=x` + tag; the parser refuses the algorithm.
         let sha1 = headers(&[("X-Hub-Signature", &format!("sha1={tag}"))]);
         let err = verify_bitbucket(&sha1, b"{}", &secret).unwrap_err();
-        assert!(matches!(err, WebhookError::UnsupportedSignatureAlgorithm { .. }), "{err}");
+        assert!(
+            matches!(err, WebhookError::UnsupportedSignatureAlgorithm { .. }),
+            "{err}"
+        );
         let bare = headers(&[("X-Hub-Signature", &tag)]);
-        assert!(matches!(verify_bitbucket(&bare, b"{}", &secret), Err(WebhookError::BadSignature)));
+        assert!(matches!(
+            verify_bitbucket(&bare, b"{}", &secret),
+            Err(WebhookError::BadSignature)
+        ));
     }
 
     #[test]
@@ -245,8 +263,14 @@ mod tests {
             ("webhook-timestamp", "1700000000"),
             ("webhook-signature", &sig),
         ]);
-        assert!(matches!(verify_gitlab(&replayed_elsewhere, body, &secret), Err(WebhookError::BadSignature)));
-        assert!(matches!(verify_gitlab(&good, b"{}", &secret), Err(WebhookError::BadSignature)));
+        assert!(matches!(
+            verify_gitlab(&replayed_elsewhere, body, &secret),
+            Err(WebhookError::BadSignature)
+        ));
+        assert!(matches!(
+            verify_gitlab(&good, b"{}", &secret),
+            Err(WebhookError::BadSignature)
+        ));
     }
 
     #[test]
@@ -255,12 +279,20 @@ mod tests {
         let h = headers(&[("Authorization", "Basic ZmVycnk6cGE1NQ==")]);
         assert!(verify_basic_auth(&h, &secret).is_ok());
         let wrong = headers(&[("Authorization", "Basic ZmVycnk6cGE1Ng==")]);
-        assert!(matches!(verify_basic_auth(&wrong, &secret), Err(WebhookError::BadSignature)));
+        assert!(matches!(
+            verify_basic_auth(&wrong, &secret),
+            Err(WebhookError::BadSignature)
+        ));
         let bearer = headers(&[("Authorization", "Bearer ZmVycnk6cGE1NQ==")]);
-        assert!(matches!(verify_basic_auth(&bearer, &secret), Err(WebhookError::BadSignature)));
+        assert!(matches!(
+            verify_basic_auth(&bearer, &secret),
+            Err(WebhookError::BadSignature)
+        ));
         assert!(matches!(
             verify_basic_auth(&[], &secret),
-            Err(WebhookError::MissingSignature { header: "Authorization" })
+            Err(WebhookError::MissingSignature {
+                header: "Authorization"
+            })
         ));
     }
 }
