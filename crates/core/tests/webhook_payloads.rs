@@ -422,6 +422,9 @@ fn azure_devops_push() {
     assert_eq!(r.before.as_deref(), Some("aad331d8d3b131fa9ae03cf5e53965b51942618a"));
     assert_eq!(r.after.as_deref(), Some("33b55f7cb7e7e245323987634f960cf4a6e6bc74"));
     assert!(!push.changed_paths.complete);
+    // A CD that names the repository by its SSH URL still matches the HTTPS remoteUrl.
+    let ssh = "git@ssh.dev.azure.com:v3/fabrikam-fiber-inc/DefaultCollection/Fabrikam-Fiber-Git";
+    assert!(push.repository.matching_keys().contains(&matching_key(ssh).unwrap()));
 }
 
 #[test]
@@ -556,7 +559,8 @@ fn gitea_five_commit_window() {
 
 #[test]
 fn detection_checks_native_headers_first() {
-    let cases: &[(&[(&str, &str)], Option<Provider>)] = &[
+    type Headers<'a> = &'a [(&'a str, &'a str)];
+    let cases: &[(Headers, Option<Provider>)] = &[
         (
             &[("X-GitHub-Event", "push"), ("X-Hub-Signature-256", "sha256=00")],
             Some(Provider::GitHub),
