@@ -40,12 +40,16 @@ pub enum RepoUrlError {
     NotRemote,
     #[error("the repository URL has no host")]
     MissingHost,
+    #[error("the repository URL's host contains `{0}`, which no host name has")]
+    InvalidHost(char),
     #[error("the repository URL has no repository path after the host")]
     MissingPath,
     #[error("the repository URL has an invalid port `{0}`")]
     InvalidPort(String),
     #[error("the repository URL's path contains `..`")]
     DotDotSegment,
+    #[error("the repository URL contains a control character")]
+    ControlCharacter,
 }
 
 /// The matching key of `url` (see [`RepoLocation::matching_key`]).
@@ -87,9 +91,12 @@ pub fn parse(url: &str) -> Result<RepoLocation, RepoUrlError> {
     };
 
     let decoded = percent_decode(path);
+    if decoded.chars().any(char::is_control) {
+        return Err(RepoUrlError::ControlCharacter);
+    }
     let mut segments: Vec<String> = Vec::new();
     for segment in decoded.split('/') {
-        match segment {
+        match segment.trim() {
             "" | "." => {}
             ".." => return Err(RepoUrlError::DotDotSegment),
             s => segments.push(s.to_lowercase()),
@@ -97,10 +104,14 @@ pub fn parse(url: &str) -> Result<RepoLocation, RepoUrlError> {
     }
     if let Some(last) = segments.last_mut() {
         if let Some(stripped) = last.strip_suffix(".git") {
-            *last = stripped.to_string();
+            *last = stripped.trim_end().to_string();
         }
-        if last.is_empty() {
-            segments.pop();
+        match last.as_str() {
+            "" | "." => {
+                segments.pop();
+            }
+            ".." => return Err(RepoUrlError::DotDotSegment),
+            _ => {}
         }
     }
     if segments.is_empty() {
@@ -167,16 +178,22 @@ fn normalize_host(host: &str) -> Result<String, RepoUrlError> {
     if host.is_empty() {
         return Err(RepoUrlError::MissingHost);
     }
+    if let Some(bad) = host
+        .chars()
+        .find(|&c| !(c.is_alphanumeric() || matches!(c, '-' | '.' | '_')))
+    {
+        return Err(RepoUrlError::InvalidHost(bad));
+    }
     // GitHub (ssh.github.com), GitLab (altssh.gitlab.com) and Azure DevOps (ssh.dev.azure.com)
     // serve SSH from a sibling host.
-    for prefix in ["ssh.", "altssh."] {
-        if let Some(rest) = host.strip_prefix(prefix) {
-            if rest.contains('.') {
-                return Ok(rest.to_string());
-            }
+    let mut host = host.as_str();
+    while let Some(rest) = host.strip_prefix("ssh.").or_else(|| host.strip_prefix("altssh.")) {
+        if !rest.contains('.') {
+            break;
         }
+        host = rest;
     }
-    Ok(host)
+    Ok(host.to_string())
 }
 
 /// Decodes `%XX` escapes (Azure DevOps project names often hold `%20`); invalid escapes stay.
@@ -383,6 +400,12 @@ mod tests {
                 RepoUrlError::InvalidPort("http".into()),
             ),
             ("https://github.com/o/../r", RepoUrlError::DotDotSegment),
+            // Found by the repo_url fuzz target: a host that re-parses differently.
+            ("https://u:p@A[]1::8080/o/r.git", RepoUrlError::InvalidHost('[')),
+            ("https://git hub.com/o/r", RepoUrlError::InvalidHost(' ')),
+            ("tps:/  /", RepoUrlError::MissingPath),
+            ("https://h/o/...git", RepoUrlError::DotDotSegment),
+            ("https://h/o/r%0A.git", RepoUrlError::ControlCharacter),
         ];
         for (url, expected) in cases {
             let err = parse(url).unwrap_err();
