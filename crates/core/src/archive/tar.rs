@@ -21,7 +21,7 @@ pub(super) fn read(bytes: &[u8], gzipped: bool, selection: &mut Selection) -> Re
     let result = if gzipped {
         entries(
             CappedReader {
-                inner: flate2::read::GzDecoder::new(bytes),
+                inner: flate2::bufread::GzDecoder::new(bytes),
                 read: 0,
                 cap,
                 tripped: &tripped,

@@ -7,6 +7,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::{header, WebhookError, WebhookSecret};
+use crate::provider::Provider;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -14,6 +15,40 @@ type HmacSha256 = Hmac<Sha256>;
 /// (without any `sha256=` prefix). For senders in tests and the git emulator.
 pub fn hmac_sha256_hex(secret: &[u8], body: &[u8]) -> String {
     hex::encode(hmac_sha256(secret, &[body]))
+}
+
+/// The headers with which `provider` would authenticate `body` under `secret`: for the git
+/// emulator and tests that play the provider. GitLab gets its plain-token header; Azure DevOps
+/// its Basic `Authorization` (the secret being `user:password`).
+pub fn sign(provider: Provider, body: &[u8], secret: &WebhookSecret) -> Vec<(String, String)> {
+    let hex = hmac_sha256_hex(secret.expose(), body);
+    let header = |name: &str, value: String| (name.to_string(), value);
+    match provider {
+        Provider::GitHub => vec![header("X-Hub-Signature-256", format!("sha256={hex}"))],
+        Provider::GitLab => vec![header(
+            "X-Gitlab-Token",
+            String::from_utf8_lossy(secret.expose()).into_owned(),
+        )],
+        // Gitea and Forgejo also send GitHub's header; Gogs does not.
+        Provider::Gitea => vec![
+            header("X-Gitea-Signature", hex.clone()),
+            header("X-Hub-Signature-256", format!("sha256={hex}")),
+        ],
+        Provider::Forgejo => vec![
+            header("X-Forgejo-Signature", hex.clone()),
+            header("X-Gitea-Signature", hex.clone()),
+            header("X-Hub-Signature-256", format!("sha256={hex}")),
+        ],
+        Provider::Gogs => vec![header("X-Gogs-Signature", hex)],
+        Provider::Bitbucket | Provider::BitbucketServer => vec![header("X-Hub-Signature", format!("sha256={hex}"))],
+        Provider::AzureDevops => vec![header(
+            "Authorization",
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(secret.expose())
+            ),
+        )],
+    }
 }
 
 fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
@@ -216,6 +251,35 @@ mod tests {
             verify_github(&h, b"Hello, World?", &secret),
             Err(WebhookError::BadSignature)
         ));
+    }
+
+    #[test]
+    fn what_sign_produces_every_verifier_accepts() {
+        let secret = WebhookSecret::new("It's a Secret to Everybody");
+        let github = sign(Provider::GitHub, b"Hello, World!", &secret);
+        assert_eq!(
+            github,
+            headers(&[(
+                "X-Hub-Signature-256",
+                "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+            )])
+        );
+        let body = b"{}";
+        for provider in Provider::ALL {
+            let signed = sign(provider, body, &secret);
+            let result = match provider {
+                Provider::GitHub => verify_github(&signed, body, &secret),
+                Provider::GitLab => verify_gitlab(&signed, body, &secret),
+                Provider::Gitea => verify_bare_hex(&signed, &["X-Gitea-Signature"], body, &secret),
+                Provider::Forgejo => verify_bare_hex(&signed, &["X-Forgejo-Signature"], body, &secret),
+                Provider::Gogs => verify_bare_hex(&signed, &["X-Gogs-Signature"], body, &secret),
+                Provider::Bitbucket | Provider::BitbucketServer => verify_bitbucket(&signed, body, &secret),
+                Provider::AzureDevops => verify_basic_auth(&signed, &secret),
+            };
+            assert_eq!(result, Ok(()), "{provider:?}");
+            let other = WebhookSecret::new("another");
+            assert!(sign(provider, body, &other) != signed, "{provider:?}");
+        }
     }
 
     #[test]
