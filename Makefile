@@ -24,10 +24,11 @@ run: components host
 test: components
 	$(CARGO) test --no-fail-fast
 
-## Benchmarks; results go to BENCHMARKS.md.
+## Benchmarks: each writes its section under benchmarks/; BENCHMARKS.md gathers them with the machine.
 bench: components
 	$(CARGO) build --profile fast -p ferry-host
 	$(CARGO) run --profile fast -p ferry-e2e --bin host-bench -- --wasm-dir $(WASM_DIR) --host target/fast/ferry-host
+	./scripts/benchmarks-md > BENCHMARKS.md
 
 fmt:
 	$(CARGO) fmt --all

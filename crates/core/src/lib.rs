@@ -3,6 +3,7 @@
 //! No I/O, no clock, no async. A function may *build* a request (as kube-core does) but never
 //! sends one; the engine does that through its ports.
 
+pub mod archive;
 pub mod cd;
 pub mod diff;
 pub mod git_api;
@@ -10,5 +11,7 @@ pub mod health;
 pub mod manifests;
 pub mod plan;
 pub mod provider;
+pub mod repo_url;
 pub mod schedule;
 pub mod status;
+pub mod webhook;
