@@ -1,0 +1,1004 @@
+//! The REST verbs on objects: GET, LIST, POST, PUT, PATCH (merge, strategic, JSON, apply) with
+//! kube-apiserver's checks, defaults, generation and resourceVersion rules (KUBERNETES-API.md §2–§4).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use base64::Engine;
+use serde_json::{json, Map, Value};
+
+use crate::apply::{self, Writer};
+use crate::crds;
+use crate::defaults;
+use crate::kinds::Kind;
+use crate::patch;
+use crate::schema::Schema;
+use crate::selectors::{FieldSelector, LabelSelector};
+use crate::status::{ApiError, Cause};
+use crate::store::{new_uid, now_rfc3339, random_suffix, Store};
+use crate::validation;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FieldValidation {
+    Strict,
+    Warn,
+    Ignore,
+}
+
+/// Write options from the query string (§0.3), validated as kube-apiserver does.
+#[derive(Debug, Clone)]
+pub struct WriteOptions {
+    pub field_manager: Option<String>,
+    pub force: bool,
+    pub dry_run: bool,
+    pub field_validation: FieldValidation,
+    /// The manager for non-apply writes without `fieldManager`: the User-Agent up to its first '/'.
+    pub user_agent_manager: String,
+}
+
+impl WriteOptions {
+    pub fn from_query(
+        q: &HashMap<String, String>,
+        options_kind: &str,
+        user_agent: &str,
+    ) -> Result<WriteOptions, ApiError> {
+        let mut causes = Vec::new();
+        let dry_run = match q.get("dryRun").map(String::as_str) {
+            None | Some("") => false,
+            Some("All") => true,
+            Some(other) => {
+                causes.push(Cause::unsupported(
+                    "dryRun",
+                    &format!("[]string{{\"{other}\"}}"),
+                    &["All"],
+                ));
+                false
+            }
+        };
+        let field_validation = match q.get("fieldValidation").map(String::as_str) {
+            None | Some("") | Some("Warn") => FieldValidation::Warn,
+            Some("Strict") => FieldValidation::Strict,
+            Some("Ignore") => FieldValidation::Ignore,
+            Some(other) => {
+                causes.push(Cause::unsupported(
+                    "fieldValidation",
+                    &format!("\"{other}\""),
+                    &["Ignore", "Warn", "Strict"],
+                ));
+                FieldValidation::Warn
+            }
+        };
+        let field_manager = q.get("fieldManager").filter(|m| !m.is_empty()).cloned();
+        if let Some(m) = &field_manager {
+            if m.len() > 128 {
+                causes.push(Cause::new(
+                    "FieldValueTooLong",
+                    "fieldManager",
+                    format!("Too long: may not be more than 128 bytes"),
+                ));
+            } else if m.chars().any(|c| c.is_control()) {
+                causes.push(Cause::invalid(
+                    "fieldManager",
+                    &format!("{m:?}"),
+                    "must only contain printable characters",
+                ));
+            }
+        }
+        let force = q.get("force").is_some_and(|f| f == "true");
+        if !causes.is_empty() {
+            return Err(ApiError::invalid_options(options_kind, causes));
+        }
+        let user_agent_manager = user_agent.split('/').next().unwrap_or("").to_string();
+        Ok(WriteOptions {
+            field_manager,
+            force,
+            dry_run,
+            field_validation,
+            user_agent_manager,
+        })
+    }
+
+    fn manager(&self) -> &str {
+        self.field_manager.as_deref().unwrap_or(&self.user_agent_manager)
+    }
+}
+
+/// A successful answer: status code, body, and `Warning` headers.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub code: u16,
+    pub body: Value,
+    pub warnings: Vec<String>,
+}
+
+impl Reply {
+    pub fn ok(body: Value) -> Reply {
+        Reply {
+            code: 200,
+            body,
+            warnings: vec![],
+        }
+    }
+}
+
+fn meta_str<'a>(o: &'a Value, field: &str) -> &'a str {
+    o.get("metadata")
+        .and_then(|m| m.get(field))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
+
+fn schema_of(kind: &Kind) -> Arc<Schema> {
+    kind.schema.clone().unwrap_or_else(|| Arc::new(Schema::Any))
+}
+
+/// The object as served: with the requested version's apiVersion and kind.
+fn served(kind: &Kind, mut o: Value) -> Value {
+    o["apiVersion"] = json!(kind.api_version());
+    o["kind"] = json!(kind.kind);
+    o
+}
+
+pub fn get(store: &mut Store, kind: &Kind, ns: &str, name: &str) -> Result<Reply, ApiError> {
+    let key = Store::key(kind, ns, name);
+    let obj = store
+        .objects
+        .get(&key)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found(kind, name))?;
+    store.mark_observed(&key);
+    Ok(Reply::ok(served(kind, obj)))
+}
+
+pub fn list(store: &mut Store, kind: &Kind, ns: Option<&str>, q: &HashMap<String, String>) -> Result<Reply, ApiError> {
+    let labels = LabelSelector::parse(q.get("labelSelector").map(String::as_str).unwrap_or(""))?;
+    let fields = FieldSelector::parse(
+        q.get("fieldSelector").map(String::as_str).unwrap_or(""),
+        &kind.kind,
+        kind.namespaced,
+    )?;
+    let limit: usize = q
+        .get("limit")
+        .and_then(|l| l.parse().ok())
+        .filter(|l| *l > 0)
+        .unwrap_or(usize::MAX);
+    let (list_rv, after) = match q.get("continue").filter(|c| !c.is_empty()) {
+        Some(token) => decode_continue(token)?,
+        None => (store.current_rv(), None),
+    };
+    let mut items = Vec::new();
+    let mut keys = Vec::new();
+    let mut remaining = 0usize;
+    let mut last: Option<(String, String)> = None;
+    for (key, obj) in store.list(kind, ns) {
+        if let Some((ans, aname)) = &after {
+            if (&key.1, &key.2) <= (ans, aname) {
+                continue;
+            }
+        }
+        if !labels.matches(obj.pointer("/metadata/labels")) || !fields.matches(obj) {
+            continue;
+        }
+        if items.len() >= limit {
+            remaining += 1;
+            continue;
+        }
+        let mut item = obj.clone();
+        if kind.builtin {
+            if let Some(m) = item.as_object_mut() {
+                m.remove("kind");
+                m.remove("apiVersion");
+            }
+        } else {
+            item["apiVersion"] = json!(kind.api_version());
+        }
+        last = Some((key.1.clone(), key.2.clone()));
+        keys.push(key.clone());
+        items.push(item);
+    }
+    for k in keys {
+        store.mark_observed(&k);
+    }
+    let mut metadata = Map::new();
+    metadata.insert("resourceVersion".into(), json!(list_rv.to_string()));
+    if remaining > 0 {
+        if let Some((lns, lname)) = last {
+            metadata.insert("continue".into(), json!(encode_continue(list_rv, &lns, &lname)));
+            metadata.insert("remainingItemCount".into(), json!(remaining));
+        }
+    }
+    Ok(Reply::ok(json!({
+        "kind": kind.list_kind, "apiVersion": kind.api_version(), "metadata": metadata, "items": items
+    })))
+}
+
+fn encode_continue(rv: u64, ns: &str, name: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(json!({"v":"meta.k8s.io/v1","rv":rv,"start":[ns,name]}).to_string())
+}
+
+fn decode_continue(token: &str) -> Result<(u64, Option<(String, String)>), ApiError> {
+    let bad = || {
+        ApiError::bad_request(
+            "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)",
+        )
+    };
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token)
+        .map_err(|_| bad())?;
+    let v: Value = serde_json::from_slice(&raw).map_err(|_| bad())?;
+    let rv = v["rv"].as_u64().ok_or_else(bad)?;
+    let start = v["start"].as_array().ok_or_else(bad)?;
+    let ns = start.first().and_then(Value::as_str).unwrap_or("").to_string();
+    let name = start.get(1).and_then(Value::as_str).unwrap_or("").to_string();
+    Ok((rv, Some((ns, name))))
+}
+
+/// Decodes a POST/PUT body with fieldValidation semantics (§2.7); returns the object and warnings.
+fn decode_body(
+    kind: &Kind,
+    body: &[u8],
+    fv: FieldValidation,
+    is_patch: bool,
+) -> Result<(Value, Vec<String>), ApiError> {
+    let (mut obj, dups) = validation::parse_json_with_duplicates(body).map_err(|e| {
+        ApiError::bad_request(format!(
+            "json: cannot unmarshal request body into Go value of type {}: {e}",
+            kind.kind
+        ))
+    })?;
+    if !obj.is_object() {
+        return Err(ApiError::bad_request("the body of the request must be a JSON object"));
+    }
+    let unknown = kind
+        .schema
+        .as_ref()
+        .map(|s| validation::unknown_fields(&obj, s))
+        .unwrap_or_default();
+    let mut problems: Vec<String> = unknown
+        .iter()
+        .map(|u| format!("unknown field \"{}\"", u.decoding_path))
+        .collect();
+    problems.extend(dups.iter().map(|d| format!("duplicate field \"{d}\"")));
+    let mut warnings = Vec::new();
+    if !problems.is_empty() {
+        match fv {
+            FieldValidation::Strict => {
+                let prefix = if is_patch {
+                    String::new()
+                } else {
+                    format!(
+                        "{} in version \"{}\" cannot be handled as a {}: ",
+                        kind.kind, kind.version, kind.kind
+                    )
+                };
+                return Err(ApiError::bad_request(format!(
+                    "{prefix}strict decoding error: {}",
+                    problems.join(", ")
+                )));
+            }
+            FieldValidation::Warn => warnings = problems,
+            FieldValidation::Ignore => {}
+        }
+    }
+    if let Some(s) = &kind.schema {
+        validation::prune_unknown(&mut obj, s);
+    }
+    Ok((obj, warnings))
+}
+
+fn check_type_meta(kind: &Kind, obj: &Value) -> Result<(), ApiError> {
+    if let Some(av) = obj.get("apiVersion").and_then(Value::as_str) {
+        if av != kind.api_version() {
+            return Err(ApiError::bad_request(format!(
+                "the API version in the data ({av}) does not match the expected API version ({})",
+                kind.api_version()
+            )));
+        }
+    }
+    if let Some(k) = obj.get("kind").and_then(Value::as_str) {
+        if k != kind.kind {
+            return Err(ApiError::bad_request(format!(
+                "{} in version \"{}\" cannot be handled as a {}: the kind in the data ({k}) does not match the expected kind",
+                kind.kind, kind.version, kind.kind
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Fills the namespace from the URL, checks a differing one, clears it for cluster-scoped kinds.
+fn settle_namespace(kind: &Kind, obj: &mut Value, url_ns: &str) -> Result<(), ApiError> {
+    if !obj.get("metadata").is_some_and(Value::is_object) {
+        obj["metadata"] = json!({});
+    }
+    let meta = obj["metadata"].as_object_mut().expect("metadata is an object");
+    if kind.namespaced {
+        match meta.get("namespace").and_then(Value::as_str) {
+            Some(ns) if !ns.is_empty() && ns != url_ns => {
+                return Err(ApiError::bad_request(
+                    "the namespace of the provided object does not match the namespace sent on the request",
+                ))
+            }
+            _ => {
+                meta.insert("namespace".into(), json!(url_ns));
+            }
+        }
+    } else {
+        meta.remove("namespace");
+    }
+    Ok(())
+}
+
+/// NamespaceLifecycle admission for creates (§5.3).
+fn admit_create(store: &Store, kind: &Kind, ns: &str, name: &str) -> Result<(), ApiError> {
+    if !kind.namespaced {
+        return Ok(());
+    }
+    match store.namespace_phase(ns).as_deref() {
+        None => Err(ApiError::namespace_not_found(ns)),
+        Some("Terminating") => Err(ApiError::namespace_terminating(kind, name, ns)),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Whether `generation` moves: any change outside metadata and status (Deployment: annotations too).
+fn spec_changed(kind: &Kind, old: &Value, new: &Value) -> bool {
+    let strip = |o: &Value| {
+        let mut m = o.as_object().cloned().unwrap_or_default();
+        m.remove("metadata");
+        m.remove("status");
+        m.remove("apiVersion");
+        m.remove("kind");
+        m
+    };
+    strip(old) != strip(new)
+        || (kind.kind == "Deployment" && old.pointer("/metadata/annotations") != new.pointer("/metadata/annotations"))
+}
+
+fn writer<'a>(kind: &Kind, manager: &'a str, api_version: &'a str, subresource: &'a str, now: &'a str) -> Writer<'a> {
+    Writer {
+        manager,
+        api_version,
+        subresource,
+        now,
+        has_status_subresource: kind.status_subresource,
+    }
+}
+
+/// POST.
+pub fn create(
+    store: &mut Store,
+    kind: &Arc<Kind>,
+    ns: &str,
+    body: &[u8],
+    opts: &WriteOptions,
+) -> Result<Reply, ApiError> {
+    let (mut obj, warnings) = decode_body(kind, body, opts.field_validation, false)?;
+    check_type_meta(kind, &obj)?;
+    settle_namespace(kind, &mut obj, ns)?;
+    let mut name = meta_str(&obj, "name").to_string();
+    if name.is_empty() {
+        let generate = meta_str(&obj, "generateName").to_string();
+        if generate.is_empty() {
+            return Err(ApiError::invalid_object(
+                kind,
+                "",
+                vec![Cause::required("metadata.name", "name or generateName is required")],
+            ));
+        }
+        name = format!("{generate}{}", random_suffix(5));
+        obj["metadata"]["name"] = json!(name);
+    }
+    admit_create(store, kind, ns, &name)?;
+    if store.get(kind, ns, &name).is_some() {
+        return Err(ApiError::already_exists(kind, &name));
+    }
+    let now = now_rfc3339();
+    prepare_new(store, kind, &mut obj, &now);
+    let manager = opts.manager().to_string();
+    let api_version = kind.api_version();
+    apply::record_update(
+        None,
+        &mut obj,
+        &schema_of(kind),
+        &writer(kind, &manager, &api_version, "", &now),
+    );
+    let obj = commit_create(store, kind, obj, opts.dry_run)?;
+    Ok(Reply {
+        code: 201,
+        body: served(kind, obj),
+        warnings,
+    })
+}
+
+/// Server-populated metadata, initial status and defaults of a new object.
+fn prepare_new(store: &mut Store, kind: &Kind, obj: &mut Value, now: &str) {
+    obj["apiVersion"] = json!(kind.api_version());
+    obj["kind"] = json!(kind.kind);
+    let meta = obj["metadata"].as_object_mut().expect("metadata settled");
+    for f in [
+        "resourceVersion",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+        "managedFields",
+        "selfLink",
+    ] {
+        meta.remove(f);
+    }
+    meta.insert("uid".into(), json!(new_uid()));
+    meta.insert("creationTimestamp".into(), json!(now));
+    if kind.generation {
+        meta.insert("generation".into(), json!(1));
+    } else {
+        meta.remove("generation");
+    }
+    if kind.status_subresource {
+        match defaults::initial_status(&kind.kind) {
+            Some(s) if kind.builtin => obj["status"] = s,
+            _ => {
+                if let Some(m) = obj.as_object_mut() {
+                    m.remove("status");
+                }
+            }
+        }
+    }
+    defaults::apply_defaults(&kind.kind, kind.builtin, obj, store);
+}
+
+fn commit_create(store: &mut Store, kind: &Arc<Kind>, mut obj: Value, dry_run: bool) -> Result<Value, ApiError> {
+    if kind.kind == "CustomResourceDefinition" && kind.builtin {
+        crds::validate(&obj)?;
+        crds::mark_established(&mut obj);
+    }
+    if dry_run {
+        return Ok(obj);
+    }
+    store.put(kind, &mut obj);
+    after_write(store, kind, &obj, true);
+    Ok(obj)
+}
+
+/// Side effects of a persisted write: CRDs change the catalog, namespaces get their default
+/// ServiceAccount, the fake controllers get notified.
+fn after_write(store: &mut Store, kind: &Kind, obj: &Value, notify_controllers: bool) {
+    if !kind.builtin {
+        return;
+    }
+    match kind.kind.as_str() {
+        "CustomResourceDefinition" => crds::refresh_catalog(store),
+        "Namespace" => {
+            let ns = meta_str(obj, "name").to_string();
+            if let Some(sa_kind) = store.catalog.get("", "v1", "serviceaccounts") {
+                if store.get(&sa_kind, &ns, "default").is_none() && obj.pointer("/metadata/deletionTimestamp").is_none()
+                {
+                    let mut sa = json!({"apiVersion":"v1","kind":"ServiceAccount",
+                        "metadata":{"name":"default","namespace":ns,"uid":new_uid(),"creationTimestamp":now_rfc3339()}});
+                    store.put(&sa_kind, &mut sa);
+                }
+            }
+        }
+        _ => {}
+    }
+    // Status writes (tests simulating controllers) must not wake the fake controllers.
+    if notify_controllers {
+        store.controller_queue.push((
+            Store::key(kind, meta_str(obj, "namespace"), meta_str(obj, "name")),
+            std::time::Instant::now(),
+        ));
+    }
+}
+
+/// PUT (main resource or `status`).
+pub fn update(
+    store: &mut Store,
+    kind: &Arc<Kind>,
+    ns: &str,
+    name: &str,
+    subresource: &str,
+    body: &[u8],
+    opts: &WriteOptions,
+) -> Result<Reply, ApiError> {
+    let (obj, warnings) = decode_body(kind, body, opts.field_validation, false)?;
+    check_type_meta(kind, &obj)?;
+    let body_name = meta_str(&obj, "name");
+    if !body_name.is_empty() && body_name != name {
+        return Err(ApiError::bad_request(format!(
+            "the name of the object ({body_name}) does not match the name on the URL ({name})"
+        )));
+    }
+    let Some(old) = store.get(kind, ns, name).cloned() else {
+        if kind.create_on_update && subresource.is_empty() {
+            let mut obj = obj;
+            obj["metadata"]["name"] = json!(name);
+            let bytes = serde_json::to_vec(&obj).expect("JSON value serializes");
+            return create(store, kind, ns, &bytes, opts);
+        }
+        return Err(ApiError::not_found(kind, name));
+    };
+    let body_rv = meta_str(&obj, "resourceVersion").to_string();
+    if !body_rv.is_empty() && body_rv != meta_str(&old, "resourceVersion") {
+        return Err(ApiError::conflict_modified(kind, name));
+    }
+    if body_rv.is_empty() && !kind.builtin {
+        return Err(ApiError::invalid_object(
+            kind,
+            name,
+            vec![Cause::invalid(
+                "metadata.resourceVersion",
+                "0x0",
+                "must be specified for an update",
+            )],
+        ));
+    }
+    let mut reply = write_existing(store, kind, &old, obj, subresource, opts, false)?;
+    reply.warnings = warnings;
+    Ok(reply)
+}
+
+/// The common tail of PUT and non-apply PATCH: carry over server fields, default, validate, record
+/// ownership, bump generation, and persist unless nothing changed.
+fn write_existing(
+    store: &mut Store,
+    kind: &Arc<Kind>,
+    old: &Value,
+    mut new: Value,
+    subresource: &str,
+    opts: &WriteOptions,
+    body_keeps_managed: bool,
+) -> Result<Reply, ApiError> {
+    let name = meta_str(old, "name").to_string();
+    if !new.get("metadata").is_some_and(Value::is_object) {
+        new["metadata"] = json!({});
+    }
+    if subresource == "status" {
+        let status = new.get("status").cloned();
+        new = old.clone();
+        match status {
+            Some(s) => new["status"] = s,
+            None => {
+                if let Some(m) = new.as_object_mut() {
+                    m.remove("status");
+                }
+            }
+        }
+    } else {
+        if kind.status_subresource {
+            match old.get("status") {
+                Some(s) => new["status"] = s.clone(),
+                None => {
+                    if let Some(m) = new.as_object_mut() {
+                        m.remove("status");
+                    }
+                }
+            }
+        }
+        let meta = new["metadata"].as_object_mut().expect("metadata ensured");
+        for f in [
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "generation",
+            "namespace",
+            "name",
+        ] {
+            match old["metadata"].get(f) {
+                Some(v) => {
+                    meta.insert(f.into(), v.clone());
+                }
+                None => {
+                    meta.remove(f);
+                }
+            }
+        }
+        if !body_keeps_managed && !meta.contains_key("managedFields") {
+            if let Some(mf) = old["metadata"].get("managedFields") {
+                meta.insert("managedFields".into(), mf.clone());
+            }
+        }
+        meta.insert("resourceVersion".into(), old["metadata"]["resourceVersion"].clone());
+        defaults::preserve_allocations(&kind.kind, old, &mut new);
+    }
+    new["apiVersion"] = json!(kind.api_version());
+    new["kind"] = json!(kind.kind);
+    check_finalizers(kind, old, &new)?;
+    defaults::apply_defaults(&kind.kind, kind.builtin, &mut new, store);
+    validation::check_immutable(kind, old, &new)?;
+    let now = now_rfc3339();
+    let manager = opts.manager().to_string();
+    let api_version = kind.api_version();
+    apply::record_update(
+        Some(old),
+        &mut new,
+        &schema_of(kind),
+        &writer(kind, &manager, &api_version, subresource, &now),
+    );
+    finish_write(store, kind, old, new, opts.dry_run, &name, subresource)
+}
+
+/// A terminating object may lose finalizers but not gain new ones (§3.5).
+fn check_finalizers(kind: &Kind, old: &Value, new: &Value) -> Result<(), ApiError> {
+    if old.pointer("/metadata/deletionTimestamp").is_none() {
+        return Ok(());
+    }
+    let list = |o: &Value| -> Vec<String> {
+        o.pointer("/metadata/finalizers")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect())
+            .unwrap_or_default()
+    };
+    let before = list(old);
+    let added: Vec<String> = list(new).into_iter().filter(|f| !before.contains(f)).collect();
+    if added.is_empty() {
+        return Ok(());
+    }
+    let rendered: Vec<String> = added.iter().map(|f| format!("{f:?}")).collect();
+    Err(ApiError::invalid_object(
+        kind,
+        meta_str(old, "name"),
+        vec![Cause::forbidden(
+            "metadata.finalizers",
+            &format!(
+                "no new finalizers can be added if the object is being deleted, found new finalizers []string{{{}}}",
+                rendered.join(", ")
+            ),
+        )],
+    ))
+}
+
+/// Generation, no-op detection, finalizer completion, persistence.
+fn finish_write(
+    store: &mut Store,
+    kind: &Arc<Kind>,
+    old: &Value,
+    mut new: Value,
+    dry_run: bool,
+    name: &str,
+    subresource: &str,
+) -> Result<Reply, ApiError> {
+    if kind.generation && spec_changed(kind, old, &new) {
+        let g = old.pointer("/metadata/generation").and_then(Value::as_i64).unwrap_or(0);
+        new["metadata"]["generation"] = json!(g + 1);
+    }
+    if kind.kind == "CustomResourceDefinition" && kind.builtin {
+        crds::validate(&new)?;
+    }
+    if new == *old {
+        return Ok(Reply::ok(served(kind, new)));
+    }
+    if dry_run {
+        return Ok(Reply::ok(served(kind, new)));
+    }
+    let terminating = new.pointer("/metadata/deletionTimestamp").is_some();
+    let no_finalizers = new
+        .pointer("/metadata/finalizers")
+        .and_then(Value::as_array)
+        .is_none_or(|f| f.is_empty());
+    if terminating && no_finalizers && kind.kind != "Namespace" {
+        let key = Store::key(kind, meta_str(&new, "namespace"), name);
+        crate::delete::remove_object(store, &key);
+        return Ok(Reply::ok(served(kind, new)));
+    }
+    store.put(kind, &mut new);
+    after_write(store, kind, &new, subresource.is_empty());
+    Ok(Reply::ok(served(kind, new)))
+}
+
+/// PATCH: apply, merge, strategic merge or JSON patch, on the main resource or `status`.
+#[allow(clippy::too_many_arguments)]
+pub fn patch(
+    store: &mut Store,
+    kind: &Arc<Kind>,
+    ns: &str,
+    name: &str,
+    subresource: &str,
+    content_type: &str,
+    body: &[u8],
+    opts: &WriteOptions,
+) -> Result<Reply, ApiError> {
+    let media = content_type.split(';').next().unwrap_or("").trim();
+    if media == "application/apply-patch+yaml" {
+        return apply_patch(store, kind, ns, name, subresource, body, opts);
+    }
+    let supported = [
+        "application/merge-patch+json",
+        "application/json-patch+json",
+        "application/strategic-merge-patch+json",
+    ];
+    if !supported.contains(&media) || (media == "application/strategic-merge-patch+json" && !kind.builtin) {
+        return Err(ApiError::unsupported_media_type(!kind.builtin));
+    }
+    if opts.force {
+        return Err(ApiError::invalid_options(
+            "PatchOptions",
+            vec![Cause::forbidden("force", "may not be specified for non-apply patch")],
+        ));
+    }
+    let old = store
+        .get(kind, ns, name)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found(kind, name))?;
+    let patch_doc: Value =
+        serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?;
+    let patched = match media {
+        "application/merge-patch+json" => patch::merge_patch(&old, &patch_doc),
+        "application/strategic-merge-patch+json" => patch::strategic_merge_patch(&old, &patch_doc, &schema_of(kind)),
+        _ => patch::json_patch(&old, &patch_doc).map_err(|e| {
+            ApiError::invalid_object(kind, name, vec![Cause::invalid("", "", &e.0)]).with_message(format!(
+                "the server rejected our request due to an error in our request: {}",
+                e.0
+            ))
+        })?,
+    };
+    let patch_rv = meta_str(&patched, "resourceVersion");
+    if !patch_rv.is_empty() && patch_rv != meta_str(&old, "resourceVersion") {
+        return Err(ApiError::conflict_modified(kind, name));
+    }
+    let bytes = serde_json::to_vec(&patched).expect("JSON value serializes");
+    let (obj, warnings) = decode_body(kind, &bytes, opts.field_validation, true)?;
+    let body_keeps_managed = patch_doc.pointer("/metadata/managedFields").is_some();
+    let mut reply = write_existing(store, kind, &old, obj, subresource, opts, body_keeps_managed)?;
+    reply.warnings = warnings;
+    Ok(reply)
+}
+
+/// Creates an object on behalf of the emulator itself (fake controllers, tests' direct access).
+pub fn create_internal(store: &mut Store, kind: &Arc<Kind>, obj: &Value, manager: &str) -> Result<Value, ApiError> {
+    let ns = meta_str(obj, "namespace").to_string();
+    let bytes = serde_json::to_vec(obj).expect("JSON value serializes");
+    create(store, kind, &ns, &bytes, &internal_options(manager)).map(|r| r.body)
+}
+
+/// Writes an object's status as a controller would (`PUT .../status`).
+pub fn set_status_internal(
+    store: &mut Store,
+    kind: &Arc<Kind>,
+    ns: &str,
+    name: &str,
+    status: Value,
+    manager: &str,
+) -> Result<Value, ApiError> {
+    if !kind.status_subresource {
+        return Err(ApiError::resource_not_found());
+    }
+    let old = store
+        .get(kind, ns, name)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found(kind, name))?;
+    let mut new = old.clone();
+    new["status"] = status;
+    write_existing(store, kind, &old, new, "status", &internal_options(manager), false).map(|r| r.body)
+}
+
+/// Applies a change to an object as a controller (status and controller-owned metadata; no generation move).
+pub fn controller_write(
+    store: &mut Store,
+    kind: &Arc<Kind>,
+    ns: &str,
+    name: &str,
+    change: impl FnOnce(&mut Value),
+) -> Option<Value> {
+    let old = store.get(kind, ns, name).cloned()?;
+    let mut new = old.clone();
+    change(&mut new);
+    if new == old {
+        return Some(old);
+    }
+    let now = now_rfc3339();
+    let api_version = kind.api_version();
+    apply::record_update(
+        Some(&old),
+        &mut new,
+        &schema_of(kind),
+        &writer(kind, "kube-controller-manager", &api_version, "status", &now),
+    );
+    store.put(kind, &mut new);
+    Some(new)
+}
+
+fn internal_options(manager: &str) -> WriteOptions {
+    WriteOptions {
+        field_manager: Some(manager.to_string()),
+        force: false,
+        dry_run: false,
+        field_validation: FieldValidation::Ignore,
+        user_agent_manager: manager.to_string(),
+    }
+}
+
+impl ApiError {
+    fn with_message(mut self, message: String) -> ApiError {
+        self.message = message;
+        self
+    }
+}
+
+fn parse_apply_body(body: &[u8], fv: FieldValidation) -> Result<(Value, Vec<String>), ApiError> {
+    let text = String::from_utf8_lossy(body);
+    if text.trim_start().starts_with('{') {
+        let (v, dups) = validation::parse_json_with_duplicates(body)
+            .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?;
+        let lines: Vec<String> = dups
+            .iter()
+            .map(|d| {
+                let key = d.rsplit('.').next().unwrap_or(d);
+                format!("line {}: key {key:?} already set in map", duplicate_line(&text, key))
+            })
+            .collect();
+        if !lines.is_empty() {
+            match fv {
+                FieldValidation::Strict => {
+                    return Err(ApiError::bad_request(format!(
+                        "error strict decoding YAML: error converting YAML to JSON: yaml: unmarshal errors:\n  {}",
+                        lines.join("\n  ")
+                    )))
+                }
+                FieldValidation::Warn => return Ok((v, lines)),
+                FieldValidation::Ignore => {}
+            }
+        }
+        Ok((v, vec![]))
+    } else {
+        let v: Value = serde_yaml::from_slice(body).map_err(|e| {
+            let msg = e.to_string();
+            if msg.contains("duplicate") && fv == FieldValidation::Strict {
+                ApiError::bad_request(format!(
+                    "error strict decoding YAML: error converting YAML to JSON: yaml: unmarshal errors:\n  {msg}"
+                ))
+            } else {
+                ApiError::bad_request(format!("error decoding YAML: {msg}"))
+            }
+        })?;
+        Ok((v, vec![]))
+    }
+}
+
+/// The line of the second occurrence of `"key"` (where the duplicate is).
+fn duplicate_line(text: &str, key: &str) -> usize {
+    let needle = format!("\"{key}\"");
+    let mut positions = text.match_indices(&needle).map(|(i, _)| i);
+    let pos = positions.nth(1).unwrap_or(0);
+    text[..pos].matches('\n').count() + 1
+}
+
+/// Server-side apply (§2): create on missing, conflicts, force, removal, no-op.
+fn apply_patch(
+    store: &mut Store,
+    kind: &Arc<Kind>,
+    ns: &str,
+    name: &str,
+    subresource: &str,
+    body: &[u8],
+    opts: &WriteOptions,
+) -> Result<Reply, ApiError> {
+    let Some(manager) = opts.field_manager.clone() else {
+        return Err(ApiError::invalid_options(
+            "PatchOptions",
+            vec![Cause::required("fieldManager", "is required for apply patch")],
+        ));
+    };
+    let (mut cfg, warnings) = parse_apply_body(body, opts.field_validation)?;
+    if !cfg.is_object() {
+        return Err(ApiError::bad_request(
+            "error decoding YAML: the apply patch must be an object",
+        ));
+    }
+    if cfg.pointer("/metadata/managedFields").is_some_and(|m| !m.is_null()) {
+        return Err(ApiError::bad_request("metadata.managedFields must be nil"));
+    }
+    let av = cfg.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+    if av != kind.api_version() {
+        return Err(ApiError::bad_request(format!(
+            "Incorrect version specified in apply patch. Specified patch version: {av}, expected: {}",
+            kind.api_version()
+        )));
+    }
+    let k = cfg.get("kind").and_then(Value::as_str).unwrap_or("");
+    if k != kind.kind {
+        return Err(ApiError::bad_request(format!(
+            "Incorrect kind specified in apply patch. Specified patch kind: {k}, expected: {}",
+            kind.kind
+        )));
+    }
+    let body_name = meta_str(&cfg, "name");
+    if body_name != name {
+        return Err(ApiError::bad_request(format!(
+            "the name of the object ({body_name}) does not match the name on the URL ({name})"
+        )));
+    }
+    settle_namespace(kind, &mut cfg, ns)?;
+    if let Some(schema) = &kind.schema {
+        if let Some(u) = validation::unknown_fields(&cfg, schema).first() {
+            let scope = if kind.namespaced { ns } else { "" };
+            return Err(ApiError::internal_no_reason(format!(
+                "failed to create typed patch object ({scope}/{name}; {}, Kind={}): {}: field not declared in schema",
+                kind.api_version(),
+                kind.kind,
+                u.typed_path
+            )));
+        }
+    }
+    let now = now_rfc3339();
+    let api_version = kind.api_version();
+    let w = writer(kind, &manager, &api_version, subresource, &now);
+    let schema = schema_of(kind);
+    let existing = store.get(kind, ns, name).cloned();
+    let body_rv = meta_str(&cfg, "resourceVersion").to_string();
+    if let Some(m) = cfg.get_mut("metadata").and_then(Value::as_object_mut) {
+        m.remove("resourceVersion");
+    }
+    match existing {
+        None => {
+            if !subresource.is_empty() {
+                return Err(ApiError::not_found(kind, name));
+            }
+            let uid = meta_str(&cfg, "uid");
+            if !uid.is_empty() {
+                return Err(ApiError::conflict(
+                    kind,
+                    name,
+                    &format!("uid mismatch: the provided object specified uid {uid}, and no existing object was found"),
+                ));
+            }
+            admit_create(store, kind, ns, name)?;
+            let mut shell = json!({"apiVersion": kind.api_version(), "kind": kind.kind, "metadata": {"name": name}});
+            settle_namespace(kind, &mut shell, ns)?;
+            let mut obj = apply::server_side_apply(&shell, &cfg, &schema, &w, opts.force)?;
+            let managed = obj["metadata"].get("managedFields").cloned();
+            prepare_new(store, kind, &mut obj, &now);
+            if let Some(mf) = managed {
+                obj["metadata"]["managedFields"] = mf;
+            }
+            let obj = commit_create(store, kind, obj, opts.dry_run)?;
+            Ok(Reply {
+                code: 201,
+                body: served(kind, obj),
+                warnings,
+            })
+        }
+        Some(live) => {
+            if !body_rv.is_empty() && body_rv != meta_str(&live, "resourceVersion") {
+                return Err(ApiError::conflict_modified(kind, name));
+            }
+            let mut new = apply::server_side_apply(&live, &cfg, &schema, &w, opts.force)?;
+            if subresource.is_empty() {
+                defaults::preserve_allocations(&kind.kind, &live, &mut new);
+            }
+            check_finalizers(kind, &live, &new)?;
+            defaults::apply_defaults(&kind.kind, kind.builtin, &mut new, store);
+            validation::check_immutable(kind, &live, &new)?;
+            let mut reply = finish_write(store, kind, &live, new, opts.dry_run, name, subresource)?;
+            reply.warnings = warnings;
+            Ok(reply)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn options_validation() {
+        let e = WriteOptions::from_query(&q(&[("dryRun", "true")]), "PatchOptions", "kubectl/v1.32").unwrap_err();
+        assert_eq!(e.message, "PatchOptions.meta.k8s.io \"\" is invalid: dryRun: Unsupported value: []string{\"true\"}: supported values: \"All\"");
+        let o = WriteOptions::from_query(&q(&[]), "PatchOptions", "kubectl.1.32/v1.32.5 (linux)").unwrap();
+        assert_eq!(o.field_validation, FieldValidation::Warn);
+        assert_eq!(o.manager(), "kubectl.1.32");
+    }
+
+    #[test]
+    fn continue_tokens_round_trip() {
+        let t = encode_continue(42, "default", "web");
+        assert_eq!(
+            decode_continue(&t).unwrap(),
+            (42, Some(("default".into(), "web".into())))
+        );
+        assert!(decode_continue("garbage!").is_err());
+    }
+}
