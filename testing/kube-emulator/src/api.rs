@@ -212,6 +212,47 @@ pub fn list(store: &mut Store, kind: &Kind, ns: Option<&str>, q: &HashMap<String
     })))
 }
 
+/// A minimal, non-resumable watch: the events since `resourceVersion` (ADDED/MODIFIED for live objects
+/// changed after it, DELETED for objects removed after it), or ADDED for everything without one.
+pub fn watch_events(
+    store: &mut Store,
+    kind: &Kind,
+    ns: Option<&str>,
+    q: &HashMap<String, String>,
+) -> Result<Vec<Value>, ApiError> {
+    let labels = LabelSelector::parse(q.get("labelSelector").map(String::as_str).unwrap_or(""))?;
+    let fields = FieldSelector::parse(
+        q.get("fieldSelector").map(String::as_str).unwrap_or(""),
+        &kind.kind,
+        kind.namespaced,
+    )?;
+    let since: u64 = q.get("resourceVersion").and_then(|r| r.parse().ok()).unwrap_or(0);
+    let selected = |o: &Value| labels.matches(o.pointer("/metadata/labels")) && fields.matches(o);
+    let rv_of = |o: &Value| meta_str(o, "resourceVersion").parse::<u64>().unwrap_or(0);
+    let mut events = Vec::new();
+    for (_, o) in store.list(kind, ns) {
+        if selected(o) && (since == 0 || rv_of(o) > since) {
+            let ty = if since == 0 || meta_str(o, "creationTimestamp").is_empty() {
+                "ADDED"
+            } else {
+                "MODIFIED"
+            };
+            events.push(json!({"type": ty, "object": served(kind, o.clone())}));
+        }
+    }
+    if since > 0 {
+        let sk = kind.store_key();
+        for (key, o, rv) in &store.tombstones {
+            if key.0 == sk && ns.is_none_or(|n| key.1 == n) && *rv > since && selected(o) {
+                let mut o = served(kind, o.clone());
+                o["metadata"]["resourceVersion"] = json!(rv.to_string());
+                events.push(json!({"type": "DELETED", "object": o}));
+            }
+        }
+    }
+    Ok(events)
+}
+
 fn encode_continue(rv: u64, ns: &str, name: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(json!({"v":"meta.k8s.io/v1","rv":rv,"start":[ns,name]}).to_string())

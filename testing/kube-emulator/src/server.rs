@@ -392,7 +392,15 @@ pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Respo
                 &body,
                 conflict_fault,
             ) {
-                Ok(reply) if watch => watch_response(&reply.body),
+                Ok(reply) if watch => {
+                    // Nothing to report: hold the stream a moment, as a real watch would, so clients do
+                    // not see a "very short watch"; they re-list and re-watch afterwards.
+                    if reply.body["events"].as_array().is_none_or(|e| e.is_empty()) {
+                        let timeout = query.get("timeoutSeconds").and_then(|t| t.parse().ok()).unwrap_or(2u64);
+                        tokio::time::sleep(Duration::from_millis(timeout.min(2) * 550)).await;
+                    }
+                    watch_response(&reply.body["events"])
+                }
                 Ok(reply) => json_response(reply.code, &reply.body, &reply.warnings),
                 Err(e) => error_response(&e),
             }
@@ -402,15 +410,11 @@ pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Respo
     Ok(response)
 }
 
-/// A non-resumable watch: one ADDED event per current object, then the stream ends (clients re-list).
-fn watch_response(list: &Value) -> Response<Body> {
-    let kind = list["kind"].as_str().unwrap_or("").trim_end_matches("List").to_string();
+/// A non-resumable watch: the events since the requested resourceVersion, then the stream ends.
+fn watch_response(events: &Value) -> Response<Body> {
     let mut text = String::new();
-    for item in list["items"].as_array().cloned().unwrap_or_default() {
-        let mut item = item;
-        item["kind"] = json!(kind);
-        item["apiVersion"] = list["apiVersion"].clone();
-        text.push_str(&json!({"type":"ADDED","object":item}).to_string());
+    for e in events.as_array().cloned().unwrap_or_default() {
+        text.push_str(&e.to_string());
         text.push('\n');
     }
     Response::builder()
@@ -524,7 +528,10 @@ fn resource(
     match verb {
         "get" => api::get(&mut store, &kind, ns, name),
         "list" => api::list(&mut store, &kind, rp.namespace.as_deref(), query),
-        "watch" => api::list(&mut store, &kind, rp.namespace.as_deref(), query),
+        "watch" => {
+            let events = api::watch_events(&mut store, &kind, rp.namespace.as_deref(), query)?;
+            Ok(Reply::ok(json!({ "events": events })))
+        }
         "create" => {
             if sub == "token" {
                 let sa_kind = kind.clone();

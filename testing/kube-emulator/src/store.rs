@@ -33,7 +33,11 @@ pub struct Store {
     pub pending_gc: Vec<PendingGc>,
     /// Writes the fake controllers should look at: (key, due time).
     pub controller_queue: Vec<(ObjKey, Instant)>,
+    /// Recently removed objects with the resourceVersion of their removal (for watch DELETED events).
+    pub tombstones: std::collections::VecDeque<(ObjKey, Value, u64)>,
 }
+
+const TOMBSTONES: usize = 1024;
 
 impl Default for Store {
     fn default() -> Self {
@@ -51,6 +55,7 @@ impl Store {
             next_node_port: 30000,
             pending_gc: Vec::new(),
             controller_queue: Vec::new(),
+            tombstones: std::collections::VecDeque::new(),
         }
     }
 
@@ -95,7 +100,14 @@ impl Store {
     pub fn remove(&mut self, key: &ObjKey) -> Option<Value> {
         self.rv += 1;
         self.pending_gc.retain(|p| &p.key != key);
-        self.objects.remove(key)
+        let removed = self.objects.remove(key);
+        if let Some(o) = &removed {
+            if self.tombstones.len() >= TOMBSTONES {
+                self.tombstones.pop_front();
+            }
+            self.tombstones.push_back((key.clone(), o.clone(), self.rv));
+        }
+        removed
     }
 
     /// Objects of one resource, optionally in one namespace, in key order.
