@@ -562,8 +562,11 @@ pub fn update(
         return Err(ApiError::conflict_modified(kind, name));
     }
     if body_rv.is_empty() && !kind.builtin {
-        return Err(ApiError::invalid_object(
-            kind,
+        // apiextensions' strategy names the resource here: `widgets.example.com "w1" is invalid: ...`
+        return Err(ApiError::invalid(
+            &kind.qualified(),
+            &kind.group,
+            &kind.kind,
             name,
             vec![Cause::invalid(
                 "metadata.resourceVersion",

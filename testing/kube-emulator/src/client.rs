@@ -100,11 +100,32 @@ impl Client {
         content_type: Option<&str>,
         body: &[u8],
     ) -> Result<ClientResponse, Error> {
+        self.send(method, path, "application/json", content_type, body).await
+    }
+
+    /// A body-less request with a chosen `Accept` (e.g. aggregated discovery).
+    pub async fn request_with_accept(
+        &mut self,
+        method: &str,
+        path: &str,
+        accept: &str,
+    ) -> Result<ClientResponse, Error> {
+        self.send(method, path, accept, None, b"").await
+    }
+
+    async fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        accept: &str,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> Result<ClientResponse, Error> {
         let mut builder = Request::builder()
             .method(method)
             .uri(path)
             .header("Host", self.addr.to_string())
-            .header("Accept", "application/json")
+            .header("Accept", accept)
             .header("User-Agent", "kube-emulator-client/v0");
         if let Some(t) = &self.token {
             builder = builder.header("Authorization", format!("Bearer {t}"));
