@@ -15,7 +15,7 @@ use crate::patch;
 use crate::schema::Schema;
 use crate::selectors::{FieldSelector, LabelSelector};
 use crate::status::{ApiError, Cause};
-use crate::store::{new_uid, now_rfc3339, random_suffix, Store};
+use crate::store::{new_uid, now_rfc3339, random_suffix, ObjKey, Store};
 use crate::validation;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -109,6 +109,8 @@ pub struct Reply {
     pub code: u16,
     pub body: Value,
     pub warnings: Vec<String>,
+    /// A body already serialized (LIST); `body` is then unused.
+    pub raw: Option<bytes::Bytes>,
 }
 
 impl Reply {
@@ -117,6 +119,7 @@ impl Reply {
             code: 200,
             body,
             warnings: vec![],
+            raw: None,
         }
     }
 }
@@ -150,7 +153,18 @@ pub fn get(store: &mut Store, kind: &Kind, ns: &str, name: &str) -> Result<Reply
     Ok(Reply::ok(served(kind, obj)))
 }
 
-pub fn list(store: &mut Store, kind: &Kind, ns: Option<&str>, q: &HashMap<String, String>) -> Result<Reply, ApiError> {
+struct Selection {
+    keys: Vec<ObjKey>,
+    metadata: Map<String, Value>,
+}
+
+/// The keys a LIST returns (selectors, paging) and its list metadata.
+fn select(
+    store: &mut Store,
+    kind: &Kind,
+    ns: Option<&str>,
+    q: &HashMap<String, String>,
+) -> Result<Selection, ApiError> {
     let labels = LabelSelector::parse(q.get("labelSelector").map(String::as_str).unwrap_or(""))?;
     let fields = FieldSelector::parse(
         q.get("fieldSelector").map(String::as_str).unwrap_or(""),
@@ -166,10 +180,8 @@ pub fn list(store: &mut Store, kind: &Kind, ns: Option<&str>, q: &HashMap<String
         Some(token) => decode_continue(token)?,
         None => (store.current_rv(), None),
     };
-    let mut items = Vec::new();
-    let mut keys = Vec::new();
+    let mut keys: Vec<ObjKey> = Vec::new();
     let mut remaining = 0usize;
-    let mut last: Option<(String, String)> = None;
     for (key, obj) in store.list(kind, ns) {
         if let Some((ans, aname)) = &after {
             if (&key.1, &key.2) <= (ans, aname) {
@@ -179,37 +191,83 @@ pub fn list(store: &mut Store, kind: &Kind, ns: Option<&str>, q: &HashMap<String
         if !labels.matches(obj.pointer("/metadata/labels")) || !fields.matches(obj) {
             continue;
         }
-        if items.len() >= limit {
+        if keys.len() >= limit {
             remaining += 1;
             continue;
         }
-        let mut item = obj.clone();
-        if kind.builtin {
-            if let Some(m) = item.as_object_mut() {
-                m.remove("kind");
-                m.remove("apiVersion");
-            }
-        } else {
-            item["apiVersion"] = json!(kind.api_version());
-        }
-        last = Some((key.1.clone(), key.2.clone()));
         keys.push(key.clone());
-        items.push(item);
     }
-    for k in keys {
-        store.mark_observed(&k);
+    for k in &keys {
+        store.mark_observed(k);
     }
     let mut metadata = Map::new();
     metadata.insert("resourceVersion".into(), json!(list_rv.to_string()));
     if remaining > 0 {
-        if let Some((lns, lname)) = last {
-            metadata.insert("continue".into(), json!(encode_continue(list_rv, &lns, &lname)));
+        if let Some(last) = keys.last() {
+            metadata.insert("continue".into(), json!(encode_continue(list_rv, &last.1, &last.2)));
             metadata.insert("remainingItemCount".into(), json!(remaining));
         }
     }
+    Ok(Selection { keys, metadata })
+}
+
+/// An item as LIST serves it: built-in items carry no kind/apiVersion, custom resources do.
+fn list_item(kind: &Kind, obj: &Value) -> Value {
+    let mut item = obj.clone();
+    if kind.builtin {
+        if let Some(m) = item.as_object_mut() {
+            m.remove("kind");
+            m.remove("apiVersion");
+        }
+    } else {
+        item["apiVersion"] = json!(kind.api_version());
+    }
+    item
+}
+
+pub fn list(store: &mut Store, kind: &Kind, ns: Option<&str>, q: &HashMap<String, String>) -> Result<Reply, ApiError> {
+    let sel = select(store, kind, ns, q)?;
+    let items: Vec<Value> = sel
+        .keys
+        .iter()
+        .filter_map(|k| store.objects.get(k))
+        .map(|o| list_item(kind, o))
+        .collect();
     Ok(Reply::ok(json!({
-        "kind": kind.list_kind, "apiVersion": kind.api_version(), "metadata": metadata, "items": items
+        "kind": kind.list_kind, "apiVersion": kind.api_version(), "metadata": sel.metadata, "items": items
     })))
+}
+
+/// The same LIST rendered straight to bytes from each built-in object's cached serialization.
+pub fn list_bytes(
+    store: &mut Store,
+    kind: &Kind,
+    ns: Option<&str>,
+    q: &HashMap<String, String>,
+) -> Result<Reply, ApiError> {
+    if !kind.builtin {
+        return list(store, kind, ns, q);
+    }
+    let sel = select(store, kind, ns, q)?;
+    let mut out: Vec<u8> = Vec::with_capacity(256 + sel.keys.len() * 512);
+    let head = json!({"kind": kind.list_kind, "apiVersion": kind.api_version(), "metadata": sel.metadata}).to_string();
+    out.extend_from_slice(&head.as_bytes()[..head.len() - 1]);
+    out.extend_from_slice(b",\"items\":[");
+    for (i, k) in sel.keys.iter().enumerate() {
+        if let Some(bytes) = store.list_item_bytes(k) {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(&bytes);
+        }
+    }
+    out.extend_from_slice(b"]}");
+    Ok(Reply {
+        code: 200,
+        body: Value::Null,
+        warnings: vec![],
+        raw: Some(bytes::Bytes::from(out)),
+    })
 }
 
 /// A minimal, non-resumable watch: the events since `resourceVersion` (ADDED/MODIFIED for live objects
@@ -450,6 +508,7 @@ pub fn create(
         code: 201,
         body: served(kind, obj),
         warnings,
+        raw: None,
     })
 }
 
@@ -999,6 +1058,7 @@ fn apply_patch(
                 code: 201,
                 body: served(kind, obj),
                 warnings,
+                raw: None,
             })
         }
         Some(live) => {

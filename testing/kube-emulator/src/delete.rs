@@ -231,6 +231,7 @@ pub fn delete(
         code: accepted_code,
         body: served(kind, obj),
         warnings: vec![],
+        raw: None,
     })
 }
 
@@ -276,6 +277,7 @@ pub fn remove_object(store: &mut Store, key: &ObjKey) {
         let plural = obj.pointer("/spec/names/plural").and_then(Value::as_str).unwrap_or("");
         let cr_key = format!("{group}/{plural}");
         store.objects.retain(|k, _| k.0 != cr_key);
+        store.list_cache.clear();
         crds::refresh_catalog(store);
     }
     let uid = obj

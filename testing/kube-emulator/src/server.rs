@@ -401,6 +401,14 @@ pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Respo
                     }
                     watch_response(&reply.body["events"])
                 }
+                Ok(Reply {
+                    code, raw: Some(raw), ..
+                }) => Response::builder()
+                    .status(code)
+                    .header("Content-Type", "application/json")
+                    .header("Cache-Control", "no-cache, private")
+                    .body(Full::new(raw))
+                    .expect("valid response"),
                 Ok(reply) => json_response(reply.code, &reply.body, &reply.warnings),
                 Err(e) => error_response(&e),
             }
@@ -527,7 +535,7 @@ fn resource(
     }
     match verb {
         "get" => api::get(&mut store, &kind, ns, name),
-        "list" => api::list(&mut store, &kind, rp.namespace.as_deref(), query),
+        "list" => api::list_bytes(&mut store, &kind, rp.namespace.as_deref(), query),
         "watch" => {
             let events = api::watch_events(&mut store, &kind, rp.namespace.as_deref(), query)?;
             Ok(Reply::ok(json!({ "events": events })))
@@ -543,6 +551,7 @@ fn resource(
                     code: 201,
                     body,
                     warnings: vec![],
+                    raw: None,
                 });
             }
             if rp.name.is_some() {

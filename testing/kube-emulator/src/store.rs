@@ -35,6 +35,8 @@ pub struct Store {
     pub controller_queue: Vec<(ObjKey, Instant)>,
     /// Recently removed objects with the resourceVersion of their removal (for watch DELETED events).
     pub tombstones: std::collections::VecDeque<(ObjKey, Value, u64)>,
+    /// Each built-in object serialized as a LIST item (no kind/apiVersion), filled on demand.
+    pub list_cache: std::collections::HashMap<ObjKey, Arc<Vec<u8>>>,
 }
 
 const TOMBSTONES: usize = 1024;
@@ -56,6 +58,7 @@ impl Store {
             pending_gc: Vec::new(),
             controller_queue: Vec::new(),
             tombstones: std::collections::VecDeque::new(),
+            list_cache: std::collections::HashMap::new(),
         }
     }
 
@@ -94,12 +97,15 @@ impl Store {
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string();
-        self.objects.insert(Store::key(kind, &ns, &name), obj.clone());
+        let key = Store::key(kind, &ns, &name);
+        self.list_cache.remove(&key);
+        self.objects.insert(key, obj.clone());
     }
 
     pub fn remove(&mut self, key: &ObjKey) -> Option<Value> {
         self.rv += 1;
         self.pending_gc.retain(|p| &p.key != key);
+        self.list_cache.remove(key);
         let removed = self.objects.remove(key);
         if let Some(o) = &removed {
             if self.tombstones.len() >= TOMBSTONES {
@@ -138,6 +144,20 @@ impl Store {
                     .to_string()
             }
         })
+    }
+
+    /// The object serialized as a built-in LIST item, cached until its next write.
+    pub fn list_item_bytes(&mut self, key: &ObjKey) -> Option<Arc<Vec<u8>>> {
+        if let Some(b) = self.list_cache.get(key) {
+            return Some(b.clone());
+        }
+        let obj = self.objects.get(key)?;
+        let mut item = obj.as_object()?.clone();
+        item.remove("kind");
+        item.remove("apiVersion");
+        let bytes = Arc::new(serde_json::to_vec(&item).expect("JSON value serializes"));
+        self.list_cache.insert(key.clone(), bytes.clone());
+        Some(bytes)
     }
 
     pub fn mark_observed(&mut self, key: &ObjKey) {
