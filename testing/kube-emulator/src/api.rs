@@ -1106,3 +1106,75 @@ mod tests {
         assert!(decode_continue("garbage!").is_err());
     }
 }
+
+/// The `autoscaling/v1` `Scale` view of a workload (`.../scale`).
+fn scale_of(obj: &Value) -> Value {
+    let selector = obj
+        .pointer("/spec/selector/matchLabels")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .unwrap_or_default();
+    let meta = &obj["metadata"];
+    json!({"kind":"Scale","apiVersion":"autoscaling/v1",
+        "metadata":{"name":meta["name"],"namespace":meta["namespace"],"uid":meta["uid"],
+                    "resourceVersion":meta["resourceVersion"],"creationTimestamp":meta["creationTimestamp"]},
+        "spec":{"replicas": obj.pointer("/spec/replicas").cloned().unwrap_or(json!(1))},
+        "status":{"replicas": obj.pointer("/status/replicas").cloned().unwrap_or(json!(0)),"selector":selector}})
+}
+
+pub fn get_scale(store: &mut Store, kind: &Kind, ns: &str, name: &str) -> Result<Reply, ApiError> {
+    let obj = store
+        .get(kind, ns, name)
+        .ok_or_else(|| ApiError::not_found(kind, name))?;
+    Ok(Reply::ok(scale_of(obj)))
+}
+
+/// PUT or PATCH (merge, strategic, JSON) of `.../scale`: only `spec.replicas` reaches the object.
+#[allow(clippy::too_many_arguments)]
+pub fn write_scale(
+    store: &mut Store,
+    kind: &Arc<Kind>,
+    ns: &str,
+    name: &str,
+    method: &str,
+    content_type: &str,
+    body: &[u8],
+    opts: &WriteOptions,
+) -> Result<Reply, ApiError> {
+    let old = store
+        .get(kind, ns, name)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found(kind, name))?;
+    let current = scale_of(&old);
+    let doc: Value =
+        serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("error decoding Scale: {e}")))?;
+    let media = content_type.split(';').next().unwrap_or("").trim();
+    let scale = match (method, media) {
+        ("PUT", _) => doc,
+        (_, "application/merge-patch+json") | (_, "application/strategic-merge-patch+json") => {
+            patch::merge_patch(&current, &doc)
+        }
+        (_, "application/json-patch+json") => {
+            patch::json_patch(&current, &doc).map_err(|e| ApiError::bad_request(e.0))?
+        }
+        _ => return Err(ApiError::unsupported_media_type(false)),
+    };
+    let replicas = scale.pointer("/spec/replicas").and_then(Value::as_i64).ok_or_else(|| {
+        ApiError::invalid(
+            "Scale.autoscaling",
+            "autoscaling",
+            "Scale",
+            name,
+            vec![Cause::required("spec.replicas", "")],
+        )
+    })?;
+    let mut new = old.clone();
+    new["spec"]["replicas"] = json!(replicas);
+    let reply = write_existing(store, kind, &old, new, "", opts, false)?;
+    Ok(Reply::ok(scale_of(&reply.body)))
+}

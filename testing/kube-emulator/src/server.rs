@@ -479,6 +479,7 @@ fn resource(
         "status" => kind.status_subresource,
         "token" => kind.builtin && kind.resource == "serviceaccounts" && method == "POST",
         "finalize" => kind.builtin && kind.resource == "namespaces" && method == "PUT",
+        "scale" => kind.scale_subresource && kind.builtin && matches!(method, "GET" | "PUT" | "PATCH"),
         _ => false,
     };
     if !sub_ok {
@@ -532,6 +533,15 @@ fn resource(
     }
     if conflict_fault && verb != "get" && verb != "list" {
         return Err(ApiError::conflict_modified(&kind, name));
+    }
+    if sub == "scale" {
+        return match verb {
+            "get" => api::get_scale(&mut store, &kind, ns, name),
+            _ => {
+                let opts = WriteOptions::from_query(query, "UpdateOptions", user_agent)?;
+                api::write_scale(&mut store, &kind, ns, name, method, content_type, body, &opts)
+            }
+        };
     }
     match verb {
         "get" => api::get(&mut store, &kind, ns, name),

@@ -584,6 +584,28 @@ async fn generation_rules_and_status_subresource() {
     assert_eq!(ssa.status, 200, "{}", ssa.text());
     assert_eq!(ssa.json()["status"]["readyReplicas"], 1);
     assert_eq!(ssa.json()["spec"]["replicas"], 1);
+
+    // scale subresource
+    let scale = c.get(&format!("{path}/scale")).await.unwrap().json();
+    assert_eq!(
+        (scale["kind"].as_str(), scale["spec"]["replicas"].as_i64()),
+        (Some("Scale"), Some(1))
+    );
+    assert_eq!(scale["status"]["selector"], "app=web");
+    let r = send(
+        &mut c,
+        "PATCH",
+        &format!("{path}/scale"),
+        Some("application/merge-patch+json"),
+        &json!({"spec":{"replicas":4}}),
+    )
+    .await;
+    assert_eq!((r.status, r.json()["spec"]["replicas"].as_i64()), (200, Some(4)));
+    let d = c.get(&path).await.unwrap().json();
+    assert_eq!(
+        (d["spec"]["replicas"].as_i64(), d["metadata"]["generation"].as_i64()),
+        (Some(4), Some(3))
+    );
 }
 
 #[tokio::test]
@@ -701,4 +723,19 @@ async fn list_selectors_paging_and_item_shape() {
         }
     }
     assert_eq!(names, vec!["c0", "c1", "c2", "c3", "c4"]);
+    // a write shows in the next LIST (the serialization cache follows writes)
+    send(
+        &mut c,
+        "PATCH",
+        "/api/v1/namespaces/default/configmaps/c2",
+        Some("application/merge-patch+json"),
+        &json!({"data":{"n":"1"}}),
+    )
+    .await;
+    let r = c
+        .get("/api/v1/namespaces/default/configmaps?fieldSelector=metadata.name%3Dc2")
+        .await
+        .unwrap()
+        .json();
+    assert_eq!(r["items"][0]["data"], json!({"n":"1"}));
 }

@@ -458,3 +458,20 @@ spec:
         o.stderr
     );
 }
+
+#[test]
+fn scale_rollout_status_and_wait_with_fake_controllers() {
+    let k = Kubectl::start(true);
+    let f = k.file("d.yaml", DEPLOY);
+    k.ok(&["apply", "--server-side", "-f", path_str(&f)]);
+    assert_eq!(
+        k.ok(&["scale", "deployment", "web", "--replicas=3"]).trim(),
+        "deployment.apps/web scaled"
+    );
+    let out = k.ok(&["rollout", "status", "deployment/web", "--timeout=20s"]);
+    assert!(out.contains("deployment \"web\" successfully rolled out"), "{out}");
+    k.ok(&["wait", "--for=condition=Available", "deployment/web", "--timeout=20s"]);
+    wait_until("3 pods", || k.emu.list("", "v1", "pods", Some("default")).len() == 3);
+    let d = k.emu.get("apps", "v1", "deployments", "default", "web").unwrap();
+    assert_eq!(d["status"]["availableReplicas"], 3);
+}
