@@ -74,7 +74,7 @@ impl WriteOptions {
                 causes.push(Cause::new(
                     "FieldValueTooLong",
                     "fieldManager",
-                    format!("Too long: may not be more than 128 bytes"),
+                    "Too long: may not be more than 128 bytes".to_string(),
                 ));
             } else if m.chars().any(|c| c.is_control()) {
                 causes.push(Cause::invalid(
@@ -1079,34 +1079,6 @@ fn apply_patch(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn q(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
-    }
-
-    #[test]
-    fn options_validation() {
-        let e = WriteOptions::from_query(&q(&[("dryRun", "true")]), "PatchOptions", "kubectl/v1.32").unwrap_err();
-        assert_eq!(e.message, "PatchOptions.meta.k8s.io \"\" is invalid: dryRun: Unsupported value: []string{\"true\"}: supported values: \"All\"");
-        let o = WriteOptions::from_query(&q(&[]), "PatchOptions", "kubectl.1.32/v1.32.5 (linux)").unwrap();
-        assert_eq!(o.field_validation, FieldValidation::Warn);
-        assert_eq!(o.manager(), "kubectl.1.32");
-    }
-
-    #[test]
-    fn continue_tokens_round_trip() {
-        let t = encode_continue(42, "default", "web");
-        assert_eq!(
-            decode_continue(&t).unwrap(),
-            (42, Some(("default".into(), "web".into())))
-        );
-        assert!(decode_continue("garbage!").is_err());
-    }
-}
-
 /// The `autoscaling/v1` `Scale` view of a workload (`.../scale`).
 fn scale_of(obj: &Value) -> Value {
     let selector = obj
@@ -1177,4 +1149,32 @@ pub fn write_scale(
     new["spec"]["replicas"] = json!(replicas);
     let reply = write_existing(store, kind, &old, new, "", opts, false)?;
     Ok(Reply::ok(scale_of(&reply.body)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn options_validation() {
+        let e = WriteOptions::from_query(&q(&[("dryRun", "true")]), "PatchOptions", "kubectl/v1.32").unwrap_err();
+        assert_eq!(e.message, "PatchOptions.meta.k8s.io \"\" is invalid: dryRun: Unsupported value: []string{\"true\"}: supported values: \"All\"");
+        let o = WriteOptions::from_query(&q(&[]), "PatchOptions", "kubectl.1.32/v1.32.5 (linux)").unwrap();
+        assert_eq!(o.field_validation, FieldValidation::Warn);
+        assert_eq!(o.manager(), "kubectl.1.32");
+    }
+
+    #[test]
+    fn continue_tokens_round_trip() {
+        let t = encode_continue(42, "default", "web");
+        assert_eq!(
+            decode_continue(&t).unwrap(),
+            (42, Some(("default".into(), "web".into())))
+        );
+        assert!(decode_continue("garbage!").is_err());
+    }
 }

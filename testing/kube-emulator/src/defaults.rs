@@ -371,10 +371,8 @@ fn service_defaults(o: &mut Value, alloc: &mut dyn Allocator) {
             fill(p, "protocol", json!("TCP"));
             let port = p.get("port").cloned().unwrap_or(Value::Null);
             fill(p, "targetPort", port);
-            if ty == "NodePort" || ty == "LoadBalancer" {
-                if !p.contains_key("nodePort") {
-                    p.insert("nodePort".into(), json!(alloc.node_port()));
-                }
+            if (ty == "NodePort" || ty == "LoadBalancer") && !p.contains_key("nodePort") {
+                p.insert("nodePort".into(), json!(alloc.node_port()));
             }
         }
     }
@@ -387,10 +385,11 @@ fn service_defaults(o: &mut Value, alloc: &mut dyn Allocator) {
     }
     let ip = spec["clusterIP"].clone();
     fill(spec, "clusterIPs", json!([ip]));
-    let headless_without_selector = ip == "None"
-        && !spec
-            .get("selector")
-            .is_some_and(|s| s.as_object().is_some_and(|m| !m.is_empty()));
+    let has_selector = spec
+        .get("selector")
+        .and_then(Value::as_object)
+        .is_some_and(|m| !m.is_empty());
+    let headless_without_selector = ip == "None" && !has_selector;
     if headless_without_selector {
         fill(spec, "ipFamilyPolicy", json!("RequireDualStack"));
         fill(spec, "ipFamilies", json!(["IPv4", "IPv6"]));

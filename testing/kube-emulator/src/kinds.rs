@@ -348,7 +348,7 @@ impl Catalog {
                         versions.push(kv.clone());
                     }
                 }
-                versions.sort_by(|a, b| version_priority(b).cmp(&version_priority(a)));
+                versions.sort_by_key(|v| std::cmp::Reverse(version_priority(v)));
                 (g.clone(), versions)
             })
             .filter(|(_, v)| !v.is_empty())
@@ -392,7 +392,7 @@ mod tests {
     #[test]
     fn versions_sort_ga_first() {
         let mut v = vec!["v1beta1".to_string(), "v2".into(), "v1".into(), "v1alpha1".into()];
-        v.sort_by(|a, b| version_priority(b).cmp(&version_priority(a)));
+        v.sort_by_key(|x| std::cmp::Reverse(version_priority(x)));
         assert_eq!(v, vec!["v2", "v1", "v1beta1", "v1alpha1"]);
     }
 
