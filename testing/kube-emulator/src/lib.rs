@@ -102,6 +102,9 @@ pub struct Config {
     pub rbac: Option<RbacConfig>,
     /// Faults active from the start.
     pub faults: Vec<Fault>,
+    /// Also serve plain HTTP here (same API, same token), for clients that cannot be given the CA, such
+    /// as a Wasm host's outgoing HTTP. kubectl never sends a token over plain HTTP.
+    pub plain_http: Option<SocketAddr>,
 }
 
 impl Default for Config {
@@ -113,6 +116,7 @@ impl Default for Config {
             latency: None,
             rbac: None,
             faults: vec![],
+            plain_http: None,
         }
     }
 }
@@ -126,6 +130,7 @@ impl std::fmt::Debug for Config {
             .field("latency", &self.latency)
             .field("rbac", &self.rbac.as_ref().map(|r| &r.user))
             .field("faults", &self.faults)
+            .field("plain_http", &self.plain_http)
             .finish()
     }
 }
@@ -164,6 +169,7 @@ impl RequestCounts {
 pub struct KubeEmulator {
     shared: Arc<server::Shared>,
     addr: SocketAddr,
+    http_addr: Option<SocketAddr>,
     ca_pem: String,
     ca_der: rustls::pki_types::CertificateDer<'static>,
     shutdown: watch::Sender<bool>,
@@ -181,6 +187,7 @@ impl std::fmt::Debug for KubeEmulator {
 struct Launched {
     shared: Arc<server::Shared>,
     addr: SocketAddr,
+    http_addr: Option<SocketAddr>,
     ca_pem: String,
     ca_der: rustls::pki_types::CertificateDer<'static>,
 }
@@ -189,6 +196,14 @@ async fn launch(config: Config, shutdown: watch::Receiver<bool>) -> Result<Launc
     let certs = tls::generate()?;
     let listener = server::bind(config.listen).await?;
     let addr = listener.local_addr()?;
+    let plain = match config.plain_http {
+        Some(a) => Some(server::bind(a).await?),
+        None => None,
+    };
+    let http_addr = match &plain {
+        Some(l) => Some(l.local_addr()?),
+        None => None,
+    };
     let identity = match &config.rbac {
         Some(r) => {
             let mut groups = r.groups.clone();
@@ -238,14 +253,18 @@ async fn launch(config: Config, shutdown: watch::Receiver<bool>) -> Result<Launc
     }
     tokio::spawn(server::serve(
         listener,
-        certs.server.clone(),
+        Some(certs.server.clone()),
         shared.clone(),
         shutdown.clone(),
     ));
+    if let Some(l) = plain {
+        tokio::spawn(server::serve(l, None, shared.clone(), shutdown.clone()));
+    }
     tokio::spawn(server::tick(shared.clone(), shutdown));
     Ok(Launched {
         shared,
         addr,
+        http_addr,
         ca_pem: certs.ca_pem,
         ca_der: certs.ca_der,
     })
@@ -270,6 +289,7 @@ impl KubeEmulator {
         Ok(KubeEmulator {
             shared: l.shared,
             addr: l.addr,
+            http_addr: l.http_addr,
             ca_pem: l.ca_pem,
             ca_der: l.ca_der,
             shutdown: tx,
@@ -314,6 +334,7 @@ impl KubeEmulator {
         Ok(KubeEmulator {
             shared: l.shared,
             addr: l.addr,
+            http_addr: l.http_addr,
             ca_pem: l.ca_pem,
             ca_der: l.ca_der,
             shutdown: tx,
@@ -328,6 +349,11 @@ impl KubeEmulator {
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// `http://127.0.0.1:PORT` when `Config::plain_http` is set.
+    pub fn http_url(&self) -> Option<String> {
+        self.http_addr.map(|a| format!("http://{a}"))
     }
 
     pub fn ca_pem(&self) -> String {

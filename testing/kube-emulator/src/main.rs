@@ -1,5 +1,6 @@
 //! `kube-emulator --listen 127.0.0.1:6443 --token TOKEN --kubeconfig PATH [--rbac FILE] [--fake-controllers]
-//! [--fake-controllers-delay-ms N] [--latency-ms N]`: serves until SIGINT/SIGTERM.
+//! [--fake-controllers-delay-ms N] [--latency-ms N] [--http-listen ADDR]`: serves until SIGINT/SIGTERM.
+//! `--http-listen` adds a plain-HTTP listener (same API and token) for clients that cannot trust the CA.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -9,7 +10,7 @@ use anyhow::{bail, Context};
 use kube_emulator::{Config, KubeEmulator, RbacConfig};
 
 const USAGE: &str = "usage: kube-emulator --listen ADDR --token TOKEN --kubeconfig PATH [--rbac FILE] \
-[--fake-controllers] [--fake-controllers-delay-ms N] [--latency-ms N]";
+[--fake-controllers] [--fake-controllers-delay-ms N] [--latency-ms N] [--http-listen ADDR]";
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
@@ -41,6 +42,13 @@ async fn main() -> anyhow::Result<()> {
             "--fake-controllers-delay-ms" => {
                 fake_delay =
                     Duration::from_millis(value("--fake-controllers-delay-ms")?.parse().context("delay in ms")?)
+            }
+            "--http-listen" => {
+                config.plain_http = Some(
+                    value("--http-listen")?
+                        .parse::<SocketAddr>()
+                        .context("--http-listen must be IP:PORT")?,
+                )
             }
             "--latency-ms" => {
                 config.latency = Some(Duration::from_millis(

@@ -366,3 +366,32 @@ fn blocking_start_serves_from_its_own_runtime() {
         "stopped on drop"
     );
 }
+
+#[test]
+fn optional_plain_http_listener_needs_the_same_token() {
+    use std::io::{Read, Write};
+    let config = Config {
+        plain_http: Some("127.0.0.1:0".parse().unwrap()),
+        ..Config::default()
+    };
+    let emu = KubeEmulator::start_blocking(config).unwrap();
+    let url = emu.http_url().expect("plain listener");
+    let addr = url.trim_start_matches("http://").to_string();
+    let get = |auth: &str| {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        write!(
+            s,
+            "GET /api/v1/namespaces/default/configmaps HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    };
+    assert!(get(&format!("Authorization: Bearer {}\r\n", emu.token())).starts_with("HTTP/1.1 200"));
+    assert!(get("").starts_with("HTTP/1.1 401"));
+    assert!(KubeEmulator::start_blocking(Config::default())
+        .unwrap()
+        .http_url()
+        .is_none());
+}
