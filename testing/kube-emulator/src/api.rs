@@ -544,6 +544,7 @@ fn prepare_new(store: &mut Store, kind: &Kind, obj: &mut Value, now: &str) {
         }
     }
     defaults::apply_defaults(&kind.kind, kind.builtin, obj, store);
+    defaults::normalize(kind.builtin, kind.schema.as_deref(), obj);
 }
 
 fn commit_create(store: &mut Store, kind: &Arc<Kind>, mut obj: Value, dry_run: bool) -> Result<Value, ApiError> {
@@ -707,6 +708,7 @@ fn write_existing(
     new["kind"] = json!(kind.kind);
     check_finalizers(kind, old, &new)?;
     defaults::apply_defaults(&kind.kind, kind.builtin, &mut new, store);
+    defaults::normalize(kind.builtin, kind.schema.as_deref(), &mut new);
     validation::check_immutable(kind, old, &new)?;
     let now = now_rfc3339();
     let manager = opts.manager().to_string();
@@ -1011,6 +1013,10 @@ fn apply_patch(
         )));
     }
     settle_namespace(kind, &mut cfg, ns)?;
+    if kind.builtin {
+        // Values are compared typed: `cpu: 0.5` in a config equals a live `500m`.
+        crate::quantity::canonicalize_resources(&mut cfg);
+    }
     if let Some(schema) = &kind.schema {
         if let Some(u) = validation::unknown_fields(&cfg, schema).first() {
             let scope = if kind.namespaced { ns } else { "" };
@@ -1071,6 +1077,7 @@ fn apply_patch(
             }
             check_finalizers(kind, &live, &new)?;
             defaults::apply_defaults(&kind.kind, kind.builtin, &mut new, store);
+            defaults::normalize(kind.builtin, kind.schema.as_deref(), &mut new);
             validation::check_immutable(kind, &live, &new)?;
             let mut reply = finish_write(store, kind, &live, new, opts.dry_run, name, subresource)?;
             reply.warnings = warnings;

@@ -4,6 +4,8 @@
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
+use crate::schema::Schema;
+
 /// Allocations that need state: cluster IPs and node ports.
 pub trait Allocator {
     fn cluster_ip(&mut self) -> String;
@@ -405,6 +407,44 @@ fn service_defaults(o: &mut Value, alloc: &mut dyn Allocator) {
     }
 }
 
+/// How built-in objects read back: quantities canonical, empty optional lists and maps gone (Go's
+/// `omitempty`). Custom resources are stored as sent.
+pub fn normalize(builtin: bool, schema: Option<&Schema>, o: &mut Value) {
+    if !builtin {
+        return;
+    }
+    crate::quantity::canonicalize_resources(o);
+    strip_empty(o, schema.unwrap_or(&Schema::Any));
+}
+
+/// Slices that are not `omitempty` in the Go types keep an empty `[]`.
+const KEEP_EMPTY_LISTS: &[&str] = &["rules", "containers"];
+
+fn strip_empty(v: &mut Value, schema: &Schema) {
+    match v {
+        Value::Object(map) => {
+            let mut drop = Vec::new();
+            for (k, child) in map.iter_mut() {
+                let cs = schema.field(k).unwrap_or(&Schema::Any);
+                if *cs == Schema::Atomic {
+                    continue;
+                }
+                strip_empty(child, cs);
+                let empty_list = child.as_array().is_some_and(Vec::is_empty) && !KEEP_EMPTY_LISTS.contains(&k.as_str());
+                let empty_map = matches!(cs, Schema::Map(_)) && child.as_object().is_some_and(Map::is_empty);
+                if empty_list || empty_map {
+                    drop.push(k.clone());
+                }
+            }
+            for k in drop {
+                map.remove(&k);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| strip_empty(i, schema.item())),
+        _ => {}
+    }
+}
+
 /// Carries allocated values (clusterIP(s), node ports) from the live Service into an update that omits them.
 pub fn preserve_allocations(kind: &str, old: &Value, new: &mut Value) {
     if kind != "Service" {
@@ -499,6 +539,23 @@ mod tests {
         let mut s = json!({"data":{"a":"eA=="},"stringData":{"b":"hello"}});
         apply_defaults("Secret", true, &mut s, &mut Fixed(0));
         assert_eq!(s, json!({"type":"Opaque","data":{"a":"eA==","b":"aGVsbG8="}}));
+    }
+
+    #[test]
+    fn empty_optional_maps_and_lists_disappear() {
+        let schema = crate::schema::builtin_schema("Deployment").unwrap();
+        let mut d = json!({"metadata":{"annotations":{},"labels":{"a":"b"},"finalizers":[]},
+            "spec":{"template":{"spec":{"containers":[{"name":"c","args":[],"resources":{"requests":{"cpu":0.5}}}],
+                "volumes":[{"name":"v","emptyDir":{}}],"securityContext":{}}}}});
+        normalize(true, Some(&schema), &mut d);
+        assert_eq!(d["metadata"], json!({"labels":{"a":"b"}}));
+        let pod = &d["spec"]["template"]["spec"];
+        assert_eq!(
+            pod["containers"][0],
+            json!({"name":"c","resources":{"requests":{"cpu":"500m"}}})
+        );
+        assert_eq!(pod["volumes"][0]["emptyDir"], json!({}), "empty structs stay");
+        assert_eq!(pod["securityContext"], json!({}));
     }
 
     #[test]

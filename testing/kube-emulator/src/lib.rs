@@ -25,6 +25,7 @@ pub mod faults;
 pub mod kinds;
 pub mod openapi;
 pub mod patch;
+pub mod quantity;
 pub mod rbac;
 pub mod schema;
 pub mod selectors;

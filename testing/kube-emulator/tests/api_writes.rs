@@ -246,6 +246,32 @@ async fn apply_parameter_and_body_errors() {
 }
 
 #[tokio::test]
+async fn quantities_and_empty_maps_read_back_canonical_and_reapply_is_noop() {
+    let (_emu, mut c) = start().await;
+    let path = format!("{DEPLOYMENTS}/web");
+    let mut d = deployment("web", 1);
+    d["metadata"]["annotations"] = json!({});
+    d["spec"]["template"]["spec"]["containers"][0]["resources"] =
+        json!({"requests":{"cpu":0.5,"memory":"1024Mi"},"limits":{"cpu":"1000m"}});
+    let a = apply(&mut c, &path, &d, "a", "").await.json();
+    let res = &a["spec"]["template"]["spec"]["containers"][0]["resources"];
+    assert_eq!(
+        res,
+        &json!({"requests":{"cpu":"500m","memory":"1Gi"},"limits":{"cpu":"1"}})
+    );
+    assert!(
+        a["metadata"].get("annotations").is_none(),
+        "empty maps are absent on read"
+    );
+    let b = apply(&mut c, &path, &d, "a", "").await.json();
+    assert_eq!(b["metadata"]["resourceVersion"], a["metadata"]["resourceVersion"]);
+    // another manager applying the equal value in another spelling shares it instead of conflicting
+    let mut other = deployment("web", 1);
+    other["spec"]["template"]["spec"]["containers"][0]["resources"] = json!({"requests":{"cpu":"500m"}});
+    assert_eq!(apply(&mut c, &path, &other, "b", "").await.status, 200);
+}
+
+#[tokio::test]
 async fn yaml_apply_body_is_accepted() {
     let (_emu, mut c) = start().await;
     let yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: y\ndata:\n  k: v\n";
