@@ -548,14 +548,21 @@ fn prepare_new(store: &mut Store, kind: &Kind, obj: &mut Value, now: &str) {
 }
 
 fn commit_create(store: &mut Store, kind: &Arc<Kind>, mut obj: Value, dry_run: bool) -> Result<Value, ApiError> {
-    if kind.kind == "CustomResourceDefinition" && kind.builtin {
+    let is_crd = kind.kind == "CustomResourceDefinition" && kind.builtin;
+    if is_crd {
         crds::validate(&obj)?;
-        crds::mark_established(&mut obj);
+        if store.crd_establish_delay.is_zero() {
+            crds::mark_established(&mut obj);
+        }
     }
     if dry_run {
         return Ok(obj);
     }
     store.put(kind, &mut obj);
+    if is_crd && !store.crd_establish_delay.is_zero() {
+        let due = std::time::Instant::now() + store.crd_establish_delay;
+        store.pending_crds.push((meta_str(&obj, "name").to_string(), due));
+    }
     after_write(store, kind, &obj, true);
     Ok(obj)
 }

@@ -111,6 +111,31 @@ fn established(crd: &Value) -> bool {
         .is_some_and(|cs| cs.iter().any(|c| c["type"] == "Established" && c["status"] == "True"))
 }
 
+/// Establishes the CRDs whose delay has passed (`Config::crd_establish_delay`), then serves them.
+pub fn establish_due(store: &mut Store) {
+    let now = std::time::Instant::now();
+    let (due, later): (Vec<_>, Vec<_>) = store.pending_crds.drain(..).partition(|(_, at)| *at <= now);
+    store.pending_crds = later;
+    if due.is_empty() {
+        return;
+    }
+    let Some(kind) = store
+        .catalog
+        .get("apiextensions.k8s.io", "v1", "customresourcedefinitions")
+    else {
+        return;
+    };
+    for (name, _) in due {
+        if let Some(mut crd) = store.get(&kind, "", &name).cloned() {
+            if crd.pointer("/metadata/deletionTimestamp").is_none() {
+                mark_established(&mut crd);
+                store.put(&kind, &mut crd);
+            }
+        }
+    }
+    refresh_catalog(store);
+}
+
 /// Rebuilds the custom part of the catalog from the Established CRDs in the store.
 pub fn refresh_catalog(store: &mut Store) {
     let crds: Vec<Value> = store

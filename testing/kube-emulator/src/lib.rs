@@ -106,6 +106,9 @@ pub struct Config {
     /// Also serve plain HTTP here (same API, same token), for clients that cannot be given the CA, such
     /// as a Wasm host's outgoing HTTP. kubectl never sends a token over plain HTTP.
     pub plain_http: Option<SocketAddr>,
+    /// New CRDs become Established (and their kinds served) only after this delay, so a client's
+    /// "wait for Established" path is exercised. `None`: at once.
+    pub crd_establish_delay: Option<Duration>,
 }
 
 impl Default for Config {
@@ -118,6 +121,7 @@ impl Default for Config {
             rbac: None,
             faults: vec![],
             plain_http: None,
+            crd_establish_delay: None,
         }
     }
 }
@@ -132,6 +136,7 @@ impl std::fmt::Debug for Config {
             .field("rbac", &self.rbac.as_ref().map(|r| &r.user))
             .field("faults", &self.faults)
             .field("plain_http", &self.plain_http)
+            .field("crd_establish_delay", &self.crd_establish_delay)
             .finish()
     }
 }
@@ -251,6 +256,7 @@ async fn launch(config: Config, shutdown: watch::Receiver<bool>) -> Result<Launc
             }
         }
         store.controller_queue.clear();
+        store.crd_establish_delay = config.crd_establish_delay.unwrap_or_default();
     }
     tokio::spawn(server::serve(
         listener,

@@ -104,6 +104,7 @@ pub async fn tick(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
             _ = interval.tick() => {
                 let mut store = shared.store.lock().expect("store lock");
                 delete::run_gc(&mut store, GC_GRACE);
+                crate::crds::establish_due(&mut store);
                 if let Some(delay) = shared.fake_controllers {
                     crate::controllers::run(&mut store, delay);
                 } else {

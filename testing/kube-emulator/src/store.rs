@@ -33,6 +33,10 @@ pub struct Store {
     pub pending_gc: Vec<PendingGc>,
     /// Writes the fake controllers should look at: (key, due time).
     pub controller_queue: Vec<(ObjKey, Instant)>,
+    /// How long a new CRD waits before it is Established (zero: at once).
+    pub crd_establish_delay: std::time::Duration,
+    /// CRDs waiting to be Established: (name, due time).
+    pub pending_crds: Vec<(String, Instant)>,
     /// Recently removed objects with the resourceVersion of their removal (for watch DELETED events).
     pub tombstones: std::collections::VecDeque<(ObjKey, Value, u64)>,
     /// Each built-in object serialized as a LIST item (no kind/apiVersion), filled on demand.
@@ -57,6 +61,8 @@ impl Store {
             next_node_port: 30000,
             pending_gc: Vec::new(),
             controller_queue: Vec::new(),
+            crd_establish_delay: std::time::Duration::ZERO,
+            pending_crds: Vec::new(),
             tombstones: std::collections::VecDeque::new(),
             list_cache: std::collections::HashMap::new(),
         }

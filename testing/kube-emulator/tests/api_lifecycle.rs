@@ -415,6 +415,52 @@ async fn crds_serve_custom_resources_once_established() {
 }
 
 #[tokio::test]
+async fn crd_establishment_can_be_delayed() {
+    let config = Config {
+        crd_establish_delay: Some(Duration::from_millis(300)),
+        ..Config::default()
+    };
+    let (emu, mut c) = start_with(config).await;
+    let crd = apply(
+        &mut c,
+        "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com",
+        &widget_crd("v1"),
+        "m",
+        "",
+    )
+    .await;
+    assert_eq!(crd.status, 201);
+    assert!(
+        crd.json().get("status").is_none_or(|s| s.get("conditions").is_none()),
+        "not Established yet"
+    );
+    let w = json!({"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"w1"},"spec":{"size":1}});
+    let wpath = "/apis/example.com/v1/namespaces/default/widgets/w1";
+    let r = apply(&mut c, wpath, &w, "m", "").await;
+    assert_eq!(
+        (r.status, r.text().as_str()),
+        (404, "404 page not found\n"),
+        "a CR 404s before its CRD is Established"
+    );
+    eventually(Duration::from_secs(3), "Established", || {
+        let crd = emu.get(
+            "apiextensions.k8s.io",
+            "v1",
+            "customresourcedefinitions",
+            "",
+            "widgets.example.com",
+        )?;
+        let conds = crd.pointer("/status/conditions")?.as_array()?.clone();
+        conds
+            .iter()
+            .any(|c| c["type"] == "Established" && c["status"] == "True")
+            .then_some(())
+    })
+    .await;
+    assert_eq!(apply(&mut c, wpath, &w, "m", "").await.status, 201);
+}
+
+#[tokio::test]
 async fn concurrent_writes_serialize_and_lose_nothing() {
     let (emu, mut c) = start().await;
     let path = "/api/v1/namespaces/default/configmaps/shared";
