@@ -1041,15 +1041,27 @@ fn apply_patch(
     let schema = schema_of(kind);
     let existing = store.get(kind, ns, name).cloned();
     let body_rv = meta_str(&cfg, "resourceVersion").to_string();
+    let body_uid = meta_str(&cfg, "uid").to_string();
     if let Some(m) = cfg.get_mut("metadata").and_then(Value::as_object_mut) {
-        m.remove("resourceVersion");
+        // Server-owned metadata in a config (e.g. `creationTimestamp: null` from a generator) is ignored.
+        for f in [
+            "resourceVersion",
+            "uid",
+            "creationTimestamp",
+            "generation",
+            "selfLink",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+        ] {
+            m.remove(f);
+        }
     }
     match existing {
         None => {
             if !subresource.is_empty() {
                 return Err(ApiError::not_found(kind, name));
             }
-            let uid = meta_str(&cfg, "uid");
+            let uid = body_uid.as_str();
             if !uid.is_empty() {
                 return Err(ApiError::conflict(
                     kind,
@@ -1077,6 +1089,16 @@ fn apply_patch(
         Some(live) => {
             if !body_rv.is_empty() && body_rv != meta_str(&live, "resourceVersion") {
                 return Err(ApiError::conflict_modified(kind, name));
+            }
+            if !body_uid.is_empty() && body_uid != meta_str(&live, "uid") {
+                return Err(ApiError::conflict(
+                    kind,
+                    name,
+                    &format!(
+                        "Precondition failed: UID in precondition: {body_uid}, UID in object meta: {}",
+                        meta_str(&live, "uid")
+                    ),
+                ));
             }
             let mut new = apply::server_side_apply(&live, &cfg, &schema, &w, opts.force)?;
             if subresource.is_empty() {

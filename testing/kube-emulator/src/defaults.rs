@@ -75,6 +75,10 @@ pub fn apply_defaults(kind: &str, builtin: bool, o: &mut Value, alloc: &mut dyn 
                 for t in vcts.iter_mut().filter_map(Value::as_object_mut) {
                     fill(t, "apiVersion", json!("v1"));
                     fill(t, "kind", json!("PersistentVolumeClaim"));
+                    fill(t, "metadata", json!({}));
+                    if let Some(meta) = t.get_mut("metadata").and_then(Value::as_object_mut) {
+                        fill(meta, "creationTimestamp", Value::Null);
+                    }
                     fill(t, "spec", json!({}));
                     if let Some(s) = t.get_mut("spec").and_then(Value::as_object_mut) {
                         fill(s, "volumeMode", json!("Filesystem"));
@@ -336,6 +340,20 @@ fn container_defaults(c: &mut Map<String, Value>) {
     if let Some(ports) = c.get_mut("ports").and_then(Value::as_array_mut) {
         for p in ports.iter_mut().filter_map(Value::as_object_mut) {
             fill(p, "protocol", json!("TCP"));
+        }
+    }
+    if let Some(env) = c.get_mut("env").and_then(Value::as_array_mut) {
+        for e in env
+            .iter_mut()
+            .filter_map(|e| e.get_mut("valueFrom"))
+            .filter_map(Value::as_object_mut)
+        {
+            if let Some(f) = e.get_mut("fieldRef").and_then(Value::as_object_mut) {
+                fill(f, "apiVersion", json!("v1"));
+            }
+            if let Some(r) = e.get_mut("resourceFieldRef").and_then(Value::as_object_mut) {
+                fill(r, "divisor", json!("0"));
+            }
         }
     }
     for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
