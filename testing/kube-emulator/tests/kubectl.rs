@@ -55,12 +55,12 @@ impl Kubectl {
     }
 
     fn run(&self, args: &[&str]) -> Out {
-        self.run_stdin(args, None)
+        self.run_with(&kubectl_binary(), args, None)
     }
 
-    fn run_stdin(&self, args: &[&str], stdin: Option<&str>) -> Out {
+    fn run_with(&self, binary: &Path, args: &[&str], stdin: Option<&str>) -> Out {
         let home = self.dir.path();
-        let mut cmd = Command::new(kubectl_binary());
+        let mut cmd = Command::new(binary);
         cmd.env_clear()
             .env("HOME", home)
             .env("KUBECONFIG", home.join("kubeconfig"))
@@ -474,4 +474,22 @@ fn scale_rollout_status_and_wait_with_fake_controllers() {
     wait_until("3 pods", || k.emu.list("", "v1", "pods", Some("default")).len() == 3);
     let d = k.emu.get("apps", "v1", "deployments", "default", "web").unwrap();
     assert_eq!(d["status"]["availableReplicas"], 3);
+}
+
+#[test]
+fn gcloud_dispatcher_picks_a_kubectl_by_the_server_version() {
+    // /usr/bin/kubectl is gcloud's dispatcher: it first asks GET /version?timeout=5s, then runs the
+    // matching versioned binary (KUBERNETES-API.md §1.3).
+    let dispatcher = Path::new("/usr/bin/kubectl");
+    assert!(
+        dispatcher.exists(),
+        "the gcloud kubectl dispatcher is expected at /usr/bin/kubectl"
+    );
+    let k = Kubectl::start(false);
+    let o = k.run_with(dispatcher, &["get", "namespaces", "-o", "name"], None);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.lines().any(|l| l == "namespace/kube-system"), "{}", o.stdout);
+    let v = k.run_with(dispatcher, &["version", "-o", "json"], None);
+    let version: Value = serde_json::from_str(&v.stdout).unwrap();
+    assert_eq!(version["serverVersion"]["gitVersion"], "v1.32.5");
 }
