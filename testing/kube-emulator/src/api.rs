@@ -188,7 +188,9 @@ fn select(
                 continue;
             }
         }
-        if !labels.matches(obj.pointer("/metadata/labels")) || !fields.matches(obj) {
+        let selected = (labels.is_empty() || labels.matches(obj.pointer("/metadata/labels")))
+            && (fields.is_empty() || fields.matches(obj));
+        if !selected {
             continue;
         }
         if keys.len() >= limit {
