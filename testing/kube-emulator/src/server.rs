@@ -38,7 +38,7 @@ pub struct Shared {
 }
 
 /// How long a marked object stays visible to the garbage collector if nobody reads it.
-pub const GC_GRACE: Duration = Duration::from_millis(300);
+pub const GC_GRACE: Duration = Duration::from_secs(1);
 
 type Body = Full<Bytes>;
 
