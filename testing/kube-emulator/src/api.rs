@@ -351,6 +351,26 @@ fn decode_body(
     if !obj.is_object() {
         return Err(ApiError::bad_request("the body of the request must be a JSON object"));
     }
+    if let Some(t) = kind
+        .schema
+        .as_ref()
+        .and_then(|s| validation::type_errors(&obj, s).into_iter().next())
+    {
+        let field = t
+            .decoding_path
+            .rsplit_once('.')
+            .map(|(parent, _)| parent)
+            .unwrap_or(&t.decoding_path);
+        let owner = if field.starts_with("metadata") {
+            "ObjectMeta"
+        } else {
+            &kind.kind
+        };
+        return Err(ApiError::bad_request(format!(
+            "{} in version \"{}\" cannot be handled as a {}: json: cannot unmarshal {} into Go struct field {owner}.{field} of type string",
+            kind.kind, kind.version, kind.kind, t.got
+        )));
+    }
     let unknown = kind
         .schema
         .as_ref()
@@ -1027,13 +1047,22 @@ fn apply_patch(
         crate::quantity::canonicalize_resources(&mut cfg);
     }
     if let Some(schema) = &kind.schema {
+        // structured-merge-diff's typed conversion: `(<ns>/<name>; <group>/<version>, Kind=<kind>)`.
+        let scope = if kind.namespaced { ns } else { "" };
+        let typed = format!(
+            "failed to create typed patch object ({scope}/{name}; {}/{}, Kind={})",
+            kind.group, kind.version, kind.kind
+        );
         if let Some(u) = validation::unknown_fields(&cfg, schema).first() {
-            let scope = if kind.namespaced { ns } else { "" };
             return Err(ApiError::internal_no_reason(format!(
-                "failed to create typed patch object ({scope}/{name}; {}, Kind={}): {}: field not declared in schema",
-                kind.api_version(),
-                kind.kind,
+                "{typed}: {}: field not declared in schema",
                 u.typed_path
+            )));
+        }
+        if let Some(t) = validation::type_errors(&cfg, schema).first() {
+            return Err(ApiError::internal_no_reason(format!(
+                "{typed}: {}: expected string, got &value.valueUnstructured{{Value:{}}}",
+                t.typed_path, t.value
             )));
         }
     }

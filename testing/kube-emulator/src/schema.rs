@@ -22,6 +22,8 @@ pub enum ListType {
 pub enum Schema {
     /// Anything: objects merge per key, lists are atomic, no field is unknown.
     Any,
+    /// A string leaf (label and annotation values, ConfigMap data, ...): other JSON types are refused.
+    String,
     /// Owned and replaced as a whole (e.g. `LabelSelector`).
     Atomic,
     /// A string-keyed map; each key is a separate field.
@@ -59,13 +61,13 @@ impl Schema {
 
 const BUILTIN_TEXT: &str = r#"
 type ObjectMeta { name generateName namespace selfLink uid resourceVersion generation creationTimestamp
-  deletionTimestamp deletionGracePeriodSeconds labels:{} annotations:{} ownerReferences:[OwnerReference@uid]
+  deletionTimestamp deletionGracePeriodSeconds labels:{str} annotations:{str} ownerReferences:[OwnerReference@uid]
   finalizers:[@] managedFields:[] }
 type OwnerReference { apiVersion kind name uid controller blockOwnerDeletion }
 type PodTemplateSpec { metadata:ObjectMeta spec:PodSpec }
 type PodSpec { volumes:[*@name] initContainers:[Container@name] containers:[Container@name]
   ephemeralContainers:[*@name] restartPolicy terminationGracePeriodSeconds activeDeadlineSeconds dnsPolicy
-  nodeSelector:{} serviceAccountName serviceAccount automountServiceAccountToken nodeName hostNetwork hostPID
+  nodeSelector:{str} serviceAccountName serviceAccount automountServiceAccountToken nodeName hostNetwork hostPID
   hostIPC shareProcessNamespace securityContext:* imagePullSecrets:[*@name] hostname subdomain affinity:*
   schedulerName tolerations:[] hostAliases:[*@ip] priorityClassName priority dnsConfig:* readinessGates:[]
   runtimeClassName enableServiceLinks preemptionPolicy overhead:{} topologySpreadConstraints:[*@topologyKey+whenUnsatisfiable]
@@ -97,13 +99,13 @@ type CronJobSpec { schedule timeZone startingDeadlineSeconds concurrencyPolicy s
 type JobTemplateSpec { metadata:ObjectMeta spec:JobSpec }
 type Pod { apiVersion kind metadata:ObjectMeta spec:PodSpec status:* }
 type Service { apiVersion kind metadata:ObjectMeta spec:ServiceSpec status:* }
-type ServiceSpec { ports:[ServicePort@port+protocol] selector:{} clusterIP clusterIPs:[] type externalIPs:[]
+type ServiceSpec { ports:[ServicePort@port+protocol] selector:{str} clusterIP clusterIPs:[] type externalIPs:[]
   sessionAffinity loadBalancerIP loadBalancerSourceRanges:[] externalName externalTrafficPolicy healthCheckNodePort
   publishNotReadyAddresses sessionAffinityConfig:* ipFamilies:[] ipFamilyPolicy allocateLoadBalancerNodePorts
   loadBalancerClass internalTrafficPolicy trafficDistribution }
 type ServicePort { name protocol appProtocol port targetPort nodePort }
-type ConfigMap { apiVersion kind metadata:ObjectMeta data:{} binaryData:{} immutable }
-type Secret { apiVersion kind metadata:ObjectMeta data:{} stringData:{} type immutable }
+type ConfigMap { apiVersion kind metadata:ObjectMeta data:{str} binaryData:{str} immutable }
+type Secret { apiVersion kind metadata:ObjectMeta data:{str} stringData:{str} type immutable }
 type Namespace { apiVersion kind metadata:ObjectMeta spec:* status:* }
 type ServiceAccount { apiVersion kind metadata:ObjectMeta secrets:[] imagePullSecrets:[] automountServiceAccountToken }
 type Endpoints { apiVersion kind metadata:ObjectMeta subsets:[] }
@@ -156,6 +158,8 @@ fn type_expr(ty: &str, bodies: &HashMap<String, String>) -> Schema {
         "*" | "" => Schema::Any,
         "Atomic" => Schema::Atomic,
         "{}" => Schema::Map(Box::new(Schema::Any)),
+        "{str}" => Schema::Map(Box::new(Schema::String)),
+        "str" => Schema::String,
         _ if ty.starts_with('[') => {
             let inner = &ty[1..ty.len() - 1];
             let (item, keys) = inner

@@ -68,6 +68,61 @@ fn walk(v: &Value, schema: &Schema, dpath: &str, tpath: &str, out: &mut Vec<Unkn
     }
 }
 
+/// A value of the wrong JSON type where the schema wants a string.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeError {
+    pub decoding_path: String,
+    pub typed_path: String,
+    /// JSON type name as Go's decoder names it: number, bool, object, array.
+    pub got: &'static str,
+    /// The value as structured-merge-diff prints it.
+    pub value: String,
+}
+
+pub fn type_errors(v: &Value, schema: &Schema) -> Vec<TypeError> {
+    let mut out = Vec::new();
+    walk_types(v, schema, "", "", &mut out);
+    out
+}
+
+fn walk_types(v: &Value, schema: &Schema, dpath: &str, tpath: &str, out: &mut Vec<TypeError>) {
+    match (v, schema) {
+        (Value::String(_) | Value::Null, Schema::String) => {}
+        (other, Schema::String) => {
+            let got = match other {
+                Value::Number(_) => "number",
+                Value::Bool(_) => "bool",
+                Value::Array(_) => "array",
+                _ => "object",
+            };
+            out.push(TypeError {
+                decoding_path: dpath.into(),
+                typed_path: tpath.into(),
+                got,
+                value: other.to_string(),
+            });
+        }
+        (Value::Object(map), Schema::Struct(_) | Schema::Map(_)) => {
+            for (k, child) in map {
+                if let Some(cs) = schema.field(k) {
+                    let d = if dpath.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{dpath}.{k}")
+                    };
+                    walk_types(child, cs, &d, &format!("{tpath}.{k}"), out);
+                }
+            }
+        }
+        (Value::Array(items), Schema::List(item, _)) => {
+            for (i, child) in items.iter().enumerate() {
+                walk_types(child, item, &format!("{dpath}[{i}]"), &format!("{tpath}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Drops unknown fields (`fieldValidation=Ignore`, and what Warn keeps out of storage).
 pub fn prune_unknown(v: &mut Value, schema: &Schema) {
     match (v, schema) {
@@ -250,6 +305,19 @@ mod tests {
         prune_unknown(&mut pruned, &s);
         assert!(unknown_fields(&pruned, &s).is_empty());
         assert_eq!(pruned["spec"]["template"]["spec"]["containers"][0]["name"], "c");
+    }
+
+    #[test]
+    fn string_maps_refuse_numbers() {
+        let s = builtin_schema("ConfigMap").unwrap();
+        let cm = json!({"metadata":{"labels":{"v":1}},"data":{"a":"x","b":true}});
+        let e = type_errors(&cm, &s);
+        assert_eq!(e.len(), 2);
+        assert_eq!((e[0].typed_path.as_str(), e[0].got), (".data.b", "bool"));
+        assert_eq!(
+            (e[1].decoding_path.as_str(), e[1].got, e[1].value.as_str()),
+            ("metadata.labels.v", "number", "1")
+        );
     }
 
     #[test]

@@ -272,6 +272,32 @@ async fn quantities_and_empty_maps_read_back_canonical_and_reapply_is_noop() {
 }
 
 #[tokio::test]
+async fn non_string_values_in_string_maps_are_refused() {
+    let (_emu, mut c) = start().await;
+    let cm = json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cfg"},"data":{"replicas":3}});
+    let r = apply(&mut c, "/api/v1/namespaces/default/configmaps/cfg", &cm, "m", "").await;
+    assert_eq!(r.status, 500);
+    assert_eq!(
+        r.json()["message"],
+        "failed to create typed patch object (default/cfg; /v1, Kind=ConfigMap): .data.replicas: expected string, got &value.valueUnstructured{Value:3}"
+    );
+    let r = send(&mut c, "POST", "/api/v1/namespaces/default/configmaps", None, &cm).await;
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        r.json()["message"],
+        "ConfigMap in version \"v1\" cannot be handled as a ConfigMap: json: cannot unmarshal number into Go struct field ConfigMap.data of type string"
+    );
+    let mut d = deployment("web", 1);
+    d["metadata"]["labels"]["version"] = json!(2);
+    let r = apply(&mut c, &format!("{DEPLOYMENTS}/web"), &d, "m", "").await;
+    assert_eq!(r.status, 500);
+    assert!(r.json()["message"]
+        .as_str()
+        .unwrap()
+        .ends_with(".metadata.labels.version: expected string, got &value.valueUnstructured{Value:2}"));
+}
+
+#[tokio::test]
 async fn yaml_apply_body_is_accepted() {
     let (_emu, mut c) = start().await;
     let yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: y\ndata:\n  k: v\n";
