@@ -570,6 +570,7 @@ fn prepare_new(store: &mut Store, kind: &Kind, obj: &mut Value, now: &str) {
 }
 
 fn commit_create(store: &mut Store, kind: &Arc<Kind>, mut obj: Value, dry_run: bool) -> Result<Value, ApiError> {
+    validation::check_object_meta(kind, &obj)?;
     let is_crd = kind.kind == "CustomResourceDefinition" && kind.builtin;
     if is_crd {
         crds::validate(&obj)?;
@@ -739,6 +740,7 @@ fn write_existing(
     defaults::apply_defaults(&kind.kind, kind.builtin, &mut new, store);
     defaults::normalize(kind.builtin, kind.schema.as_deref(), &mut new);
     validation::check_immutable(kind, old, &new)?;
+    validation::check_object_meta(kind, &new)?;
     let now = now_rfc3339();
     let manager = opts.manager().to_string();
     let api_version = kind.api_version();
@@ -1139,6 +1141,7 @@ fn apply_patch(
             defaults::apply_defaults(&kind.kind, kind.builtin, &mut new, store);
             defaults::normalize(kind.builtin, kind.schema.as_deref(), &mut new);
             validation::check_immutable(kind, &live, &new)?;
+            validation::check_object_meta(kind, &new)?;
             let mut reply = finish_write(store, kind, &live, new, opts.dry_run, name, subresource)?;
             reply.warnings = warnings;
             Ok(reply)

@@ -226,6 +226,100 @@ impl<'de> Visitor<'de> for Tracked<'_> {
     }
 }
 
+const DNS1123_SUBDOMAIN: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+const DNS1123_LABEL: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+const DNS1035_LABEL: &str = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
+const LABEL_VALUE: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+const NAME_PART: &str = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+
+fn is_dns_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+fn is_dns_subdomain(s: &str) -> bool {
+    s.len() <= 253 && s.split('.').all(is_dns_label)
+}
+
+fn is_label_value(s: &str) -> bool {
+    s.is_empty()
+        || (s
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            && s.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && s.ends_with(|c: char| c.is_ascii_alphanumeric()))
+}
+
+/// Label and annotation keys: `[prefix/]name`, prefix a DNS subdomain, name a label value of 1–63.
+fn key_problem(key: &str) -> Option<String> {
+    let (prefix, name) = key.rsplit_once('/').map(|(p, n)| (Some(p), n)).unwrap_or((None, key));
+    if let Some(p) = prefix {
+        if !is_dns_subdomain(p) {
+            return Some(format!("prefix part {DNS1123_SUBDOMAIN}"));
+        }
+    }
+    if name.is_empty() {
+        return Some("name part must be non-empty".into());
+    }
+    if name.len() > 63 {
+        return Some("name part must be no more than 63 characters".into());
+    }
+    if !is_label_value(name) {
+        return Some(NAME_PART.into());
+    }
+    None
+}
+
+/// `metadata.name` and label keys and values (apimachinery's ValidateObjectMeta), 422 with every cause.
+pub fn check_object_meta(kind: &Kind, obj: &Value) -> Result<(), ApiError> {
+    let name = obj.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
+    let mut causes = Vec::new();
+    let (ok, rule) = match (kind.builtin, kind.kind.as_str()) {
+        (true, "Namespace") => (is_dns_label(name), DNS1123_LABEL),
+        (true, "Service") => (
+            is_dns_label(name) && name.starts_with(|c: char| c.is_ascii_lowercase()),
+            DNS1035_LABEL,
+        ),
+        _ => (is_dns_subdomain(name), DNS1123_SUBDOMAIN),
+    };
+    if !name.is_empty() && !ok {
+        causes.push(Cause::invalid("metadata.name", &format!("{name:?}"), rule));
+    }
+    if let Some(labels) = obj.pointer("/metadata/labels").and_then(Value::as_object) {
+        for (k, v) in labels {
+            if let Some(problem) = key_problem(k) {
+                causes.push(Cause::invalid("metadata.labels", &format!("{k:?}"), &problem));
+            }
+            let v = v.as_str().unwrap_or("");
+            if v.len() > 63 {
+                causes.push(Cause::invalid(
+                    "metadata.labels",
+                    &format!("{v:?}"),
+                    "must be no more than 63 characters",
+                ));
+            } else if !is_label_value(v) {
+                causes.push(Cause::invalid("metadata.labels", &format!("{v:?}"), LABEL_VALUE));
+            }
+        }
+    }
+    if let Some(annotations) = obj.pointer("/metadata/annotations").and_then(Value::as_object) {
+        for k in annotations.keys() {
+            if let Some(problem) = key_problem(k) {
+                causes.push(Cause::invalid("metadata.annotations", &format!("{k:?}"), &problem));
+            }
+        }
+    }
+    if causes.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_object(kind, name, causes))
+    }
+}
+
 /// Immutable fields (KUBERNETES-API.md §5.1) that make engines delete and recreate.
 pub fn check_immutable(kind: &Kind, old: &Value, new: &Value) -> Result<(), ApiError> {
     let name = new.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
@@ -326,6 +420,34 @@ mod tests {
             parse_json_with_duplicates(br#"{"spec":{"paused":true,"paused":false},"a":[{"x":1,"x":2}]}"#).unwrap();
         assert_eq!(v["spec"]["paused"], false);
         assert_eq!(d, vec!["spec.paused".to_string(), "a[0].x".to_string()]);
+    }
+
+    #[test]
+    fn names_and_labels_follow_apimachinery() {
+        let c = Catalog::builtin();
+        let cm = c.get("", "v1", "configmaps").unwrap();
+        let ok = json!({"metadata":{"name":"app.config-1","labels":{"app.kubernetes.io/name":"web","empty":""},
+                        "annotations":{"example.com/x":"anything goes"}}});
+        assert!(check_object_meta(&cm, &ok).is_ok());
+        let e = check_object_meta(&cm, &json!({"metadata":{"name":"Web_1"}})).unwrap_err();
+        assert!(e.message.starts_with("ConfigMap \"Web_1\" is invalid: metadata.name: Invalid value: \"Web_1\": a lowercase RFC 1123 subdomain"), "{}", e.message);
+        let e = check_object_meta(&cm, &json!({"metadata":{"name":"x","labels":{"tier":"front end"}}})).unwrap_err();
+        assert!(
+            e.message
+                .contains("metadata.labels: Invalid value: \"front end\": a valid label must be an empty string"),
+            "{}",
+            e.message
+        );
+        let svc = c.get("", "v1", "services").unwrap();
+        assert!(
+            check_object_meta(&svc, &json!({"metadata":{"name":"1web"}})).is_err(),
+            "Service names are DNS-1035"
+        );
+        let ns = c.get("", "v1", "namespaces").unwrap();
+        assert!(
+            check_object_meta(&ns, &json!({"metadata":{"name":"team.a"}})).is_err(),
+            "Namespace names are DNS labels"
+        );
     }
 
     #[test]

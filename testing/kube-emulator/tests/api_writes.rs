@@ -298,6 +298,28 @@ async fn non_string_values_in_string_maps_are_refused() {
 }
 
 #[tokio::test]
+async fn invalid_names_and_labels_are_422() {
+    let (_emu, mut c) = start().await;
+    let cm = json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"Bad_Name"}});
+    let r = apply(&mut c, "/api/v1/namespaces/default/configmaps/Bad_Name", &cm, "m", "").await;
+    assert_eq!(r.status, 422);
+    let body = r.json();
+    assert!(body["message"].as_str().unwrap().starts_with(
+        "ConfigMap \"Bad_Name\" is invalid: metadata.name: Invalid value: \"Bad_Name\": a lowercase RFC 1123 subdomain"
+    ));
+    assert_eq!(body["details"]["kind"], "ConfigMap");
+    assert_eq!(body["details"]["causes"][0]["field"], "metadata.name");
+    let mut d = deployment("web", 1);
+    d["metadata"]["labels"]["tier"] = json!("front end");
+    let r = apply(&mut c, &format!("{DEPLOYMENTS}/web"), &d, "m", "").await;
+    assert_eq!(r.status, 422);
+    assert!(r.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains("metadata.labels: Invalid value: \"front end\""));
+}
+
+#[tokio::test]
 async fn yaml_apply_body_is_accepted() {
     let (_emu, mut c) = start().await;
     let yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: y\ndata:\n  k: v\n";
