@@ -139,6 +139,8 @@ const BUILTINS: &[Row] = &[
         "rc",
         "scgoa",
     ),
+    row("", "v1", "nodes", "Node", false, "no", "s"),
+    row("", "v1", "events", "Event", true, "ev", ""),
     row("apps", "v1", "deployments", "Deployment", true, "deploy", "scga"),
     row("apps", "v1", "replicasets", "ReplicaSet", true, "rs", "scga"),
     row("apps", "v1", "statefulsets", "StatefulSet", true, "sts", "scga"),

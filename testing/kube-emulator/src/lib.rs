@@ -249,6 +249,17 @@ async fn launch(config: Config, shutdown: watch::Receiver<bool>) -> Result<Launc
             )
             .map_err(|e| Error::Config(e.message))?;
         }
+        // The one node the fake controllers schedule on.
+        let node = json!({"apiVersion":"v1","kind":"Node","metadata":{"name":"emulator-node",
+            "labels":{"kubernetes.io/hostname":"emulator-node","kubernetes.io/os":"linux","node-role.kubernetes.io/control-plane":""}}});
+        create_object(&mut store, &node, "kube-apiserver").map_err(|e| Error::Config(e.message))?;
+        let node_kind = store.catalog.get("", "v1", "nodes").expect("nodes are built in");
+        let ready = json!({"conditions":[{"type":"Ready","status":"True","reason":"KubeletReady","message":"kubelet is posting ready status"}],
+            "addresses":[{"type":"InternalIP","address":"10.0.0.1"},{"type":"Hostname","address":"emulator-node"}],
+            "capacity":{"cpu":"2","memory":"8Gi","pods":"110"},"allocatable":{"cpu":"2","memory":"8Gi","pods":"110"},
+            "nodeInfo":{"kubeletVersion":"v1.32.5","containerRuntimeVersion":"emulated","operatingSystem":"linux","architecture":"amd64"}});
+        api::set_status_internal(&mut store, &node_kind, "", "emulator-node", ready, "kubelet")
+            .map_err(|e| Error::Config(e.message))?;
         if let Some(r) = &config.rbac {
             for o in &r.objects {
                 create_object(&mut store, o, "kube-emulator")

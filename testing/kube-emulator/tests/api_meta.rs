@@ -395,3 +395,17 @@ fn optional_plain_http_listener_needs_the_same_token() {
         .http_url()
         .is_none());
 }
+
+#[tokio::test]
+async fn async_emulator_stops_listening_on_drop() {
+    let (emu, mut c) = start().await;
+    assert_eq!(c.get("/version").await.unwrap().status, 200);
+    let addr = emu.addr();
+    drop(emu);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while tokio::net::TcpStream::connect(addr).await.is_ok() {
+        assert!(Instant::now() < deadline, "listener still open after drop");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(c.get("/version").await.is_err(), "open connections are closed too");
+}

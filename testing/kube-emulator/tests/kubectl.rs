@@ -471,6 +471,12 @@ fn scale_rollout_status_and_wait_with_fake_controllers() {
     let out = k.ok(&["rollout", "status", "deployment/web", "--timeout=20s"]);
     assert!(out.contains("deployment \"web\" successfully rolled out"), "{out}");
     k.ok(&["wait", "--for=condition=Available", "deployment/web", "--timeout=20s"]);
+    let described = k.ok(&["describe", "deployment", "web"]);
+    assert!(
+        described.contains("Replicas:") && described.contains("NewReplicaSetAvailable"),
+        "{described}"
+    );
+    assert_eq!(k.ok(&["get", "nodes", "-o", "name"]).trim(), "node/emulator-node");
     wait_until("3 pods", || k.emu.list("", "v1", "pods", Some("default")).len() == 3);
     let d = k.emu.get("apps", "v1", "deployments", "default", "web").unwrap();
     assert_eq!(d["status"]["availableReplicas"], 3);
