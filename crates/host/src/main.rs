@@ -61,19 +61,22 @@ fn main() -> Result<()> {
                 std::process::exit(1);
             }
         };
+        // A closed stdout (the reader went away) must not stop the host: ignore write errors.
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
         if let Some(addr) = host.addr {
-            println!("Serving http://{addr}");
-            println!("Available Routes:");
+            let _ = writeln!(out, "Serving http://{addr}");
+            let _ = writeln!(out, "Available Routes:");
             for (component, route) in &host.routes {
                 let shown = route
                     .strip_suffix("/...")
                     .map(|p| format!("{p} (wildcard)"))
                     .unwrap_or(route.clone());
-                println!("  {component}: http://{addr}{shown}");
+                let _ = writeln!(out, "  {component}: http://{addr}{shown}");
             }
         }
-        use std::io::Write;
-        let _ = std::io::stdout().flush();
+        let _ = out.flush();
+        drop(out);
         wait_for_signal().await;
         eprintln!("ferry-host: stopping");
         host.stop().await;

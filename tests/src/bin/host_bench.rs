@@ -25,7 +25,11 @@ struct Args {
 }
 
 fn main() -> Result<()> {
-    let args = Args::parse();
+    let mut args = Args::parse();
+    args.wasm_dir = args
+        .wasm_dir
+        .canonicalize()
+        .with_context(|| format!("{}", args.wasm_dir.display()))?;
     let dir = tempfile::tempdir()?;
     let manifest = dir.path().join("spin.toml");
     std::fs::write(
@@ -45,20 +49,25 @@ fn main() -> Result<()> {
         .spawn()
         .with_context(|| format!("cannot start {}", args.host.display()))?;
     let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
     let mut url = None;
-    for line in BufReader::new(stdout).lines() {
-        let line = line?;
-        if let Some(u) = line.strip_prefix("Serving ") {
+    for line in lines.by_ref() {
+        if let Some(u) = line?.strip_prefix("Serving ") {
             url = Some(u.trim().to_string());
             break;
         }
     }
+    // Keep draining the host's stdout so that it never writes into a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
     let url = url.context("ferry-host did not start")?;
     let startup = started.elapsed();
 
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let (sequential, concurrent) = runtime.block_on(async {
-        let client = reqwest::Client::builder().no_proxy().pool_max_idle_per_host(64).build()?;
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .pool_max_idle_per_host(64)
+            .build()?;
         let target = format!("{url}/api/v1/healthz");
         // Warm up: connection, page faults, the pooling allocator's first slots.
         for _ in 0..200 {
@@ -103,7 +112,9 @@ fn main() -> Result<()> {
     let mut sizes = Vec::new();
     for name in ["ferry_api", "ferry_webhook", "ferry_reconciler"] {
         let path = args.wasm_dir.join(format!("{name}.wasm"));
-        let bytes = std::fs::metadata(&path).with_context(|| format!("{}", path.display()))?.len();
+        let bytes = std::fs::metadata(&path)
+            .with_context(|| format!("{}", path.display()))?
+            .len();
         sizes.push((name, bytes));
     }
 
