@@ -28,6 +28,9 @@ test: components
 bench: components
 	$(CARGO) build --profile fast -p ferry-host
 	$(CARGO) run --profile fast -p ferry-e2e --bin host-bench -- --wasm-dir $(WASM_DIR) --host target/fast/ferry-host
+	$(CARGO) run --profile fast -p kube-emulator --bin kube-emulator-bench -- 10
+	$(CARGO) bench --profile fast -p ferry-core
+	$(CARGO) run --profile fast -p ferry-core --example archive_peak_memory
 	./scripts/benchmarks-md > BENCHMARKS.md
 
 fmt:
