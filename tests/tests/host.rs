@@ -450,3 +450,26 @@ where
     }
     out
 }
+
+/// The `spin.toml` we ship (the one `spin up` reads) starts on ferry-host, routes as declared and
+/// resolves its variables, with the sources pointed at this build's `.wasm` files.
+#[tokio::test]
+async fn the_shipped_spin_toml_runs() {
+    let shipped = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../spin.toml")).unwrap();
+    let wasm_dir = ferry_e2e::wasm_dir();
+    let manifest = shipped.replace("target/wasm32-wasip2/release", wasm_dir.to_str().unwrap());
+    assert_ne!(
+        manifest, shipped,
+        "spin.toml no longer names target/wasm32-wasip2/release"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("spin.toml"), manifest).unwrap();
+    let host = HostProcess::start(&dir.path().join("spin.toml"), &["--kv", "memory"], &[]).unwrap();
+    let (status, body) = get(&format!("{}/api/v1/healthz", host.url)).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = get(&format!("{}/hooks/github", host.url)).await;
+    assert_ne!(status, 404, "/hooks/... reaches the webhook component");
+    for route in ["api: http://", "webhook: http://"] {
+        assert!(host.output().contains(route), "{}", host.output());
+    }
+}
