@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The W3C element reference key.
-const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f5a60fc0f2b";
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// WebDriver key codes for `press`.
 pub mod keys {
@@ -122,9 +122,15 @@ impl Browser {
             "DELETE" => self.client.delete(&url),
             _ => self.client.post(&url).json(&body),
         };
-        let response = request.send().await.with_context(|| format!("WebDriver {method} {path}"))?;
+        let response = request
+            .send()
+            .await
+            .with_context(|| format!("WebDriver {method} {path}"))?;
         let status = response.status();
-        let value: Value = response.json().await.with_context(|| format!("WebDriver {method} {path}: not JSON"))?;
+        let value: Value = response
+            .json()
+            .await
+            .with_context(|| format!("WebDriver {method} {path}: not JSON"))?;
         if !status.is_success() {
             let error = &value["value"];
             bail!(
@@ -137,11 +143,14 @@ impl Browser {
     }
 
     async fn session_command(&self, method: &str, path: &str, body: Value) -> Result<Value> {
-        self.command(method, &format!("/session/{}{path}", self.session), body).await
+        self.command(method, &format!("/session/{}{path}", self.session), body)
+            .await
     }
 
     pub async fn goto(&self, url: &str) -> Result<()> {
-        self.session_command("POST", "/url", json!({"url": url})).await.map(|_| ())
+        self.session_command("POST", "/url", json!({"url": url}))
+            .await
+            .map(|_| ())
     }
 
     pub async fn refresh(&self) -> Result<()> {
@@ -195,9 +204,7 @@ impl Browser {
         let deadline = Instant::now() + timeout;
         loop {
             let value = self.execute(script, vec![]).await?;
-            let truthy = !matches!(&value, Value::Null | Value::Bool(false))
-                && value != json!("")
-                && value != json!(0);
+            let truthy = !matches!(&value, Value::Null | Value::Bool(false)) && value != json!("") && value != json!(0);
             if truthy {
                 return Ok(value);
             }
@@ -221,13 +228,9 @@ impl Browser {
     }
 
     pub async fn send_keys(&self, element: &Element, text: &str) -> Result<()> {
-        self.session_command(
-            "POST",
-            &format!("/element/{}/value", element.id),
-            json!({"text": text}),
-        )
-        .await
-        .map(|_| ())
+        self.session_command("POST", &format!("/element/{}/value", element.id), json!({"text": text}))
+            .await
+            .map(|_| ())
     }
 
     /// Press keys on whatever has focus, as a keyboard user does (`keys::TAB`, ...); a key
@@ -264,22 +267,14 @@ impl Browser {
 
     pub async fn attribute(&self, element: &Element, name: &str) -> Result<Option<String>> {
         let value = self
-            .session_command(
-                "GET",
-                &format!("/element/{}/attribute/{name}", element.id),
-                json!({}),
-            )
+            .session_command("GET", &format!("/element/{}/attribute/{name}", element.id), json!({}))
             .await?;
         Ok(value.as_str().map(str::to_string))
     }
 
     pub async fn property(&self, element: &Element, name: &str) -> Result<Value> {
-        self.session_command(
-            "GET",
-            &format!("/element/{}/property/{name}", element.id),
-            json!({}),
-        )
-        .await
+        self.session_command("GET", &format!("/element/{}/property/{name}", element.id), json!({}))
+            .await
     }
 
     pub async fn is_displayed(&self, element: &Element) -> Result<bool> {

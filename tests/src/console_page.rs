@@ -36,7 +36,11 @@ impl ConsolePage {
 
     pub async fn wait_ready(&self) -> Result<()> {
         self.browser
-            .wait_until("return document.documentElement.dataset.ready === 'true';", WAIT, "the console to load")
+            .wait_until(
+                "return document.documentElement.dataset.ready === 'true';",
+                WAIT,
+                "the console to load",
+            )
             .await
             .map(|_| ())
     }
@@ -93,13 +97,22 @@ impl ConsolePage {
     pub async fn names(&self) -> Result<Vec<String>> {
         let value = self
             .browser
-            .execute("return [...document.querySelectorAll('#cd-table .cd-name')].map(a => a.textContent);", vec![])
+            .execute(
+                "return [...document.querySelectorAll('#cd-table .cd-name')].map(a => a.textContent);",
+                vec![],
+            )
             .await?;
         Ok(serde_json::from_value(value)?)
     }
 
     /// Wait until `check` holds for CD `name`'s row, clicking Refresh between looks.
-    pub async fn wait_row(&self, name: &str, timeout: Duration, what: &str, check: impl Fn(&Value) -> bool) -> Result<Value> {
+    pub async fn wait_row(
+        &self,
+        name: &str,
+        timeout: Duration,
+        what: &str,
+        check: impl Fn(&Value) -> bool,
+    ) -> Result<Value> {
         let deadline = std::time::Instant::now() + timeout;
         loop {
             if let Some(row) = self.row(name).await? {
@@ -143,7 +156,11 @@ impl ConsolePage {
 
     pub async fn wait_dialog_closed(&self) -> Result<()> {
         self.browser
-            .wait_until("return !document.querySelector('dialog[open]');", WAIT, "the dialog to close")
+            .wait_until(
+                "return !document.querySelector('dialog[open]');",
+                WAIT,
+                "the dialog to close",
+            )
             .await
             .map(|_| ())
     }
@@ -160,6 +177,18 @@ impl ConsolePage {
             self.browser.send_keys(&control, text).await?;
         }
         Ok(())
+    }
+
+    /// Set the whole text of the control `css` in the open dialog at once (as a paste does).
+    pub async fn paste(&self, css: &str, text: &str) -> Result<()> {
+        let control = self.browser.wait_for(&format!("dialog[open] {css}"), WAIT).await?;
+        self.browser
+            .execute(
+                "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
+                vec![Browser::arg(&control), json!(text)],
+            )
+            .await
+            .map(|_| ())
     }
 
     /// Choose `value` in the `<select>` `css` of the open dialog.
@@ -197,7 +226,10 @@ impl ConsolePage {
 
     /// Press the dialog's primary button.
     pub async fn submit(&self) -> Result<()> {
-        let button = self.browser.wait_for("dialog[open] .dialog-footer button[type=submit]", WAIT).await?;
+        let button = self
+            .browser
+            .wait_for("dialog[open] .dialog-footer button[type=submit]", WAIT)
+            .await?;
         self.browser
             .wait_until(
                 "const b = document.querySelector('dialog[open] .dialog-footer button[type=submit]'); return b && !b.disabled;",
@@ -221,7 +253,10 @@ impl ConsolePage {
              return e && !e.hidden && c.getAttribute('aria-invalid') === 'true' ? e.textContent : null;",
             json!(format!("dialog[open] {css}"))
         );
-        let value = self.browser.wait_until(&script, WAIT, "an error beside the field").await;
+        let value = self
+            .browser
+            .wait_until(&script, WAIT, "an error beside the field")
+            .await;
         value.map(|v| v.as_str().unwrap_or_default().to_string())
     }
 }

@@ -69,7 +69,11 @@ fn shot(test: &str, step: &str) -> PathBuf {
 async fn open(browser: &Browser, console: &Console) {
     browser.goto(&console.url("/")).await.unwrap();
     browser
-        .wait_until("return document.documentElement.dataset.ready === 'true';", WAIT, "the console's modules to load")
+        .wait_until(
+            "return document.documentElement.dataset.ready === 'true';",
+            WAIT,
+            "the console's modules to load",
+        )
         .await
         .unwrap();
 }
@@ -98,8 +102,14 @@ async fn the_api_component_serves_the_console_with_a_strict_policy() {
     assert_eq!(headers["cache-control"], "no-cache");
     assert_eq!(headers["x-content-type-options"], "nosniff");
     let html = page.text().await.unwrap();
-    assert!(html.contains(r#"<script type="module" src="/console/app.js">"#), "{html}");
-    assert!(!html.contains("<script>"), "no inline script: the policy would block it");
+    assert!(
+        html.contains(r#"<script type="module" src="/console/app.js">"#),
+        "{html}"
+    );
+    assert!(
+        !html.contains("<script>"),
+        "no inline script: the policy would block it"
+    );
 
     // Every module app.js imports, transitively, is served as JavaScript.
     let mut pending = vec!["app.js".to_string()];
@@ -108,19 +118,34 @@ async fn the_api_component_serves_the_console_with_a_strict_policy() {
         if seen.contains(&file) {
             continue;
         }
-        let response = client.get(console.url(&format!("/console/{file}"))).send().await.unwrap();
+        let response = client
+            .get(console.url(&format!("/console/{file}")))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status().as_u16(), 200, "/console/{file}");
-        assert_eq!(response.headers()["content-type"], "text/javascript; charset=utf-8", "{file}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "text/javascript; charset=utf-8",
+            "{file}"
+        );
         assert!(response.headers().contains_key("content-security-policy"), "{file}");
         let source = response.text().await.unwrap();
         for line in source.lines().filter(|l| l.starts_with("import ")) {
             let module = line.split("from './").nth(1).and_then(|rest| rest.split('\'').next());
-            pending.push(module.unwrap_or_else(|| panic!("{file}: import not from this directory: {line}")).to_string());
+            pending.push(
+                module
+                    .unwrap_or_else(|| panic!("{file}: import not from this directory: {line}"))
+                    .to_string(),
+            );
         }
         seen.push(file);
     }
     assert!(seen.len() >= 8, "{seen:?}");
-    for (path, content_type) in [("/console/style.css", "text/css; charset=utf-8"), ("/console/favicon.svg", "image/svg+xml")] {
+    for (path, content_type) in [
+        ("/console/style.css", "text/css; charset=utf-8"),
+        ("/console/favicon.svg", "image/svg+xml"),
+    ] {
         let response = client.get(console.url(path)).send().await.unwrap();
         assert_eq!(response.status().as_u16(), 200, "{path}");
         assert_eq!(response.headers()["content-type"], content_type, "{path}");
@@ -144,7 +169,15 @@ async fn the_api_component_serves_the_console_with_a_strict_policy() {
         .await
         .unwrap();
     assert_eq!(stale.status().as_u16(), 200);
-    assert_ne!(etag, client.get(console.url("/console/list.js")).send().await.unwrap().headers()["etag"]);
+    assert_ne!(
+        etag,
+        client
+            .get(console.url("/console/list.js"))
+            .send()
+            .await
+            .unwrap()
+            .headers()["etag"]
+    );
 
     // Not the console's: unknown files, and the API under /api/v1.
     let missing = client.get(console.url("/console/nope.js")).send().await.unwrap();
@@ -168,18 +201,33 @@ async fn the_sign_in_form_renders_and_loads_nothing_from_elsewhere() {
     let label = browser.find("label[for=token]").await.unwrap();
     assert!(browser.text(&label).await.unwrap().starts_with("API token"));
     let token = browser.find("#token").await.unwrap();
-    assert_eq!(browser.attribute(&token, "type").await.unwrap().as_deref(), Some("password"));
+    assert_eq!(
+        browser.attribute(&token, "type").await.unwrap().as_deref(),
+        Some("password")
+    );
     assert_eq!(
         browser.attribute(&token, "aria-describedby").await.unwrap().as_deref(),
         Some("token-help token-error")
     );
-    assert!(browser.focused().await.unwrap().starts_with("input#token"), "the token field has focus");
+    assert!(
+        browser.focused().await.unwrap().starts_with("input#token"),
+        "the token field has focus"
+    );
     // The list and the session controls stay hidden until a role is known.
-    assert!(!browser.is_displayed(&browser.find("#view").await.unwrap()).await.unwrap());
-    assert!(!browser.is_displayed(&browser.find("#session").await.unwrap()).await.unwrap());
+    assert!(!browser
+        .is_displayed(&browser.find("#view").await.unwrap())
+        .await
+        .unwrap());
+    assert!(!browser
+        .is_displayed(&browser.find("#session").await.unwrap())
+        .await
+        .unwrap());
     // The style sheet applied (it is same-origin and allowed by the policy).
     let background = browser
-        .execute("return getComputedStyle(document.querySelector('.topbar')).backgroundColor;", vec![])
+        .execute(
+            "return getComputedStyle(document.querySelector('.topbar')).backgroundColor;",
+            vec![],
+        )
         .await
         .unwrap();
     assert_eq!(background, "rgb(15, 27, 45)");
@@ -193,35 +241,49 @@ async fn the_keyboard_reaches_every_control_and_errors_sit_beside_the_field() {
     let browser = Browser::start(1280, 800).await.unwrap();
     open(&browser, &console).await;
     browser.wait_for("#token", WAIT).await.unwrap();
-    browser.execute("document.activeElement.blur();", vec![]).await.unwrap();
+    assert!(
+        browser.focused().await.unwrap().starts_with("input#token API token"),
+        "autofocus"
+    );
 
+    // Forward from the token field, then backward to the first control of the page.
     let mut order = Vec::new();
-    for _ in 0..4 {
-        browser.press(&[keys::TAB]).await.unwrap();
+    browser.press(&[keys::TAB]).await.unwrap();
+    order.push(browser.focused().await.unwrap());
+    for _ in 0..3 {
+        browser.press(&[keys::SHIFT, keys::TAB]).await.unwrap();
         order.push(browser.focused().await.unwrap());
     }
-    assert!(order[0].starts_with("a Skip to content"), "{order:?}");
-    assert!(order[1].starts_with("a Ferry"), "{order:?}");
-    assert!(order[2].starts_with("input#token API token"), "{order:?}");
-    assert!(order[3].starts_with("button#signin-submit Sign in"), "{order:?}");
-    // The skip link is visible when focused (it is off-screen otherwise).
-    browser.press(&[keys::SHIFT, keys::TAB]).await.unwrap();
-    browser.press(&[keys::SHIFT, keys::TAB]).await.unwrap();
-    browser.press(&[keys::SHIFT, keys::TAB]).await.unwrap();
+    assert!(order[0].starts_with("button#signin-submit Sign in"), "{order:?}");
+    assert!(order[1].starts_with("input#token API token"), "{order:?}");
+    assert!(order[2].starts_with("a Ferry"), "{order:?}");
+    assert!(order[3].starts_with("a Skip to content"), "{order:?}");
+    // The skip link is on screen when focused (it is off-screen otherwise).
     let top = browser
         .execute("return document.activeElement.getBoundingClientRect().top;", vec![])
         .await
         .unwrap();
     assert!(top.as_f64().unwrap() >= 0.0, "skip link on screen when focused: {top}");
     browser.screenshot(&shot("keyboard", "1-skip-link")).await.unwrap();
+    // It leads to the main content.
+    browser.press(&[keys::ENTER]).await.unwrap();
+    assert!(
+        browser.focused().await.unwrap().starts_with("main#main"),
+        "{}",
+        browser.focused().await.unwrap()
+    );
+    browser.press(&[keys::TAB]).await.unwrap();
+    assert!(browser.focused().await.unwrap().starts_with("input#token"));
 
     // Enter on an empty token: the error is beside the field, tied to it, and focus stays there.
-    browser.press(&[keys::TAB, keys::TAB]).await.unwrap();
     browser.press(&[keys::ENTER]).await.unwrap();
     let error = browser.wait_for("#token-error", WAIT).await.unwrap();
     assert_eq!(browser.text(&error).await.unwrap(), "Enter an API token.");
     let token = browser.find("#token").await.unwrap();
-    assert_eq!(browser.attribute(&token, "aria-invalid").await.unwrap().as_deref(), Some("true"));
+    assert_eq!(
+        browser.attribute(&token, "aria-invalid").await.unwrap().as_deref(),
+        Some("true")
+    );
     assert!(browser.focused().await.unwrap().starts_with("input#token"));
     browser.screenshot(&shot("keyboard", "2-empty-token")).await.unwrap();
 }
@@ -239,11 +301,17 @@ async fn a_refused_token_is_named_beside_the_field_and_never_kept() {
     assert!(!message.is_empty());
     assert!(!message.contains("not-a-real-token"), "{message}");
     let kept = browser
-        .execute("return Object.keys(sessionStorage).length + Object.keys(localStorage).length;", vec![])
+        .execute(
+            "return Object.keys(sessionStorage).length + Object.keys(localStorage).length;",
+            vec![],
+        )
         .await
         .unwrap();
     assert_eq!(kept, 0, "nothing stored for a refused token");
-    assert!(browser.is_displayed(&browser.find("#signin-form").await.unwrap()).await.unwrap());
+    assert!(browser
+        .is_displayed(&browser.find("#signin-form").await.unwrap())
+        .await
+        .unwrap());
     browser.screenshot(&shot("sign-in", "2-refused-token")).await.unwrap();
 }
 
@@ -264,9 +332,18 @@ async fn the_sign_in_page_fits_a_narrow_screen() {
         .unwrap();
     let inner = layout["inner"].as_f64().unwrap();
     assert!(inner <= 500.0, "the window is narrow: {layout}");
-    assert!(layout["scroll"].as_f64().unwrap() <= inner, "no horizontal scroll: {layout}");
-    assert!(layout["left"].as_f64().unwrap() >= 0.0 && layout["right"].as_f64().unwrap() <= inner, "{layout}");
-    assert!(layout["button"].as_f64().unwrap() >= 44.0, "a touch-sized button: {layout}");
+    assert!(
+        layout["scroll"].as_f64().unwrap() <= inner,
+        "no horizontal scroll: {layout}"
+    );
+    assert!(
+        layout["left"].as_f64().unwrap() >= 0.0 && layout["right"].as_f64().unwrap() <= inner,
+        "{layout}"
+    );
+    assert!(
+        layout["button"].as_f64().unwrap() >= 44.0,
+        "a touch-sized button: {layout}"
+    );
     browser.screenshot(&shot("narrow", "1-sign-in")).await.unwrap();
 }
 
@@ -278,7 +355,10 @@ const SCRIPTED_API: &str = include_str!("../data/console/scripted-api.js");
 
 async fn scripted(console: &Console, test: &str, role: &str, width: u32, height: u32) -> ConsolePage {
     let page = ConsolePage::open(&console.url("/"), test, width, height).await.unwrap();
-    page.browser.execute(SCRIPTED_API, vec![serde_json::json!(role)]).await.unwrap();
+    page.browser
+        .execute(SCRIPTED_API, vec![serde_json::json!(role)])
+        .await
+        .unwrap();
     page.sign_in("scripted-token").await.unwrap();
     page
 }
@@ -327,13 +407,35 @@ async fn the_list_shows_each_status_with_its_colour_filters_and_refreshes_while_
     assert_eq!(guestbook["location"], "in-cluster / , project guestbook");
     assert_eq!(guestbook["strategy"], "Auto sync");
     let payments = page.row("payments").await.unwrap().unwrap();
-    assert_eq!((payments["healthLabel"].as_str(), payments["syncLabel"].as_str()), (Some("Degraded"), Some("Out of sync")));
+    assert_eq!(
+        (payments["healthLabel"].as_str(), payments["syncLabel"].as_str()),
+        (Some("Degraded"), Some("Out of sync"))
+    );
     // Healthy green, Degraded red, Progressing blue, Out of sync orange; each with an SVG icon.
-    assert_eq!(computed(&page, "tr[data-cd=guestbook] [data-health]", "color").await, "rgb(19, 115, 51)");
-    assert_eq!(computed(&page, "tr[data-cd=payments] [data-health]", "color").await, "rgb(179, 38, 30)");
-    assert_eq!(computed(&page, "tr[data-cd=batch] [data-health]", "color").await, "rgb(21, 88, 192)");
-    assert_eq!(computed(&page, "tr[data-cd=payments] [data-sync]", "color").await, "rgb(161, 92, 0)");
-    assert_eq!(page.browser.find_all("#cd-table [data-health] svg[aria-hidden=true]").await.unwrap().len(), 3);
+    assert_eq!(
+        computed(&page, "tr[data-cd=guestbook] [data-health]", "color").await,
+        "rgb(19, 115, 51)"
+    );
+    assert_eq!(
+        computed(&page, "tr[data-cd=payments] [data-health]", "color").await,
+        "rgb(179, 38, 30)"
+    );
+    assert_eq!(
+        computed(&page, "tr[data-cd=batch] [data-health]", "color").await,
+        "rgb(21, 88, 192)"
+    );
+    assert_eq!(
+        computed(&page, "tr[data-cd=payments] [data-sync]", "color").await,
+        "rgb(161, 92, 0)"
+    );
+    assert_eq!(
+        page.browser
+            .find_all("#cd-table [data-health] svg[aria-hidden=true]")
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
     // Update Time: local time and how long ago.
     let when = page.browser.find("tr[data-cd=guestbook] time").await.unwrap();
     assert!(page.browser.text(&when).await.unwrap().ends_with("3 min ago"));
@@ -341,14 +443,22 @@ async fn the_list_shows_each_status_with_its_colour_filters_and_refreshes_while_
 
     // batch is syncing: the list asks again by itself, and stops showing "Syncing" when it ends.
     assert_eq!(page.row("batch").await.unwrap().unwrap()["syncing"], true);
-    let lists = |r: &Vec<Value>| r.iter().filter(|r| r["method"] == "GET" && r["path"] == "/api/v1/cds").count();
+    let lists = |r: &Vec<Value>| {
+        r.iter()
+            .filter(|r| r["method"] == "GET" && r["path"] == "/api/v1/cds")
+            .count()
+    };
     let before = lists(&requests(&page).await);
     page.browser
         .execute("window.__scriptedApi.store.get('batch').status.operation.phase = 'Succeeded'; window.__scriptedApi.store.get('batch').status.health = 'Healthy';", vec![])
         .await
         .unwrap();
     page.browser
-        .wait_until("const tr = document.querySelector('tr[data-cd=batch]'); return tr && !tr.querySelector('.syncing');", WAIT, "batch to stop syncing")
+        .wait_until(
+            "const tr = document.querySelector('tr[data-cd=batch]'); return tr && !tr.querySelector('.syncing');",
+            WAIT,
+            "batch to stop syncing",
+        )
         .await
         .unwrap();
     assert!(lists(&requests(&page).await) > before, "refreshed without a click");
@@ -357,17 +467,30 @@ async fn the_list_shows_each_status_with_its_colour_filters_and_refreshes_while_
     // Filters go to the API as query parameters.
     let health = page.browser.find("#filter-health").await.unwrap();
     page.browser
-        .execute("arguments[0].value = 'Degraded'; arguments[0].dispatchEvent(new Event('change'));", vec![Browser::arg(&health)])
+        .execute(
+            "arguments[0].value = 'Degraded'; arguments[0].dispatchEvent(new Event('change'));",
+            vec![Browser::arg(&health)],
+        )
         .await
         .unwrap();
     page.browser
-        .wait_until("return document.querySelectorAll('#cd-table .cd-name').length === 1;", WAIT, "the filtered list")
+        .wait_until(
+            "return document.querySelectorAll('#cd-table .cd-name').length === 1;",
+            WAIT,
+            "the filtered list",
+        )
         .await
         .unwrap();
     assert_eq!(page.names().await.unwrap(), ["payments"]);
-    assert_eq!(last_request(&page, "GET", "/api/v1/cds?").await["path"], "/api/v1/cds?health=Degraded");
+    assert_eq!(
+        last_request(&page, "GET", "/api/v1/cds?").await["path"],
+        "/api/v1/cds?health=Degraded"
+    );
     page.browser
-        .execute("arguments[0].value = ''; arguments[0].dispatchEvent(new Event('change'));", vec![Browser::arg(&health)])
+        .execute(
+            "arguments[0].value = ''; arguments[0].dispatchEvent(new Event('change'));",
+            vec![Browser::arg(&health)],
+        )
         .await
         .unwrap();
     let search = page.browser.find("#cd-search").await.unwrap();
@@ -376,11 +499,17 @@ async fn the_list_shows_each_status_with_its_colour_filters_and_refreshes_while_
         .wait_until("return [...document.querySelectorAll('#cd-table .cd-name')].map(a => a.textContent).join() === 'payments';", WAIT, "the search result")
         .await
         .unwrap();
-    assert_eq!(last_request(&page, "GET", "/api/v1/cds?").await["path"], "/api/v1/cds?q=card");
+    assert_eq!(
+        last_request(&page, "GET", "/api/v1/cds?").await["path"],
+        "/api/v1/cds?q=card"
+    );
     page.shot("searched").await.unwrap();
     page.browser.send_keys(&search, "xyz").await.unwrap();
     let empty = page.browser.wait_for("#cd-table tr.empty", WAIT).await.unwrap();
-    assert_eq!(page.browser.text(&empty).await.unwrap(), "No continuous deployment matches these filters.");
+    assert_eq!(
+        page.browser.text(&empty).await.unwrap(),
+        "No continuous deployment matches these filters."
+    );
 }
 
 #[tokio::test]
@@ -390,8 +519,15 @@ async fn create_in_its_steps_with_every_option_and_errors_beside_their_fields() 
     let create = page.browser.wait_for("#create-cd", WAIT).await.unwrap();
     page.browser.click(&create).await.unwrap();
     assert_eq!(page.dialog().await.unwrap(), "Create Continuous Deployment");
-    assert!(page.browser.focused().await.unwrap().starts_with("input#"), "focus moves into the dialog");
-    let focused_name = page.browser.execute("return document.activeElement.name;", vec![]).await.unwrap();
+    assert!(
+        page.browser.focused().await.unwrap().starts_with("input#"),
+        "focus moves into the dialog"
+    );
+    let focused_name = page
+        .browser
+        .execute("return document.activeElement.name;", vec![])
+        .await
+        .unwrap();
     assert_eq!(focused_name, "name");
 
     // Next with nothing filled: each required field says so, beside itself.
@@ -400,18 +536,32 @@ async fn create_in_its_steps_with_every_option_and_errors_beside_their_fields() 
     assert_eq!(page.field_error("input[name=repoURL]").await.unwrap(), "Required.");
     page.fill("input[name=name]", "Guest Book").await.unwrap();
     page.submit().await.unwrap();
-    assert!(page.field_error("input[name=name]").await.unwrap().starts_with("Use lowercase letters"));
+    assert!(page
+        .field_error("input[name=name]")
+        .await
+        .unwrap()
+        .starts_with("Use lowercase letters"));
     page.shot("basic-information-errors").await.unwrap();
 
     page.fill("input[name=name]", "guestbook-2").await.unwrap();
     page.fill("input[name=alias]", "Guestbook two").await.unwrap();
-    page.fill("textarea[name=description]", "The second guestbook").await.unwrap();
-    page.fill("input[name=repoURL]", "http://127.0.0.1:3001/acme/guestbook").await.unwrap();
+    page.fill("textarea[name=description]", "The second guestbook")
+        .await
+        .unwrap();
+    page.fill("input[name=repoURL]", "http://127.0.0.1:3001/acme/guestbook")
+        .await
+        .unwrap();
     page.select("select[name=provider]", "gitea").await.unwrap();
     page.shot("basic-information").await.unwrap();
     page.submit().await.unwrap();
-    page.browser.wait_for("dialog[open] input[name=namespace]", WAIT).await.unwrap();
-    assert!(page.browser.focused().await.unwrap().contains("Cluster"), "focus on the step's first field");
+    page.browser
+        .wait_for("dialog[open] input[name=namespace]", WAIT)
+        .await
+        .unwrap();
+    assert!(
+        page.browser.focused().await.unwrap().contains("Cluster"),
+        "focus on the step's first field"
+    );
 
     page.fill("input[name=namespace]", "guestbook-2").await.unwrap();
     page.fill("input[name=targetRevision]", "v1.2.0").await.unwrap();
@@ -419,10 +569,18 @@ async fn create_in_its_steps_with_every_option_and_errors_beside_their_fields() 
     page.set_choice("strategy", Some("auto"), true).await.unwrap();
     page.set_choice("prune", None, true).await.unwrap();
     page.set_choice("selfHeal", None, true).await.unwrap();
-    for option in ["skipSchemaValidation", "createNamespace", "pruneLast", "applyOutOfSyncOnly", "replace"] {
+    for option in [
+        "skipSchemaValidation",
+        "createNamespace",
+        "pruneLast",
+        "applyOutOfSyncOnly",
+        "replace",
+    ] {
         page.set_choice(option, None, true).await.unwrap();
     }
-    page.set_choice("prunePropagationPolicy", Some("orphan"), true).await.unwrap();
+    page.set_choice("prunePropagationPolicy", Some("orphan"), true)
+        .await
+        .unwrap();
     page.shot("deployment-settings").await.unwrap();
     page.submit().await.unwrap();
     // The API's 422 names spec.source.path: its message sits beside that field, which has focus.
@@ -436,7 +594,10 @@ async fn create_in_its_steps_with_every_option_and_errors_beside_their_fields() 
     page.fill("input[name=path]", "deploy").await.unwrap();
     page.submit().await.unwrap();
     page.wait_dialog_closed().await.unwrap();
-    assert!(page.browser.focused().await.unwrap().starts_with("button#create-cd"), "focus returns to Create");
+    assert!(
+        page.browser.focused().await.unwrap().starts_with("button#create-cd"),
+        "focus returns to Create"
+    );
     let sent = last_request(&page, "POST", "/api/v1/cds").await;
     assert_eq!(sent["headers"]["Content-Type"], "application/json");
     let body: Value = serde_json::from_str(sent["body"].as_str().unwrap()).unwrap();
@@ -457,7 +618,9 @@ async fn create_in_its_steps_with_every_option_and_errors_beside_their_fields() 
             }
         })
     );
-    page.wait_row("guestbook-2", WAIT, "the new CD", |r| r["alias"] == "Guestbook two").await.unwrap();
+    page.wait_row("guestbook-2", WAIT, "the new CD", |r| r["alias"] == "Guestbook two")
+        .await
+        .unwrap();
     page.shot("created").await.unwrap();
 }
 
@@ -470,17 +633,28 @@ async fn each_row_action_by_keyboard_with_focus_kept_in_and_returned_from_dialog
     // The ⋮ menu: ArrowDown opens it on its first item, arrows move, Escape closes it and
     // gives focus back to its button.
     let menu_button = b.wait_for("tr[data-cd=guestbook] .menu-button", WAIT).await.unwrap();
-    assert_eq!(b.attribute(&menu_button, "aria-label").await.unwrap().as_deref(), Some("Actions for guestbook"));
-    b.execute("arguments[0].focus();", vec![Browser::arg(&menu_button)]).await.unwrap();
+    assert_eq!(
+        b.attribute(&menu_button, "aria-label").await.unwrap().as_deref(),
+        Some("Actions for guestbook")
+    );
+    b.execute("arguments[0].focus();", vec![Browser::arg(&menu_button)])
+        .await
+        .unwrap();
     b.press(&[keys::ARROW_DOWN]).await.unwrap();
-    assert_eq!(b.attribute(&menu_button, "aria-expanded").await.unwrap().as_deref(), Some("true"));
+    assert_eq!(
+        b.attribute(&menu_button, "aria-expanded").await.unwrap().as_deref(),
+        Some("true")
+    );
     assert!(b.focused().await.unwrap().contains("Edit Information"));
     b.press(&[keys::ARROW_DOWN]).await.unwrap();
     assert!(b.focused().await.unwrap().contains("Edit YAML"));
     b.press(&[keys::ARROW_UP, keys::ARROW_UP]).await.unwrap();
     assert!(b.focused().await.unwrap().contains("Delete"), "wraps around");
     b.press(&[keys::ESCAPE]).await.unwrap();
-    assert_eq!(b.attribute(&menu_button, "aria-expanded").await.unwrap().as_deref(), Some("false"));
+    assert_eq!(
+        b.attribute(&menu_button, "aria-expanded").await.unwrap().as_deref(),
+        Some("false")
+    );
     assert!(b.focused().await.unwrap().contains("Actions for guestbook"));
 
     // Edit Information: Enter on the first item; focus in the dialog; Escape closes without a
@@ -497,13 +671,23 @@ async fn each_row_action_by_keyboard_with_focus_kept_in_and_returned_from_dialog
         page.browser.press(&[keys::TAB]).await.unwrap();
         let inside = page
             .browser
-            .execute("return !!document.activeElement.closest('dialog[open]') || document.activeElement === document.body;", vec![])
+            .execute(
+                "return !!document.activeElement.closest('dialog[open]') || document.activeElement === document.body;",
+                vec![],
+            )
             .await
             .unwrap();
-        assert_eq!(inside, true, "focus left the dialog: {}", page.browser.focused().await.unwrap());
+        assert_eq!(
+            inside,
+            true,
+            "focus left the dialog: {}",
+            page.browser.focused().await.unwrap()
+        );
     }
     page.fill("input[name=alias]", "Guestbook (prod)").await.unwrap();
-    page.fill("textarea[name=description]", "Production guestbook").await.unwrap();
+    page.fill("textarea[name=description]", "Production guestbook")
+        .await
+        .unwrap();
     page.shot("edit-information").await.unwrap();
     page.submit().await.unwrap();
     page.wait_dialog_closed().await.unwrap();
@@ -512,20 +696,26 @@ async fn each_row_action_by_keyboard_with_focus_kept_in_and_returned_from_dialog
         serde_json::from_str::<Value>(patch["body"].as_str().unwrap()).unwrap(),
         serde_json::json!({"alias": "Guestbook (prod)", "description": "Production guestbook"})
     );
-    page.wait_row("guestbook", WAIT, "the new alias", |r| r["alias"] == "Guestbook (prod)").await.unwrap();
+    page.wait_row("guestbook", WAIT, "the new alias", |r| r["alias"] == "Guestbook (prod)")
+        .await
+        .unwrap();
 
     // Edit YAML: a syntax error is shown, its line marked, the dialog stays; then a valid change.
     page.row_action("guestbook", "edit-yaml").await.unwrap();
     let area = page.browser.wait_for("dialog[open] textarea.code", WAIT).await.unwrap();
-    let yaml = page.browser.property(&area, "value").await.unwrap().as_str().unwrap().to_string();
+    let yaml = page
+        .browser
+        .property(&area, "value")
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(yaml.contains("kind: ContinuousDeployment"), "{yaml}");
     let lines = page.browser.find_all("dialog[open] .gutter span").await.unwrap().len();
     assert_eq!(lines, yaml.split('\n').count(), "a line number per line");
     let broken = yaml.replacen("spec:\n", "spec:\n  alias: [\n", 1);
-    page.browser
-        .execute("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'));", vec![Browser::arg(&area), serde_json::json!(broken)])
-        .await
-        .unwrap();
+    page.paste("textarea.code", &broken).await.unwrap();
     page.submit().await.unwrap();
     let alert = page.dialog_alert().await.unwrap();
     let bad_line = broken.lines().position(|l| l == "  alias: [").unwrap() + 1;
@@ -535,30 +725,39 @@ async fn each_row_action_by_keyboard_with_focus_kept_in_and_returned_from_dialog
     assert_eq!(page.dialog().await.unwrap(), "Edit YAML: guestbook");
     page.shot("edit-yaml-error").await.unwrap();
     let fixed = yaml.replace("description: Production guestbook", "description: Edited as YAML");
-    page.browser
-        .execute("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'));", vec![Browser::arg(&area), serde_json::json!(fixed)])
-        .await
-        .unwrap();
+    page.paste("textarea.code", &fixed).await.unwrap();
     page.submit().await.unwrap();
     page.wait_dialog_closed().await.unwrap();
     let put = last_request(&page, "PUT", "/api/v1/cds/guestbook").await;
     assert_eq!(put["headers"]["Content-Type"], "application/yaml");
     assert_eq!(put["body"], fixed);
-    page.wait_row("guestbook", WAIT, "the description from YAML", |r| r["description"] == "Edited as YAML").await.unwrap();
+    page.wait_row("guestbook", WAIT, "the description from YAML", |r| {
+        r["description"] == "Edited as YAML"
+    })
+    .await
+    .unwrap();
 
     // Sync with prune, as a dry run: the result replaces the form.
     page.row_action("payments", "sync").await.unwrap();
-    page.browser.wait_for("dialog[open] input[name=sync-pruneLast]", WAIT).await.unwrap();
+    page.browser
+        .wait_for("dialog[open] input[name=sync-pruneLast]", WAIT)
+        .await
+        .unwrap();
     page.fill("input[name=revision]", "v2").await.unwrap();
     page.set_choice("sync-prune", None, true).await.unwrap();
     page.set_choice("sync-dryRun", None, true).await.unwrap();
     page.set_choice("sync-applyOutOfSyncOnly", None, true).await.unwrap();
-    page.set_choice("sync-prunePropagationPolicy", Some("background"), true).await.unwrap();
+    page.set_choice("sync-prunePropagationPolicy", Some("background"), true)
+        .await
+        .unwrap();
     page.shot("sync").await.unwrap();
     page.submit().await.unwrap();
     let result = page.browser.wait_for("dialog[open] .operation", WAIT).await.unwrap();
     let text = page.browser.text(&result).await.unwrap();
-    assert!(text.contains("Succeeded") && text.contains("Pruned") && text.contains("dry run"), "{text}");
+    assert!(
+        text.contains("Succeeded") && text.contains("Pruned") && text.contains("dry run"),
+        "{text}"
+    );
     assert!(page.browser.focused().await.unwrap().contains("Dry run result"));
     page.shot("sync-result").await.unwrap();
     let sync = last_request(&page, "POST", "/api/v1/cds/payments/sync").await;
@@ -586,7 +785,11 @@ async fn each_row_action_by_keyboard_with_focus_kept_in_and_returned_from_dialog
         "/api/v1/cds/payments?cascade=true"
     );
     page.browser
-        .wait_until("return !document.querySelector('tr[data-cd=payments]');", WAIT, "payments to leave the list")
+        .wait_until(
+            "return !document.querySelector('tr[data-cd=payments]');",
+            WAIT,
+            "payments to leave the list",
+        )
         .await
         .unwrap();
     page.shot("deleted").await.unwrap();
@@ -596,20 +799,33 @@ async fn each_row_action_by_keyboard_with_focus_kept_in_and_returned_from_dialog
 async fn the_detail_view_and_the_list_on_a_narrow_screen() {
     let console = Console::start();
     let mut page = scripted(&console, "scripted-detail-narrow", "operator", 1280, 1000).await;
-    let link = page.browser.wait_for("tr[data-cd=payments] a.cd-name", WAIT).await.unwrap();
+    let link = page
+        .browser
+        .wait_for("tr[data-cd=payments] a.cd-name", WAIT)
+        .await
+        .unwrap();
     page.browser.click(&link).await.unwrap();
     page.browser.wait_for("#resources table", WAIT).await.unwrap();
-    assert!(page.browser.focused().await.unwrap().starts_with("h1 payments"), "focus on the new view's heading");
+    assert!(
+        page.browser.focused().await.unwrap().starts_with("h1 payments"),
+        "focus on the new view's heading"
+    );
     let resources = page.browser.find_all("#resources tbody tr").await.unwrap();
     assert_eq!(resources.len(), 2);
     let first = page.browser.text(&resources[0]).await.unwrap();
-    assert!(first.contains("Deployment.apps") && first.contains("Out of sync") && first.contains("Degraded"), "{first}");
+    assert!(
+        first.contains("Deployment.apps") && first.contains("Out of sync") && first.contains("Degraded"),
+        "{first}"
+    );
     let added = page.browser.find("#differences .diff-add").await.unwrap();
     assert_eq!(page.browser.text(&added).await.unwrap().trim_end(), "+  replicas: 3");
     let history = page.browser.find_all("#history tbody tr").await.unwrap();
     assert_eq!(history.len(), 2);
     let failed = page.browser.text(&history[1]).await.unwrap();
-    assert!(failed.contains("Failed") && failed.contains("0123456") && failed.contains("user"), "{failed}");
+    assert!(
+        failed.contains("Failed") && failed.contains("0123456") && failed.contains("user"),
+        "{failed}"
+    );
     page.shot("detail").await.unwrap();
 
     page.browser.set_window_size(390, 844).await.unwrap();
@@ -629,7 +845,10 @@ async fn the_detail_view_and_the_list_on_a_narrow_screen() {
         .unwrap();
     let inner = layout["inner"].as_f64().unwrap();
     assert!(inner <= 500.0, "{layout}");
-    assert!(layout["scroll"].as_f64().unwrap() <= inner, "no horizontal scroll: {layout}");
+    assert!(
+        layout["scroll"].as_f64().unwrap() <= inner,
+        "no horizontal scroll: {layout}"
+    );
     assert_eq!(layout["thead"], "none", "rows become cards: {layout}");
     assert!(layout["rowWidth"].as_f64().unwrap() <= inner, "{layout}");
     page.shot("list-narrow").await.unwrap();
@@ -641,7 +860,10 @@ async fn the_detail_view_and_the_list_on_a_narrow_screen() {
         .execute("const r = document.querySelector('dialog[open]').getBoundingClientRect(); return [r.left, r.right, innerWidth];", vec![])
         .await
         .unwrap();
-    assert!(dialog[0].as_f64().unwrap() >= 0.0 && dialog[1].as_f64().unwrap() <= dialog[2].as_f64().unwrap(), "{dialog}");
+    assert!(
+        dialog[0].as_f64().unwrap() >= 0.0 && dialog[1].as_f64().unwrap() <= dialog[2].as_f64().unwrap(),
+        "{dialog}"
+    );
     page.shot("create-narrow").await.unwrap();
 }
 
@@ -657,12 +879,21 @@ async fn a_viewer_is_offered_no_action() {
     let link = page.browser.find("tr[data-cd=guestbook] a.cd-name").await.unwrap();
     page.browser.click(&link).await.unwrap();
     page.browser.wait_for("#resources", WAIT).await.unwrap();
-    assert!(page.browser.find_all("#detail-sync, .menu-button").await.unwrap().is_empty());
+    assert!(page
+        .browser
+        .find_all("#detail-sync, .menu-button")
+        .await
+        .unwrap()
+        .is_empty());
     page.shot("viewer-detail").await.unwrap();
     // Signing out forgets the token.
     let out = page.browser.find("#sign-out").await.unwrap();
     page.browser.click(&out).await.unwrap();
     page.browser.wait_for("#signin-form", WAIT).await.unwrap();
-    let kept = page.browser.execute("return sessionStorage.length;", vec![]).await.unwrap();
+    let kept = page
+        .browser
+        .execute("return sessionStorage.length;", vec![])
+        .await
+        .unwrap();
     assert_eq!(kept, 0);
 }

@@ -113,7 +113,11 @@ impl World {
         let repo = git.create_repo(REPO).unwrap();
         repo.commit(
             "guestbook",
-            &[("deploy/deployment.yaml", DEPLOYMENT), ("deploy/extra.yaml", EXTRA), ("README.md", "# guestbook\n")],
+            &[
+                ("deploy/deployment.yaml", DEPLOYMENT),
+                ("deploy/extra.yaml", EXTRA),
+                ("README.md", "# guestbook\n"),
+            ],
         )
         .unwrap();
         let cluster = start_cluster();
@@ -168,7 +172,12 @@ gitea_webhook_secret = "{{{{ gitea_webhook_secret }}}}"
             ],
         )
         .unwrap();
-        let world = World { git, cluster, host, _dir: dir };
+        let world = World {
+            git,
+            cluster,
+            host,
+            _dir: dir,
+        };
         let (status, body) = world
             .api(
                 "POST",
@@ -185,9 +194,7 @@ gitea_webhook_secret = "{{{{ gitea_webhook_secret }}}}"
     async fn api(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
         let client = reqwest::Client::builder().no_proxy().build().unwrap();
         let url = format!("{}{path}", self.host.url);
-        let mut request = client
-            .request(method.parse().unwrap(), url)
-            .bearer_auth(token);
+        let mut request = client.request(method.parse().unwrap(), url).bearer_auth(token);
         if let Some(body) = body {
             request = request.json(&body);
         }
@@ -208,7 +215,12 @@ gitea_webhook_secret = "{{{{ gitea_webhook_secret }}}}"
         let push = self.git.push_event(REPO, "refs/heads/main", &before, &after).unwrap();
         let delivery = self
             .git
-            .send_push_webhook(Provider::Gitea, &format!("{}/hooks/gitea", self.host.url), Some(WEBHOOK_SECRET), &push)
+            .send_push_webhook(
+                Provider::Gitea,
+                &format!("{}/hooks/gitea", self.host.url),
+                Some(WEBHOOK_SECRET),
+                &push,
+            )
             .unwrap();
         assert_eq!(delivery.status, 202, "{}", String::from_utf8_lossy(&delivery.body));
         after
@@ -219,7 +231,9 @@ gitea_webhook_secret = "{{{{ gitea_webhook_secret }}}}"
 #[ignore = "needs the API of issue 6"]
 async fn an_operator_creates_edits_syncs_and_deletes_a_cd_in_the_console() {
     let world = World::start().await;
-    let mut page = ConsolePage::open(&world.host.url, "flow-operator", 1280, 900).await.unwrap();
+    let mut page = ConsolePage::open(&world.host.url, "flow-operator", 1280, 900)
+        .await
+        .unwrap();
 
     // Sign in.
     page.shot("sign-in").await.unwrap();
@@ -231,7 +245,9 @@ async fn an_operator_creates_edits_syncs_and_deletes_a_cd_in_the_console() {
     page.browser.click(&create).await.unwrap();
     page.fill("input[name=name]", "guestbook").await.unwrap();
     page.fill("input[name=alias]", "Guestbook").await.unwrap();
-    page.fill("textarea[name=description]", "Demo application").await.unwrap();
+    page.fill("textarea[name=description]", "Demo application")
+        .await
+        .unwrap();
     page.fill("input[name=repoURL]", &world.repo_url()).await.unwrap();
     page.select("select[name=provider]", "gitea").await.unwrap();
     page.shot("create-basic-information").await.unwrap();
@@ -243,34 +259,64 @@ async fn an_operator_creates_edits_syncs_and_deletes_a_cd_in_the_console() {
     page.set_choice("strategy", Some("auto"), true).await.unwrap();
     page.set_choice("prune", None, true).await.unwrap();
     page.set_choice("selfHeal", None, true).await.unwrap();
-    for option in ["skipSchemaValidation", "createNamespace", "pruneLast", "applyOutOfSyncOnly", "replace"] {
+    for option in [
+        "skipSchemaValidation",
+        "createNamespace",
+        "pruneLast",
+        "applyOutOfSyncOnly",
+        "replace",
+    ] {
         page.set_choice(option, None, true).await.unwrap();
     }
-    page.set_choice("prunePropagationPolicy", Some("background"), true).await.unwrap();
+    page.set_choice("prunePropagationPolicy", Some("background"), true)
+        .await
+        .unwrap();
     page.shot("create-deployment-settings").await.unwrap();
     page.submit().await.unwrap();
     page.wait_dialog_closed().await.unwrap();
     let (status, cd) = world.api("GET", "/api/v1/cds/guestbook", OPERATOR, None).await;
     assert_eq!(status, 200, "{cd}");
     assert_eq!(cd["spec"]["source"]["provider"], "gitea");
-    assert_eq!(cd["spec"]["syncPolicy"]["automated"], json!({"prune": true, "selfHeal": true}));
+    assert_eq!(
+        cd["spec"]["syncPolicy"]["automated"],
+        json!({"prune": true, "selfHeal": true})
+    );
     let options = &cd["spec"]["syncPolicy"]["syncOptions"];
-    for option in ["skipSchemaValidation", "createNamespace", "pruneLast", "applyOutOfSyncOnly", "replace"] {
+    for option in [
+        "skipSchemaValidation",
+        "createNamespace",
+        "pruneLast",
+        "applyOutOfSyncOnly",
+        "replace",
+    ] {
         assert_eq!(options[option], true, "{option}: {options}");
     }
     assert_eq!(options["prunePropagationPolicy"], "background");
-    page.wait_row("guestbook", WAIT, "the created CD", |_| true).await.unwrap();
+    page.wait_row("guestbook", WAIT, "the created CD", |_| true)
+        .await
+        .unwrap();
     page.shot("created").await.unwrap();
 
     // A push: the webhook syncs the auto-sync CD; the list shows Synced and Healthy.
-    world.push("two replicas", &[("deploy/deployment.yaml", &DEPLOYMENT.replace("replicas: 1", "replicas: 2"))]);
+    world.push(
+        "two replicas",
+        &[(
+            "deploy/deployment.yaml",
+            &DEPLOYMENT.replace("replicas: 1", "replicas: 2"),
+        )],
+    );
     let row = page
-        .wait_row("guestbook", SYNC_WAIT, "Synced and Healthy", |r| r["sync"] == "Synced" && r["health"] == "Healthy")
+        .wait_row("guestbook", SYNC_WAIT, "Synced and Healthy", |r| {
+            r["sync"] == "Synced" && r["health"] == "Healthy"
+        })
         .await
         .unwrap();
     assert_eq!(row["location"], "in-cluster / , project guestbook");
     assert_eq!(row["strategy"], "Auto sync");
-    let (status, deployment) = world.cluster.get("/apis/apps/v1/namespaces/guestbook/deployments/guestbook-ui").await;
+    let (status, deployment) = world
+        .cluster
+        .get("/apis/apps/v1/namespaces/guestbook/deployments/guestbook-ui")
+        .await;
     assert_eq!(status, 200, "{deployment}");
     assert_eq!(deployment["spec"]["replicas"], 2);
     page.shot("synced-healthy").await.unwrap();
@@ -278,40 +324,48 @@ async fn an_operator_creates_edits_syncs_and_deletes_a_cd_in_the_console() {
     // Edit Information.
     page.row_action("guestbook", "edit-information").await.unwrap();
     page.fill("input[name=alias]", "Guestbook (prod)").await.unwrap();
-    page.fill("textarea[name=description]", "The production guestbook").await.unwrap();
+    page.fill("textarea[name=description]", "The production guestbook")
+        .await
+        .unwrap();
     page.shot("edit-information").await.unwrap();
     page.submit().await.unwrap();
     page.wait_dialog_closed().await.unwrap();
-    page.wait_row("guestbook", WAIT, "the new alias", |r| r["alias"] == "Guestbook (prod)").await.unwrap();
+    page.wait_row("guestbook", WAIT, "the new alias", |r| r["alias"] == "Guestbook (prod)")
+        .await
+        .unwrap();
     let (_, cd) = world.api("GET", "/api/v1/cds/guestbook", OPERATOR, None).await;
     assert_eq!(cd["spec"]["description"], "The production guestbook");
 
     // Edit YAML: invalid YAML shows the error and changes nothing; then a valid change.
     page.row_action("guestbook", "edit-yaml").await.unwrap();
     let area = page.browser.wait_for("dialog[open] textarea.code", WAIT).await.unwrap();
-    let yaml = page.browser.property(&area, "value").await.unwrap().as_str().unwrap().to_string();
-    let set = |text: String| {
-        let browser = &page.browser;
-        let area = area.clone();
-        async move {
-            browser
-                .execute(
-                    "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'));",
-                    vec![ferry_e2e::browser::Browser::arg(&area), json!(text)],
-                )
-                .await
-                .unwrap();
-        }
-    };
-    set(yaml.replacen("spec:\n", "spec:\n  alias: [unclosed\n", 1)).await;
+    let yaml = page
+        .browser
+        .property(&area, "value")
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string();
+    page.paste(
+        "textarea.code",
+        &yaml.replacen("spec:\n", "spec:\n  alias: [unclosed\n", 1),
+    )
+    .await
+    .unwrap();
     page.submit().await.unwrap();
     let alert = page.dialog_alert().await.unwrap();
-    assert!(alert.to_lowercase().contains("line"), "the YAML error names its line: {alert}");
+    assert!(
+        alert.to_lowercase().contains("line"),
+        "the YAML error names its line: {alert}"
+    );
     page.shot("edit-yaml-invalid").await.unwrap();
     let (_, unchanged) = world.api("GET", "/api/v1/cds/guestbook", OPERATOR, None).await;
     assert_eq!(unchanged["spec"]["alias"], "Guestbook (prod)", "nothing changed");
     assert!(yaml.contains("selfHeal: true"), "{yaml}");
-    set(yaml.replace("selfHeal: true", "selfHeal: false")).await;
+    page.paste("textarea.code", &yaml.replace("selfHeal: true", "selfHeal: false"))
+        .await
+        .unwrap();
     page.submit().await.unwrap();
     page.wait_dialog_closed().await.unwrap();
     let (_, cd) = world.api("GET", "/api/v1/cds/guestbook", OPERATOR, None).await;
@@ -319,11 +373,22 @@ async fn an_operator_creates_edits_syncs_and_deletes_a_cd_in_the_console() {
     assert_eq!(cd["spec"]["syncPolicy"]["automated"]["prune"], true);
 
     // Sync with prune: extra.yaml leaves Git (no webhook), the Sync prunes its ConfigMap.
-    let (status, _) = world.cluster.get("/api/v1/namespaces/guestbook/configmaps/guestbook-extra").await;
+    let (status, _) = world
+        .cluster
+        .get("/api/v1/namespaces/guestbook/configmaps/guestbook-extra")
+        .await;
     assert_eq!(status, 200, "deployed by the push's sync");
-    world.git.repo(REPO).unwrap().remove("drop extra", &["deploy/extra.yaml"]).unwrap();
+    world
+        .git
+        .repo(REPO)
+        .unwrap()
+        .remove("drop extra", &["deploy/extra.yaml"])
+        .unwrap();
     page.row_action("guestbook", "sync").await.unwrap();
-    page.browser.wait_for("dialog[open] input[name=sync-pruneLast]", WAIT).await.unwrap();
+    page.browser
+        .wait_for("dialog[open] input[name=sync-pruneLast]", WAIT)
+        .await
+        .unwrap();
     page.set_choice("sync-prune", None, true).await.unwrap();
     page.set_choice("sync-dryRun", None, false).await.unwrap();
     page.shot("sync-with-prune").await.unwrap();
@@ -341,7 +406,10 @@ async fn an_operator_creates_edits_syncs_and_deletes_a_cd_in_the_console() {
     page.shot("sync-result").await.unwrap();
     assert_ne!(outcome, "Failed");
     eventually(SYNC_WAIT, "guestbook-extra to be pruned", || async {
-        let (status, _) = world.cluster.get("/api/v1/namespaces/guestbook/configmaps/guestbook-extra").await;
+        let (status, _) = world
+            .cluster
+            .get("/api/v1/namespaces/guestbook/configmaps/guestbook-extra")
+            .await;
         (status == 404).then_some(())
     })
     .await;
@@ -351,11 +419,18 @@ async fn an_operator_creates_edits_syncs_and_deletes_a_cd_in_the_console() {
     }
 
     // Detail: objects with their statuses, and the sync history.
-    let link = page.browser.wait_for("tr[data-cd=guestbook] a.cd-name", WAIT).await.unwrap();
+    let link = page
+        .browser
+        .wait_for("tr[data-cd=guestbook] a.cd-name", WAIT)
+        .await
+        .unwrap();
     page.browser.click(&link).await.unwrap();
     let resources = page.browser.wait_for("#resources", WAIT).await.unwrap();
     let text = page.browser.text(&resources).await.unwrap();
-    assert!(text.contains("guestbook/guestbook-ui") && !text.contains("guestbook-extra"), "{text}");
+    assert!(
+        text.contains("guestbook/guestbook-ui") && !text.contains("guestbook-extra"),
+        "{text}"
+    );
     let history = page.browser.find_all("#history tbody tr").await.unwrap();
     assert!(history.len() >= 2, "the push's sync and the console's");
     page.shot("detail").await.unwrap();
@@ -370,11 +445,18 @@ async fn an_operator_creates_edits_syncs_and_deletes_a_cd_in_the_console() {
     page.submit().await.unwrap();
     page.wait_dialog_closed().await.unwrap();
     page.browser
-        .wait_until("return !document.querySelector('tr[data-cd=guestbook]');", WAIT, "guestbook to leave the list")
+        .wait_until(
+            "return !document.querySelector('tr[data-cd=guestbook]');",
+            WAIT,
+            "guestbook to leave the list",
+        )
         .await
         .unwrap();
     eventually(SYNC_WAIT, "the Deployment to be deleted", || async {
-        let (status, _) = world.cluster.get("/apis/apps/v1/namespaces/guestbook/deployments/guestbook-ui").await;
+        let (status, _) = world
+            .cluster
+            .get("/apis/apps/v1/namespaces/guestbook/deployments/guestbook-ui")
+            .await;
         (status == 404).then_some(())
     })
     .await;
@@ -397,7 +479,9 @@ async fn a_viewer_sees_statuses_and_details_but_no_action() {
     assert_eq!(status, 201, "{body}");
     let (status, body) = world.api("POST", "/api/v1/reconcile", OPERATOR, None).await;
     assert_eq!(status, 200, "{body}");
-    let mut page = ConsolePage::open(&world.host.url, "flow-viewer", 1280, 900).await.unwrap();
+    let mut page = ConsolePage::open(&world.host.url, "flow-viewer", 1280, 900)
+        .await
+        .unwrap();
     page.sign_in(VIEWER).await.unwrap();
     // Refreshed but never synced (manual sync): the objects Git has are missing from the cluster.
     let row = page
@@ -405,7 +489,12 @@ async fn a_viewer_sees_statuses_and_details_but_no_action() {
         .await
         .unwrap();
     assert_eq!(row["strategy"], "Manual sync");
-    assert!(page.browser.find_all("#create-cd, .menu-button").await.unwrap().is_empty());
+    assert!(page
+        .browser
+        .find_all("#create-cd, .menu-button")
+        .await
+        .unwrap()
+        .is_empty());
     page.shot("viewer-list").await.unwrap();
     let link = page.browser.find("tr[data-cd=guestbook] a.cd-name").await.unwrap();
     page.browser.click(&link).await.unwrap();
@@ -414,6 +503,11 @@ async fn a_viewer_sees_statuses_and_details_but_no_action() {
     assert!(text.contains("guestbook-ui") && text.contains("Out of sync"), "{text}");
     let diffs = page.browser.find_all("#differences .diff").await.unwrap();
     assert!(!diffs.is_empty(), "a missing object's diff is shown");
-    assert!(page.browser.find_all("#detail-sync, .menu-button").await.unwrap().is_empty());
+    assert!(page
+        .browser
+        .find_all("#detail-sync, .menu-button")
+        .await
+        .unwrap()
+        .is_empty());
     page.shot("viewer-detail").await.unwrap();
 }

@@ -288,7 +288,7 @@ export function codeEditor({ label, text, help }) {
   const renumber = (mark) => {
     const lines = area.value.split('\n').length;
     gutter.replaceChildren(...Array.from({ length: lines }, (_, i) =>
-      h('span', { class: i + 1 === mark ? 'marked' : null }, `${i + 1}\n`)));
+      h('span', { class: i + 1 === mark ? 'marked' : null }, String(i + 1))));
     gutter.scrollTop = area.scrollTop;
   };
   area.addEventListener('input', () => renumber());

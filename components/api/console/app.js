@@ -134,6 +134,13 @@ document.getElementById('sign-out').addEventListener('click', () => {
   announce('Signed out.');
 });
 
+// The skip link moves focus without touching the hash, which is the view's address.
+document.querySelector('.skip-link').addEventListener('click', (event) => {
+  event.preventDefault();
+  const main = document.getElementById('main');
+  (main.querySelector('h1[tabindex]:not([hidden])') || main).focus();
+});
+
 window.addEventListener('hashchange', () => route(true));
 setInterval(() => refreshTimes(), 30000);
 

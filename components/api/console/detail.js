@@ -53,7 +53,7 @@ export function renderDetail(view, app, name) {
         onclick: () => app.actions.sync(name, () => load()) }, svg(icons.sync), h('span', {}, 'Sync')),
       app.actions.menuFor(summary, () => load(), { afterDelete: () => { location.hash = '#/'; } }),
     ] : []));
-    body.replaceChildren(
+    body.replaceChildren(...[
       h('div', { class: 'status-strip' },
         h('div', {}, h('span', { class: 'strip-label' }, 'Health Status'), healthBadge(status.health)),
         h('div', {}, h('span', { class: 'strip-label' }, 'Sync Status'), syncBadge(status.sync),
@@ -64,7 +64,8 @@ export function renderDetail(view, app, name) {
       section('Resources', 'resources', resourcesTable(resources)),
       section('Differences', 'differences', diffList(diff)),
       status.operation ? section('Last Sync', 'last-sync', operationView(status.operation)) : null,
-      section('Sync History', 'history', historyTable(history)));
+      section('Sync History', 'history', historyTable(history)),
+    ].filter(Boolean));
     view.dataset.loaded = 'true';
     timer = setTimeout(() => load(true), running ? RUNNING_POLL_MS : IDLE_POLL_MS);
   }

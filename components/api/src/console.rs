@@ -10,8 +10,16 @@ img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; ba
 form-action 'self'; frame-ancestors 'none'";
 
 const FILES: &[(&str, &str, &[u8])] = &[
-    ("index.html", "text/html; charset=utf-8", include_bytes!("../console/index.html")),
-    ("style.css", "text/css; charset=utf-8", include_bytes!("../console/style.css")),
+    (
+        "index.html",
+        "text/html; charset=utf-8",
+        include_bytes!("../console/index.html"),
+    ),
+    (
+        "style.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../console/style.css"),
+    ),
     ("favicon.svg", "image/svg+xml", include_bytes!("../console/favicon.svg")),
     ("app.js", JS, include_bytes!("../console/app.js")),
     ("api.js", JS, include_bytes!("../console/api.js")),
@@ -56,12 +64,16 @@ pub fn response(path: &str, if_none_match: Option<&str>) -> Option<Response> {
         .header("x-content-type-options", "nosniff")
         .header("referrer-policy", "no-referrer")
         .header("x-frame-options", "DENY");
-    Some(if unchanged { builder.body(Vec::new()).build() } else { builder.body(bytes.to_vec()).build() })
+    Some(if unchanged {
+        builder.body(Vec::new()).build()
+    } else {
+        builder.body(bytes.to_vec()).build()
+    })
 }
 
 /// FNV-1a, 64 bits: a cheap content hash for the ETag (not a security boundary).
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes
-        .iter()
-        .fold(0xcbf2_9ce4_8422_2325, |hash, b| (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
+        (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
