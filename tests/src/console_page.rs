@@ -105,7 +105,7 @@ impl ConsolePage {
         Ok(serde_json::from_value(value)?)
     }
 
-    /// Wait until `check` holds for CD `name`'s row, clicking Refresh between looks.
+    /// Wait until `check` holds for CD `name`'s row, refreshing the list between looks.
     pub async fn wait_row(
         &self,
         name: &str,
@@ -125,9 +125,10 @@ impl ConsolePage {
             } else if std::time::Instant::now() > deadline {
                 bail!("{name}: no row within {timeout:?} (waiting for {what})");
             }
-            if let Ok(refresh) = self.browser.find("#refresh").await {
-                let _ = self.browser.click(&refresh).await;
-            }
+            // Refresh as the button does, without moving focus (a script's click() does not).
+            self.browser
+                .execute("document.getElementById('refresh')?.click();", vec![])
+                .await?;
             tokio::time::sleep(Duration::from_millis(300)).await;
         }
     }

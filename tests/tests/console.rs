@@ -699,6 +699,8 @@ async fn each_row_action_by_keyboard_with_focus_kept_in_and_returned_from_dialog
     page.wait_row("guestbook", WAIT, "the new alias", |r| r["alias"] == "Guestbook (prod)")
         .await
         .unwrap();
+    // The list refreshed behind the dialog; focus is back on this CD's menu button all the same.
+    assert!(page.browser.focused().await.unwrap().contains("Actions for guestbook"));
 
     // Edit YAML: a syntax error is shown, its line marked, the dialog stays; then a valid change.
     page.row_action("guestbook", "edit-yaml").await.unwrap();

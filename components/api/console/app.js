@@ -24,6 +24,7 @@ const app = {
   role: null,
   canWrite: false,
   currentView: null,
+  rendering: 0,
   listFilters: {},
   reload: null,
   actions: {
@@ -46,6 +47,7 @@ const app = {
     app.role = null;
     app.canWrite = false;
     app.currentView = null;
+    app.rendering += 1;
     showSignIn(message);
   },
 };
@@ -87,6 +89,8 @@ function enter(role) {
 
 function route(focusHeading = false) {
   if (!app.role) return;
+  // Each rendering owns its refresh timer; a newer one retires it.
+  app.rendering += 1;
   const match = /^#\/cds\/([^/]+)$/.exec(location.hash);
   let heading;
   if (match) {

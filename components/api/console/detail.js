@@ -20,10 +20,11 @@ export function renderDetail(view, app, name) {
     h('div', { class: 'page-header' }, h('div', { class: 'detail-title' }, heading), h('div', { class: 'detail-actions' })),
     body);
   const actionsBox = view.querySelector('.detail-actions');
+  const rendering = app.rendering;
   let timer;
 
   async function load(background = false) {
-    if (!view.isConnected || app.currentView !== `cd:${name}`) return;
+    if (app.rendering !== rendering) return;
     if (background && (isMenuOpen() || document.querySelector('dialog[open]') || document.hidden)) {
       timer = setTimeout(() => load(true), RUNNING_POLL_MS);
       return;
@@ -37,12 +38,12 @@ export function renderDetail(view, app, name) {
         api.getCd(name), api.resources(name), api.diff(name), api.history(name)]);
     } catch (error) {
       if (error.status === 401) return app.signOut('Your token was refused. Sign in again.');
-      if (app.currentView !== `cd:${name}`) return;
+      if (app.rendering !== rendering) return;
       body.replaceChildren(h('p', { class: 'callout error', role: 'alert' },
         error.status === 404 ? `There is no continuous deployment named ${name}.` : `Cannot load ${name}: ${error.message}`));
       return;
     }
-    if (app.currentView !== `cd:${name}`) return;
+    if (app.rendering !== rendering) return;
     const spec = cd.spec || {};
     const status = cd.status || {};
     const running = status.operation?.phase === 'Running';

@@ -131,8 +131,7 @@ export function openDialog({ title, content, submitLabel = 'OK', cancelLabel = '
 
   dialog.addEventListener('close', () => {
     dialog.remove();
-    if (opener && opener.isConnected && typeof opener.focus === 'function') opener.focus();
-    else document.getElementById('main')?.focus();
+    returnFocus(opener);
   });
   cancel.addEventListener('click', () => dialog.close());
   close.addEventListener('click', () => dialog.close());
@@ -156,4 +155,17 @@ export function openDialog({ title, content, submitLabel = 'OK', cancelLabel = '
   const first = form.querySelector('.dialog-body [autofocus], .dialog-body input:not([type=hidden]):not([disabled]), .dialog-body select, .dialog-body textarea, .dialog-body button');
   (first || cancel).focus();
   return controls;
+}
+
+// Back to the control that opened the dialog; when a refresh has replaced it (a list row's menu
+// button), to its replacement with the same label; else to the view's heading.
+function returnFocus(opener) {
+  if (opener && opener.isConnected && typeof opener.focus === 'function') {
+    opener.focus();
+    return;
+  }
+  const label = opener?.getAttribute?.('aria-label');
+  const twin = label && [...document.querySelectorAll('#view button[aria-label]')].find((b) => b.getAttribute('aria-label') === label);
+  if (twin) twin.focus();
+  else (document.querySelector('#view h1') || document.getElementById('main')).focus();
 }

@@ -50,13 +50,14 @@ export function renderList(view, app) {
 
   let timer = null;
   let generation = 0;
+  const rendering = app.rendering;
   const schedule = (ms) => {
     clearTimeout(timer);
     timer = setTimeout(() => load(true), ms);
   };
 
   async function load(background = false) {
-    if (!view.isConnected || app.currentView !== 'list') return;
+    if (app.rendering !== rendering || app.currentView !== 'list') return;
     if (background && (isMenuOpen() || document.querySelector('dialog[open]') || document.hidden)) {
       schedule(SYNCING_POLL_MS);
       return;
@@ -75,12 +76,17 @@ export function renderList(view, app) {
       schedule(IDLE_POLL_MS);
       return;
     }
-    if (mine !== generation || app.currentView !== 'list') return;
+    if (mine !== generation || app.rendering !== rendering) return;
     view.removeAttribute('aria-busy');
     status.classList.remove('error');
+    // A refresh replaces the rows: keep focus on the same control of the same row.
+    const focused = tbody.contains(document.activeElement) ? focusSelector(document.activeElement) : null;
     tbody.replaceChildren(...(items.length ? items.map((cd) => row(cd, app)) : [emptyRow(filters, app)]));
+    if (focused) tbody.querySelector(focused)?.focus();
     const syncing = items.filter((cd) => cd.syncing).length;
-    status.textContent = `${items.length} continuous deployment${items.length === 1 ? '' : 's'}${syncing ? `, ${syncing} syncing` : ''}`;
+    const summary = `${items.length} continuous deployment${items.length === 1 ? '' : 's'}${syncing ? `, ${syncing} syncing` : ''}`;
+    // Announced only when it changes.
+    if (status.textContent !== summary) status.textContent = summary;
     view.dataset.loaded = 'true';
     schedule(syncing ? SYNCING_POLL_MS : IDLE_POLL_MS);
   }
@@ -126,3 +132,11 @@ function emptyRow(filters, app) {
         : 'No continuous deployments yet.')));
 }
 
+
+function focusSelector(element) {
+  const label = element.getAttribute('aria-label');
+  if (label) return `[aria-label="${CSS.escape(label)}"]`;
+  const href = element.getAttribute('href');
+  if (href) return `a[href="${CSS.escape(href)}"]`;
+  return null;
+}
