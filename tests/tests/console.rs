@@ -399,43 +399,62 @@ async fn the_list_shows_each_status_with_its_colour_filters_and_refreshes_while_
     let console = Console::start();
     let mut page = scripted(&console, "scripted-list", "operator", 1280, 800).await;
 
-    assert_eq!(page.names().await.unwrap(), ["guestbook", "payments", "batch"]);
+    assert_eq!(
+        page.names().await.unwrap(),
+        ["guestbook", "payments", "batch", "nightly", "legacy", "edge"]
+    );
     let guestbook = page.row("guestbook").await.unwrap().unwrap();
     assert_eq!(guestbook["alias"], "Guestbook");
-    assert_eq!(guestbook["healthLabel"], "Healthy");
-    assert_eq!(guestbook["syncLabel"], "Synced");
     assert_eq!(guestbook["location"], "in-cluster / , project guestbook");
     assert_eq!(guestbook["strategy"], "Auto sync");
-    let payments = page.row("payments").await.unwrap().unwrap();
-    assert_eq!(
-        (payments["healthLabel"].as_str(), payments["syncLabel"].as_str()),
-        (Some("Degraded"), Some("Out of sync"))
-    );
-    // Healthy green, Degraded red, Progressing blue, Out of sync orange; each with an SVG icon.
-    assert_eq!(
-        computed(&page, "tr[data-cd=guestbook] [data-health]", "color").await,
-        "rgb(19, 115, 51)"
-    );
-    assert_eq!(
-        computed(&page, "tr[data-cd=payments] [data-health]", "color").await,
-        "rgb(179, 38, 30)"
-    );
-    assert_eq!(
-        computed(&page, "tr[data-cd=batch] [data-health]", "color").await,
-        "rgb(21, 88, 192)"
-    );
-    assert_eq!(
-        computed(&page, "tr[data-cd=payments] [data-sync]", "color").await,
-        "rgb(161, 92, 0)"
-    );
-    assert_eq!(
-        page.browser
-            .find_all("#cd-table [data-health] svg[aria-hidden=true]")
+    // Each status with its word, colour and icon: Healthy green, Progressing blue, Degraded red,
+    // Suspended purple, Missing yellow, Unknown grey; Synced green, Out of sync orange.
+    let expected = [
+        ("guestbook", "Healthy", "rgb(19, 115, 51)", "Synced", "rgb(19, 115, 51)"),
+        (
+            "payments",
+            "Degraded",
+            "rgb(179, 38, 30)",
+            "Out of sync",
+            "rgb(161, 92, 0)",
+        ),
+        ("batch", "Progressing", "rgb(21, 88, 192)", "Synced", "rgb(19, 115, 51)"),
+        (
+            "nightly",
+            "Suspended",
+            "rgb(107, 63, 160)",
+            "Synced",
+            "rgb(19, 115, 51)",
+        ),
+        ("legacy", "Missing", "rgb(120, 90, 0)", "Out of sync", "rgb(161, 92, 0)"),
+        ("edge", "Unknown", "rgb(83, 93, 107)", "Unknown", "rgb(83, 93, 107)"),
+    ];
+    let mut health_icons = std::collections::BTreeSet::new();
+    for (name, health, health_colour, sync, sync_colour) in expected {
+        let row = page.row(name).await.unwrap().unwrap();
+        assert_eq!(
+            (row["healthLabel"].as_str(), row["syncLabel"].as_str()),
+            (Some(health), Some(sync)),
+            "{row}"
+        );
+        let cell = format!("tr[data-cd={name}] [data-health]");
+        assert_eq!(computed(&page, &cell, "color").await, health_colour, "{name}");
+        assert_eq!(
+            computed(&page, &format!("tr[data-cd={name}] [data-sync]"), "color").await,
+            sync_colour,
+            "{name}"
+        );
+        let icon = page
+            .browser
+            .execute(
+                "return document.querySelector(arguments[0] + ' svg[aria-hidden=true]').innerHTML;",
+                vec![serde_json::json!(cell)],
+            )
             .await
-            .unwrap()
-            .len(),
-        3
-    );
+            .unwrap();
+        health_icons.insert(icon.as_str().unwrap().to_string());
+    }
+    assert_eq!(health_icons.len(), 6, "a different icon for each health status");
     // Update Time: local time and how long ago.
     let when = page.browser.find("tr[data-cd=guestbook] time").await.unwrap();
     assert!(page.browser.text(&when).await.unwrap().ends_with("3 min ago"));
@@ -873,7 +892,7 @@ async fn the_detail_view_and_the_list_on_a_narrow_screen() {
 async fn a_viewer_is_offered_no_action() {
     let console = Console::start();
     let mut page = scripted(&console, "scripted-viewer", "viewer", 1280, 800).await;
-    assert_eq!(page.names().await.unwrap().len(), 3);
+    assert_eq!(page.names().await.unwrap().len(), 6);
     let chip = page.browser.find("#role-chip").await.unwrap();
     assert_eq!(page.browser.text(&chip).await.unwrap().to_lowercase(), "viewer");
     assert!(page.browser.find_all("#create-cd").await.unwrap().is_empty());

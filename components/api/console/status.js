@@ -9,7 +9,7 @@ export const HEALTH = {
   Progressing: { label: 'Progressing', tone: 'blue', icon: icons.progressing, help: 'Resources are still working and may soon be healthy.' },
   Degraded: { label: 'Degraded', tone: 'red', icon: icons.degraded, help: 'Resources are degraded.' },
   Suspended: { label: 'Suspended', tone: 'purple', icon: icons.suspended, help: 'Resources have been suspended and are waiting to be resumed.' },
-  Missing: { label: 'Missing', tone: 'orange', icon: icons.missing, help: 'Resources are missing.' },
+  Missing: { label: 'Missing', tone: 'yellow', icon: icons.missing, help: 'Resources are missing.' },
   Unknown: { label: 'Unknown', tone: 'grey', icon: icons.unknown, help: 'The resource state is unknown.' },
 };
 

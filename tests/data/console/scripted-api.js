@@ -30,6 +30,9 @@ const store = new Map([
   ['guestbook', doc('guestbook', 'Guestbook', 'Demo application', 'Healthy', 'Synced', 3, true)],
   ['payments', doc('payments', 'Payments API', 'Card payments', 'Degraded', 'OutOfSync', 90, false)],
   ['batch', doc('batch', '', '', 'Progressing', 'Synced', 1, true, { operation: { phase: 'Running', startedAt: iso(1) } })],
+  ['nightly', doc('nightly', 'Nightly jobs', '', 'Suspended', 'Synced', 600, false)],
+  ['legacy', doc('legacy', '', 'Old monolith', 'Missing', 'OutOfSync', 3000, false)],
+  ['edge', doc('edge', '', '', 'Unknown', 'Unknown', 20, true)],
 ]);
 const requests = [];
 window.__scriptedApi = { requests, store };
