@@ -298,13 +298,19 @@ async fn an_operator_creates_edits_syncs_and_deletes_a_cd_in_the_console() {
     page.shot("created").await.unwrap();
 
     // A push: the webhook syncs the auto-sync CD; the list shows Synced and Healthy.
-    world.push(
+    let pushed = world.push(
         "two replicas",
         &[(
             "deploy/deployment.yaml",
             &DEPLOYMENT.replace("replicas: 1", "replicas: 2"),
         )],
     );
+    // The CD may have synced once already on creation: wait for the pushed commit's sync.
+    eventually(SYNC_WAIT, "the pushed commit to be synced", || async {
+        let (_, cd) = world.api("GET", "/api/v1/cds/guestbook", OPERATOR, None).await;
+        (cd["status"]["revision"] == pushed.as_str()).then_some(())
+    })
+    .await;
     let row = page
         .wait_row("guestbook", SYNC_WAIT, "Synced and Healthy", |r| {
             r["sync"] == "Synced" && r["health"] == "Healthy"
