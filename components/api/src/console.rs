@@ -6,7 +6,7 @@ use spin_sdk::http::Response;
 
 /// Only this origin: scripts, styles, images, API calls; no inline script, no framing.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
-img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
+img-src 'self'; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
 form-action 'self'; frame-ancestors 'none'";
 
 const FILES: &[(&str, &str, &[u8])] = &[
