@@ -941,3 +941,61 @@ async fn a_viewer_is_offered_no_action() {
         .unwrap();
     assert_eq!(kept, 0);
 }
+
+#[tokio::test]
+async fn a_token_refused_mid_session_returns_to_sign_in_and_is_forgotten() {
+    let console = Console::start();
+    let mut page = scripted(&console, "scripted-token-refused", "operator", 1280, 800).await;
+    let link = page
+        .browser
+        .wait_for("tr[data-cd=payments] a.cd-name", WAIT)
+        .await
+        .unwrap();
+    page.browser.click(&link).await.unwrap();
+    page.browser.wait_for("#resources", WAIT).await.unwrap();
+    assert_eq!(
+        page.browser
+            .execute(
+                "return [location.hash, sessionStorage.getItem('ferry.apiToken')];",
+                vec![]
+            )
+            .await
+            .unwrap(),
+        serde_json::json!(["#/cds/payments", "scripted-token"]),
+        "the view's address, and the token for this browser session only"
+    );
+    assert_eq!(
+        page.browser
+            .execute("return localStorage.length;", vec![])
+            .await
+            .unwrap(),
+        0
+    );
+
+    // The token is revoked: the next request is refused, and the console says so at sign-in.
+    page.browser
+        .execute("window.__scriptedApi.token = 'rotated';", vec![])
+        .await
+        .unwrap();
+    let back = page.browser.find(".breadcrumb a").await.unwrap();
+    page.browser.click(&back).await.unwrap();
+    let error = page.browser.wait_for("#token-error", WAIT).await.unwrap();
+    assert_eq!(
+        page.browser.text(&error).await.unwrap(),
+        "Your token was refused. Sign in again."
+    );
+    assert_eq!(
+        page.browser
+            .execute("return sessionStorage.length;", vec![])
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(!page
+        .browser
+        .is_displayed(&page.browser.find("#view").await.unwrap())
+        .await
+        .unwrap());
+    assert!(page.browser.focused().await.unwrap().starts_with("input#token"));
+    page.shot("token-refused").await.unwrap();
+}

@@ -397,11 +397,9 @@ export function syncDialog(name, { onChanged }) {
     submitLabel: 'Sync',
     async onSubmit() {
       const root = controls.form;
-      const request = {
-        prune: checked(root, 'sync-prune'),
-        dryRun: checked(root, 'sync-dryRun'),
-        syncOptions: readSyncOptions(root, 'sync-'),
-      };
+      const request = { prune: checked(root, 'sync-prune'), dryRun: checked(root, 'sync-dryRun') };
+      // The settings appear once the CD is loaded; without them the CD's own apply.
+      if (root.querySelector('input[name="sync-replace"]')) request.syncOptions = readSyncOptions(root, 'sync-');
       if (revision.value.trim()) request.revision = revision.value.trim();
       const picked = [...root.querySelectorAll('input[name="sync-resource"]')];
       if (picked.length && picked.some((c) => !c.checked)) {

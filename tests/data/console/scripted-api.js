@@ -35,7 +35,7 @@ const store = new Map([
   ['edge', doc('edge', '', '', 'Unknown', 'Unknown', 20, true)],
 ]);
 const requests = [];
-window.__scriptedApi = { requests, store };
+window.__scriptedApi = { requests, store, token: 'scripted-token' };
 const toYaml = (value, indent = '') => Object.entries(value).map(([k, v]) =>
   v && typeof v === 'object' && !Array.isArray(v) ? `${indent}${k}:\n${toYaml(v, `${indent}  `)}`
     : Array.isArray(v) ? `${indent}${k}: []\n` : `${indent}${k}: ${v === '' ? "''" : v}\n`).join('');
@@ -52,7 +52,7 @@ window.fetch = async (input, init = {}) => {
   const method = (init.method || 'GET').toUpperCase();
   const headers = init.headers || {};
   requests.push({ method, path: url.pathname + url.search, body: init.body ?? null, headers });
-  if (headers.Authorization !== 'Bearer scripted-token') return reply(401, { message: 'unknown or missing API token' });
+  if (headers.Authorization !== `Bearer ${window.__scriptedApi.token}`) return reply(401, { message: 'unknown or missing API token' });
   const parts = url.pathname.replace(/^\/api\/v1\//, '').split('/').map(decodeURIComponent);
   if (parts[0] === 'whoami') return reply(200, { role });
   if (parts[0] === 'clusters') return reply(200, { items: [{ name: 'in-cluster', server: 'https://10.0.0.1:6443', hasCaData: true, createdAt: iso(600) }] });
