@@ -170,6 +170,27 @@ async fn the_api_component_serves_the_console_with_a_strict_policy() {
             served == std::fs::read(dir.join(&name)).unwrap(),
             "/console/{name} differs from the file"
         );
+        // Nothing loads from another origin (the policy would block it, and the page would break).
+        let text = String::from_utf8_lossy(&served).to_lowercase();
+        for reference in [
+            "src=\"http",
+            "href=\"http",
+            "url(http",
+            "url(\"http",
+            "url('http",
+            "@import",
+            "from 'http",
+            "from \"http",
+            "import('http",
+            "fetch('http",
+            "src=\"//",
+            "href=\"//",
+        ] {
+            assert!(
+                !text.contains(reference),
+                "/console/{name} loads from another origin: {reference}"
+            );
+        }
     }
     let readme = client.get(console.url("/console/README.md")).send().await.unwrap();
     assert_eq!(readme.status().as_u16(), 404);
