@@ -655,6 +655,30 @@ async fn create_in_its_steps_with_every_option_and_errors_beside_their_fields() 
     page.shot("validation-error-from-the-api").await.unwrap();
 
     page.fill("input[name=path]", "deploy").await.unwrap();
+    // A name already taken (409) is said beside the name, back on the first step.
+    page.browser
+        .execute(
+            "const s = window.__scriptedApi.store; s.set('guestbook-2', s.get('guestbook'));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    page.submit().await.unwrap();
+    assert_eq!(
+        page.field_error("input[name=name]").await.unwrap(),
+        "continuous deployment guestbook-2 already exists"
+    );
+    assert!(page.browser.focused().await.unwrap().contains("Name"));
+    page.shot("name-taken").await.unwrap();
+    page.browser
+        .execute("window.__scriptedApi.store.delete('guestbook-2');", vec![])
+        .await
+        .unwrap();
+    page.submit().await.unwrap();
+    page.browser
+        .wait_for("dialog[open] input[name=path]", WAIT)
+        .await
+        .unwrap();
     page.submit().await.unwrap();
     page.wait_dialog_closed().await.unwrap();
     assert!(

@@ -232,6 +232,13 @@ export function createDialog({ onCreated }) {
         onCreated?.(name.value.trim());
         return true;
       } catch (error) {
+        if (error.status === 409) {
+          // The name is taken: say so beside it.
+          show(0, false);
+          setFieldError(name, error.message);
+          name.focus();
+          return false;
+        }
         const marked = errorFromApi(controls, error);
         if (marked.length) {
           const stepOf = marked[0].closest('.step');
