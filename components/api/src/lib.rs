@@ -1,4 +1,6 @@
-//! The api component: Ferry's REST API under `/api/v1` (and, later, the web console at `/`).
+//! The api component: Ferry's REST API under `/api/v1` and the web console at `/`.
+
+mod console;
 
 use ferry_spin_ports::SpinKeyValue;
 use spin_sdk::http::{IntoResponse, Method, Request, Response};
@@ -11,6 +13,12 @@ fn handle(request: Request) -> anyhow::Result<impl IntoResponse> {
         .and_then(|v| v.as_str())
         .unwrap_or(request.path())
         .to_string();
+    if matches!(request.method(), Method::Get | Method::Head) {
+        let if_none_match = request.header("if-none-match").and_then(|v| v.as_str());
+        if let Some(response) = console::response(&path, if_none_match) {
+            return Ok(response);
+        }
+    }
     Ok(match (request.method(), path.as_str()) {
         (Method::Get, "/api/v1/healthz") => healthz(),
         (_, "/api/v1/healthz") => json(
