@@ -22,6 +22,7 @@ run: components host
 
 ## Every test: unit, property, emulator fidelity (real kubectl), host and end-to-end.
 test: components
+	$(CARGO) build -p ferry-host
 	$(CARGO) test --no-fail-fast
 
 ## Benchmarks: each writes its section under benchmarks/; BENCHMARKS.md gathers them with the machine.
