@@ -2,6 +2,7 @@
 //! code runs inside the Spin components, in the CLI and in native tests.
 
 pub mod git;
+pub mod kube;
 pub mod ports;
 pub mod service;
 
