@@ -66,9 +66,8 @@ pub fn render_desired(
         .map_err(|e| StateError::Render(e.to_string()))?;
     let mut scopes = discovery.scopes();
     scopes.learn_crds(objects.iter().map(|o| &o.object));
-    fence(objects, &FencePolicy::for_destination(&cd.spec.destination), &scopes).map_err(|errors| {
-        StateError::Fence(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
-    })
+    fence(objects, &FencePolicy::for_destination(&cd.spec.destination), &scopes)
+        .map_err(|errors| StateError::Fence(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))
 }
 
 /// The object as Ferry writes it, tracking stamped: what the live one is compared with.
@@ -103,7 +102,9 @@ pub async fn read_state<H: Http, S: Sleep, T: TokenSource>(
     let mut kinds = BTreeSet::new();
     for d in &desired {
         let kind = (d.key.group.clone(), d.key.kind.clone());
-        let Some(served) = discovery.resource(&kind.0, &kind.1) else { continue };
+        let Some(served) = discovery.resource(&kind.0, &kind.1) else {
+            continue;
+        };
         let namespace = match served.scope {
             Scope::Namespaced => Some(d.key.namespace.clone()),
             Scope::Cluster => None,
@@ -112,7 +113,9 @@ pub async fn read_state<H: Http, S: Sleep, T: TokenSource>(
         kinds.insert(kind);
     }
     for kind in extra_kinds {
-        let Some(served) = discovery.resource(&kind.0, &kind.1) else { continue };
+        let Some(served) = discovery.resource(&kind.0, &kind.1) else {
+            continue;
+        };
         if kinds.contains(kind) {
             // Listed unselected already in the desired namespaces; the other fence namespaces by label.
             if served.scope == Scope::Namespaced {

@@ -45,7 +45,11 @@ pub fn health_options(policy: &HealthPolicy) -> HealthOptions {
 }
 
 fn api_version_of(object: &Value) -> String {
-    object.get("apiVersion").and_then(Value::as_str).unwrap_or("").to_string()
+    object
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string()
 }
 
 /// The report of an already read state.
@@ -60,7 +64,14 @@ pub fn report(cd: &ContinuousDeployment, state: &ClusterState) -> CdStatusReport
             (_, Some(d)) if live.is_some() => Some(format!("{d}")),
             _ => None,
         };
-        resources.push(resource_status(&desired.key, &api_version_of(&desired.object), diff.sync, health.map(|h| h.status), message, false));
+        resources.push(resource_status(
+            &desired.key,
+            &api_version_of(&desired.object),
+            diff.sync,
+            health.map(|h| h.status),
+            message,
+            false,
+        ));
     }
     for object in &state.live {
         let Some(key) = ObjectKey::of(object) else { continue };
@@ -83,7 +94,11 @@ pub fn report(cd: &ContinuousDeployment, state: &ClusterState) -> CdStatusReport
         SyncStatus::OutOfSync
     };
     let health = aggregate(resources.iter().map(|r| r.health));
-    CdStatusReport { health, sync, resources }
+    CdStatusReport {
+        health,
+        sync,
+        resources,
+    }
 }
 
 fn resource_status(

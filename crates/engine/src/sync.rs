@@ -200,7 +200,9 @@ impl<H: Http, S: Sleep, T: TokenSource, C: Clock> Run<'_, H, S, T, C> {
                     Ok("created")
                 }
                 Action::Replace => {
-                    let rv = live.and_then(|l| l.pointer("/metadata/resourceVersion")).and_then(Value::as_str);
+                    let rv = live
+                        .and_then(|l| l.pointer("/metadata/resourceVersion"))
+                        .and_then(Value::as_str);
                     self.client
                         .replace(&resource, ns(key), &key.name, &task.object, rv, &task.parameters)
                         .await?;
@@ -294,9 +296,7 @@ impl<H: Http, S: Sleep, T: TokenSource, C: Clock> Run<'_, H, S, T, C> {
                             .filter(|t| t.action != Action::Prune && t.key.kind == "CustomResourceDefinition")
                             .filter_map(|t| Some((resource_for(discovery, &t.key, &t.object).ok()?, t.key.clone())))
                             .collect();
-                        let waited = self
-                            .wait_for("Established", &crds, |crd| Ok(established(crd)))
-                            .await;
+                        let waited = self.wait_for("Established", &crds, |crd| Ok(established(crd))).await;
                         if waited.is_ok() && !crds.is_empty() {
                             match self.client.discover().await {
                                 Ok(fresh) => *discovery = fresh,
@@ -314,10 +314,12 @@ impl<H: Http, S: Sleep, T: TokenSource, C: Clock> Run<'_, H, S, T, C> {
                             .tasks
                             .iter()
                             .filter(|t| t.action != Action::Prune && t.action != Action::CreateNamespace)
-                            .filter(|t| ferry_core::health::has_rule(
-                                t.object.get("apiVersion").and_then(Value::as_str).unwrap_or(""),
-                                &t.key.kind,
-                            ))
+                            .filter(|t| {
+                                ferry_core::health::has_rule(
+                                    t.object.get("apiVersion").and_then(Value::as_str).unwrap_or(""),
+                                    &t.key.kind,
+                                )
+                            })
                             .filter_map(|t| Some((resource_for(discovery, &t.key, &t.object).ok()?, t.key.clone())))
                             .collect();
                         self.wait_for("healthy", &objects, |object| match assess(object, &health) {
@@ -334,7 +336,10 @@ impl<H: Http, S: Sleep, T: TokenSource, C: Clock> Run<'_, H, S, T, C> {
                     Ok(()) => {}
                     Err(Err(())) => return StepEnd::OutOfTime,
                     Err(Ok(message)) => {
-                        *failure = Some(format!("before wave {} of phase {:?}: {message}", step.wave, step.phase));
+                        *failure = Some(format!(
+                            "before wave {} of phase {:?}: {message}",
+                            step.wave, step.phase
+                        ));
                         return StepEnd::Failed;
                     }
                 }
@@ -494,7 +499,13 @@ pub async fn sync<H: Http, S: Sleep, T: TokenSource, C: Clock>(
         };
         let namespace_exists = match namespace_exists(client, cd, &state).await {
             Ok(exists) => exists,
-            Err(e) => return finish(&run, OperationPhase::Failed, format!("cannot read the destination namespace: {e}")),
+            Err(e) => {
+                return finish(
+                    &run,
+                    OperationPhase::Failed,
+                    format!("cannot read the destination namespace: {e}"),
+                )
+            }
         };
         let sync_status: HashMap<ObjectKey, SyncStatus> = state
             .desired
@@ -516,8 +527,16 @@ pub async fn sync<H: Http, S: Sleep, T: TokenSource, C: Clock>(
         for skipped in &sync_plan.skipped {
             let (action, code, message) = match skipped.reason {
                 SkipReason::Synced => ("Apply", ResultCode::Synced, "unchanged (applyOutOfSyncOnly)"),
-                SkipReason::PruneNotRequested => ("Prune", ResultCode::PruneSkipped, "not in Git; this sync does not prune"),
-                SkipReason::PruneDisabled => ("Prune", ResultCode::PruneSkipped, "not in Git; Prune=false on the object"),
+                SkipReason::PruneNotRequested => (
+                    "Prune",
+                    ResultCode::PruneSkipped,
+                    "not in Git; this sync does not prune",
+                ),
+                SkipReason::PruneDisabled => (
+                    "Prune",
+                    ResultCode::PruneSkipped,
+                    "not in Git; Prune=false on the object",
+                ),
                 SkipReason::NotSelected | SkipReason::HookSkip => continue,
             };
             run.results
@@ -563,29 +582,25 @@ pub async fn sync<H: Http, S: Sleep, T: TokenSource, C: Clock>(
                         .results
                         .values()
                         .filter(|r| r.result == ResultCode::SyncFailed)
-                        .map(|r| {
-                            format!(
-                                "{}: {}",
-                                key_of(r),
-                                r.message.as_deref().unwrap_or("failed")
-                            )
-                        })
+                        .map(|r| format!("{}: {}", key_of(r), r.message.as_deref().unwrap_or("failed")))
                         .collect();
                     format!("{} object(s) failed to sync: {}", failed.len(), failed.join("; "))
                 });
                 let retry = &cd.spec.sync_policy.retry;
                 let may_retry = request.trigger == Trigger::Automated && attempt < retry.limit;
                 let delay = retry.backoff.delay_seconds(attempt).unwrap_or(0) * 1000;
-                let fits = run
-                    .deadline
-                    .is_none_or(|d| clock.now_millis() + delay < d);
+                let fits = run.deadline.is_none_or(|d| clock.now_millis() + delay < d);
                 if may_retry && fits {
                     attempt += 1;
                     client.sleep_port().sleep(delay).await;
                     continue;
                 }
                 let message = if may_retry {
-                    format!("{message} (retry {} of {} did not fit the time budget)", attempt + 1, retry.limit)
+                    format!(
+                        "{message} (retry {} of {} did not fit the time budget)",
+                        attempt + 1,
+                        retry.limit
+                    )
                 } else if request.trigger == Trigger::Automated && attempt > 0 {
                     format!("{message} (after {attempt} retries)")
                 } else {

@@ -159,7 +159,11 @@ pub fn parse_resource_list(path: &str, body: &[u8]) -> Result<Vec<DiscoveredReso
         .filter(|r| !r.name.contains('/'))
         .map(|r| DiscoveredResource {
             resource: api_resource(&group, &version, &r.kind, &r.name),
-            scope: if r.namespaced { Scope::Namespaced } else { Scope::Cluster },
+            scope: if r.namespaced {
+                Scope::Namespaced
+            } else {
+                Scope::Cluster
+            },
             verbs: r.verbs,
         })
         .collect())
@@ -202,12 +206,17 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].resource.group, "apps");
         assert_eq!(found[0].resource.version, "v1");
-        let groups = parse_api_group_list(br#"{"kind":"APIGroupList","apiVersion":"v1","groups":[
+        let groups = parse_api_group_list(
+            br#"{"kind":"APIGroupList","apiVersion":"v1","groups":[
  {"name":"apps","versions":[{"groupVersion":"apps/v1","version":"v1"}],
-  "preferredVersion":{"groupVersion":"apps/v1","version":"v1"}}]}"#)
+  "preferredVersion":{"groupVersion":"apps/v1","version":"v1"}}]}"#,
+        )
         .unwrap();
         assert_eq!(groups, vec!["apps/v1"]);
-        assert_eq!(parse_api_versions(br#"{"kind":"APIVersions","versions":["v1"]}"#).unwrap(), vec!["v1"]);
+        assert_eq!(
+            parse_api_versions(br#"{"kind":"APIVersions","versions":["v1"]}"#).unwrap(),
+            vec!["v1"]
+        );
     }
 
     #[test]

@@ -15,8 +15,8 @@ pub use discovery::{
 };
 pub use kube_core::discovery::ApiResource;
 pub use requests::{
-    apply_request, create_request, delete_request, get_request, list_request, replace_request, ListPage,
-    RequestError, LIST_PAGE_SIZE,
+    apply_request, create_request, delete_request, get_request, list_request, replace_request, ListPage, RequestError,
+    LIST_PAGE_SIZE,
 };
 pub use retry::{retry_delay_millis, RetryBudget};
 pub use status::{decode_failure, ApiFailure, FailureReason};

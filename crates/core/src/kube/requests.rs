@@ -37,7 +37,11 @@ fn collection(resource: &ApiResource, namespace: Option<&str>) -> Request {
     Request::new(format!("/{root}/{}/{ns}{}", resource.api_version, resource.plural))
 }
 
-fn absolute(base: &str, mut request: http::Request<Vec<u8>>, what: &str) -> Result<http::Request<Vec<u8>>, RequestError> {
+fn absolute(
+    base: &str,
+    mut request: http::Request<Vec<u8>>,
+    what: &str,
+) -> Result<http::Request<Vec<u8>>, RequestError> {
     let path = request
         .uri()
         .path_and_query()
@@ -181,7 +185,10 @@ pub fn replace_request(
 ) -> Result<http::Request<Vec<u8>>, RequestError> {
     let what = format!("replace {} {name}", resource.plural);
     let mut object = object.clone();
-    if let (Some(rv), Some(metadata)) = (resource_version, object.get_mut("metadata").and_then(Value::as_object_mut)) {
+    if let (Some(rv), Some(metadata)) = (
+        resource_version,
+        object.get_mut("metadata").and_then(Value::as_object_mut),
+    ) {
         metadata.insert("resourceVersion".into(), Value::String(rv.to_string()));
     }
     let body = serde_json::to_vec(&object).map_err(|e| build_error(&what, e))?;
@@ -250,7 +257,8 @@ impl ListPage {
                 if let Some(map) = item.as_object_mut() {
                     map.entry("apiVersion")
                         .or_insert_with(|| Value::String(resource.api_version.clone()));
-                    map.entry("kind").or_insert_with(|| Value::String(resource.kind.clone()));
+                    map.entry("kind")
+                        .or_insert_with(|| Value::String(resource.kind.clone()));
                 }
                 item
             })
@@ -314,13 +322,23 @@ mod tests {
         )
         .unwrap();
         let query = dry.uri().query().unwrap();
-        assert!(query.contains("dryRun=All") && query.contains("fieldValidation=Ignore"), "{query}");
+        assert!(
+            query.contains("dryRun=All") && query.contains("fieldValidation=Ignore"),
+            "{query}"
+        );
     }
 
     #[test]
     fn delete_sends_the_policy_in_the_body() {
-        let request = delete_request("https://k", &deployments(), Some("shop"), "web", PropagationPolicy::Orphan, false)
-            .unwrap();
+        let request = delete_request(
+            "https://k",
+            &deployments(),
+            Some("shop"),
+            "web",
+            PropagationPolicy::Orphan,
+            false,
+        )
+        .unwrap();
         assert_eq!(request.method(), http::Method::DELETE);
         assert_eq!(request.uri().path(), "/apis/apps/v1/namespaces/shop/deployments/web");
         let body: Value = serde_json::from_slice(request.body()).unwrap();
@@ -375,7 +393,8 @@ mod tests {
 
     #[test]
     fn built_in_list_items_get_their_kind() {
-        let body = br#"{"kind":"DeploymentList","apiVersion":"apps/v1","metadata":{"resourceVersion":"7","continue":"next"},
+        let body =
+            br#"{"kind":"DeploymentList","apiVersion":"apps/v1","metadata":{"resourceVersion":"7","continue":"next"},
             "items":[{"metadata":{"name":"web","namespace":"shop"}}]}"#;
         let page = ListPage::decode(&deployments(), body).unwrap();
         assert_eq!(page.continue_token.as_deref(), Some("next"));

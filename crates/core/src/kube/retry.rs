@@ -76,8 +76,9 @@ mod tests {
             let late = retry_delay_millis(&budget, 5, 0, None, seed).unwrap();
             assert!((1_600..=3_200).contains(&late), "{late}");
         }
-        let spread: std::collections::HashSet<u64> =
-            (0..50u64).map(|s| retry_delay_millis(&budget, 2, 0, None, s).unwrap()).collect();
+        let spread: std::collections::HashSet<u64> = (0..50u64)
+            .map(|s| retry_delay_millis(&budget, 2, 0, None, s).unwrap())
+            .collect();
         assert!(spread.len() > 10, "jitter spreads the waits: {spread:?}");
     }
 
@@ -85,7 +86,11 @@ mod tests {
     fn retry_after_and_the_budgets() {
         let budget = RetryBudget::default();
         assert_eq!(retry_delay_millis(&budget, 1, 0, Some(2), 7), Some(2_000));
-        assert_eq!(retry_delay_millis(&budget, 1, 29_000, Some(2), 7), None, "over the total");
+        assert_eq!(
+            retry_delay_millis(&budget, 1, 29_000, Some(2), 7),
+            None,
+            "over the total"
+        );
         assert_eq!(retry_delay_millis(&budget, 6, 0, None, 7), None, "attempts spent");
         let capped = RetryBudget {
             max_attempts: 30,

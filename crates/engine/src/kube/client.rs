@@ -3,8 +3,8 @@
 
 use std::cell::{Cell, RefCell};
 
-use ferry_core::kube::{self as api, ApiResource, ListPage, RetryBudget};
 use ferry_core::cd::PropagationPolicy;
+use ferry_core::kube::{self as api, ApiResource, ListPage, RetryBudget};
 use ferry_core::plan::TaskParameters;
 use serde_json::Value;
 
@@ -161,7 +161,15 @@ impl<H: Http, S: Sleep, T: TokenSource> KubeClient<H, S, T> {
             let next = token.clone();
             let response = self
                 .send(
-                    &|| Ok(api::list_request(base, resource, namespace, label_selector, next.as_deref())?),
+                    &|| {
+                        Ok(api::list_request(
+                            base,
+                            resource,
+                            namespace,
+                            label_selector,
+                            next.as_deref(),
+                        )?)
+                    },
                     &what,
                 )
                 .await?;
@@ -316,6 +324,7 @@ pub fn fill_type(object: &mut Value, resource: &ApiResource) {
     if let Some(map) = object.as_object_mut() {
         map.entry("apiVersion")
             .or_insert_with(|| Value::String(resource.api_version.clone()));
-        map.entry("kind").or_insert_with(|| Value::String(resource.kind.clone()));
+        map.entry("kind")
+            .or_insert_with(|| Value::String(resource.kind.clone()));
     }
 }
