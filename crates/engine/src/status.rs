@@ -11,7 +11,7 @@ use serde_json::Value;
 pub use ferry_core::cd::{Operation as SyncOperation, ResourceResult, ResourceStatus};
 
 use crate::cluster_state::{read_state, ClusterState, KindRef, StateError};
-use crate::kube::{KubeClient, TokenSource};
+use crate::kube::{Discovery, KubeClient, TokenSource};
 use crate::ports::{Http, Sleep};
 
 /// What `status` found: the CD's health and sync, and each object's.
@@ -123,13 +123,15 @@ fn resource_status(
 }
 
 /// Read the CD's objects and report; nothing is written. `extra_kinds`: kinds the CD had objects
-/// of before (from its last status), so objects that left Git are found.
+/// of before (from its last status), so objects that left Git are found. `discovery`: already
+/// read in this run, or `None` to read it.
 pub async fn status<H: Http, S: Sleep, T: TokenSource>(
     client: &KubeClient<H, S, T>,
     cd: &ContinuousDeployment,
     files: &[(String, Vec<u8>)],
     extra_kinds: &[KindRef],
+    discovery: Option<Discovery>,
 ) -> Result<CdStatusReport, StateError> {
-    let state = read_state(client, cd, files, extra_kinds, None).await?;
+    let state = read_state(client, cd, files, extra_kinds, discovery).await?;
     Ok(report(cd, &state))
 }

@@ -37,6 +37,9 @@ pub struct SyncSettings {
     pub wait_timeout_millis: u64,
     /// Between polls while waiting.
     pub poll_millis: u64,
+    /// Discovery already read in this run (a reconciler syncing several CDs reads it once);
+    /// `None`: read it.
+    pub discovery: Option<Discovery>,
 }
 
 impl Default for SyncSettings {
@@ -46,6 +49,7 @@ impl Default for SyncSettings {
             extra_kinds: Vec::new(),
             wait_timeout_millis: 120_000,
             poll_millis: 500,
+            discovery: None,
         }
     }
 }
@@ -491,7 +495,7 @@ pub async fn sync<H: Http, S: Sleep, T: TokenSource, C: Clock>(
         checkpoint: None,
         writes: run.writes.get(),
     };
-    let mut discovery: Option<Discovery> = None;
+    let mut discovery: Option<Discovery> = settings.discovery.clone();
     loop {
         let state = match read_state(client, cd, files, &settings.extra_kinds, discovery.take()).await {
             Ok(state) => state,

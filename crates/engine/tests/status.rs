@@ -137,6 +137,8 @@ async fn legacy_discovery_gives_the_same_report() {
     let discovery = legacy.discover().await.unwrap();
     assert!(discovery.failed.is_empty(), "{:?}", discovery.failed);
     assert!(discovery.resource("apps", "Deployment").is_some());
-    let via_legacy = ferry_engine::status::status(&legacy, &cd, &files, &[]).await.unwrap();
+    let via_legacy = ferry_engine::status::status(&legacy, &cd, &files, &[], None)
+        .await
+        .unwrap();
     assert_eq!(via_legacy, report(&w, &cd, &files).await);
 }

@@ -13,7 +13,7 @@ use super::client::{KubeClient, TokenSource};
 use super::error::KubeError;
 use crate::ports::{Http, Sleep};
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Discovery {
     by_kind: HashMap<(String, String), DiscoveredResource>,
     /// Group-versions whose discovery failed, with why.
