@@ -98,7 +98,7 @@ async fn prune_on_and_off() {
         w.emu.get("", "v1", "configmaps", "shop", "b").is_some(),
         "prune off keeps it"
     );
-    let report = ferry_engine::status::status(&w.client, &cd, &only_a, &kinds)
+    let report = ferry_engine::status::status(&w.client, &cd, &only_a, &kinds, None)
         .await
         .unwrap();
     let b = report.resource("ConfigMap", "b").expect("the leftover is reported");

@@ -110,7 +110,7 @@ pub async fn manual(w: &World, cd: &ContinuousDeployment, files: &[(String, Vec<
 }
 
 pub async fn report(w: &World, cd: &ContinuousDeployment, files: &[(String, Vec<u8>)]) -> CdStatusReport {
-    status(&w.client, cd, files, &[])
+    status(&w.client, cd, files, &[], None)
         .await
         .expect("status reads the cluster")
 }
