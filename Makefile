@@ -28,6 +28,7 @@ test: components
 bench: components
 	$(CARGO) build --profile fast -p ferry-host
 	$(CARGO) run --profile fast -p ferry-e2e --bin host-bench -- --wasm-dir $(WASM_DIR) --host target/fast/ferry-host
+	$(CARGO) run --profile fast -p ferry-engine --example sync_bench -- --markdown benchmarks/sync.md
 	./scripts/benchmarks-md > BENCHMARKS.md
 
 fmt:

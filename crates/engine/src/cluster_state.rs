@@ -7,6 +7,7 @@ use ferry_core::cd::ContinuousDeployment;
 use ferry_core::diff::{compare, ObjectDiff};
 use ferry_core::manifests::{self, RenderLimits};
 use ferry_core::plan::{fence, stamp, DesiredObject, FencePolicy, ObjectKey, Scope, CD_LABEL};
+use ferry_core::status::SyncStatus;
 use futures::StreamExt;
 use serde_json::Value;
 use thiserror::Error;
@@ -36,6 +37,7 @@ pub struct ClusterState {
     pub live_by_key: HashMap<ObjectKey, usize>,
     /// The desired objects' comparisons, in `desired` order.
     pub diffs: Vec<ObjectDiff>,
+    pub desired_by_key: HashMap<ObjectKey, usize>,
     /// The kinds listed (desired kinds and the caller's extra kinds the cluster serves).
     pub kinds: BTreeSet<KindRef>,
 }
@@ -43,6 +45,15 @@ pub struct ClusterState {
 impl ClusterState {
     pub fn live(&self, key: &ObjectKey) -> Option<&Value> {
         self.live_by_key.get(key).map(|&i| &self.live[i])
+    }
+
+    pub fn is_desired(&self, key: &ObjectKey) -> bool {
+        self.desired_by_key.contains_key(key)
+    }
+
+    /// A desired object's comparison result; `None` for objects Git does not have.
+    pub fn sync_of(&self, key: &ObjectKey) -> Option<SyncStatus> {
+        self.desired_by_key.get(key).map(|&i| self.diffs[i].sync)
     }
 }
 
@@ -176,12 +187,14 @@ pub async fn read_state<H: Http, S: Sleep, T: TokenSource>(
         .iter()
         .map(|d| compare(&stamped(cd_name, d), live_by_key.get(&d.key).map(|&i| &live[i])))
         .collect();
+    let desired_by_key = desired.iter().enumerate().map(|(i, d)| (d.key.clone(), i)).collect();
     Ok(ClusterState {
         discovery,
         desired,
         live,
         live_by_key,
         diffs,
+        desired_by_key,
         kinds,
     })
 }

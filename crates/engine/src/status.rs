@@ -75,7 +75,7 @@ pub fn report(cd: &ContinuousDeployment, state: &ClusterState) -> CdStatusReport
     }
     for object in &state.live {
         let Some(key) = ObjectKey::of(object) else { continue };
-        if state.desired.iter().any(|d| d.key == key) || ownership(object, cd.name()) != Ownership::Ours {
+        if state.is_desired(&key) || ownership(object, cd.name()) != Ownership::Ours {
             continue;
         }
         let health = assess(object, &options);

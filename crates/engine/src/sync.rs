@@ -182,11 +182,7 @@ impl<H: Http, S: Sleep, T: TokenSource, C: Clock> Run<'_, H, S, T, C> {
         let key = &task.key;
         let action = action_name(task.action);
         let live = state.live(key);
-        let synced = state
-            .desired
-            .iter()
-            .position(|d| &d.key == key)
-            .is_some_and(|i| state.diffs[i].sync == SyncStatus::Synced);
+        let synced = state.sync_of(key) == Some(SyncStatus::Synced);
         let outcome: Result<&str, KubeError> = async {
             let resource = resource_for(discovery, key, &task.object)?;
             match task.action {

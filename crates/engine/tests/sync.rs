@@ -686,3 +686,26 @@ async fn a_rotated_token_is_read_again_after_401() {
     let message = format!("{:?}", second.operation);
     assert!(!message.contains("rotated-token"), "tokens never appear in results");
 }
+
+#[tokio::test]
+async fn lists_page_through_more_than_one_page() {
+    let w = plain().await;
+    w.emu.create(&namespace("shop")).unwrap();
+    let cd = cd("shop", "shop", "");
+    let many: Vec<(String, String)> = (0..620)
+        .map(|i| (format!("cm-{i}.yaml"), configmap(&format!("cm-{i}"), "1")))
+        .collect();
+    let refs: Vec<(&str, &str)> = many.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    let files = files(&refs);
+    assert_eq!(manual(&w, &cd, &files).await.operation.phase, OperationPhase::Succeeded);
+    w.emu.reset_requests();
+    let again = manual(&w, &cd, &files).await;
+    assert_eq!(again.operation.phase, OperationPhase::Succeeded);
+    let requests = w.emu.requests();
+    assert_eq!(
+        requests.writes(),
+        0,
+        "every one of the 620 was found live: {requests:?}"
+    );
+    assert_eq!(requests.count("list", "configmaps"), 2, "two pages of at most 500");
+}

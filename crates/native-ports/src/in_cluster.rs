@@ -63,3 +63,29 @@ impl InCluster {
         ReloadingToken::new(move || std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display())))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferry_engine::kube::TokenSource;
+
+    #[test]
+    fn reads_the_service_account_files_and_rereads_the_token_on_demand() {
+        let dir = std::env::temp_dir().join(format!("ferry-in-cluster-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("ca.crt"), "-----BEGIN CERTIFICATE-----\n").unwrap();
+        std::fs::write(dir.join("token"), "first\n").unwrap();
+        std::fs::write(dir.join("namespace"), "ferry-system").unwrap();
+        let cluster = InCluster::new("fd00::1", "443", &dir).unwrap();
+        assert_eq!(cluster.url, "https://[fd00::1]:443", "IPv6 hosts are bracketed");
+        assert_eq!(cluster.namespace.as_deref(), Some("ferry-system"));
+        let tokens = cluster.token_source();
+        assert_eq!(tokens.token(false).unwrap(), "first");
+        std::fs::write(dir.join("token"), "rotated").unwrap();
+        assert_eq!(tokens.token(false).unwrap(), "first", "cached until asked to re-read");
+        assert_eq!(tokens.token(true).unwrap(), "rotated");
+        std::fs::remove_dir_all(&dir).unwrap();
+        let missing = InCluster::new("10.0.0.1", "443", &dir).err().unwrap();
+        assert!(missing.to_string().contains("ca.crt"), "{missing}");
+    }
+}
