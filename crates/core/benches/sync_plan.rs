@@ -123,6 +123,48 @@ fn bench(c: &mut Criterion) {
             .unwrap()
         })
     });
+    group.bench_function("render 10000", |b| {
+        b.iter(|| render(&files, "apps", &directory, &limits).unwrap())
+    });
+    let rendered = render(&files, "apps", &directory, &limits).unwrap();
+    group.bench_function("fence 10000", |b| {
+        b.iter(|| fence(rendered.clone(), &policy, &scopes).unwrap())
+    });
+    group.bench_function("diff 10000", |b| {
+        b.iter(|| {
+            desired
+                .iter()
+                .zip(&live)
+                .filter(|(d, l)| {
+                    let mut stamped = d.object.clone();
+                    stamp(&mut stamped, "bench", &d.key);
+                    compare(&stamped, Some(l)).sync == ferry_core::status::SyncStatus::Synced
+                })
+                .count()
+        })
+    });
+    let statuses: HashMap<_, _> = desired
+        .iter()
+        .zip(&live)
+        .map(|(d, l)| {
+            let mut stamped = d.object.clone();
+            stamp(&mut stamped, "bench", &d.key);
+            (d.key.clone(), compare(&stamped, Some(l)).sync)
+        })
+        .collect();
+    group.bench_function("plan 10000", |b| {
+        b.iter(|| {
+            plan(&PlanInput {
+                cd: &cd,
+                desired: &desired,
+                live: &live,
+                sync_status: &statuses,
+                namespace_exists: Some(true),
+                request: &request,
+            })
+            .unwrap()
+        })
+    });
     group.finish();
 }
 
