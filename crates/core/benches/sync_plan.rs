@@ -53,7 +53,7 @@ fn served(desired: &Value, key: &ferry_core::plan::ObjectKey, index: usize) -> V
                     "fieldsType": "FieldsV1", "fieldsV1": {"f:data": {"f:index": {}, "f:mode": {}},
                     "f:metadata": {"f:annotations": {"f:ferry.dev/tracking-id": {}}, "f:labels": {"f:ferry.dev/cd": {}}}}}]),
         );
-        if index % 10 == 0 {
+        if index.is_multiple_of(10) {
             live["data"]["mode"] = json!("drifted");
         }
     }
@@ -61,7 +61,7 @@ fn served(desired: &Value, key: &ferry_core::plan::ObjectKey, index: usize) -> V
         live["spec"]["revisionHistoryLimit"] = json!(10);
         live["spec"]["progressDeadlineSeconds"] = json!(600);
         live["status"] = json!({"observedGeneration": 1, "replicas": 2, "updatedReplicas": 2, "availableReplicas": 2});
-        if index % 10 == 0 {
+        if index.is_multiple_of(10) {
             live["spec"]["replicas"] = json!(5);
         }
     }

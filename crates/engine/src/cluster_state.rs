@@ -151,7 +151,7 @@ pub async fn read_state<H: Http, S: Sleep, T: TokenSource>(
 
     let discovery_ref = &discovery;
     let selector_ref = &selector;
-    let pages: Vec<Result<Vec<Value>, KubeError>> = futures::stream::iter(lists.into_iter())
+    let pages: Vec<Result<Vec<Value>, KubeError>> = futures::stream::iter(lists)
         .map(|((kind, namespace), by_label)| async move {
             let (resource, _) = discovery_ref.api_resource(&kind.0, &kind.1)?;
             client
