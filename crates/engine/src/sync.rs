@@ -68,7 +68,8 @@ pub struct SyncCheckpoint {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncOutcome {
-    /// Running (with a checkpoint), Succeeded or Failed.
+    /// Running (with a checkpoint), Succeeded, Failed (an object or a wait failed), or Error (the
+    /// sync could not start: manifests refused, cluster unreadable, plan refused; nothing written).
     pub operation: SyncOperation,
     pub checkpoint: Option<SyncCheckpoint>,
     /// Write requests that succeeded in this call.
@@ -495,14 +496,14 @@ pub async fn sync<H: Http, S: Sleep, T: TokenSource, C: Clock>(
     loop {
         let state = match read_state(client, cd, files, &settings.extra_kinds, discovery.take()).await {
             Ok(state) => state,
-            Err(e) => return finish(&run, OperationPhase::Failed, e.to_string()),
+            Err(e) => return finish(&run, OperationPhase::Error, e.to_string()),
         };
         let namespace_exists = match namespace_exists(client, cd, &state).await {
             Ok(exists) => exists,
             Err(e) => {
                 return finish(
                     &run,
-                    OperationPhase::Failed,
+                    OperationPhase::Error,
                     format!("cannot read the destination namespace: {e}"),
                 )
             }
@@ -522,7 +523,7 @@ pub async fn sync<H: Http, S: Sleep, T: TokenSource, C: Clock>(
             request,
         }) {
             Ok(p) => p,
-            Err(e) => return finish(&run, OperationPhase::Failed, e.to_string()),
+            Err(e) => return finish(&run, OperationPhase::Error, e.to_string()),
         };
         for skipped in &sync_plan.skipped {
             let (action, code, message) = match skipped.reason {

@@ -71,7 +71,7 @@ async fn without_create_namespace_a_missing_namespace_fails_clearly() {
     let w = plain().await;
     let cd = cd("shop", "absent", "");
     let outcome = manual(&w, &cd, &files(&[("config.yaml", &configmap("settings", "a"))])).await;
-    assert_eq!(outcome.operation.phase, OperationPhase::Failed);
+    assert_eq!(outcome.operation.phase, OperationPhase::Error);
     let message = outcome.operation.message.unwrap();
     assert!(
         message.contains("namespace \"absent\" does not exist") && message.contains("createNamespace"),
@@ -156,7 +156,7 @@ async fn manual_and_automated_follow_their_own_prune_switch() {
         ..settings()
     };
     let refused = run(&w, &auto_prune, &empty, &SyncRequest::automated(), &known).await;
-    assert_eq!(refused.operation.phase, OperationPhase::Failed);
+    assert_eq!(refused.operation.phase, OperationPhase::Error);
     assert!(refused.operation.message.unwrap().contains("would delete every object"));
     assert!(w.emu.get("", "v1", "configmaps", "shop", "a").is_some());
 }
@@ -448,7 +448,7 @@ async fn an_object_tracked_by_another_cd_is_refused() {
     manual(&w, &cd("first", "shop", ""), &files).await;
     let before = rv(&w.emu.get("", "v1", "configmaps", "shop", "a").unwrap());
     let outcome = manual(&w, &cd("second", "shop", ""), &files).await;
-    assert_eq!(outcome.operation.phase, OperationPhase::Failed);
+    assert_eq!(outcome.operation.phase, OperationPhase::Error);
     let message = outcome.operation.message.unwrap();
     assert!(message.contains("tracked by CD \"first\""), "{message}");
     assert_eq!(rv(&w.emu.get("", "v1", "configmaps", "shop", "a").unwrap()), before);
@@ -466,7 +466,7 @@ async fn the_project_fence_refuses_another_namespace() {
         &files(&[("x.yaml", outside), ("a.yaml", &configmap("a", "1"))]),
     )
     .await;
-    assert_eq!(outcome.operation.phase, OperationPhase::Failed);
+    assert_eq!(outcome.operation.phase, OperationPhase::Error);
     assert!(outcome
         .operation
         .message
