@@ -82,9 +82,12 @@ mod tests {
     use super::*;
     use crate::kube::client::StaticToken;
 
+    /// Status, `Retry-After`, body; or a transport failure.
+    type Answer = Result<(u16, Option<&'static str>, &'static str), HttpError>;
+
     /// Answers from a script, recording the Authorization header of each request.
     struct Scripted {
-        answers: RefCell<VecDeque<Result<(u16, Option<&'static str>, &'static str), HttpError>>>,
+        answers: RefCell<VecDeque<Answer>>,
         seen: RefCell<Vec<String>>,
     }
 
@@ -129,10 +132,7 @@ mod tests {
     const UNAUTHORIZED: &str =
         r#"{"kind":"Status","status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}"#;
 
-    fn run<T: TokenSource>(
-        answers: Vec<Result<(u16, Option<&'static str>, &'static str), HttpError>>,
-        tokens: &T,
-    ) -> (Result<u16, KubeError>, Vec<u64>, Vec<String>) {
+    fn run<T: TokenSource>(answers: Vec<Answer>, tokens: &T) -> (Result<u16, KubeError>, Vec<u64>, Vec<String>) {
         let http = Scripted {
             answers: RefCell::new(answers.into()),
             seen: RefCell::default(),
