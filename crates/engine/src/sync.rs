@@ -248,19 +248,35 @@ impl<H: Http, S: Sleep, T: TokenSource, C: Clock> Run<'_, H, S, T, C> {
         ready: impl Fn(&Value) -> Result<bool, String>,
     ) -> Result<(), Result<String, ()>> {
         let until = self.clock.now_millis() + self.settings.wait_timeout_millis;
+        let mut waiting: Vec<&(ApiResource, ObjectKey)> = objects.iter().collect();
         loop {
+            // Only the objects still pending are read again, at most the client's concurrency at once.
+            let reads: Vec<(&ObjectKey, Result<Option<Value>, KubeError>)> = futures::stream::iter(waiting.iter())
+                .map(|(resource, key)| async move { (key, self.client.get(resource, ns(key), &key.name).await) })
+                .buffer_unordered(self.client.concurrency())
+                .collect()
+                .await;
             let mut pending = Vec::new();
-            for (resource, key) in objects {
-                match self.client.get(resource, ns(key), &key.name).await {
+            let mut still = std::collections::HashSet::new();
+            for (key, read) in reads {
+                match read {
                     Ok(Some(object)) => match ready(&object) {
                         Ok(true) => {}
-                        Ok(false) => pending.push(key.to_string()),
+                        Ok(false) => {
+                            pending.push(key.to_string());
+                            still.insert(key.clone());
+                        }
                         Err(message) => return Err(Ok(format!("{key}: {message}"))),
                     },
-                    Ok(None) => pending.push(format!("{key} (missing)")),
+                    Ok(None) => {
+                        pending.push(format!("{key} (missing)"));
+                        still.insert(key.clone());
+                    }
                     Err(e) => return Err(Ok(format!("{key}: {e}"))),
                 }
             }
+            waiting.retain(|(_, key)| still.contains(key));
+            pending.sort();
             if pending.is_empty() {
                 return Ok(());
             }

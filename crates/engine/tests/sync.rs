@@ -709,3 +709,35 @@ async fn lists_page_through_more_than_one_page() {
     );
     assert_eq!(requests.count("list", "configmaps"), 2, "two pages of at most 500");
 }
+
+#[tokio::test]
+async fn sync_waves_run_in_one_sync_when_controllers_make_the_wave_healthy() {
+    let w = with_controllers().await;
+    w.emu.create(&namespace("shop")).unwrap();
+    let first = deployment("db", "postgres:17").replace(
+        "metadata:\n  name: db\n",
+        "metadata:\n  name: db\n  annotations: {argocd.argoproj.io/sync-wave: \"-1\"}\n",
+    );
+    let files = files(&[("db.yaml", &first), ("later.yaml", &configmap("later", "1"))]);
+    let outcome = manual(&w, &cd("shop", "shop", ""), &files).await;
+    assert_eq!(
+        outcome.operation.phase,
+        OperationPhase::Succeeded,
+        "{:#?}",
+        outcome.operation
+    );
+    let db = w.emu.get("apps", "v1", "deployments", "shop", "db").unwrap();
+    let later = w.emu.get("", "v1", "configmaps", "shop", "later").unwrap();
+    assert_eq!(
+        db["status"]["availableReplicas"], 1,
+        "wave -1 was healthy before wave 0"
+    );
+    let created = |o: &serde_json::Value| {
+        o["metadata"]["resourceVersion"]
+            .as_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+    };
+    assert!(created(&later) > 0);
+}
