@@ -741,3 +741,68 @@ async fn sync_waves_run_in_one_sync_when_controllers_make_the_wave_healthy() {
     };
     assert!(created(&later) > 0);
 }
+
+#[tokio::test]
+async fn a_budget_that_runs_out_midway_stops_between_objects_and_resumes_without_rewriting() {
+    let w = plain().await;
+    w.emu.create(&namespace("shop")).unwrap();
+    let slow = Fault::new(Some("PATCH"), "*", FaultAction::Latency(Duration::from_millis(60)));
+    w.emu.inject_fault(slow);
+    let client = client_for(&w.emu).with_concurrency(1);
+    let cd = cd("shop", "shop", "");
+    let many: Vec<(String, String)> = (0..20)
+        .map(|i| (format!("cm-{i}.yaml"), configmap(&format!("cm-{i}"), "1")))
+        .collect();
+    let refs: Vec<(&str, &str)> = many.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    let files = files(&refs);
+    let budget = SyncSettings {
+        budget_millis: Some(400),
+        ..settings()
+    };
+    let first = sync(
+        &client,
+        &SystemClock,
+        &cd,
+        "rev1",
+        &files,
+        &SyncRequest::manual(false),
+        &budget,
+        None,
+    )
+    .await;
+    assert_eq!(first.operation.phase, OperationPhase::Running, "{:#?}", first.operation);
+    let written = w.emu.requests().count("patch", "configmaps");
+    assert!(written > 0 && written < 20, "stopped partway: {written}");
+    assert_eq!(first.writes, written);
+    let mut checkpoint = first.checkpoint;
+    let mut rounds = 0;
+    while let Some(c) = checkpoint {
+        rounds += 1;
+        assert!(rounds < 20, "makes progress");
+        let next = sync(
+            &client,
+            &SystemClock,
+            &cd,
+            "rev1",
+            &files,
+            &SyncRequest::manual(false),
+            &budget,
+            Some(c),
+        )
+        .await;
+        checkpoint = next.checkpoint;
+        if checkpoint.is_none() {
+            assert_eq!(next.operation.phase, OperationPhase::Succeeded, "{:#?}", next.operation);
+            assert_eq!(
+                next.operation.resources.len(),
+                20,
+                "one result per object across the calls"
+            );
+        }
+    }
+    assert_eq!(
+        w.emu.requests().count("patch", "configmaps"),
+        20,
+        "no object written twice"
+    );
+}
