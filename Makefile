@@ -32,6 +32,7 @@ bench: components
 	$(CARGO) run --profile fast -p kube-emulator --bin kube-emulator-bench -- 10
 	$(CARGO) bench --profile fast -p ferry-core
 	$(CARGO) run --profile fast -p ferry-core --example archive_peak_memory
+	$(CARGO) run --profile fast -p ferry-engine --example sync_bench -- --markdown benchmarks/sync.md
 	./scripts/benchmarks-md > BENCHMARKS.md
 
 fmt:

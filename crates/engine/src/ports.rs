@@ -53,6 +53,13 @@ pub trait Clock {
     fn now_millis(&self) -> u64;
 }
 
+/// Waiting, for retries and polls. The engine has no runtime of its own: natively a tokio timer
+/// (`ferry_native_ports::TokioSleep`), in a component WASI's monotonic clock
+/// (`wasi:clocks/monotonic-clock` `subscribe-duration`, then block on the pollable).
+pub trait Sleep {
+    async fn sleep(&self, millis: u64);
+}
+
 /// An in-memory store for native tests and the CLI.
 #[derive(Default)]
 pub struct MemoryKeyValue {

@@ -1,0 +1,172 @@
+//! What a sync decides before its first write, for 10,000 objects: render the revision, fence it,
+//! compare every object with its live copy, and plan. Goal: under 200 ms natively.
+//!
+//! The live copies are the desired objects as the API server would serve them after an apply:
+//! tracking stamped, server metadata, a `ferry` managedFields entry (ConfigMaps), status, and
+//! one object in ten drifted, so both the Synced and the OutOfSync paths run.
+
+use std::collections::HashMap;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use ferry_core::cd;
+use ferry_core::diff::compare;
+use ferry_core::manifests::{render, RenderLimits};
+use ferry_core::plan::{fence, plan, stamp, FencePolicy, PlanInput, ResourceScopes, SyncRequest};
+use serde_json::{json, Value};
+
+const OBJECTS: usize = 10_000;
+const PER_FILE: usize = 100;
+
+fn object_text(i: usize) -> String {
+    match i % 3 {
+        0 => format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-{i}\n  labels: {{app: app-{i}}}\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {{app: app-{i}}}\n  template:\n    metadata:\n      labels: {{app: app-{i}}}\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n        ports: [{{containerPort: 80}}]\n        env: [{{name: INDEX, value: \"{i}\"}}]\n        resources: {{requests: {{cpu: 100m, memory: 64Mi}}}}\n"
+        ),
+        1 => format!(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-{i}\nspec:\n  selector: {{app: app-{i}}}\n  ports: [{{port: 80, targetPort: 8080}}]\n"
+        ),
+        _ => format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{i}\ndata:\n  index: \"{i}\"\n  mode: production\n"),
+    }
+}
+
+fn revision() -> Vec<(String, Vec<u8>)> {
+    (0..OBJECTS / PER_FILE)
+        .map(|f| {
+            let text: Vec<String> = (f * PER_FILE..(f + 1) * PER_FILE).map(object_text).collect();
+            (format!("apps/part-{f}.yaml"), text.join("---\n").into_bytes())
+        })
+        .collect()
+}
+
+/// The object as the server serves it after Ferry applied it.
+fn served(desired: &Value, key: &ferry_core::plan::ObjectKey, index: usize) -> Value {
+    let mut live = desired.clone();
+    stamp(&mut live, "bench", key);
+    let metadata = live["metadata"].as_object_mut().unwrap();
+    metadata.insert("uid".into(), json!(format!("uid-{index}")));
+    metadata.insert("resourceVersion".into(), json!(format!("{}", 1000 + index)));
+    metadata.insert("creationTimestamp".into(), json!("2026-11-26T03:44:50Z"));
+    if key.kind == "ConfigMap" {
+        metadata.insert(
+            "managedFields".into(),
+            json!([{"manager": "ferry", "operation": "Apply", "apiVersion": "v1", "time": "2026-11-26T03:44:50Z",
+                    "fieldsType": "FieldsV1", "fieldsV1": {"f:data": {"f:index": {}, "f:mode": {}},
+                    "f:metadata": {"f:annotations": {"f:ferry.dev/tracking-id": {}}, "f:labels": {"f:ferry.dev/cd": {}}}}}]),
+        );
+        if index.is_multiple_of(10) {
+            live["data"]["mode"] = json!("drifted");
+        }
+    }
+    if key.kind == "Deployment" {
+        live["spec"]["revisionHistoryLimit"] = json!(10);
+        live["spec"]["progressDeadlineSeconds"] = json!(600);
+        live["status"] = json!({"observedGeneration": 1, "replicas": 2, "updatedReplicas": 2, "availableReplicas": 2});
+        if index.is_multiple_of(10) {
+            live["spec"]["replicas"] = json!(5);
+        }
+    }
+    if key.kind == "Service" {
+        live["spec"]["clusterIP"] = json!("10.96.0.10");
+        live["spec"]["ports"][0]["protocol"] = json!("TCP");
+    }
+    live
+}
+
+fn bench(c: &mut Criterion) {
+    let files = revision();
+    let cd = cd::parse(
+        "apiVersion: ferry.dev/v1alpha1\nkind: ContinuousDeployment\nmetadata: {name: bench}\nspec:\n  \
+         source: {repoURL: 'https://github.com/org/apps', targetRevision: main, path: apps}\n  \
+         destination: {cluster: in-cluster, namespace: bench}\n  syncPolicy: {automated: {prune: true}}\n",
+    )
+    .unwrap();
+    let limits = RenderLimits::default();
+    let directory = cd::Directory::default();
+    let scopes = ResourceScopes::builtin();
+    let policy = FencePolicy::for_destination(&cd.spec.destination);
+    let desired = fence(render(&files, "apps", &directory, &limits).unwrap(), &policy, &scopes).unwrap();
+    assert_eq!(desired.len(), OBJECTS);
+    let live: Vec<Value> = desired
+        .iter()
+        .enumerate()
+        .map(|(i, d)| served(&d.object, &d.key, i))
+        .collect();
+    let request = SyncRequest::automated();
+
+    let mut group = c.benchmark_group("sync decisions");
+    group.sample_size(10);
+    group.bench_function("render + fence + diff + plan, 10000 objects", |b| {
+        b.iter(|| {
+            let desired = fence(render(&files, "apps", &directory, &limits).unwrap(), &policy, &scopes).unwrap();
+            let statuses: HashMap<_, _> = desired
+                .iter()
+                .zip(&live)
+                .map(|(d, l)| {
+                    let mut stamped = d.object.clone();
+                    stamp(&mut stamped, "bench", &d.key);
+                    (d.key.clone(), compare(&stamped, Some(l)).sync)
+                })
+                .collect();
+            let drifted = statuses
+                .values()
+                .filter(|s| **s == ferry_core::status::SyncStatus::OutOfSync)
+                .count();
+            assert!(drifted > 0 && drifted < OBJECTS);
+            plan(&PlanInput {
+                cd: &cd,
+                desired: &desired,
+                live: &live,
+                sync_status: &statuses,
+                namespace_exists: Some(true),
+                request: &request,
+            })
+            .unwrap()
+        })
+    });
+    group.bench_function("render 10000", |b| {
+        b.iter(|| render(&files, "apps", &directory, &limits).unwrap())
+    });
+    let rendered = render(&files, "apps", &directory, &limits).unwrap();
+    group.bench_function("fence 10000", |b| {
+        b.iter(|| fence(rendered.clone(), &policy, &scopes).unwrap())
+    });
+    group.bench_function("diff 10000", |b| {
+        b.iter(|| {
+            desired
+                .iter()
+                .zip(&live)
+                .filter(|(d, l)| {
+                    let mut stamped = d.object.clone();
+                    stamp(&mut stamped, "bench", &d.key);
+                    compare(&stamped, Some(l)).sync == ferry_core::status::SyncStatus::Synced
+                })
+                .count()
+        })
+    });
+    let statuses: HashMap<_, _> = desired
+        .iter()
+        .zip(&live)
+        .map(|(d, l)| {
+            let mut stamped = d.object.clone();
+            stamp(&mut stamped, "bench", &d.key);
+            (d.key.clone(), compare(&stamped, Some(l)).sync)
+        })
+        .collect();
+    group.bench_function("plan 10000", |b| {
+        b.iter(|| {
+            plan(&PlanInput {
+                cd: &cd,
+                desired: &desired,
+                live: &live,
+                sync_status: &statuses,
+                namespace_exists: Some(true),
+                request: &request,
+            })
+            .unwrap()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
