@@ -473,3 +473,26 @@ async fn the_shipped_spin_toml_runs() {
         assert!(host.output().contains(route), "{}", host.output());
     }
 }
+
+/// The engine's `Sleep` port in a component waits on a WASI monotonic-clock pollable: it takes
+/// the time asked, and other requests are served meanwhile.
+#[tokio::test]
+async fn a_component_sleeps_without_blocking_the_host() {
+    let app = App::new(&[], "");
+    let host = app.start(&["--kv", "memory"], &[]);
+    let sleep_url = format!("{}/probe/sleep?ms=1500", host.url);
+    let sleeper = tokio::spawn(async move { get(&sleep_url).await });
+    let started = std::time::Instant::now();
+    assert_eq!(
+        get(&format!("{}/probe/var/plain", host.url)).await,
+        (200, "literal".to_string())
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "served while the other instance slept"
+    );
+    let (status, slept) = sleeper.await.unwrap();
+    assert_eq!(status, 200);
+    let slept: u64 = slept.parse().unwrap();
+    assert!((1500..5000).contains(&slept), "slept {slept} ms");
+}

@@ -1,5 +1,5 @@
 //! The engine's ports on Spin: `KeyValue` over `fermyon:spin/key-value`, `Http` over
-//! `wasi:http/outgoing-handler`. The clock is the engine's `SystemClock` (WASI wall clock).
+//! `wasi:http/outgoing-handler`, `Sleep` over `wasi:clocks/monotonic-clock`. The clock is the engine's `SystemClock` (WASI wall clock).
 
 use ferry_engine::ports::{Http, HttpError, KeyValue, KvError};
 use spin_sdk::key_value::{Error as SpinKvError, Store};
@@ -69,5 +69,47 @@ fn send_error(host: &str, e: spin_sdk::http::SendError) -> HttpError {
             host: host.to_string(),
             message: other.to_string(),
         },
+    }
+}
+
+/// Waiting inside a component: a `wasi:clocks/monotonic-clock` pollable registered with
+/// spin-sdk's executor, so other requests in flight keep being polled while this one waits.
+pub struct SpinSleep;
+
+impl ferry_engine::ports::Sleep for SpinSleep {
+    async fn sleep(&self, millis: u64) {
+        MonotonicSleep::new(millis.saturating_mul(1_000_000)).await
+    }
+}
+
+struct MonotonicSleep {
+    deadline: u64,
+    registration: Option<spin_executor::CancelOnDropToken>,
+}
+
+impl MonotonicSleep {
+    fn new(nanos: u64) -> Self {
+        let deadline = wasi::clocks::monotonic_clock::now().saturating_add(nanos);
+        MonotonicSleep {
+            deadline,
+            registration: None,
+        }
+    }
+}
+
+impl std::future::Future for MonotonicSleep {
+    type Output = ();
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        if wasi::clocks::monotonic_clock::now() >= self.deadline {
+            self.registration = None;
+            return std::task::Poll::Ready(());
+        }
+        // Register once; the executor keeps the pollable until it is ready, then polls us again.
+        if self.registration.is_none() {
+            let pollable = wasi::clocks::monotonic_clock::subscribe_instant(self.deadline);
+            let token = spin_executor::push_waker_and_get_token(pollable, cx.waker().clone());
+            self.registration = Some(token.into());
+        }
+        std::task::Poll::Pending
     }
 }

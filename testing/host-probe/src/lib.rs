@@ -6,6 +6,7 @@
 //! - `/var/{name}`             a variable's value, or the error variant
 //! - `/fetch?url=...`          an outbound GET; answers with the upstream status and body or the error
 //! - `/trap`                   panics (a trap in the instance)
+//! - `/sleep?ms=N`             waits N ms through the engine's `Sleep` port (`SpinSleep`), reports how long it took
 
 use spin_sdk::http::{IntoResponse, Method, Request, Response};
 use spin_sdk::http_component;
@@ -33,6 +34,7 @@ async fn handle(request: Request) -> anyhow::Result<impl IntoResponse> {
         },
         ["fetch"] => fetch(&request).await,
         ["trap"] => panic!("the probe was asked to trap"),
+        ["sleep"] => sleep(&request).await,
         _ => text(404, format!("probe has no route {path}")),
     })
 }
@@ -125,4 +127,17 @@ fn text(status: u16, body: String) -> Response {
         .header("content-type", "text/plain")
         .body(body)
         .build()
+}
+
+async fn sleep(request: &Request) -> Response {
+    use ferry_engine::ports::Sleep;
+    let ms: u64 = request
+        .query()
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("ms="))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let started = std::time::Instant::now();
+    ferry_spin_ports::SpinSleep.sleep(ms).await;
+    text(200, started.elapsed().as_millis().to_string())
 }
