@@ -1,9 +1,13 @@
 //! Ferry's procedures. Every effect goes through a port (`Http`, `KeyValue`, `Clock`), so the same
 //! code runs inside the Spin components, in the CLI and in native tests.
 
+pub mod api;
 pub mod git;
 pub mod ports;
+pub mod push;
 pub mod service;
+pub mod store;
+pub mod time;
 
 pub use ferry_core;
 
