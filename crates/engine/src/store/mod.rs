@@ -72,3 +72,6 @@ pub(crate) fn keys_with_prefix(kv: &impl KeyValue, prefix: &str) -> Result<Vec<S
 
 #[cfg(test)]
 pub(crate) mod test_support;
+
+#[cfg(test)]
+mod tests;
