@@ -199,3 +199,216 @@ fn concerned<K: KeyValue>(push: &PushEvent, kv: &K) -> Result<Vec<ContinuousDepl
 pub fn after_answer<K: KeyValue, C: Clock>(kv: &K, clock: &C) -> Result<Option<usize>, StoreError> {
     DeliveryLedger::new(kv, clock).sweep_if_due()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::collections::BTreeMap;
+
+    use ferry_core::cd;
+    use ferry_core::webhook::signature;
+
+    use super::*;
+    use crate::ports::MemoryKeyValue;
+    use crate::store::pending;
+
+    struct FixedClock(Cell<u64>);
+    impl Clock for FixedClock {
+        fn now_millis(&self) -> u64 {
+            self.0.get()
+        }
+    }
+
+    const SECRET: &str = "It's a Secret to Everybody";
+    const GITHUB_PUSH: &str = include_str!("../testdata/webhooks/github-push.json");
+    const GITHUB_PING: &str = include_str!("../testdata/webhooks/github-ping.json");
+    const GITLAB_PUSH: &str = include_str!("../testdata/webhooks/gitlab-push.json");
+
+    fn store_cd(kv: &MemoryKeyValue, name: &str, repo: &str, revision: &str, path: &str, automated: bool) {
+        let policy = if automated { "\n  syncPolicy: {automated: {}}" } else { "" };
+        let doc = cd::parse(&format!(
+            "apiVersion: ferry.dev/v1alpha1\nkind: ContinuousDeployment\nmetadata: {{name: {name}}}\nspec:\n  source: {{repoURL: '{repo}', targetRevision: '{revision}', path: '{path}'}}\n  destination: {{cluster: in-cluster, namespace: demo}}{policy}\n"
+        ))
+        .unwrap();
+        cds::put(kv, &doc).unwrap();
+    }
+
+    /// The fixture's repository (github.com/binkkatal/sample_app, master, default branch master)
+    /// changed `.razorops.yaml` and `app/controllers/application_controller.rb`.
+    fn github_world() -> MemoryKeyValue {
+        let kv = MemoryKeyValue::default();
+        let repo = "https://github.com/binkkatal/sample_app";
+        store_cd(&kv, "app", repo, "master", "app", false);
+        store_cd(&kv, "root-auto", "git@github.com:binkkatal/sample_app.git", "HEAD", ".", true);
+        store_cd(&kv, "controllers", "https://github.com/BinkKatal/Sample_App.git", "master", "app/controllers", true);
+        store_cd(&kv, "deploy", repo, "master", "deploy", true);
+        store_cd(&kv, "dev", repo, "dev", "app", true);
+        store_cd(&kv, "pinned", repo, "6f2f9d1c0e7fd1e7d1d8e8b9c7a6f2f9d1c0e7fd", "app", true);
+        store_cd(&kv, "tagged", repo, "refs/tags/master", "app", true);
+        store_cd(&kv, "elsewhere", "https://github.com/other/repo", "master", "app", true);
+        kv
+    }
+
+    fn request(provider: &str, headers: &[(&str, &str)], body: &str, sign_with: Option<&str>) -> http::Request<Vec<u8>> {
+        let mut builder = http::Request::post(format!("/hooks/{provider}")).header("content-type", "application/json");
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        if let (Some(secret), Some(p)) = (sign_with, Provider::from_slug(provider)) {
+            for (k, v) in signature::sign(p, body.as_bytes(), &WebhookSecret::new(secret)) {
+                builder = builder.header(k, v);
+            }
+        }
+        builder.body(body.as_bytes().to_vec()).unwrap()
+    }
+
+    fn github_push(delivery: &str) -> http::Request<Vec<u8>> {
+        request(
+            "github",
+            &[("X-GitHub-Event", "push"), ("X-GitHub-Delivery", delivery)],
+            GITHUB_PUSH,
+            Some(SECRET),
+        )
+    }
+
+    fn send(kv: &MemoryKeyValue, request: &http::Request<Vec<u8>>) -> (u16, serde_json::Value, Option<String>) {
+        let clock = FixedClock(Cell::new(1_795_664_690_000));
+        let answer = handle(request, kv, &clock, |_| Some(WebhookSecret::new(SECRET)));
+        let status = answer.response.status().as_u16();
+        let body = serde_json::from_slice(answer.response.body()).unwrap();
+        (status, body, answer.log)
+    }
+
+    fn snapshot(kv: &MemoryKeyValue) -> BTreeMap<String, Vec<u8>> {
+        kv.keys()
+            .unwrap()
+            .into_iter()
+            .map(|k| {
+                let v = kv.get(&k).unwrap().unwrap();
+                (k, v)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_push_marks_the_cds_that_follow_the_ref_and_path() {
+        let kv = github_world();
+        let (status, body, _) = send(&kv, &github_push("d-1"));
+        assert_eq!(status, 202, "{body}");
+        assert_eq!(
+            body,
+            serde_json::json!({"matched": ["app", "controllers", "root-auto"], "syncing": ["controllers", "root-auto"]})
+        );
+        // Manual: OutOfSync with the reason. Automated: pending a webhook sync.
+        let app = status::get(&kv, "app").unwrap().unwrap();
+        assert_eq!(app.sync, Some(SyncStatus::OutOfSync));
+        assert_eq!(app.message.as_deref(), Some("a new revision was pushed"));
+        assert!(pending::get_sync(&kv, "app").unwrap().is_none());
+        let auto = pending::get_sync(&kv, "root-auto").unwrap().unwrap();
+        assert_eq!(auto.trigger, SyncTrigger::Webhook);
+        assert_eq!(auto.pushed_commit.as_deref().map(str::len), Some(40));
+        assert_eq!(
+            status::get(&kv, "root-auto").unwrap().unwrap().operation.unwrap().phase,
+            ferry_core::cd::OperationPhase::Pending
+        );
+        for untouched in ["deploy", "dev", "pinned", "tagged", "elsewhere"] {
+            assert!(status::get(&kv, untouched).unwrap().is_none(), "{untouched} was marked");
+        }
+    }
+
+    #[test]
+    fn a_replayed_delivery_is_answered_and_changes_nothing() {
+        let kv = github_world();
+        assert_eq!(send(&kv, &github_push("d-1")).0, 202);
+        // The engine ran the syncs meanwhile; a replay must not queue them again.
+        pending::clear_sync(&kv, "root-auto").unwrap();
+        let before = snapshot(&kv);
+        let (status, body, _) = send(&kv, &github_push("d-1"));
+        assert_eq!((status, body["message"].as_str()), (200, Some("delivery already received")));
+        assert_eq!(snapshot(&kv), before);
+        // Another delivery of the same push is acted on.
+        assert_eq!(send(&kv, &github_push("d-2")).0, 202);
+        assert!(pending::get_sync(&kv, "root-auto").unwrap().is_some());
+    }
+
+    #[test]
+    fn refused_deliveries_tell_a_forger_nothing_and_change_nothing() {
+        let kv = github_world();
+        let before = snapshot(&kv);
+        let headers = [("X-GitHub-Event", "push"), ("X-GitHub-Delivery", "d-9")];
+        let forged = request("github", &headers, GITHUB_PUSH, Some("wrong secret"));
+        let unsigned = request("github", &headers, GITHUB_PUSH, None);
+        let tampered = {
+            let mut r = github_push("d-9");
+            r.body_mut().extend_from_slice(b" ");
+            r
+        };
+        let mut bodies = Vec::new();
+        for r in [&forged, &unsigned, &tampered] {
+            let (status, body, log) = send(&kv, r);
+            assert_eq!(status, 401);
+            assert!(log.is_some_and(|l| !l.contains(SECRET)));
+            bodies.push(body);
+        }
+        assert!(bodies.iter().all(|b| b == &serde_json::json!({"message": UNVERIFIED_MESSAGE})));
+        // No secret configured: refused the same way.
+        let clock = FixedClock(Cell::new(0));
+        let answer = handle(&github_push("d-9"), &kv, &clock, |_| None);
+        assert_eq!(answer.response.status(), 401);
+        assert!(answer.log.unwrap().contains("no webhook secret is configured for github"));
+        assert_eq!(snapshot(&kv), before);
+    }
+
+    #[test]
+    fn routes_methods_pings_and_caps() {
+        let kv = github_world();
+        let ping = request("github", &[("X-GitHub-Event", "ping"), ("X-GitHub-Delivery", "p")], GITHUB_PING, Some(SECRET));
+        assert_eq!(send(&kv, &ping).0, 200);
+        let mut get = github_push("x");
+        *get.method_mut() = http::Method::GET;
+        assert_eq!(send(&kv, &get).0, 405);
+        let unknown = request("svn", &[], "{}", None);
+        let (status, body, _) = send(&kv, &unknown);
+        assert_eq!(status, 404);
+        assert!(body["message"].as_str().unwrap().contains("bitbucket-server"));
+        let huge = request("github", &[("X-GitHub-Event", "push")], &" ".repeat(MAX_BODY_BYTES + 1), Some(SECRET));
+        assert_eq!(send(&kv, &huge).0, 413);
+        let malformed = request("github", &[("X-GitHub-Event", "push")], "[1]", Some(SECRET));
+        assert_eq!(send(&kv, &malformed).0, 400);
+        assert_eq!(secret_variable(Provider::BitbucketServer), "bitbucket_server_webhook_secret");
+        assert_eq!(secret_variable(Provider::AzureDevops), "azure_devops_webhook_secret");
+        assert_eq!(provider_of_path("/gitea"), Some(Provider::Gitea));
+    }
+
+    /// GitLab's fixture lists 2 of 4 commits: a CD whose path no listed file touches may still
+    /// have changed, so it is matched.
+    #[test]
+    fn a_truncated_change_list_matches_any_path() {
+        let kv = MemoryKeyValue::default();
+        store_cd(&kv, "docs", "http://example.com/mike/diaspora", "master", "docs", false);
+        store_cd(&kv, "other-branch", "http://example.com/mike/diaspora", "main", "docs", false);
+        let push = request(
+            "gitlab",
+            &[("X-Gitlab-Event", "Push Hook"), ("Idempotency-Key", "g-1")],
+            GITLAB_PUSH,
+            Some(SECRET),
+        );
+        let (status, body, _) = send(&kv, &push);
+        assert_eq!(status, 202, "{body}");
+        assert_eq!(body, serde_json::json!({"matched": ["docs"], "syncing": []}));
+    }
+
+    #[test]
+    fn stale_index_entries_are_skipped() {
+        let kv = github_world();
+        // "app" moves to another repository but the old index entry is left (a cut write), and
+        // a deleted CD is still named.
+        let key = ferry_core::repo_url::matching_key("https://github.com/binkkatal/sample_app").unwrap();
+        store_cd(&kv, "app", "https://github.com/other/repo", "master", "app", false);
+        repo_index::add(&kv, &key, "app").unwrap();
+        repo_index::add(&kv, &key, "ghost").unwrap();
+        let (status, body, _) = send(&kv, &github_push("d-1"));
+        assert_eq!(status, 202);
+        assert_eq!(body["matched"], serde_json::json!(["controllers", "root-auto"]));
+    }
+}
