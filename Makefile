@@ -28,6 +28,7 @@ test: components
 bench: components
 	$(CARGO) build --profile fast -p ferry-host
 	$(CARGO) run --profile fast -p ferry-e2e --bin host-bench -- --wasm-dir $(WASM_DIR) --host target/fast/ferry-host
+	$(CARGO) run --profile fast -p ferry-e2e --bin webhook-bench -- --wasm-dir $(WASM_DIR) --host target/fast/ferry-host
 	./scripts/benchmarks-md > BENCHMARKS.md
 
 fmt:

@@ -5,6 +5,17 @@
 //! the readers accept and the next run repairs: an index may name a CD that does not exist (it
 //! is skipped, and [`repo_index::repair`] removes it), but a CD is never missing from the index.
 //! Values stay far below the 1 MiB that hosts cap them at ([`MAX_VALUE_BYTES`]).
+//!
+//! | key | value | module |
+//! |---|---|---|
+//! | `cd/<name>` | metadata + spec | [`cds`] |
+//! | `status/<name>`, `status/<name>/resources/<i>` | status; its object list in chunks | [`status`] |
+//! | `history/<name>`, `history/<name>/<slot>` | newest id; the last 20 syncs (a ring) | [`history`] |
+//! | `diff/<name>` | diffs of out-of-sync objects | [`diffs`] |
+//! | `cluster/<name>` | server, CA, token (write-only) | [`clusters`] |
+//! | `repo/<hash>` | the CDs following a repository | [`repo_index`] |
+//! | `delivery/<provider>/<id>`, `deliveries/last-sweep` | replay ledger | [`deliveries`] |
+//! | `pending/<name>`, `pending-delete/<name>`, `reconcile/requested` | work for the engine | [`pending`] |
 
 pub mod cds;
 pub mod clusters;
