@@ -82,22 +82,29 @@ fn main() -> Result<()> {
         let r = admin.post("/api/v1/clusters", &cluster.to_string()).await;
         ensure!(r.status == 201, "cluster: {} {}", r.status, r.text);
 
-        // Register through the API, 8 requests in flight; the others follow 10 CDs per repository.
+        // Register through the API. The CDs of the pushed repository first, one at a time; then the
+        // others with 8 requests in flight, 10 CDs per repository, each repository written by one
+        // client (concurrent additions to one repository's index entry can lose one until the
+        // reconciler repairs it — not what this measures).
         let started = Instant::now();
+        let operator = ApiClient::new(&host.url, Some(OPERATOR_TOKEN));
+        for i in 0..args.matching {
+            let r = operator.post("/api/v1/cds", &cd(&format!("match-{i:05}"), &target_url, i % 2 == 0)).await;
+            ensure!(r.status == 201, "CD {i}: {} {}", r.status, r.text);
+        }
+        let others = args.cds - args.matching;
+        let repos = others.div_ceil(10);
         let mut tasks = tokio::task::JoinSet::new();
         let workers = 8;
         for worker in 0..workers {
-            let operator = ApiClient::new(&host.url, Some(OPERATOR_TOKEN));
-            let (cds, matching, target_url) = (args.cds, args.matching, target_url.clone());
+            let operator = operator.clone();
             tasks.spawn(async move {
-                for i in (worker..cds).step_by(workers) {
-                    let body = if i < matching {
-                        cd(&format!("match-{i:05}"), &target_url, i % 2 == 0)
-                    } else {
-                        cd(&format!("cd-{i:05}"), &format!("https://github.com/org/repo-{:04}", i / 10), i % 2 == 0)
-                    };
-                    let r = operator.post("/api/v1/cds", &body).await;
-                    ensure!(r.status == 201, "CD {i}: {} {}", r.status, r.text);
+                for repo in (worker..repos).step_by(workers) {
+                    for i in repo * 10..(repo * 10 + 10).min(others) {
+                        let url = format!("https://github.com/org/repo-{repo:04}");
+                        let r = operator.post("/api/v1/cds", &cd(&format!("cd-{i:05}"), &url, i % 2 == 0)).await;
+                        ensure!(r.status == 201, "CD {i}: {} {}", r.status, r.text);
+                    }
                 }
                 anyhow::Ok(())
             });

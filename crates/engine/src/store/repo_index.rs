@@ -39,15 +39,23 @@ pub fn lookup(kv: &impl KeyValue, matching_key: &str) -> Result<BTreeSet<String>
 }
 
 /// Add `name` to the repository's entry (no write when it is there already).
+///
+/// Two invocations adding to one entry at once may each write a list without the other's name
+/// (the store has no transactions). Reading the entry back after writing, and adding again when
+/// the name is gone, closes most of that window; [`repair`] closes the rest.
 pub fn add(kv: &impl KeyValue, matching_key: &str, name: &str) -> Result<(), StoreError> {
+    const ATTEMPTS: usize = 3;
     let k = key(matching_key);
-    let mut entry = get_json::<RepoEntry>(kv, &k)?
-        .filter(|e| e.repository == matching_key)
-        .unwrap_or_else(|| RepoEntry {
-            repository: matching_key.to_string(),
-            cds: BTreeSet::new(),
-        });
-    if entry.cds.insert(name.to_string()) {
+    for _ in 0..ATTEMPTS {
+        let mut entry = get_json::<RepoEntry>(kv, &k)?
+            .filter(|e| e.repository == matching_key)
+            .unwrap_or_else(|| RepoEntry {
+                repository: matching_key.to_string(),
+                cds: BTreeSet::new(),
+            });
+        if !entry.cds.insert(name.to_string()) {
+            return Ok(());
+        }
         put_json(kv, &k, &entry)?;
     }
     Ok(())

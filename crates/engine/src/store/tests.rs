@@ -423,3 +423,51 @@ fn diffs_are_cut_to_fit() {
     assert_eq!(record.items.len() + record.omitted, 40);
     assert!(kv.get("diff/web").unwrap().unwrap().len() < MAX_VALUE_BYTES);
 }
+
+/// Another invocation's write lands right after ours, with a list read before ours was written.
+struct RacingWriter {
+    inner: MemoryKeyValue,
+    key: String,
+    stale: std::cell::RefCell<Option<Vec<u8>>>,
+}
+
+impl KeyValue for RacingWriter {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, crate::ports::KvError> {
+        self.inner.get(key)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), crate::ports::KvError> {
+        self.inner.set(key, value)?;
+        if key == self.key {
+            if let Some(stale) = self.stale.borrow_mut().take() {
+                self.inner.set(key, &stale)?;
+            }
+        }
+        Ok(())
+    }
+    fn delete(&self, key: &str) -> Result<(), crate::ports::KvError> {
+        self.inner.delete(key)
+    }
+    fn keys(&self) -> Result<Vec<String>, crate::ports::KvError> {
+        self.inner.keys()
+    }
+}
+
+#[test]
+fn an_index_addition_overwritten_by_a_concurrent_one_is_added_again() {
+    let key = key_a();
+    let stale = serde_json::to_vec(&repo_index::RepoEntry {
+        repository: key.clone(),
+        cds: ["other".to_string()].into(),
+    })
+    .unwrap();
+    let kv = RacingWriter {
+        inner: MemoryKeyValue::default(),
+        key: repo_index::key(&key),
+        stale: std::cell::RefCell::new(Some(stale)),
+    };
+    repo_index::add(&kv, &key, "web").unwrap();
+    assert_eq!(
+        repo_index::lookup(&kv, &key).unwrap().into_iter().collect::<Vec<_>>(),
+        ["other", "web"]
+    );
+}
