@@ -166,7 +166,7 @@ fn main() -> Result<()> {
     let (r50, r99, rmax) = summarize(replays);
     let report = format!(
         "## Webhook answer time with {cds} CDs\n\n\
-         ferry-host (optimised build) runs the release `webhook` and `api` components with the \
+         ferry-host ({profile} build) runs the release `webhook` and `api` components with the \
          key-value store in a SQLite file, as `spin up` does. {cds} CDs were registered through the \
          API ({per_repo} per repository, in {register:.1?}: {rate:.0} CDs/s with 8 clients); {matching} of \
          them follow the pushed repository. Each delivery is a GitHub push built and signed by the git \
@@ -181,6 +181,11 @@ fn main() -> Result<()> {
          The answer reads O(matched CDs) keys, never all of them: see \
          `crates/engine/src/push.rs` and `store/repo_index.rs`.\n",
         cds = args.cds,
+        profile = args
+            .host
+            .parent()
+            .and_then(|p| p.file_name())
+            .map_or("unknown".into(), |p| p.to_string_lossy().into_owned()),
         per_repo = 10,
         matching = args.matching,
         rate = args.cds as f64 / register.as_secs_f64(),
