@@ -138,12 +138,19 @@ impl ApiClient {
     }
 
     pub async fn send(&self, method: &str, path: &str, content_type: Option<&str>, body: &str) -> Reply {
-        self.send_with(method, path, &[("content-type", content_type.unwrap_or("application/json"))], body)
-            .await
+        self.send_with(
+            method,
+            path,
+            &[("content-type", content_type.unwrap_or("application/json"))],
+            body,
+        )
+        .await
     }
 
     pub async fn send_with(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
-        let mut request = self.client.request(method.parse().unwrap(), format!("{}{path}", self.base));
+        let mut request = self
+            .client
+            .request(method.parse().unwrap(), format!("{}{path}", self.base));
         if let Some(token) = &self.token {
             request = request.bearer_auth(token);
         }

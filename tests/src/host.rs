@@ -34,7 +34,12 @@ impl HostProcess {
     }
 
     /// [`HostProcess::start`] with a given ferry-host binary.
-    pub fn start_binary(binary: &Path, manifest: &Path, extra_args: &[&str], env: &[(&str, &str)]) -> Result<HostProcess> {
+    pub fn start_binary(
+        binary: &Path,
+        manifest: &Path,
+        extra_args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<HostProcess> {
         let mut command = Command::new(binary);
         command
             .arg("up")

@@ -74,13 +74,19 @@ async fn tokens_and_roles() {
     assert_eq!(anonymous.get("/api/v1/healthz").await.status, 200);
     let r = anonymous.get("/api/v1/cds").await;
     assert_eq!(r.status, 401, "{}", r.text);
-    assert_eq!(ApiClient::new(&host.url, Some("guess")).get("/api/v1/cds").await.status, 401);
+    assert_eq!(
+        ApiClient::new(&host.url, Some("guess")).get("/api/v1/cds").await.status,
+        401
+    );
     for (client, role) in [(&viewer, "viewer"), (&operator, "operator"), (&admin, "admin")] {
         let r = client.get("/api/v1/whoami").await;
         assert_eq!((r.status, r.json()), (200, json!({"role": role})));
     }
     assert_eq!(
-        ApiClient::new(&host.url, Some("second-operator")).get("/api/v1/whoami").await.json(),
+        ApiClient::new(&host.url, Some("second-operator"))
+            .get("/api/v1/whoami")
+            .await
+            .json(),
         json!({"role": "operator"})
     );
     // Each role's first refused action.
@@ -106,7 +112,9 @@ async fn clusters_never_return_their_token() {
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.json()["name"], "in-cluster");
     let edit = json!({"server": "https://127.0.0.1:7443", "caData": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"});
-    let r = admin.send("PUT", "/api/v1/clusters/in-cluster", None, &edit.to_string()).await;
+    let r = admin
+        .send("PUT", "/api/v1/clusters/in-cluster", None, &edit.to_string())
+        .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.json()["hasCaData"], true);
     let mut seen = r.text;
@@ -133,22 +141,36 @@ async fn continuous_deployments_from_create_to_delete() {
     let r = operator.post("/api/v1/cds", &full_cd_json()).await;
     assert_eq!(r.status, 201, "{}", r.text);
     let created = r.json();
-    assert_eq!(created["spec"]["syncPolicy"]["syncOptions"]["prunePropagationPolicy"], "orphan");
+    assert_eq!(
+        created["spec"]["syncPolicy"]["syncOptions"]["prunePropagationPolicy"],
+        "orphan"
+    );
     assert_eq!(created["spec"]["syncPolicy"]["automated"]["selfHeal"], true);
-    let r = operator.send("POST", "/api/v1/cds", Some("application/yaml"), MANUAL_CD_YAML).await;
+    let r = operator
+        .send("POST", "/api/v1/cds", Some("application/yaml"), MANUAL_CD_YAML)
+        .await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(operator.post("/api/v1/cds", &full_cd_json()).await.status, 409);
     // An unknown field is refused and named; malformed YAML says where.
     let r = operator
-        .send("POST", "/api/v1/cds", Some("application/yaml"), &MANUAL_CD_YAML.replace("  alias:", "  colour: red\n  alias:"))
+        .send(
+            "POST",
+            "/api/v1/cds",
+            Some("application/yaml"),
+            &MANUAL_CD_YAML.replace("  alias:", "  colour: red\n  alias:"),
+        )
         .await;
     assert_eq!(r.status, 422, "{}", r.text);
     assert_eq!(r.json()["fields"][0]["field"], "spec");
     assert!(r.text.contains("colour"), "{}", r.text);
-    let r = operator.send("POST", "/api/v1/cds", Some("application/yaml"), "metadata: [\n").await;
+    let r = operator
+        .send("POST", "/api/v1/cds", Some("application/yaml"), "metadata: [\n")
+        .await;
     assert_eq!(r.status, 400, "{}", r.text);
     assert!(r.text.contains("line"), "{}", r.text);
-    let r = operator.post("/api/v1/cds", &full_cd_json().replace("in-cluster", "elsewhere")).await;
+    let r = operator
+        .post("/api/v1/cds", &full_cd_json().replace("in-cluster", "elsewhere"))
+        .await;
     assert_eq!(r.status, 422, "{}", r.text);
     assert_eq!(r.json()["fields"][0]["field"], "spec.destination.cluster");
     let r = operator.post("/api/v1/cds", &"#".repeat(300 * 1024)).await;
@@ -158,44 +180,83 @@ async fn continuous_deployments_from_create_to_delete() {
     assert_eq!(names(&viewer.get("/api/v1/cds").await), ["guestbook", "shop"]);
     assert_eq!(names(&viewer.get("/api/v1/cds?q=web%20SHOP").await), ["shop"]);
     assert_eq!(names(&viewer.get("/api/v1/cds?q=demo").await), ["guestbook"]);
-    assert_eq!(names(&viewer.get("/api/v1/cds?health=Unknown&sync=Unknown").await), ["guestbook", "shop"]);
+    assert_eq!(
+        names(&viewer.get("/api/v1/cds?health=Unknown&sync=Unknown").await),
+        ["guestbook", "shop"]
+    );
     assert!(names(&viewer.get("/api/v1/cds?health=Healthy").await).is_empty());
     let items = viewer.get("/api/v1/cds").await.json()["items"].clone();
     assert_eq!(items[0]["automated"], true);
     assert_eq!(items[0]["syncing"], true, "a new automated CD waits for its first sync");
-    assert_eq!(items[1]["location"], json!({"cluster": "in-cluster", "namespace": "shop"}));
+    assert_eq!(
+        items[1]["location"],
+        json!({"cluster": "in-cluster", "namespace": "shop"})
+    );
 
     // Edit Information.
     let r = operator
-        .send("PATCH", "/api/v1/cds/shop", None, r#"{"alias": "Shop", "description": "Storefront"}"#)
+        .send(
+            "PATCH",
+            "/api/v1/cds/shop",
+            None,
+            r#"{"alias": "Shop", "description": "Storefront"}"#,
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    let r = operator.send("PATCH", "/api/v1/cds/shop", None, r#"{"source": {}}"#).await;
-    assert_eq!((r.status, r.json()["fields"][0]["field"].as_str()), (422, Some("source")));
+    let r = operator
+        .send("PATCH", "/api/v1/cds/shop", None, r#"{"source": {}}"#)
+        .await;
+    assert_eq!(
+        (r.status, r.json()["fields"][0]["field"].as_str()),
+        (422, Some("source"))
+    );
 
     // Edit YAML: read as YAML, a sync leaves a status, a bad edit is refused and keeps it.
-    let r = operator.post("/api/v1/cds/shop/sync", r#"{"revision": "v1.2.1", "prune": true}"#).await;
+    let r = operator
+        .post("/api/v1/cds/shop/sync", r#"{"revision": "v1.2.1", "prune": true}"#)
+        .await;
     assert_eq!(r.status, 202, "{}", r.text);
     assert_eq!(r.json()["phase"], "Pending");
-    let r = viewer.send_with("GET", "/api/v1/cds/shop", &[("accept", "application/yaml")], "").await;
+    let r = viewer
+        .send_with("GET", "/api/v1/cds/shop", &[("accept", "application/yaml")], "")
+        .await;
     assert_eq!((r.status, r.content_type.as_str()), (200, "application/yaml"));
-    assert!(r.text.contains("alias: Shop") && r.text.contains("phase: Pending"), "{}", r.text);
+    assert!(
+        r.text.contains("alias: Shop") && r.text.contains("phase: Pending"),
+        "{}",
+        r.text
+    );
     let yaml = r.text;
-    let r = operator.send("PUT", "/api/v1/cds/shop", Some("application/yaml"), "spec: [\n").await;
+    let r = operator
+        .send("PUT", "/api/v1/cds/shop", Some("application/yaml"), "spec: [\n")
+        .await;
     assert_eq!(r.status, 400, "{}", r.text);
     let r = operator
-        .send("PUT", "/api/v1/cds/shop", Some("application/yaml"), &yaml.replace("name: shop", "name: shop2"))
+        .send(
+            "PUT",
+            "/api/v1/cds/shop",
+            Some("application/yaml"),
+            &yaml.replace("name: shop", "name: shop2"),
+        )
         .await;
-    assert_eq!((r.status, r.json()["fields"][0]["field"].as_str()), (422, Some("metadata.name")));
+    assert_eq!(
+        (r.status, r.json()["fields"][0]["field"].as_str()),
+        (422, Some("metadata.name"))
+    );
     let edited = yaml
         .replace("targetRevision: v1.2.0", "targetRevision: v1.3.0")
         .replace("phase: Pending", "phase: Succeeded");
-    let r = operator.send("PUT", "/api/v1/cds/shop", Some("application/yaml"), &edited).await;
+    let r = operator
+        .send("PUT", "/api/v1/cds/shop", Some("application/yaml"), &edited)
+        .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let doc: Value = viewer.get("/api/v1/cds/shop").await.json();
     assert_eq!(doc["spec"]["source"]["targetRevision"], "v1.3.0");
     assert_eq!(doc["spec"]["alias"], "Shop");
-    assert_eq!(doc["status"]["operation"]["phase"], "Pending", "the status in the body is ignored");
+    assert_eq!(
+        doc["status"]["operation"]["phase"], "Pending",
+        "the status in the body is ignored"
+    );
 
     // What the sync engine will fill: empty until it runs.
     for sub in ["resources", "diff", "history"] {
@@ -204,15 +265,31 @@ async fn continuous_deployments_from_create_to_delete() {
     }
 
     // A cluster in use cannot go; delete the CDs, then it can.
-    assert_eq!(admin.send("DELETE", "/api/v1/clusters/in-cluster", None, "").await.status, 409);
-    let r = operator.send("DELETE", "/api/v1/cds/shop?cascade=false", None, "").await;
+    assert_eq!(
+        admin
+            .send("DELETE", "/api/v1/clusters/in-cluster", None, "")
+            .await
+            .status,
+        409
+    );
+    let r = operator
+        .send("DELETE", "/api/v1/cds/shop?cascade=false", None, "")
+        .await;
     assert_eq!((r.status, r.json()), (200, json!({"deleted": []})));
     assert_eq!(viewer.get("/api/v1/cds/shop").await.status, 404);
     assert_eq!(operator.send("DELETE", "/api/v1/cds/shop", None, "").await.status, 404);
-    let r = operator.send("DELETE", "/api/v1/cds/guestbook?cascade=true", None, "").await;
+    let r = operator
+        .send("DELETE", "/api/v1/cds/guestbook?cascade=true", None, "")
+        .await;
     assert_eq!(r.status, 202, "{}", r.text);
     assert!(names(&viewer.get("/api/v1/cds").await).is_empty());
-    assert_eq!(admin.send("DELETE", "/api/v1/clusters/in-cluster", None, "").await.status, 200);
+    assert_eq!(
+        admin
+            .send("DELETE", "/api/v1/clusters/in-cluster", None, "")
+            .await
+            .status,
+        200
+    );
 }
 
 #[tokio::test]
@@ -222,7 +299,10 @@ async fn the_store_survives_a_host_restart() {
     let (_, viewer, operator, admin) = clients(&host.url);
     assert_eq!(admin.post("/api/v1/clusters", &cluster_body()).await.status, 201);
     assert_eq!(
-        operator.send("POST", "/api/v1/cds", Some("application/yaml"), MANUAL_CD_YAML).await.status,
+        operator
+            .send("POST", "/api/v1/cds", Some("application/yaml"), MANUAL_CD_YAML)
+            .await
+            .status,
         201
     );
     assert_eq!(operator.post("/api/v1/cds/shop/sync", "").await.status, 202);

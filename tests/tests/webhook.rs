@@ -15,7 +15,10 @@ async fn deliver(request: http::Request<Vec<u8>>) -> (u16, Value) {
     let response = builder.body(body).send().await.unwrap();
     let status = response.status().as_u16();
     let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}")))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}")),
+    )
 }
 
 struct World {
@@ -63,7 +66,9 @@ impl World {
     }
 
     fn signed(&self, provider: Provider, push: &PushEvent, secret: Option<&str>) -> http::Request<Vec<u8>> {
-        self.emulator.push_webhook(provider, &self.hook(provider), secret, push).unwrap()
+        self.emulator
+            .push_webhook(provider, &self.hook(provider), secret, push)
+            .unwrap()
     }
 
     async fn cd(&self, name: &str) -> Value {
@@ -76,12 +81,21 @@ impl World {
 async fn repository(world: &World, provider: Provider, key: &str, prefix: &str) -> (git_emulator::Repo, String) {
     let repo = world.emulator.create_repo(key).unwrap();
     let first = repo
-        .commit("init", &[("deploy/app.yaml", "replicas: 1\n"), ("docs/README.md", "docs\n")])
+        .commit(
+            "init",
+            &[("deploy/app.yaml", "replicas: 1\n"), ("docs/README.md", "docs\n")],
+        )
         .unwrap();
     let url = world.emulator.repo_url(provider, key);
-    world.create_cd(&format!("{prefix}-auto"), &url, "main", "deploy", true).await;
-    world.create_cd(&format!("{prefix}-manual"), &url, "main", "deploy", false).await;
-    world.create_cd(&format!("{prefix}-other"), &url, "main", "other", false).await;
+    world
+        .create_cd(&format!("{prefix}-auto"), &url, "main", "deploy", true)
+        .await;
+    world
+        .create_cd(&format!("{prefix}-manual"), &url, "main", "deploy", false)
+        .await;
+    world
+        .create_cd(&format!("{prefix}-other"), &url, "main", "other", false)
+        .await;
     (repo, first)
 }
 
@@ -99,7 +113,10 @@ async fn signed_pushes_from_four_providers_reach_the_cds_that_follow_the_ref_and
     for (provider, key, prefix, lists_files) in cases {
         let (repo, first) = repository(&world, provider, key, prefix).await;
         let second = repo.commit("scale", &[("deploy/app.yaml", "replicas: 2\n")]).unwrap();
-        let push = world.emulator.push_event(key, "refs/heads/main", &first, &second).unwrap();
+        let push = world
+            .emulator
+            .push_event(key, "refs/heads/main", &first, &second)
+            .unwrap();
         let (status, body) = deliver(world.signed(provider, &push, Some(WEBHOOK_SECRET))).await;
         assert_eq!(status, 202, "{provider:?}: {body}");
         let mut matched = vec![format!("{prefix}-auto"), format!("{prefix}-manual")];
@@ -125,7 +142,10 @@ async fn a_replayed_delivery_is_answered_200_and_does_nothing() {
     let world = World::start().await;
     let (repo, first) = repository(&world, Provider::GitHub, "org/replay", "rp").await;
     let second = repo.commit("scale", &[("deploy/app.yaml", "replicas: 3\n")]).unwrap();
-    let push = world.emulator.push_event("org/replay", "refs/heads/main", &first, &second).unwrap();
+    let push = world
+        .emulator
+        .push_event("org/replay", "refs/heads/main", &first, &second)
+        .unwrap();
     let request = world.signed(Provider::GitHub, &push, Some(WEBHOOK_SECRET));
     let replay = clone_request(&request);
     let (status, body) = deliver(request).await;
@@ -149,7 +169,10 @@ async fn forged_or_unsigned_deliveries_are_refused_with_401() {
     let world = World::start().await;
     let (repo, first) = repository(&world, Provider::Gitea, "org/forged", "fg").await;
     let second = repo.commit("scale", &[("deploy/app.yaml", "replicas: 9\n")]).unwrap();
-    let push = world.emulator.push_event("org/forged", "refs/heads/main", &first, &second).unwrap();
+    let push = world
+        .emulator
+        .push_event("org/forged", "refs/heads/main", &first, &second)
+        .unwrap();
     for secret in [Some("not-the-secret"), None] {
         let (status, body) = deliver(world.signed(Provider::Gitea, &push, secret)).await;
         assert_eq!(
@@ -171,21 +194,32 @@ async fn a_push_to_another_branch_or_outside_the_path_matches_nothing() {
     let (repo, first) = repository(&world, Provider::GitHub, "org/narrow", "nw").await;
     // Another branch, touching deploy/.
     repo.checkout("dev").unwrap();
-    let dev = repo.commit("dev only", &[("deploy/app.yaml", "replicas: 5\n")]).unwrap();
-    let push = world.emulator.push_event("org/narrow", "refs/heads/dev", &first, &dev).unwrap();
+    let dev = repo
+        .commit("dev only", &[("deploy/app.yaml", "replicas: 5\n")])
+        .unwrap();
+    let push = world
+        .emulator
+        .push_event("org/narrow", "refs/heads/dev", &first, &dev)
+        .unwrap();
     let (status, body) = deliver(world.signed(Provider::GitHub, &push, Some(WEBHOOK_SECRET))).await;
     assert_eq!((status, body), (202, json!({"matched": [], "syncing": []})));
     // main, touching only docs/.
     repo.checkout("main").unwrap();
     let docs = repo.commit("docs", &[("docs/README.md", "more docs\n")]).unwrap();
-    let push = world.emulator.push_event("org/narrow", "refs/heads/main", &first, &docs).unwrap();
+    let push = world
+        .emulator
+        .push_event("org/narrow", "refs/heads/main", &first, &docs)
+        .unwrap();
     let (status, body) = deliver(world.signed(Provider::GitHub, &push, Some(WEBHOOK_SECRET))).await;
     assert_eq!((status, body), (202, json!({"matched": [], "syncing": []})));
     // A repository no CD follows.
     let stranger = world.emulator.create_repo("org/stranger").unwrap();
     let a = stranger.commit("a", &[("deploy/x.yaml", "x")]).unwrap();
     let b = stranger.commit("b", &[("deploy/x.yaml", "y")]).unwrap();
-    let push = world.emulator.push_event("org/stranger", "refs/heads/main", &a, &b).unwrap();
+    let push = world
+        .emulator
+        .push_event("org/stranger", "refs/heads/main", &a, &b)
+        .unwrap();
     let (status, body) = deliver(world.signed(Provider::GitHub, &push, Some(WEBHOOK_SECRET))).await;
     assert_eq!((status, body), (202, json!({"matched": [], "syncing": []})));
     assert_eq!(world.cd("nw-manual").await.get("status"), None);

@@ -225,7 +225,11 @@ mod tests {
     const GITLAB_PUSH: &str = include_str!("../testdata/webhooks/gitlab-push.json");
 
     fn store_cd(kv: &MemoryKeyValue, name: &str, repo: &str, revision: &str, path: &str, automated: bool) {
-        let policy = if automated { "\n  syncPolicy: {automated: {}}" } else { "" };
+        let policy = if automated {
+            "\n  syncPolicy: {automated: {}}"
+        } else {
+            ""
+        };
         let doc = cd::parse(&format!(
             "apiVersion: ferry.dev/v1alpha1\nkind: ContinuousDeployment\nmetadata: {{name: {name}}}\nspec:\n  source: {{repoURL: '{repo}', targetRevision: '{revision}', path: '{path}'}}\n  destination: {{cluster: in-cluster, namespace: demo}}{policy}\n"
         ))
@@ -239,17 +243,43 @@ mod tests {
         let kv = MemoryKeyValue::default();
         let repo = "https://github.com/binkkatal/sample_app";
         store_cd(&kv, "app", repo, "master", "app", false);
-        store_cd(&kv, "root-auto", "git@github.com:binkkatal/sample_app.git", "HEAD", ".", true);
-        store_cd(&kv, "controllers", "https://github.com/BinkKatal/Sample_App.git", "master", "app/controllers", true);
+        store_cd(
+            &kv,
+            "root-auto",
+            "git@github.com:binkkatal/sample_app.git",
+            "HEAD",
+            ".",
+            true,
+        );
+        store_cd(
+            &kv,
+            "controllers",
+            "https://github.com/BinkKatal/Sample_App.git",
+            "master",
+            "app/controllers",
+            true,
+        );
         store_cd(&kv, "deploy", repo, "master", "deploy", true);
         store_cd(&kv, "dev", repo, "dev", "app", true);
-        store_cd(&kv, "pinned", repo, "6f2f9d1c0e7fd1e7d1d8e8b9c7a6f2f9d1c0e7fd", "app", true);
+        store_cd(
+            &kv,
+            "pinned",
+            repo,
+            "6f2f9d1c0e7fd1e7d1d8e8b9c7a6f2f9d1c0e7fd",
+            "app",
+            true,
+        );
         store_cd(&kv, "tagged", repo, "refs/tags/master", "app", true);
         store_cd(&kv, "elsewhere", "https://github.com/other/repo", "master", "app", true);
         kv
     }
 
-    fn request(provider: &str, headers: &[(&str, &str)], body: &str, sign_with: Option<&str>) -> http::Request<Vec<u8>> {
+    fn request(
+        provider: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+        sign_with: Option<&str>,
+    ) -> http::Request<Vec<u8>> {
         let mut builder = http::Request::post(format!("/hooks/{provider}")).header("content-type", "application/json");
         for (k, v) in headers {
             builder = builder.header(*k, *v);
@@ -324,7 +354,10 @@ mod tests {
         pending::clear_sync(&kv, "root-auto").unwrap();
         let before = snapshot(&kv);
         let (status, body, _) = send(&kv, &github_push("d-1"));
-        assert_eq!((status, body["message"].as_str()), (200, Some("delivery already received")));
+        assert_eq!(
+            (status, body["message"].as_str()),
+            (200, Some("delivery already received"))
+        );
         assert_eq!(snapshot(&kv), before);
         // Another delivery of the same push is acted on.
         assert_eq!(send(&kv, &github_push("d-2")).0, 202);
@@ -350,19 +383,29 @@ mod tests {
             assert!(log.is_some_and(|l| !l.contains(SECRET)));
             bodies.push(body);
         }
-        assert!(bodies.iter().all(|b| b == &serde_json::json!({"message": UNVERIFIED_MESSAGE})));
+        assert!(bodies
+            .iter()
+            .all(|b| b == &serde_json::json!({"message": UNVERIFIED_MESSAGE})));
         // No secret configured: refused the same way.
         let clock = FixedClock(Cell::new(0));
         let answer = handle(&github_push("d-9"), &kv, &clock, |_| None);
         assert_eq!(answer.response.status(), 401);
-        assert!(answer.log.unwrap().contains("no webhook secret is configured for github"));
+        assert!(answer
+            .log
+            .unwrap()
+            .contains("no webhook secret is configured for github"));
         assert_eq!(snapshot(&kv), before);
     }
 
     #[test]
     fn routes_methods_pings_and_caps() {
         let kv = github_world();
-        let ping = request("github", &[("X-GitHub-Event", "ping"), ("X-GitHub-Delivery", "p")], GITHUB_PING, Some(SECRET));
+        let ping = request(
+            "github",
+            &[("X-GitHub-Event", "ping"), ("X-GitHub-Delivery", "p")],
+            GITHUB_PING,
+            Some(SECRET),
+        );
         assert_eq!(send(&kv, &ping).0, 200);
         let mut get = github_push("x");
         *get.method_mut() = http::Method::GET;
@@ -371,11 +414,19 @@ mod tests {
         let (status, body, _) = send(&kv, &unknown);
         assert_eq!(status, 404);
         assert!(body["message"].as_str().unwrap().contains("bitbucket-server"));
-        let huge = request("github", &[("X-GitHub-Event", "push")], &" ".repeat(MAX_BODY_BYTES + 1), Some(SECRET));
+        let huge = request(
+            "github",
+            &[("X-GitHub-Event", "push")],
+            &" ".repeat(MAX_BODY_BYTES + 1),
+            Some(SECRET),
+        );
         assert_eq!(send(&kv, &huge).0, 413);
         let malformed = request("github", &[("X-GitHub-Event", "push")], "[1]", Some(SECRET));
         assert_eq!(send(&kv, &malformed).0, 400);
-        assert_eq!(secret_variable(Provider::BitbucketServer), "bitbucket_server_webhook_secret");
+        assert_eq!(
+            secret_variable(Provider::BitbucketServer),
+            "bitbucket_server_webhook_secret"
+        );
         assert_eq!(secret_variable(Provider::AzureDevops), "azure_devops_webhook_secret");
         assert_eq!(provider_of_path("/gitea"), Some(Provider::Gitea));
     }
@@ -386,7 +437,14 @@ mod tests {
     fn a_truncated_change_list_matches_any_path() {
         let kv = MemoryKeyValue::default();
         store_cd(&kv, "docs", "http://example.com/mike/diaspora", "master", "docs", false);
-        store_cd(&kv, "other-branch", "http://example.com/mike/diaspora", "main", "docs", false);
+        store_cd(
+            &kv,
+            "other-branch",
+            "http://example.com/mike/diaspora",
+            "main",
+            "docs",
+            false,
+        );
         let push = request(
             "gitlab",
             &[("X-Gitlab-Event", "Push Hook"), ("Idempotency-Key", "g-1")],

@@ -89,7 +89,9 @@ fn main() -> Result<()> {
         let started = Instant::now();
         let operator = ApiClient::new(&host.url, Some(OPERATOR_TOKEN));
         for i in 0..args.matching {
-            let r = operator.post("/api/v1/cds", &cd(&format!("match-{i:05}"), &target_url, i % 2 == 0)).await;
+            let r = operator
+                .post("/api/v1/cds", &cd(&format!("match-{i:05}"), &target_url, i % 2 == 0))
+                .await;
             ensure!(r.status == 201, "CD {i}: {} {}", r.status, r.text);
         }
         let others = args.cds - args.matching;
@@ -102,7 +104,9 @@ fn main() -> Result<()> {
                 for repo in (worker..repos).step_by(workers) {
                     for i in repo * 10..(repo * 10 + 10).min(others) {
                         let url = format!("https://github.com/org/repo-{repo:04}");
-                        let r = operator.post("/api/v1/cds", &cd(&format!("cd-{i:05}"), &url, i % 2 == 0)).await;
+                        let r = operator
+                            .post("/api/v1/cds", &cd(&format!("cd-{i:05}"), &url, i % 2 == 0))
+                            .await;
                         ensure!(r.status == 201, "CD {i}: {} {}", r.status, r.text);
                     }
                 }
@@ -135,7 +139,11 @@ fn main() -> Result<()> {
             let body: serde_json::Value = r.json().await?;
             matched = body["matched"].as_array().map_or(0, Vec::len);
         }
-        ensure!(matched == args.matching, "the push matched {matched} CDs, not {}", args.matching);
+        ensure!(
+            matched == args.matching,
+            "the push matched {matched} CDs, not {}",
+            args.matching
+        );
         let mut answers = Vec::with_capacity(args.deliveries);
         for i in 0..args.deliveries {
             let t = Instant::now();
