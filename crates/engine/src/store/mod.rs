@@ -81,6 +81,23 @@ pub(crate) fn keys_with_prefix(kv: &impl KeyValue, prefix: &str) -> Result<Vec<S
     Ok(keys)
 }
 
+/// What [`maintain`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Maintenance {
+    pub index: repo_index::RepairReport,
+    /// Expired delivery records deleted; `None` when the sweep was not due.
+    pub deliveries_swept: Option<usize>,
+}
+
+/// The store's housekeeping, for the reconciler's tick: make the repository index exact (after
+/// interrupted or concurrent writes) and sweep expired delivery records when due. Reads every key.
+pub fn maintain(kv: &impl KeyValue, clock: &impl crate::ports::Clock) -> Result<Maintenance, StoreError> {
+    Ok(Maintenance {
+        index: repo_index::repair(kv)?,
+        deliveries_swept: deliveries::DeliveryLedger::new(kv, clock).sweep_if_due()?,
+    })
+}
+
 #[cfg(test)]
 pub(crate) mod test_support;
 

@@ -471,3 +471,20 @@ fn an_index_addition_overwritten_by_a_concurrent_one_is_added_again() {
         ["other", "web"]
     );
 }
+
+#[test]
+fn maintenance_repairs_the_index_and_sweeps_deliveries() {
+    let kv = MemoryKeyValue::default();
+    let clock = FixedClock(std::cell::Cell::new(5_000));
+    cds::put(&kv, &cd("web", REPO_A)).unwrap();
+    repo_index::add(&kv, &key_a(), "ghost").unwrap();
+    deliveries::DeliveryLedger::new(&kv, &clock)
+        .record(Provider::GitHub, "d-1")
+        .unwrap();
+    clock.0.set(5_000 + deliveries::RETENTION_MILLIS);
+    let done = maintain(&kv, &clock).unwrap();
+    assert_eq!(done.index.removed, [(key_a(), "ghost".to_string())]);
+    assert_eq!(done.deliveries_swept, Some(1));
+    assert_index_exact(&kv);
+    assert_eq!(maintain(&kv, &clock).unwrap(), Maintenance::default());
+}
