@@ -58,7 +58,10 @@ fn main() -> Result<()> {
 
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let (sequential, concurrent) = runtime.block_on(async {
-        let client = reqwest::Client::builder().no_proxy().pool_max_idle_per_host(64).build()?;
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .pool_max_idle_per_host(64)
+            .build()?;
         let target = format!("{url}/api/v1/healthz");
         // Warm up: connection, page faults, the pooling allocator's first slots.
         for _ in 0..200 {
@@ -103,7 +106,9 @@ fn main() -> Result<()> {
     let mut sizes = Vec::new();
     for name in ["ferry_api", "ferry_webhook", "ferry_reconciler"] {
         let path = args.wasm_dir.join(format!("{name}.wasm"));
-        let bytes = std::fs::metadata(&path).with_context(|| format!("{}", path.display()))?.len();
+        let bytes = std::fs::metadata(&path)
+            .with_context(|| format!("{}", path.display()))?
+            .len();
         sizes.push((name, bytes));
     }
 

@@ -26,6 +26,9 @@ struct Args {
     /// Deliveries measured.
     #[arg(long, default_value_t = 400)]
     deliveries: usize,
+    /// A smaller store measured the same way, to show the answer does not grow with the CDs.
+    #[arg(long, default_value_t = 100)]
+    compare_cds: usize,
     #[arg(long, default_value = "benchmarks/webhook.md")]
     out: PathBuf,
 }
@@ -49,9 +52,16 @@ fn cd(name: &str, repo_url: &str, automated: bool) -> String {
     doc.to_string()
 }
 
-fn main() -> Result<()> {
-    let args = Args::parse();
-    ensure!(args.matching <= args.cds, "--matching must not exceed --cds");
+struct Measurement {
+    register: Duration,
+    answers: Vec<Duration>,
+    replays: Vec<Duration>,
+    matched: usize,
+}
+
+/// A fresh host and store with `cds` CDs; the answer times of `args.deliveries` pushes.
+fn measure(args: &Args, cds: usize) -> Result<Measurement> {
+    ensure!(args.matching <= cds, "--matching must not exceed the number of CDs");
     let emulator = GitEmulator::start().context("cannot start the git emulator")?;
     let repo = emulator.create_repo("org/bench").map_err(anyhow::Error::msg)?;
     let first = repo
@@ -94,7 +104,7 @@ fn main() -> Result<()> {
                 .await;
             ensure!(r.status == 201, "CD {i}: {} {}", r.status, r.text);
         }
-        let others = args.cds - args.matching;
+        let others = cds - args.matching;
         let repos = others.div_ceil(10);
         let mut tasks = tokio::task::JoinSet::new();
         let workers = 8;
@@ -165,13 +175,30 @@ fn main() -> Result<()> {
         anyhow::Ok((register, answers, replays, matched))
     })?;
     drop(host);
+    Ok(Measurement {
+        register,
+        answers,
+        replays,
+        matched,
+    })
+}
 
+fn main() -> Result<()> {
+    let args = Args::parse();
+    let small = measure(&args, args.compare_cds)?;
+    let Measurement {
+        register,
+        answers,
+        replays,
+        matched,
+    } = measure(&args, args.cds)?;
     let summarize = |mut v: Vec<Duration>| {
         v.sort();
         (percentile(&v, 0.5), percentile(&v, 0.99), *v.last().unwrap())
     };
     let (a50, a99, amax) = summarize(answers);
     let (r50, r99, rmax) = summarize(replays);
+    let (s50, s99, smax) = summarize(small.answers);
     let report = format!(
         "## Webhook answer time with {cds} CDs\n\n\
          ferry-host ({profile} build) runs the release `webhook` and `api` components with the \
@@ -185,7 +212,8 @@ fn main() -> Result<()> {
          replayed (answered 200 from the ledger).\n\n\
          | measure | p50 | p99 | max | goal |\n|---|---|---|---|---|\n\
          | matching push ({matched} CDs matched) | {a50:.2?} | {a99:.2?} | {amax:.2?} | p99 < 20 ms |\n\
-         | replayed delivery | {r50:.2?} | {r99:.2?} | {rmax:.2?} | |\n\n\
+         | replayed delivery | {r50:.2?} | {r99:.2?} | {rmax:.2?} | |\n\
+         | matching push, {small_cds} CDs in the store ({small_matched} matched) | {s50:.2?} | {s99:.2?} | {smax:.2?} | |\n\n\
          The answer reads O(matched CDs) keys, never all of them: see \
          `crates/engine/src/push.rs` and `store/repo_index.rs`.\n",
         cds = args.cds,
@@ -198,6 +226,8 @@ fn main() -> Result<()> {
         matching = args.matching,
         rate = args.cds as f64 / register.as_secs_f64(),
         n = args.deliveries,
+        small_cds = args.compare_cds,
+        small_matched = small.matched,
     );
     if let Some(parent) = args.out.parent() {
         std::fs::create_dir_all(parent)?;
