@@ -33,6 +33,7 @@ bench: components
 	$(CARGO) bench --profile fast -p ferry-core
 	$(CARGO) run --profile fast -p ferry-core --example archive_peak_memory
 	$(CARGO) run --profile fast -p ferry-engine --example sync_bench -- --markdown benchmarks/sync.md
+	$(CARGO) run --profile fast -p ferry-e2e --bin webhook-bench -- --wasm-dir $(WASM_DIR) --host target/fast/ferry-host
 	./scripts/benchmarks-md > BENCHMARKS.md
 
 fmt:

@@ -30,7 +30,17 @@ pub struct HostProcess {
 impl HostProcess {
     /// Start `ferry-host up --from <manifest> --listen 127.0.0.1:0 <extra>` and wait until it serves.
     pub fn start(manifest: &Path, extra_args: &[&str], env: &[(&str, &str)]) -> Result<HostProcess> {
-        let mut command = Command::new(host_binary());
+        Self::start_binary(&host_binary(), manifest, extra_args, env)
+    }
+
+    /// [`HostProcess::start`] with a given ferry-host binary.
+    pub fn start_binary(
+        binary: &Path,
+        manifest: &Path,
+        extra_args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<HostProcess> {
+        let mut command = Command::new(binary);
         command
             .arg("up")
             .arg("--from")

@@ -1,6 +1,7 @@
 //! The harness of the end-to-end scenarios in `tests/tests/`: built components, ferry-host as a
 //! real process, and small servers on 127.0.0.1 for outbound requests.
 
+pub mod app;
 pub mod browser;
 pub mod console_page;
 pub mod host;

@@ -1,54 +1,47 @@
 //! The api component: Ferry's REST API under `/api/v1` and the web console at `/`.
+//! A thin adapter: the request and the Spin variables in, `ferry_engine::api::handle` (or a
+//! console asset), the response out.
 
 mod console;
 
-use ferry_spin_ports::SpinKeyValue;
-use spin_sdk::http::{IntoResponse, Method, Request, Response};
+use ferry_engine::api::{ApiContext, ApiTokens, MAX_BODY_BYTES};
+use ferry_spin_ports::{read_request, to_response, SpinKeyValue, SystemClock};
+use spin_sdk::http::{IncomingRequest, Response};
 use spin_sdk::http_component;
 
 #[http_component]
-fn handle(request: Request) -> anyhow::Result<impl IntoResponse> {
-    let path = request
-        .header("spin-path-info")
-        .and_then(|v| v.as_str())
-        .unwrap_or(request.path())
-        .to_string();
-    if matches!(request.method(), Method::Get | Method::Head) {
-        let if_none_match = request.header("if-none-match").and_then(|v| v.as_str());
-        if let Some(response) = console::response(&path, if_none_match) {
-            return Ok(response);
+async fn handle(request: IncomingRequest) -> Response {
+    let request = match read_request(request, MAX_BODY_BYTES).await {
+        Ok(request) => request,
+        Err(message) => return error(400, &message),
+    };
+    if request.method() == http::Method::GET || request.method() == http::Method::HEAD {
+        let if_none_match = request.headers().get("if-none-match").and_then(|v| v.to_str().ok());
+        if let Some(response) = console::response(request.uri().path(), if_none_match) {
+            return response;
         }
     }
-    Ok(match (request.method(), path.as_str()) {
-        (Method::Get, "/api/v1/healthz") => healthz(),
-        (_, "/api/v1/healthz") => json(
-            405,
-            serde_json::json!({"message": "method not allowed: /api/v1/healthz takes GET"}),
+    let kv = match SpinKeyValue::open_default() {
+        Ok(kv) => kv,
+        Err(e) => return error(503, &format!("the key-value store is unavailable: {e}")),
+    };
+    let variable = |name: &str| spin_sdk::variables::get(name).unwrap_or_default();
+    let ctx = ApiContext {
+        kv,
+        clock: SystemClock,
+        tokens: ApiTokens::from_lists(
+            &variable("api_admin_tokens"),
+            &variable("api_operator_tokens"),
+            &variable("api_viewer_tokens"),
         ),
-        _ => json(404, serde_json::json!({"message": format!("no such endpoint: {path}")})),
-    })
+    };
+    to_response(ferry_engine::api::handle(request, &ctx))
 }
 
-fn healthz() -> Response {
-    match SpinKeyValue::open_default() {
-        Ok(kv) => json(
-            200,
-            serde_json::to_value(ferry_engine::service::healthz(&kv)).expect("healthz serializes"),
-        ),
-        Err(e) => json(
-            503,
-            serde_json::json!({
-                "version": ferry_engine::VERSION,
-                "keyValue": {"reachable": false, "error": e.to_string()},
-            }),
-        ),
-    }
-}
-
-fn json(status: u16, body: serde_json::Value) -> Response {
+fn error(status: u16, message: &str) -> Response {
     Response::builder()
         .status(status)
         .header("content-type", "application/json")
-        .body(body.to_string())
+        .body(serde_json::json!({ "message": message }).to_string())
         .build()
 }

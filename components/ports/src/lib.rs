@@ -113,3 +113,55 @@ impl std::future::Future for MonotonicSleep {
         std::task::Poll::Pending
     }
 }
+/// An incoming request as the engine takes it: method, path and query, headers, and the body
+/// read up to `cap + 1` bytes — enough for the engine to answer 413 without reading the rest.
+pub async fn read_request(request: IncomingRequest, cap: usize) -> Result<http::Request<Vec<u8>>, String> {
+    use futures::StreamExt;
+    let method = request.method().to_string();
+    let path = request.path_with_query().unwrap_or_else(|| "/".to_string());
+    let mut builder = http::Request::builder().method(method.as_str()).uri(path.as_str());
+    for (name, value) in request.headers().entries() {
+        builder = builder.header(name, value);
+    }
+    let mut body = Vec::new();
+    let mut stream = request.into_body_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| format!("cannot read the request body: {e}"))?;
+        body.extend_from_slice(&chunk);
+        if body.len() > cap {
+            body.truncate(cap + 1);
+            break;
+        }
+    }
+    builder
+        .body(body)
+        .map_err(|e| format!("the request cannot be represented: {e}"))
+}
+
+/// The engine's response as Spin's.
+pub fn to_response(response: http::Response<Vec<u8>>) -> spin_sdk::http::Response {
+    let mut builder = spin_sdk::http::Response::builder();
+    builder.status(response.status().as_u16());
+    for (name, value) in response.headers() {
+        builder.header(name.as_str(), value.to_str().unwrap_or_default());
+    }
+    builder.body(response.into_body()).build()
+}
+
+/// The engine's response as a WASI outgoing response, for handlers that go on working after
+/// answering (`ResponseOutparam::set_with_body`).
+pub fn to_outgoing(response: &http::Response<Vec<u8>>) -> spin_sdk::http::OutgoingResponse {
+    let headers: Vec<(String, Vec<u8>)> = response
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), v.as_bytes().to_vec()))
+        .collect();
+    let fields = spin_sdk::http::Fields::from_list(&headers).expect("engine headers are valid");
+    let outgoing = spin_sdk::http::OutgoingResponse::new(fields);
+    outgoing
+        .set_status_code(response.status().as_u16())
+        .expect("engine status codes are valid");
+    outgoing
+}
+
+use spin_sdk::http::IncomingRequest;

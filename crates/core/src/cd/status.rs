@@ -67,6 +67,9 @@ pub struct ResourceStatus {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum OperationPhase {
+    /// Requested (by a user, a push or the reconciler) and not started yet: the sync engine
+    /// picks it up from the pending set.
+    Pending,
     Running,
     Succeeded,
     Failed,

@@ -12,7 +12,10 @@ mod fields;
 mod gitea;
 mod github;
 mod gitlab;
+mod matching;
 pub mod signature;
+
+pub use matching::{push_concerns, ref_matches};
 
 use std::collections::BTreeSet;
 use std::fmt;

@@ -1,0 +1,359 @@
+//! `/api/v1/cds`: continuous deployments, and `/api/v1/reconcile`.
+
+use ferry_core::cd::{rules, CdStatus, ContinuousDeployment, OperationPhase, SyncTrigger};
+use ferry_core::status::{HealthStatus, SyncStatus};
+use serde::Serialize;
+use serde_json::json;
+
+use super::body;
+use super::response::{json, yaml, ApiError};
+use super::{Call, Role};
+use crate::ports::{Clock, KeyValue};
+use crate::store::pending::{self, ObjectRef, PendingDeletion, PendingSync, SyncRequest};
+use crate::store::{cds, clusters, diffs, history, status};
+
+type Response = Result<http::Response<Vec<u8>>, ApiError>;
+
+fn no_such(name: &str) -> ApiError {
+    ApiError::not_found(format!("no continuous deployment named {name:?}"))
+}
+
+fn load<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Result<ContinuousDeployment, ApiError> {
+    cds::get(&call.ctx.kv, name)?.ok_or_else(|| no_such(name))
+}
+
+/// The document with its status, as JSON, or YAML when the client accepts only that.
+fn document<K: KeyValue, C: Clock>(call: &Call<K, C>, code: u16, mut cd: ContinuousDeployment) -> Response {
+    cd.status = status::get(&call.ctx.kv, cd.name())?;
+    let wants_yaml = call.header("accept").is_some_and(|accept| {
+        let yaml = body::is_yaml(Some(accept)) || accept.contains("application/yaml");
+        yaml && !accept.contains("application/json")
+    });
+    Ok(if wants_yaml {
+        yaml(code, cd.to_yaml())
+    } else {
+        json(code, &cd)
+    })
+}
+
+/// A document from the body, checked: shape, values, and a registered destination cluster.
+fn checked_document<K: KeyValue, C: Clock>(call: &Call<K, C>) -> Result<ContinuousDeployment, ApiError> {
+    let cd = body::cd_document(call.body(), call.header("content-type"))?;
+    let mut errors = cd.validate().err().unwrap_or_default();
+    // The status is the engine's: a document may carry one (a GET pasted back) but it is not
+    // the user's to write, so its values are not held against the edit.
+    errors.retain(|e| !e.field.starts_with("status."));
+    let cluster = &cd.spec.destination.cluster;
+    if !errors.iter().any(|e| e.field == "spec.destination.cluster") && !clusters::exists(&call.ctx.kv, cluster)? {
+        errors.push(ferry_core::cd::FieldError {
+            field: "spec.destination.cluster".into(),
+            message: format!("no cluster named {cluster:?} is registered"),
+        });
+    }
+    if errors.is_empty() {
+        Ok(cd)
+    } else {
+        Err(ApiError::fields(errors))
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ListItem {
+    name: String,
+    alias: Option<String>,
+    description: Option<String>,
+    health: HealthStatus,
+    sync: SyncStatus,
+    location: Location,
+    updated_at: Option<String>,
+    syncing: bool,
+    automated: bool,
+}
+
+#[derive(Serialize)]
+struct Location {
+    cluster: String,
+    namespace: String,
+}
+
+fn parse_health(text: &str) -> Result<HealthStatus, ApiError> {
+    use HealthStatus::*;
+    [Healthy, Suspended, Progressing, Missing, Degraded, Unknown]
+        .into_iter()
+        .find(|h| h.as_str() == text)
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "health={text:?}: expected Healthy, Degraded, Progressing, Suspended, Unknown or Missing"
+            ))
+        })
+}
+
+fn parse_sync(text: &str) -> Result<SyncStatus, ApiError> {
+    use SyncStatus::*;
+    [Synced, OutOfSync, Unknown]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+        .ok_or_else(|| ApiError::bad_request(format!("sync={text:?}: expected Synced, OutOfSync or Unknown")))
+}
+
+fn is_syncing(status: &CdStatus) -> bool {
+    status
+        .operation
+        .as_ref()
+        .is_some_and(|op| matches!(op.phase, OperationPhase::Pending | OperationPhase::Running))
+}
+
+pub fn list<K: KeyValue, C: Clock>(call: &Call<K, C>) -> Response {
+    call.require(Role::Viewer)?;
+    let health = call.query.get("health").map(parse_health).transpose()?;
+    let sync = call.query.get("sync").map(parse_sync).transpose()?;
+    let q = call.query.get("q").map(str::to_lowercase).filter(|q| !q.is_empty());
+    let kv = &call.ctx.kv;
+    let mut items = Vec::new();
+    for name in cds::names(kv)? {
+        // Gone between the key listing and this read: not listed.
+        let Some(cd) = cds::get(kv, &name)? else { continue };
+        let st = status::get(kv, &name)?.unwrap_or_default();
+        let item = ListItem {
+            health: st.health.unwrap_or(HealthStatus::Unknown),
+            sync: st.sync.unwrap_or(SyncStatus::Unknown),
+            location: match &st.location {
+                Some(l) => Location {
+                    cluster: l.cluster.clone(),
+                    namespace: l.namespace.clone(),
+                },
+                None => Location {
+                    cluster: cd.spec.destination.cluster.clone(),
+                    namespace: cd.spec.destination.namespace.clone(),
+                },
+            },
+            updated_at: st.updated_at.clone(),
+            syncing: is_syncing(&st),
+            automated: cd.is_automated(),
+            alias: cd.spec.alias.clone(),
+            description: cd.spec.description.clone(),
+            name,
+        };
+        if health.is_some_and(|h| h != item.health) || sync.is_some_and(|s| s != item.sync) {
+            continue;
+        }
+        if let Some(q) = &q {
+            let hit = [Some(&item.name), item.alias.as_ref(), item.description.as_ref()]
+                .into_iter()
+                .flatten()
+                .any(|text| text.to_lowercase().contains(q.as_str()));
+            if !hit {
+                continue;
+            }
+        }
+        items.push(item);
+    }
+    Ok(json(200, &json!({"items": items})))
+}
+
+pub fn create<K: KeyValue, C: Clock>(call: &Call<K, C>) -> Response {
+    call.require(Role::Operator)?;
+    let cd = checked_document(call)?;
+    let kv = &call.ctx.kv;
+    if cds::exists(kv, cd.name())? {
+        return Err(ApiError::conflict(format!(
+            "a continuous deployment named {:?} already exists",
+            cd.name()
+        )));
+    }
+    cds::put(kv, &cd)?;
+    if cd.is_automated() {
+        // An automated CD deploys without waiting for the next tick.
+        pending::request_sync(
+            kv,
+            cd.name(),
+            &cd.spec.source.target_revision,
+            PendingSync {
+                request: SyncRequest::default(),
+                trigger: SyncTrigger::Automated,
+                requested_at: call.now(),
+                pushed_commit: None,
+            },
+        )?;
+    }
+    document(call, 201, cd)
+}
+
+pub fn get<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Response {
+    call.require(Role::Viewer)?;
+    let cd = load(call, name)?;
+    document(call, 200, cd)
+}
+
+/// Edit Information: alias and description only.
+pub fn edit_information<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Response {
+    call.require(Role::Operator)?;
+    let map = body::json_object(call.body(), &["alias", "description"], false)?;
+    let alias: Option<String> = body::field(&map, "alias")?;
+    let description: Option<String> = body::field(&map, "description")?;
+    let mut cd = load(call, name)?;
+    // A field sent as null or "" clears it; a field not sent stays.
+    if map.contains_key("alias") {
+        cd.spec.alias = alias.filter(|a| !a.is_empty());
+    }
+    if map.contains_key("description") {
+        cd.spec.description = description.filter(|d| !d.is_empty());
+    }
+    if let Err(errors) = cd.validate() {
+        let errors: Vec<_> = errors
+            .into_iter()
+            .filter(|e| e.field == "spec.alias" || e.field == "spec.description")
+            .map(|mut e| {
+                e.field = e.field.trim_start_matches("spec.").to_string();
+                e
+            })
+            .collect();
+        if !errors.is_empty() {
+            return Err(ApiError::fields(errors));
+        }
+    }
+    cds::put(&call.ctx.kv, &cd)?;
+    document(call, 200, cd)
+}
+
+/// Edit YAML: the whole document; the status in it is ignored and the stored one kept.
+pub fn replace<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Response {
+    call.require(Role::Operator)?;
+    let mut cd = checked_document(call)?;
+    if cd.name() != name {
+        return Err(ApiError::field(
+            "metadata.name",
+            format!("the name cannot change (this is {name:?}; create a new CD instead)"),
+        ));
+    }
+    if !cds::exists(&call.ctx.kv, name)? {
+        return Err(no_such(name));
+    }
+    cd.status = None;
+    cds::put(&call.ctx.kv, &cd)?;
+    document(call, 200, cd)
+}
+
+pub fn delete<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Response {
+    call.require(Role::Operator)?;
+    let cascade = call.query.bool("cascade", false)?;
+    let kv = &call.ctx.kv;
+    let cd = load(call, name)?;
+    let objects: Vec<ObjectRef> = if cascade {
+        status::get(kv, name)?
+            .map(|s| {
+                s.resources
+                    .iter()
+                    .map(|r| ObjectRef {
+                        group: r.group.clone(),
+                        kind: r.kind.clone(),
+                        namespace: r.namespace.clone(),
+                        name: r.name.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    if cascade {
+        // Recorded before the CD goes, so the objects are never forgotten.
+        pending::request_deletion(
+            kv,
+            name,
+            &PendingDeletion {
+                cluster: cd.spec.destination.cluster.clone(),
+                namespace: cd.spec.destination.namespace.clone(),
+                propagation_policy: cd.spec.sync_policy.sync_options.prune_propagation_policy,
+                objects: objects.clone(),
+                requested_at: call.now(),
+            },
+        )?;
+    }
+    cds::delete(kv, name)?;
+    if cascade {
+        Ok(json(202, &json!({"deleted": [], "pending": objects})))
+    } else {
+        Ok(json(200, &json!({"deleted": []})))
+    }
+}
+
+const SYNC_FIELDS: &[&str] = &["revision", "prune", "dryRun", "resources", "syncOptions"];
+
+pub fn sync<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Response {
+    call.require(Role::Operator)?;
+    let map = body::json_object(call.body(), SYNC_FIELDS, true)?;
+    let request = SyncRequest {
+        revision: body::field(&map, "revision")?,
+        prune: body::field(&map, "prune")?,
+        dry_run: body::field(&map, "dryRun")?.unwrap_or(false),
+        resources: body::field(&map, "resources")?.unwrap_or_default(),
+        sync_options: body::field(&map, "syncOptions")?,
+    };
+    if let Some(revision) = &request.revision {
+        rules::git_revision(revision).map_err(|m| ApiError::field("revision", m))?;
+    }
+    let kv = &call.ctx.kv;
+    let cd = load(call, name)?;
+    let running = status::get(kv, name)?
+        .and_then(|s| s.operation)
+        .filter(|op| op.phase == OperationPhase::Running);
+    if let Some(op) = running {
+        return Err(ApiError::conflict(format!(
+            "a sync of {name:?} is already running (started {}); wait for it to finish",
+            op.started_at
+        )));
+    }
+    let operation = pending::request_sync(
+        kv,
+        name,
+        &cd.spec.source.target_revision,
+        PendingSync {
+            request,
+            trigger: SyncTrigger::Manual,
+            requested_at: call.now(),
+            pushed_commit: None,
+        },
+    )?;
+    Ok(json(202, &operation))
+}
+
+pub fn resources<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Response {
+    call.require(Role::Viewer)?;
+    load(call, name)?;
+    let record = status::get_record(&call.ctx.kv, name)?.unwrap_or_default();
+    let mut body = json!({"items": record.status.resources});
+    if record.resources_omitted > 0 {
+        body["omitted"] = json!(record.resources_omitted);
+    }
+    Ok(json(200, &body))
+}
+
+pub fn diff<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Response {
+    call.require(Role::Viewer)?;
+    load(call, name)?;
+    let record = diffs::get(&call.ctx.kv, name)?.unwrap_or_default();
+    Ok(json(200, &record))
+}
+
+pub fn history<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Response {
+    call.require(Role::Viewer)?;
+    load(call, name)?;
+    Ok(json(200, &json!({"items": history::list(&call.ctx.kv, name)?})))
+}
+
+/// `POST /reconcile`: recorded for the reconciler, which runs it on its next pass.
+pub fn reconcile<K: KeyValue, C: Clock>(call: &Call<K, C>) -> Response {
+    call.require(Role::Operator)?;
+    let kv = &call.ctx.kv;
+    pending::request_reconcile(kv, &call.now())?;
+    let pending = pending::list_syncs(kv)?.len();
+    Ok(json(
+        202,
+        &json!({
+            "checked": 0, "synced": 0, "skipped": 0, "pending": pending, "errors": [],
+            "message": "reconcile requested: the reconciler runs it on its next pass",
+        }),
+    ))
+}

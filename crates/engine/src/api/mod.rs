@@ -1,0 +1,180 @@
+//! The REST API of docs/API.md as one function: a request in, a response out, the store and the
+//! clock through ports. The api component only moves bytes between Spin and [`handle`].
+
+mod auth;
+mod body;
+mod cds;
+mod clusters;
+mod query;
+mod response;
+#[cfg(test)]
+mod tests;
+
+pub use auth::{constant_time_eq, ApiTokens, Role};
+pub use response::ApiError;
+
+use http::Method;
+
+use crate::ports::{Clock, KeyValue};
+use response::json;
+
+/// The largest request body accepted (a CD document's cap).
+pub const MAX_BODY_BYTES: usize = ferry_core::cd::MAX_DOCUMENT_BYTES;
+
+/// What a request may use: the store, the clock and the configured tokens.
+pub struct ApiContext<K: KeyValue, C: Clock> {
+    pub kv: K,
+    pub clock: C,
+    pub tokens: ApiTokens,
+}
+
+/// A routed request, authenticated.
+pub(crate) struct Call<'a, K: KeyValue, C: Clock> {
+    pub ctx: &'a ApiContext<K, C>,
+    pub request: &'a http::Request<Vec<u8>>,
+    pub role: Role,
+    pub query: query::Query,
+}
+
+impl<K: KeyValue, C: Clock> Call<'_, K, C> {
+    pub fn require(&self, role: Role) -> Result<(), ApiError> {
+        if self.role >= role {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                403,
+                format!(
+                    "this needs the {} role; the token has the {} role",
+                    role.as_str(),
+                    self.role.as_str()
+                ),
+            ))
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.request.headers().get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn body(&self) -> &[u8] {
+        self.request.body()
+    }
+
+    pub fn now(&self) -> String {
+        crate::time::rfc3339(self.ctx.clock.now_millis())
+    }
+}
+
+/// Answer one request to `/api/v1/...`. The request's URI may be absolute or a path.
+pub fn handle<K: KeyValue, C: Clock>(
+    request: http::Request<Vec<u8>>,
+    ctx: &ApiContext<K, C>,
+) -> http::Response<Vec<u8>> {
+    match respond(&request, ctx) {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    }
+}
+
+fn respond<K: KeyValue, C: Clock>(
+    request: &http::Request<Vec<u8>>,
+    ctx: &ApiContext<K, C>,
+) -> Result<http::Response<Vec<u8>>, ApiError> {
+    let path = request.uri().path();
+    let Some(rest) = path
+        .strip_prefix("/api/v1/")
+        .or(if path == "/api/v1" { Some("") } else { None })
+    else {
+        return Err(ApiError::not_found(format!("no such endpoint: {path}")));
+    };
+    let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    let method = request.method();
+
+    if segments == ["healthz"] {
+        return if method == Method::GET {
+            let health = crate::service::healthz(&ctx.kv);
+            let status = if health.key_value.reachable { 200 } else { 503 };
+            Ok(json(status, &health))
+        } else {
+            Err(method_not_allowed(path, &["GET"]))
+        };
+    }
+
+    let authorization = request.headers().get("authorization").and_then(|v| v.to_str().ok());
+    let Some(token) = auth::bearer(authorization) else {
+        return Err(ApiError::new(401, "send a token: Authorization: Bearer <token>"));
+    };
+    let Some(role) = ctx.tokens.role_of(token) else {
+        return Err(ApiError::new(401, "the token is not valid"));
+    };
+    if request.body().len() > MAX_BODY_BYTES {
+        return Err(ApiError::new(
+            413,
+            format!(
+                "the body is {} bytes; the cap is {MAX_BODY_BYTES} bytes",
+                request.body().len()
+            ),
+        ));
+    }
+    let call = Call {
+        ctx,
+        request,
+        role,
+        query: query::Query::parse(request.uri().query().unwrap_or(""))?,
+    };
+    let m = method.clone();
+    match segments.as_slice() {
+        ["whoami"] => match m {
+            Method::GET => Ok(json(200, &serde_json::json!({"role": role.as_str()}))),
+            _ => Err(method_not_allowed(path, &["GET"])),
+        },
+        ["reconcile"] => match m {
+            Method::POST => cds::reconcile(&call),
+            _ => Err(method_not_allowed(path, &["POST"])),
+        },
+        ["clusters"] => match m {
+            Method::GET => clusters::list(&call),
+            Method::POST => clusters::create(&call),
+            _ => Err(method_not_allowed(path, &["GET", "POST"])),
+        },
+        ["clusters", name] => match m {
+            Method::GET => clusters::get(&call, name),
+            Method::PUT => clusters::replace(&call, name),
+            Method::DELETE => clusters::delete(&call, name),
+            _ => Err(method_not_allowed(path, &["GET", "PUT", "DELETE"])),
+        },
+        ["cds"] => match m {
+            Method::GET => cds::list(&call),
+            Method::POST => cds::create(&call),
+            _ => Err(method_not_allowed(path, &["GET", "POST"])),
+        },
+        ["cds", name] => match m {
+            Method::GET => cds::get(&call, name),
+            Method::PATCH => cds::edit_information(&call, name),
+            Method::PUT => cds::replace(&call, name),
+            Method::DELETE => cds::delete(&call, name),
+            _ => Err(method_not_allowed(path, &["GET", "PATCH", "PUT", "DELETE"])),
+        },
+        ["cds", name, "sync"] => match m {
+            Method::POST => cds::sync(&call, name),
+            _ => Err(method_not_allowed(path, &["POST"])),
+        },
+        ["cds", name, "resources"] => match m {
+            Method::GET => cds::resources(&call, name),
+            _ => Err(method_not_allowed(path, &["GET"])),
+        },
+        ["cds", name, "diff"] => match m {
+            Method::GET => cds::diff(&call, name),
+            _ => Err(method_not_allowed(path, &["GET"])),
+        },
+        ["cds", name, "history"] => match m {
+            Method::GET => cds::history(&call, name),
+            _ => Err(method_not_allowed(path, &["GET"])),
+        },
+        _ => Err(ApiError::not_found(format!("no such endpoint: {path}"))),
+    }
+}
+
+fn method_not_allowed(path: &str, allowed: &[&str]) -> ApiError {
+    ApiError::new(405, format!("{path} takes {}", allowed.join(", ")))
+}

@@ -1,0 +1,74 @@
+//! `cd/<name>`: a CD's `metadata` and `spec` — what users write. Its `status` lives apart
+//! ([`super::status`]) so that an edit and a sync never overwrite each other.
+
+use ferry_core::cd::ContinuousDeployment;
+use ferry_core::repo_url;
+
+use super::{diffs, get_json, history, keys_with_prefix, pending, put_json, repo_index, status, StoreError};
+use crate::ports::KeyValue;
+
+pub const PREFIX: &str = "cd/";
+
+pub fn key(name: &str) -> String {
+    format!("{PREFIX}{name}")
+}
+
+/// The repository key the index files this CD under (`None` for a URL validation refuses).
+pub fn matching_key(cd: &ContinuousDeployment) -> Option<String> {
+    repo_url::matching_key(&cd.spec.source.repo_url).ok()
+}
+
+/// The CD without its status.
+pub fn get(kv: &impl KeyValue, name: &str) -> Result<Option<ContinuousDeployment>, StoreError> {
+    get_json(kv, &key(name))
+}
+
+pub fn exists(kv: &impl KeyValue, name: &str) -> Result<bool, StoreError> {
+    Ok(kv.exists(&key(name))?)
+}
+
+/// Every CD's name, sorted. Reads all keys: for listing, not for the webhook.
+pub fn names(kv: &impl KeyValue) -> Result<Vec<String>, StoreError> {
+    Ok(keys_with_prefix(kv, PREFIX)?
+        .into_iter()
+        .map(|k| k[PREFIX.len()..].to_string())
+        .collect())
+}
+
+/// Store a CD (created or edited); any `status` in `cd` is not stored here.
+///
+/// Order: the index entry for the new repository first, then the CD, then the old repository's
+/// entry goes. Cut anywhere, the index still names every stored CD under its repository.
+pub fn put(kv: &impl KeyValue, cd: &ContinuousDeployment) -> Result<(), StoreError> {
+    let name = cd.name();
+    let previous = get(kv, name)?.and_then(|old| matching_key(&old));
+    let current = matching_key(cd);
+    if let Some(repo) = &current {
+        repo_index::add(kv, repo, name)?;
+    }
+    let mut stored = cd.clone();
+    stored.status = None;
+    put_json(kv, &key(name), &stored)?;
+    if let Some(old) = previous.filter(|old| Some(old) != current.as_ref()) {
+        repo_index::remove(kv, &old, name)?;
+    }
+    Ok(())
+}
+
+/// Delete a CD and everything recorded about it. The CD goes first: cut after that, what is
+/// left (status, history, an index entry) names a CD that no longer exists, which readers skip
+/// and [`repo_index::repair`] cleans.
+pub fn delete(kv: &impl KeyValue, name: &str) -> Result<Option<ContinuousDeployment>, StoreError> {
+    let Some(cd) = get(kv, name)? else {
+        return Ok(None);
+    };
+    kv.delete(&key(name))?;
+    pending::clear_sync(kv, name)?;
+    status::delete(kv, name)?;
+    history::delete(kv, name)?;
+    diffs::delete(kv, name)?;
+    if let Some(repo) = matching_key(&cd) {
+        repo_index::remove(kv, &repo, name)?;
+    }
+    Ok(Some(cd))
+}

@@ -1,0 +1,91 @@
+//! The last [`CAPACITY`] finished syncs of a CD: a ring of `history/<name>/<slot>` values and a
+//! small index `history/<name>` holding the newest id.
+//!
+//! An entry is written before the index that counts it: cut between the two, the entry is
+//! invisible (its id is past the index) and the next append writes the same id to the same slot.
+//! Readers check each slot's id, so a slot left from an older lap is never shown as a newer one.
+
+use ferry_core::cd::OperationPhase;
+use serde::{Deserialize, Serialize};
+
+use super::{get_json, put_json, status::cap_message, StoreError};
+use crate::ports::KeyValue;
+
+pub const PREFIX: &str = "history/";
+/// Syncs kept per CD (Argo CD keeps 10 by default; the console shows a page of 20).
+pub const CAPACITY: u64 = 20;
+
+/// Who started a sync, as the API names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InitiatedBy {
+    User,
+    Automated,
+    Webhook,
+}
+
+/// One finished sync, as `GET /cds/{name}/history` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryRecord {
+    /// 1, 2, 3 … per CD; assigned by [`append`].
+    pub id: u64,
+    pub revision: String,
+    pub started_at: String,
+    pub finished_at: String,
+    pub phase: OperationPhase,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    pub initiated_by: InitiatedBy,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HistoryIndex {
+    /// The newest id; 0 when there is none.
+    last: u64,
+}
+
+fn index_key(name: &str) -> String {
+    format!("{PREFIX}{name}")
+}
+
+fn slot_key(name: &str, id: u64) -> String {
+    format!("{PREFIX}{name}/{}", (id - 1) % CAPACITY)
+}
+
+/// Record a finished sync; its `id` is replaced by the next one, which is returned.
+pub fn append(kv: &impl KeyValue, name: &str, mut record: HistoryRecord) -> Result<u64, StoreError> {
+    let index = get_json::<HistoryIndex>(kv, &index_key(name))?.unwrap_or_default();
+    let id = index.last + 1;
+    record.id = id;
+    cap_message(&mut record.message);
+    put_json(kv, &slot_key(name, id), &record)?;
+    put_json(kv, &index_key(name), &HistoryIndex { last: id })?;
+    Ok(id)
+}
+
+/// The recorded syncs, newest first.
+pub fn list(kv: &impl KeyValue, name: &str) -> Result<Vec<HistoryRecord>, StoreError> {
+    let Some(index) = get_json::<HistoryIndex>(kv, &index_key(name))? else {
+        return Ok(Vec::new());
+    };
+    let oldest = index.last.saturating_sub(CAPACITY - 1).max(1);
+    let mut records = Vec::new();
+    for id in (oldest..=index.last).rev() {
+        if let Some(record) = get_json::<HistoryRecord>(kv, &slot_key(name, id))? {
+            if record.id == id {
+                records.push(record);
+            }
+        }
+    }
+    Ok(records)
+}
+
+pub fn delete(kv: &impl KeyValue, name: &str) -> Result<(), StoreError> {
+    kv.delete(&index_key(name))?;
+    for slot in 0..CAPACITY {
+        kv.delete(&format!("{PREFIX}{name}/{slot}"))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,105 @@
+//! The key-value schema (DESIGN.md "Key-value store"): one module per kind of record.
+//!
+//! Spin's store has whole values, last write wins, no transactions and no prefix scan. So every
+//! procedure here orders its writes so that an interruption between two of them leaves a state
+//! the readers accept and the next run repairs: an index may name a CD that does not exist (it
+//! is skipped, and [`repo_index::repair`] removes it), but a CD is never missing from the index.
+//! Values stay far below the 1 MiB that hosts cap them at ([`MAX_VALUE_BYTES`]).
+//!
+//! | key | value | module |
+//! |---|---|---|
+//! | `cd/<name>` | metadata + spec | [`cds`] |
+//! | `status/<name>`, `status/<name>/resources/<i>` | status; its object list in chunks | [`status`] |
+//! | `history/<name>`, `history/<name>/<slot>` | newest id; the last 20 syncs (a ring) | [`history`] |
+//! | `diff/<name>` | diffs of out-of-sync objects | [`diffs`] |
+//! | `cluster/<name>` | server, CA, token (write-only) | [`clusters`] |
+//! | `repo/<hash>` | the CDs following a repository | [`repo_index`] |
+//! | `delivery/<provider>/<id>`, `deliveries/last-sweep` | replay ledger | [`deliveries`] |
+//! | `pending/<name>`, `pending-delete/<name>`, `reconcile/requested` | work for the engine | [`pending`] |
+
+pub mod cds;
+pub mod clusters;
+pub mod deliveries;
+pub mod diffs;
+pub mod history;
+pub mod pending;
+pub mod repo_index;
+pub mod status;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::ports::{KeyValue, KvError};
+
+/// The largest value this schema writes. Hosts cap values at 1 MiB; staying at a quarter of it
+/// leaves room for growth in a field nobody capped.
+pub const MAX_VALUE_BYTES: usize = 256 * 1024;
+
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    #[error(transparent)]
+    Kv(#[from] KvError),
+    /// A value that does not decode: written by another version, or damaged.
+    #[error("the stored value at `{key}` is unreadable: {message}")]
+    Corrupt { key: String, message: String },
+    /// A value this schema refuses to write because it would approach the host's cap.
+    #[error("the value for `{key}` would be {size} bytes, over the {cap}-byte cap")]
+    TooLarge { key: String, size: usize, cap: usize },
+}
+
+pub(crate) fn get_json<T: DeserializeOwned>(kv: &impl KeyValue, key: &str) -> Result<Option<T>, StoreError> {
+    match kv.get(key)? {
+        None => Ok(None),
+        Some(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt {
+                key: key.to_string(),
+                message: e.to_string(),
+            }),
+    }
+}
+
+pub(crate) fn put_json<T: Serialize>(kv: &impl KeyValue, key: &str, value: &T) -> Result<(), StoreError> {
+    let bytes = serde_json::to_vec(value).expect("store records serialize");
+    if bytes.len() > MAX_VALUE_BYTES {
+        return Err(StoreError::TooLarge {
+            key: key.to_string(),
+            size: bytes.len(),
+            cap: MAX_VALUE_BYTES,
+        });
+    }
+    kv.set(key, &bytes)?;
+    Ok(())
+}
+
+/// Every key that starts with `prefix`, sorted. Spin has no prefix scan: this reads all keys, so
+/// only listing endpoints and maintenance use it, never the webhook's path.
+pub(crate) fn keys_with_prefix(kv: &impl KeyValue, prefix: &str) -> Result<Vec<String>, StoreError> {
+    let mut keys: Vec<String> = kv.keys()?.into_iter().filter(|k| k.starts_with(prefix)).collect();
+    keys.sort();
+    Ok(keys)
+}
+
+/// What [`maintain`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Maintenance {
+    pub index: repo_index::RepairReport,
+    /// Expired delivery records deleted; `None` when the sweep was not due.
+    pub deliveries_swept: Option<usize>,
+}
+
+/// The store's housekeeping, for the reconciler's tick: make the repository index exact (after
+/// interrupted or concurrent writes) and sweep expired delivery records when due. Reads every key.
+pub fn maintain(kv: &impl KeyValue, clock: &impl crate::ports::Clock) -> Result<Maintenance, StoreError> {
+    Ok(Maintenance {
+        index: repo_index::repair(kv)?,
+        deliveries_swept: deliveries::DeliveryLedger::new(kv, clock).sweep_if_due()?,
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod test_support;
+
+#[cfg(test)]
+mod tests;

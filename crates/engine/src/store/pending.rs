@@ -1,0 +1,166 @@
+//! Work requested and not yet done, for the sync engine and the reconciler to pick up:
+//!
+//! - `pending/<name>`: a sync of that CD (from the API, a push or the reconciler). The CD's
+//!   `status.operation` shows it as `Pending` meanwhile.
+//! - `pending-delete/<name>`: the deployed objects of a CD deleted with `cascade=true`.
+//! - `reconcile/requested`: `POST /reconcile` asked for a pass over every CD.
+//!
+//! One key per CD, not one shared list: two requests for different CDs never overwrite each
+//! other (the store has no transactions); a second request for the same CD replaces the first.
+
+use ferry_core::cd::{CdStatus, Operation, OperationPhase, PropagationPolicy, SyncTrigger};
+use serde::{Deserialize, Serialize};
+
+use super::{get_json, keys_with_prefix, put_json, status, StoreError};
+use crate::ports::KeyValue;
+
+pub const PREFIX: &str = "pending/";
+pub const DELETE_PREFIX: &str = "pending-delete/";
+pub const RECONCILE_KEY: &str = "reconcile/requested";
+
+/// One object, as the API names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ObjectRef {
+    #[serde(default)]
+    pub group: String,
+    pub kind: String,
+    #[serde(default)]
+    pub namespace: String,
+    pub name: String,
+}
+
+/// Sync options for one sync, over the CD's own; an absent field keeps the CD's value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SyncOptionsOverride {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_schema_validation: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_namespace: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prune_last: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apply_out_of_sync_only: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prune_propagation_policy: Option<PropagationPolicy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replace: Option<bool>,
+}
+
+/// The body of `POST /cds/{name}/sync`; also what a push or the reconciler asks for (all empty:
+/// the CD's own revision and options).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SyncRequest {
+    /// Branch, tag or SHA instead of the CD's `targetRevision`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prune: Option<bool>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dry_run: bool,
+    /// Only these objects; empty means all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<ObjectRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sync_options: Option<SyncOptionsOverride>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingSync {
+    pub request: SyncRequest,
+    pub trigger: SyncTrigger,
+    pub requested_at: String,
+    /// The commit a push announced, as a hint: the engine re-reads the revision anyway.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pushed_commit: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingDeletion {
+    pub cluster: String,
+    pub namespace: String,
+    pub propagation_policy: PropagationPolicy,
+    /// The objects the CD's status last listed (the engine deletes only those it tracks).
+    pub objects: Vec<ObjectRef>,
+    pub requested_at: String,
+}
+
+pub fn key(name: &str) -> String {
+    format!("{PREFIX}{name}")
+}
+
+pub fn get_sync(kv: &impl KeyValue, name: &str) -> Result<Option<PendingSync>, StoreError> {
+    get_json(kv, &key(name))
+}
+
+/// Request a sync: the pending entry first (what the engine acts on), then the status that shows
+/// it. Returns the operation now in the status.
+pub fn request_sync(
+    kv: &impl KeyValue,
+    name: &str,
+    revision: &str,
+    pending: PendingSync,
+) -> Result<Operation, StoreError> {
+    put_json(kv, &key(name), &pending)?;
+    let operation = Operation {
+        phase: OperationPhase::Pending,
+        trigger: Some(pending.trigger),
+        revision: pending.request.revision.clone().unwrap_or_else(|| revision.to_string()),
+        started_at: pending.requested_at.clone(),
+        finished_at: None,
+        message: Some("waiting for the sync engine".into()),
+        resources: Vec::new(),
+    };
+    let op = operation.clone();
+    status::update(kv, name, move |s: &mut CdStatus| s.operation = Some(op))?;
+    Ok(operation)
+}
+
+/// The engine took or finished the sync.
+pub fn clear_sync(kv: &impl KeyValue, name: &str) -> Result<(), StoreError> {
+    Ok(kv.delete(&key(name))?)
+}
+
+/// Names of the CDs with a pending sync. Reads every key: for the reconciler.
+pub fn list_syncs(kv: &impl KeyValue) -> Result<Vec<String>, StoreError> {
+    Ok(keys_with_prefix(kv, PREFIX)?
+        .into_iter()
+        .map(|k| k[PREFIX.len()..].to_string())
+        .collect())
+}
+
+pub fn request_deletion(kv: &impl KeyValue, name: &str, deletion: &PendingDeletion) -> Result<(), StoreError> {
+    put_json(kv, &format!("{DELETE_PREFIX}{name}"), deletion)
+}
+
+pub fn get_deletion(kv: &impl KeyValue, name: &str) -> Result<Option<PendingDeletion>, StoreError> {
+    get_json(kv, &format!("{DELETE_PREFIX}{name}"))
+}
+
+pub fn clear_deletion(kv: &impl KeyValue, name: &str) -> Result<(), StoreError> {
+    Ok(kv.delete(&format!("{DELETE_PREFIX}{name}"))?)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReconcileRequest {
+    pub requested_at: String,
+}
+
+pub fn request_reconcile(kv: &impl KeyValue, requested_at: &str) -> Result<(), StoreError> {
+    put_json(
+        kv,
+        RECONCILE_KEY,
+        &ReconcileRequest {
+            requested_at: requested_at.to_string(),
+        },
+    )
+}
+
+pub fn reconcile_requested(kv: &impl KeyValue) -> Result<Option<ReconcileRequest>, StoreError> {
+    get_json(kv, RECONCILE_KEY)
+}

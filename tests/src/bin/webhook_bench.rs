@@ -1,0 +1,238 @@
+//! `make bench` for the webhook: ferry-host with 10,000 CDs registered through the API, then the
+//! answer time of a matching, signed GitHub push (and of a replay). Writes `benchmarks/webhook.md`.
+
+use anyhow::{ensure, Context, Result};
+use clap::Parser;
+use ferry_e2e::app::{ApiClient, FerryApp, ADMIN_TOKEN, OPERATOR_TOKEN, WEBHOOK_SECRET};
+use git_emulator::{GitEmulator, Provider};
+use serde_json::json;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+struct Args {
+    /// Directory of the release `.wasm` files.
+    #[arg(long)]
+    wasm_dir: PathBuf,
+    /// The ferry-host binary to measure (build it optimised: `--profile fast`).
+    #[arg(long)]
+    host: PathBuf,
+    /// CDs registered.
+    #[arg(long, default_value_t = 10_000)]
+    cds: usize,
+    /// CDs that follow the pushed repository (the rest follow others).
+    #[arg(long, default_value_t = 10)]
+    matching: usize,
+    /// Deliveries measured.
+    #[arg(long, default_value_t = 400)]
+    deliveries: usize,
+    /// A smaller store measured the same way, to show the answer does not grow with the CDs.
+    #[arg(long, default_value_t = 100)]
+    compare_cds: usize,
+    #[arg(long, default_value = "benchmarks/webhook.md")]
+    out: PathBuf,
+}
+
+fn percentile(sorted: &[Duration], q: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * q).round() as usize]
+}
+
+fn cd(name: &str, repo_url: &str, automated: bool) -> String {
+    let mut doc = json!({
+        "apiVersion": "ferry.dev/v1alpha1", "kind": "ContinuousDeployment",
+        "metadata": {"name": name},
+        "spec": {
+            "source": {"repoURL": repo_url, "targetRevision": "main", "path": "deploy"},
+            "destination": {"cluster": "in-cluster", "namespace": "bench"},
+        },
+    });
+    if automated {
+        doc["spec"]["syncPolicy"] = json!({"automated": {}});
+    }
+    doc.to_string()
+}
+
+struct Measurement {
+    register: Duration,
+    answers: Vec<Duration>,
+    replays: Vec<Duration>,
+    matched: usize,
+}
+
+/// A fresh host and store with `cds` CDs; the answer times of `args.deliveries` pushes.
+fn measure(args: &Args, cds: usize) -> Result<Measurement> {
+    ensure!(args.matching <= cds, "--matching must not exceed the number of CDs");
+    let emulator = GitEmulator::start().context("cannot start the git emulator")?;
+    let repo = emulator.create_repo("org/bench").map_err(anyhow::Error::msg)?;
+    let first = repo
+        .commit("init", &[("deploy/app.yaml", "replicas: 1\n")])
+        .map_err(anyhow::Error::msg)?;
+    let second = repo
+        .commit("scale", &[("deploy/app.yaml", "replicas: 2\n")])
+        .map_err(anyhow::Error::msg)?;
+    let push = emulator
+        .push_event("org/bench", "refs/heads/main", &first, &second)
+        .map_err(anyhow::Error::msg)?;
+    let target_url = emulator.repo_url(Provider::GitHub, "org/bench");
+
+    let app = FerryApp::with_components(
+        &args.wasm_dir.join("ferry_api.wasm"),
+        &args.wasm_dir.join("ferry_webhook.wasm"),
+    );
+    let host = app.start_with(&app.kv_file(), Some(&args.host));
+    let hook = format!("{}/hooks/github", host.url);
+    let template = emulator
+        .push_webhook(Provider::GitHub, &hook, Some(WEBHOOK_SECRET), &push)
+        .map_err(anyhow::Error::msg)?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let (register, answers, replays, matched) = runtime.block_on(async {
+        let admin = ApiClient::new(&host.url, Some(ADMIN_TOKEN));
+        let cluster = json!({"name": "in-cluster", "server": "https://127.0.0.1:6443", "token": "bench"});
+        let r = admin.post("/api/v1/clusters", &cluster.to_string()).await;
+        ensure!(r.status == 201, "cluster: {} {}", r.status, r.text);
+
+        // Register through the API. The CDs of the pushed repository first, one at a time; then the
+        // others with 8 requests in flight, 10 CDs per repository, each repository written by one
+        // client (concurrent additions to one repository's index entry can lose one until the
+        // reconciler repairs it — not what this measures).
+        let started = Instant::now();
+        let operator = ApiClient::new(&host.url, Some(OPERATOR_TOKEN));
+        for i in 0..args.matching {
+            let r = operator
+                .post("/api/v1/cds", &cd(&format!("match-{i:05}"), &target_url, i % 2 == 0))
+                .await;
+            ensure!(r.status == 201, "CD {i}: {} {}", r.status, r.text);
+        }
+        let others = cds - args.matching;
+        let repos = others.div_ceil(10);
+        let mut tasks = tokio::task::JoinSet::new();
+        let workers = 8;
+        for worker in 0..workers {
+            let operator = operator.clone();
+            tasks.spawn(async move {
+                for repo in (worker..repos).step_by(workers) {
+                    for i in repo * 10..(repo * 10 + 10).min(others) {
+                        let url = format!("https://github.com/org/repo-{repo:04}");
+                        let r = operator
+                            .post("/api/v1/cds", &cd(&format!("cd-{i:05}"), &url, i % 2 == 0))
+                            .await;
+                        ensure!(r.status == 201, "CD {i}: {} {}", r.status, r.text);
+                    }
+                }
+                anyhow::Ok(())
+            });
+        }
+        while let Some(r) = tasks.join_next().await {
+            r??;
+        }
+        let register = started.elapsed();
+
+        let client = reqwest::Client::builder().no_proxy().build()?;
+        let send = |delivery: String| {
+            let mut request = client.post(&hook);
+            for (name, value) in template.headers() {
+                if name.as_str().eq_ignore_ascii_case("x-github-delivery") {
+                    continue;
+                }
+                request = request.header(name.as_str(), value.to_str().unwrap());
+            }
+            request
+                .header("X-GitHub-Delivery", delivery)
+                .body(template.body().clone())
+                .send()
+        };
+        let mut matched = 0;
+        for i in 0..20 {
+            let r = send(format!("warm-{i}")).await?;
+            ensure!(r.status().as_u16() == 202, "warm-up answered {}", r.status());
+            let body: serde_json::Value = r.json().await?;
+            matched = body["matched"].as_array().map_or(0, Vec::len);
+        }
+        ensure!(
+            matched == args.matching,
+            "the push matched {matched} CDs, not {}",
+            args.matching
+        );
+        let mut answers = Vec::with_capacity(args.deliveries);
+        for i in 0..args.deliveries {
+            let t = Instant::now();
+            let r = send(format!("bench-{i}")).await?;
+            let status = r.status().as_u16();
+            r.bytes().await?;
+            answers.push(t.elapsed());
+            ensure!(status == 202, "delivery {i} answered {status}");
+        }
+        let mut replays = Vec::with_capacity(args.deliveries);
+        for i in 0..args.deliveries {
+            let t = Instant::now();
+            let r = send(format!("bench-{i}")).await?;
+            let status = r.status().as_u16();
+            r.bytes().await?;
+            replays.push(t.elapsed());
+            ensure!(status == 200, "replay {i} answered {status}");
+        }
+        anyhow::Ok((register, answers, replays, matched))
+    })?;
+    drop(host);
+    Ok(Measurement {
+        register,
+        answers,
+        replays,
+        matched,
+    })
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    let small = measure(&args, args.compare_cds)?;
+    let Measurement {
+        register,
+        answers,
+        replays,
+        matched,
+    } = measure(&args, args.cds)?;
+    let summarize = |mut v: Vec<Duration>| {
+        v.sort();
+        (percentile(&v, 0.5), percentile(&v, 0.99), *v.last().unwrap())
+    };
+    let (a50, a99, amax) = summarize(answers);
+    let (r50, r99, rmax) = summarize(replays);
+    let (s50, s99, smax) = summarize(small.answers);
+    let report = format!(
+        "## Webhook answer time with {cds} CDs\n\n\
+         ferry-host ({profile} build) runs the release `webhook` and `api` components with the \
+         key-value store in a SQLite file, as `spin up` does. {cds} CDs were registered through the \
+         API ({per_repo} per repository, in {register:.1?}: {rate:.0} CDs/s with 8 clients); {matching} of \
+         them follow the pushed repository. Each delivery is a GitHub push built and signed by the git \
+         emulator from a real commit (`deploy/app.yaml` changed), sent sequentially over HTTP/1.1 on \
+         127.0.0.1 with a new `X-GitHub-Delivery`: verify the HMAC, check the delivery ledger, look the \
+         repository up in the index, read the {matching} CDs, mark {matching} of them (pending syncs or \
+         OutOfSync), record the delivery. {n} deliveries after 20 warm-up ones; then the same {n} \
+         replayed (answered 200 from the ledger).\n\n\
+         | measure | p50 | p99 | max | goal |\n|---|---|---|---|---|\n\
+         | matching push ({matched} CDs matched) | {a50:.2?} | {a99:.2?} | {amax:.2?} | p99 < 20 ms |\n\
+         | replayed delivery | {r50:.2?} | {r99:.2?} | {rmax:.2?} | |\n\
+         | matching push, {small_cds} CDs in the store ({small_matched} matched) | {s50:.2?} | {s99:.2?} | {smax:.2?} | |\n\n\
+         The answer reads O(matched CDs) keys, never all of them: see \
+         `crates/engine/src/push.rs` and `store/repo_index.rs`.\n",
+        cds = args.cds,
+        profile = args
+            .host
+            .parent()
+            .and_then(|p| p.file_name())
+            .map_or("unknown".into(), |p| p.to_string_lossy().into_owned()),
+        per_repo = 10,
+        matching = args.matching,
+        rate = args.cds as f64 / register.as_secs_f64(),
+        n = args.deliveries,
+        small_cds = args.compare_cds,
+        small_matched = small.matched,
+    );
+    if let Some(parent) = args.out.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(&args.out, &report)?;
+    print!("{report}");
+    Ok(())
+}
