@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod cluster_state;
+pub mod deploy;
 pub mod git;
 pub mod kube;
 pub mod ports;
