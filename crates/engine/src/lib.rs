@@ -8,6 +8,7 @@ pub mod git;
 pub mod kube;
 pub mod ports;
 pub mod push;
+pub mod reconcile;
 pub mod service;
 pub mod status;
 pub mod store;

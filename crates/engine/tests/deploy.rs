@@ -311,3 +311,39 @@ async fn a_missing_cd_clears_its_pending_mark() {
     assert_eq!(w.run("gone", Work::Pending).await, DeployResult::Missing);
     assert!(pending::get_sync(&w.kv, "gone").unwrap().is_none());
 }
+
+#[tokio::test]
+async fn a_pass_runs_pending_syncs_then_a_fair_batch() {
+    let w = world().await;
+    for name in ["a", "b", "c"] {
+        w.put_cd(name, "");
+    }
+    w.request_sync("c");
+    let ports = DeployPorts {
+        kv: &w.kv,
+        http: &w.http,
+        sleep: &TokioSleep,
+        clock: &SystemClock,
+    };
+    let limits = DeployLimits {
+        budget_millis: Some(20_000),
+        wait_timeout_millis: 10_000,
+        poll_millis: 50,
+    };
+    let visited = |report: &ferry_engine::reconcile::PassReport| -> Vec<String> {
+        report.visited.iter().map(|(n, _)| n.clone()).collect()
+    };
+    let first = ferry_engine::reconcile::pass(&ports, &limits, 1).await.unwrap();
+    assert_eq!(
+        visited(&first),
+        ["c", "a"],
+        "the pending sync, then the first of the batch"
+    );
+    assert_eq!(first.visited[0].1, DeployResult::Synced(OperationPhase::Succeeded));
+    let second = ferry_engine::reconcile::pass(&ports, &limits, 1).await.unwrap();
+    assert_eq!(visited(&second), ["b"], "the next CD after the cursor");
+    let third = ferry_engine::reconcile::pass(&ports, &limits, 1).await.unwrap();
+    assert_eq!(visited(&third), ["c"]);
+    let fourth = ferry_engine::reconcile::pass(&ports, &limits, 1).await.unwrap();
+    assert_eq!(visited(&fourth), ["a"], "wraps around");
+}
