@@ -140,6 +140,11 @@ pub async fn deploy<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     let pending = pending::get_sync(kv, name)?;
     let previous = status::get(kv, name)?.unwrap_or_default();
     let mut state = deploy_state::get(kv, name)?;
+    let source = &cd.spec.source;
+    let reference = pending
+        .as_ref()
+        .and_then(|p| p.request.revision.clone())
+        .unwrap_or_else(|| source.target_revision.clone());
 
     // The cluster.
     let cluster = &cd.spec.destination.cluster;
@@ -148,6 +153,7 @@ pub async fn deploy<K: KeyValue, H: Http, S: Sleep, C: Clock>(
             kv,
             name,
             &now,
+            &reference,
             pending.as_ref(),
             format!("cluster `{cluster}` is not registered"),
         );
@@ -160,19 +166,14 @@ pub async fn deploy<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     );
 
     // The revision.
-    let source = &cd.spec.source;
     let repo_credentials = repositories::for_url(kv, &source.repo_url)?;
     let repository = match Repository::parse(&source.repo_url, source.provider, None, repo_credentials) {
         Ok(r) => r,
         Err(e) => {
             let message = format!("repository {}: {e}", source.repo_url);
-            return finish_failed(kv, name, &now, pending.as_ref(), message);
+            return finish_failed(kv, name, &now, &reference, pending.as_ref(), message);
         }
     };
-    let reference = pending
-        .as_ref()
-        .and_then(|p| p.request.revision.clone())
-        .unwrap_or_else(|| source.target_revision.clone());
     let git = GitClient::new(ports.http, ports.clock);
     let known = (state.reference.as_deref() == Some(reference.as_str()))
         .then(|| {
@@ -192,7 +193,7 @@ pub async fn deploy<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         }
         Err(e) => {
             let message = format!("cannot resolve {reference:?} in {}: {e}", source.repo_url);
-            return finish_failed(kv, name, &now, pending.as_ref(), message);
+            return finish_failed(kv, name, &now, &reference, pending.as_ref(), message);
         }
     };
     deploy_state::put(kv, name, &state)?;
@@ -232,13 +233,13 @@ pub async fn deploy<K: KeyValue, H: Http, S: Sleep, C: Clock>(
                     .collect::<Vec<_>>(),
                 Err(e) => {
                     let message = format!("the archive of {sha} is refused: {e}");
-                    return finish_failed(kv, name, &now, pending.as_ref(), message);
+                    return finish_failed(kv, name, &now, &reference, pending.as_ref(), message);
                 }
             }
         }
         Err(e) => {
             let message = format!("cannot download {sha} of {}: {e}", source.repo_url);
-            return finish_failed(kv, name, &now, pending.as_ref(), message);
+            return finish_failed(kv, name, &now, &reference, pending.as_ref(), message);
         }
     };
 
@@ -261,7 +262,7 @@ pub async fn deploy<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         Ok(s) => s,
         Err(e) => {
             let message = format!("cluster `{cluster}` ({}): {e}", credentials.server);
-            return finish_failed(kv, name, &now, pending.as_ref(), message);
+            return finish_failed(kv, name, &now, &reference, pending.as_ref(), message);
         }
     };
     let found = report(&cd, &cluster_state);
@@ -402,11 +403,12 @@ fn finish_failed(
     kv: &impl KeyValue,
     name: &str,
     now: &str,
+    reference: &str,
     pending: Option<&PendingSync>,
     message: String,
 ) -> Result<DeployResult, DeployError> {
     if let Some(p) = pending {
-        let revision = p.request.revision.clone().unwrap_or_default();
+        let revision = reference.to_string();
         history::append(
             kv,
             name,

@@ -300,7 +300,11 @@ async fn failures_keep_the_previous_status_and_name_what_failed() {
         .as_deref()
         .unwrap()
         .contains("cluster `prod` is not registered"));
-    assert_eq!(s.operation.map(|o| o.phase), Some(OperationPhase::Error));
+    let operation = s.operation.expect("an operation");
+    assert_eq!(
+        (operation.phase, operation.revision.as_str()),
+        (OperationPhase::Error, "main")
+    );
     assert!(pending::get_sync(&w.kv, "shop").unwrap().is_none());
 }
 
