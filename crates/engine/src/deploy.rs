@@ -351,10 +351,22 @@ pub async fn deploy<K: KeyValue, H: Http, S: Sleep, C: Clock>(
                 pending::clear_sync(kv, name)?;
             }
             result = DeployResult::Synced(op.phase);
-            // What the sync left: read again for the status.
-            if let Ok(after) = read_state(&kube, &cd, &files, &extra_kinds, Some(diff_state.discovery.clone())).await {
-                found = report(&cd, &after);
-                diff_state = after;
+            // What the sync left: read again for the status, and while its objects are still
+            // progressing (a rollout under way) and time remains, again, so that the status a
+            // sync leaves is its outcome rather than its first moment.
+            let wait_until = ports.clock.now_millis() + limits.wait_timeout_millis;
+            loop {
+                let discovery = Some(diff_state.discovery.clone());
+                if let Ok(after) = read_state(&kube, &cd, &files, &extra_kinds, discovery).await {
+                    found = report(&cd, &after);
+                    diff_state = after;
+                }
+                let left = remaining(limits).unwrap_or(u64::MAX);
+                let settled = found.health != HealthStatus::Progressing || op.phase != OperationPhase::Succeeded;
+                if settled || left < 2 * limits.poll_millis || ports.clock.now_millis() >= wait_until {
+                    break;
+                }
+                ports.sleep.sleep(limits.poll_millis).await;
             }
         }
         deploy_state::put(kv, name, &state)?;

@@ -1225,8 +1225,16 @@ fn repository_credentials_go_in_and_never_come_out() {
         (Some(OPERATOR), body.as_str(), 403),
         (Some(ADMIN), r#"{"repoURL": "not a url", "token": "t"}"#, 422),
         (Some(ADMIN), r#"{"repoURL": "https://git.example.com/a/b"}"#, 422),
-        (Some(ADMIN), r#"{"repoURL": "https://git.example.com/a/b", "token": "t", "username": "u"}"#, 422),
-        (Some(ADMIN), r#"{"repoURL": "https://git.example.com/a/b", "secret": "t"}"#, 422),
+        (
+            Some(ADMIN),
+            r#"{"repoURL": "https://git.example.com/a/b", "token": "t", "username": "u"}"#,
+            422,
+        ),
+        (
+            Some(ADMIN),
+            r#"{"repoURL": "https://git.example.com/a/b", "secret": "t"}"#,
+            422,
+        ),
         (Some(ADMIN), body.as_str(), 201),
     ];
     for (token, body, want) in cases {
