@@ -4,20 +4,12 @@
 //! Edit YAML with an error, then a valid change; Sync with prune; Delete with its resources.
 //! Screenshots of each step go to `<target>/console-screenshots/flow-*/`.
 //!
-//! What these tests expect, to be wired when the API and the kube-emulator are merged:
-//!
-//! - **Cluster**: [`start_cluster`] starts the kube-emulator (library `kube_emulator`, on another
-//!   branch) on 127.0.0.1 over HTTPS and returns its URL, its CA (PEM) and a token allowed to do
-//!   everything. Deployments must become available (so that health reaches Healthy) as the
-//!   emulator's "status that moves" does; namespaces are created by the CD (`createNamespace`).
-//!   The test registers it through the API as cluster `in-cluster` (admin token).
-//! - **Git**: the git-emulator's Gitea listener, repository `acme/guestbook` (private: the
-//!   emulator wants `emulator-token`). docs/API.md has no way to give a CD repository credentials
-//!   yet; these tests pass the token as the Spin variable `git_token` ([`GIT_TOKEN_VARIABLE`]) —
-//!   adjust to whatever the API adopts.
-//! - **Host**: the api and webhook components on ferry-host, without the reconciler's cron (so
-//!   nothing syncs behind the test's back: a push syncs through the webhook, the rest through the
-//!   console).
+//! The world: the kube-emulator (with its fake controllers, so Deployments become available) on
+//! 127.0.0.1 over HTTPS, registered through the API as cluster `in-cluster`, its CA given to the
+//! components by the runtime config; the git-emulator's Gitea listener with the private repository
+//! `acme/guestbook`, whose token is stored with `POST /api/v1/repositories`; the api and webhook
+//! components on ferry-host without the reconciler's cron (a push syncs through the webhook, the
+//! rest through the console).
 
 use ferry_e2e::console_page::{ConsolePage, WAIT};
 use ferry_e2e::host::{eventually, HostProcess};
@@ -256,7 +248,6 @@ gitea_webhook_secret = "{{{{ gitea_webhook_secret }}}}"
 }
 
 #[tokio::test]
-#[ignore = "deleting a CD with its resources: the engine does not yet process pending deletions"]
 async fn an_operator_creates_edits_syncs_and_deletes_a_cd_in_the_console() {
     let world = World::start().await;
     let mut page = ConsolePage::open(&world.host.url, "flow-operator", 1280, 900)

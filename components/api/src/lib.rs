@@ -1,7 +1,8 @@
 //! The api component: Ferry's REST API under `/api/v1` and the web console at `/`.
 //! A thin adapter: the request and the Spin variables in, `ferry_engine::api::handle` (or a
 //! console asset), the response out. After answering `POST /api/v1/cds/{name}/sync` (202) it
-//! runs that sync, and after `POST /api/v1/reconcile` (202) a reconciler pass, each within
+//! runs that sync, after `DELETE /api/v1/cds/{name}?cascade=true` (202) the deletion of the CD's
+//! objects, and after `POST /api/v1/reconcile` (202) a reconciler pass, each within
 //! [`WORK_BUDGET_MILLIS`] in the same invocation; what does not finish stays pending.
 
 mod console;
@@ -22,13 +23,24 @@ enum After {
     Nothing,
     Sync(String),
     Reconcile,
+    /// A CD deleted with `cascade=true`: delete the objects it left.
+    DeleteResources(String),
 }
 
 fn after(request: &http::Request<Vec<u8>>, status: u16) -> After {
-    if request.method() != http::Method::POST || status != 202 {
+    if status != 202 {
         return After::Nothing;
     }
     let segments: Vec<&str> = request.uri().path().split('/').filter(|s| !s.is_empty()).collect();
+    if request.method() == http::Method::DELETE {
+        return match segments.as_slice() {
+            ["api", "v1", "cds", name] => After::DeleteResources(name.to_string()),
+            _ => After::Nothing,
+        };
+    }
+    if request.method() != http::Method::POST {
+        return After::Nothing;
+    }
     match segments.as_slice() {
         ["api", "v1", "cds", name, "sync"] => After::Sync(name.to_string()),
         ["api", "v1", "reconcile"] => After::Reconcile,
@@ -72,6 +84,13 @@ async fn handle(request: IncomingRequest, response_out: ResponseOutparam) {
                 eprintln!("api: syncing {name} failed: {e}");
             }
         }
+        After::DeleteResources(name) => match ferry_engine::deploy::delete_resources(&ports, &name).await {
+            Ok(ferry_engine::deploy::DeletionResult::Failed(message)) => {
+                eprintln!("api: deleting the objects of {name}: {message}")
+            }
+            Ok(_) => {}
+            Err(e) => eprintln!("api: deleting the objects of {name} failed: {e}"),
+        },
         After::Reconcile => {
             if let Err(e) = ferry_engine::reconcile::pass(&ports, &limits, RECONCILE_BATCH).await {
                 eprintln!("api: reconcile failed: {e}");

@@ -452,3 +452,63 @@ fn finish_failed(
     }
     fail(kv, name, now, message)
 }
+
+/// What [`delete_resources`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeletionResult {
+    /// No deletion was pending.
+    Nothing,
+    /// Every object is gone; the pending deletion is cleared.
+    Deleted(usize),
+    /// Some objects could not be deleted: the deletion stays pending for the next pass.
+    Failed(String),
+}
+
+/// Delete the objects a CD left behind when it was deleted with `cascade=true` (the record the
+/// API wrote in `pending-delete/<name>`), with the recorded propagation policy. An object already
+/// gone counts as deleted.
+pub async fn delete_resources<K: KeyValue, H: Http, S: Sleep, C: Clock>(
+    ports: &DeployPorts<'_, K, H, S, C>,
+    name: &str,
+) -> Result<DeletionResult, DeployError> {
+    let kv = ports.kv;
+    let Some(deletion) = pending::get_deletion(kv, name)? else {
+        return Ok(DeletionResult::Nothing);
+    };
+    let Some(credentials) = clusters::credentials(kv, &deletion.cluster)? else {
+        return Ok(DeletionResult::Failed(format!(
+            "cluster `{}` is not registered",
+            deletion.cluster
+        )));
+    };
+    let kube = KubeClient::new(
+        ports.http,
+        ports.sleep,
+        StaticToken::new(credentials.token.expose()),
+        credentials.server.trim_end_matches('/').to_string(),
+    );
+    let discovery = match kube.discover().await {
+        Ok(d) => d,
+        Err(e) => return Ok(DeletionResult::Failed(format!("cluster `{}`: {e}", deletion.cluster))),
+    };
+    let mut failures = Vec::new();
+    for object in &deletion.objects {
+        let outcome = match discovery.api_resource(&object.group, &object.kind) {
+            Ok((resource, _)) => {
+                let namespace = (!object.namespace.is_empty()).then_some(object.namespace.as_str());
+                kube.delete(resource, namespace, &object.name, deletion.propagation_policy, false)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        if let Err(e) = outcome {
+            failures.push(format!("{} {}: {e}", object.kind, object.name));
+        }
+    }
+    if failures.is_empty() {
+        pending::clear_deletion(kv, name)?;
+        Ok(DeletionResult::Deleted(deletion.objects.len()))
+    } else {
+        Ok(DeletionResult::Failed(failures.join("; ")))
+    }
+}

@@ -75,15 +75,25 @@ pub async fn pass<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     let deadline = limits.budget_millis.map(|b| ports.clock.now_millis() + b);
     store::maintain(kv, ports.clock)?;
     kv.delete(pending::RECONCILE_KEY)?;
+    let mut report = PassReport::default();
+
+    for key in store::keys_with_prefix(kv, pending::DELETE_PREFIX)? {
+        let name = &key[pending::DELETE_PREFIX.len()..];
+        if let Ok(crate::deploy::DeletionResult::Failed(message)) = crate::deploy::delete_resources(ports, name).await {
+            report.errors.push((name.to_string(), message));
+        }
+    }
 
     let pending_names = pending::list_syncs(kv)?;
-    let mut report = deploy_each(
+    let mut deployed = deploy_each(
         ports,
         &pending_names,
         Work::Pending,
         &limits_for(limits, remaining(ports.clock, deadline)),
     )
     .await;
+    deployed.errors.append(&mut report.errors);
+    let mut report = deployed;
 
     let names = cds::names(kv)?;
     let cursor = get_json::<Cursor>(kv, CURSOR_KEY)?;

@@ -351,3 +351,55 @@ async fn a_pass_runs_pending_syncs_then_a_fair_batch() {
     let fourth = ferry_engine::reconcile::pass(&ports, &limits, 1).await.unwrap();
     assert_eq!(visited(&fourth), ["a"], "wraps around");
 }
+
+#[tokio::test]
+async fn a_pending_deletion_deletes_the_objects_and_clears_itself() {
+    use ferry_engine::deploy::{delete_resources, DeletionResult};
+    use ferry_engine::store::pending::{ObjectRef, PendingDeletion};
+    let w = world().await;
+    w.put_cd("shop", "");
+    w.request_sync("shop");
+    assert_eq!(
+        w.run("shop", Work::Pending).await,
+        DeployResult::Synced(OperationPhase::Succeeded)
+    );
+    let objects: Vec<ObjectRef> = w
+        .status("shop")
+        .resources
+        .iter()
+        .map(|r| ObjectRef {
+            group: r.group.clone(),
+            kind: r.kind.clone(),
+            namespace: r.namespace.clone(),
+            name: r.name.clone(),
+        })
+        .collect();
+    assert_eq!(objects.len(), 3);
+    let deletion = PendingDeletion {
+        cluster: "prod".into(),
+        namespace: "shop".into(),
+        propagation_policy: Default::default(),
+        objects,
+        requested_at: "2026-11-26T00:00:00Z".into(),
+    };
+    pending::request_deletion(&w.kv, "shop", &deletion).unwrap();
+    let ports = DeployPorts {
+        kv: &w.kv,
+        http: &w.http,
+        sleep: &TokioSleep,
+        clock: &SystemClock,
+    };
+    assert_eq!(
+        delete_resources(&ports, "shop").await.unwrap(),
+        DeletionResult::Deleted(3)
+    );
+    assert!(pending::get_deletion(&w.kv, "shop").unwrap().is_none());
+    let until = std::time::Instant::now() + Duration::from_secs(10);
+    while w.kube.get("", "v1", "configmaps", "shop", "settings").is_some()
+        || w.kube.get("apps", "v1", "deployments", "shop", "web").is_some()
+    {
+        assert!(std::time::Instant::now() < until, "the objects are never deleted");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(delete_resources(&ports, "shop").await.unwrap(), DeletionResult::Nothing);
+}
