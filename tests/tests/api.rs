@@ -1,7 +1,9 @@
 //! The REST API of docs/API.md over real HTTP: the built api component on ferry-host.
 
 use ferry_e2e::app::{ApiClient, FerryApp, ADMIN_TOKEN, OPERATOR_TOKEN, VIEWER_TOKEN};
+use ferry_e2e::host::eventually;
 use serde_json::{json, Value};
+use std::time::Duration;
 
 const CLUSTER_TOKEN: &str = "e2e-cluster-sa-token-0123456789";
 
@@ -217,12 +219,24 @@ async fn continuous_deployments_from_create_to_delete() {
         .await;
     assert_eq!(r.status, 202, "{}", r.text);
     assert_eq!(r.json()["phase"], "Pending");
+    // The api runs the sync after answering; this CD's repository and cluster are unreachable
+    // from the test host, so it ends in Error, saying what failed.
+    let operation: Value = eventually(Duration::from_secs(20), "the sync to end", || async {
+        let doc: Value = viewer.get("/api/v1/cds/shop").await.json();
+        let op = doc["status"]["operation"].clone();
+        (op["phase"] == "Error").then_some(op)
+    })
+    .await;
+    assert!(
+        operation["message"].as_str().is_some_and(|m| m.contains("v1.2.1")),
+        "{operation}"
+    );
     let r = viewer
         .send_with("GET", "/api/v1/cds/shop", &[("accept", "application/yaml")], "")
         .await;
     assert_eq!((r.status, r.content_type.as_str()), (200, "application/yaml"));
     assert!(
-        r.text.contains("alias: Shop") && r.text.contains("phase: Pending"),
+        r.text.contains("alias: Shop") && r.text.contains("phase: Error"),
         "{}",
         r.text
     );
@@ -245,7 +259,7 @@ async fn continuous_deployments_from_create_to_delete() {
     );
     let edited = yaml
         .replace("targetRevision: v1.2.0", "targetRevision: v1.3.0")
-        .replace("phase: Pending", "phase: Succeeded");
+        .replace("phase: Error", "phase: Succeeded");
     let r = operator
         .send("PUT", "/api/v1/cds/shop", Some("application/yaml"), &edited)
         .await;
@@ -254,12 +268,15 @@ async fn continuous_deployments_from_create_to_delete() {
     assert_eq!(doc["spec"]["source"]["targetRevision"], "v1.3.0");
     assert_eq!(doc["spec"]["alias"], "Shop");
     assert_eq!(
-        doc["status"]["operation"]["phase"], "Pending",
+        doc["status"]["operation"]["phase"], "Error",
         "the status in the body is ignored"
     );
 
-    // What the sync engine will fill: empty until it runs.
-    for sub in ["resources", "diff", "history"] {
+    // The failed sync is in the history; nothing was read from the cluster.
+    let history = viewer.get("/api/v1/cds/shop/history").await.json();
+    assert_eq!(history["items"][0]["phase"], "Error", "{history}");
+    assert_eq!(history["items"][0]["initiatedBy"], "user", "{history}");
+    for sub in ["resources", "diff"] {
         let r = viewer.get(&format!("/api/v1/cds/shop/{sub}")).await;
         assert_eq!((r.status, r.json()["items"].clone()), (200, json!([])), "{sub}");
     }
@@ -306,7 +323,12 @@ async fn the_store_survives_a_host_restart() {
         201
     );
     assert_eq!(operator.post("/api/v1/cds/shop/sync", "").await.status, 202);
-    let before = viewer.get("/api/v1/cds/shop").await.json();
+    // The sync runs after the answer (and fails: gitlab.com is not an allowed host); wait for it.
+    let before: Value = eventually(Duration::from_secs(20), "the sync to end", || async {
+        let doc: Value = viewer.get("/api/v1/cds/shop").await.json();
+        (doc["status"]["operation"]["phase"] == "Error").then_some(doc)
+    })
+    .await;
     assert_eq!(host.stop().unwrap().code(), Some(0));
 
     let host = app.start();

@@ -4,20 +4,12 @@
 //! Edit YAML with an error, then a valid change; Sync with prune; Delete with its resources.
 //! Screenshots of each step go to `<target>/console-screenshots/flow-*/`.
 //!
-//! What these tests expect, to be wired when the API and the kube-emulator are merged:
-//!
-//! - **Cluster**: [`start_cluster`] starts the kube-emulator (library `kube_emulator`, on another
-//!   branch) on 127.0.0.1 over HTTPS and returns its URL, its CA (PEM) and a token allowed to do
-//!   everything. Deployments must become available (so that health reaches Healthy) as the
-//!   emulator's "status that moves" does; namespaces are created by the CD (`createNamespace`).
-//!   The test registers it through the API as cluster `in-cluster` (admin token).
-//! - **Git**: the git-emulator's Gitea listener, repository `acme/guestbook` (private: the
-//!   emulator wants `emulator-token`). docs/API.md has no way to give a CD repository credentials
-//!   yet; these tests pass the token as the Spin variable `git_token` ([`GIT_TOKEN_VARIABLE`]) —
-//!   adjust to whatever the API adopts.
-//! - **Host**: the api and webhook components on ferry-host, without the reconciler's cron (so
-//!   nothing syncs behind the test's back: a push syncs through the webhook, the rest through the
-//!   console).
+//! The world: the kube-emulator (with its fake controllers, so Deployments become available) on
+//! 127.0.0.1 over HTTPS, registered through the API as cluster `in-cluster`, its CA given to the
+//! components by the runtime config; the git-emulator's Gitea listener with the private repository
+//! `acme/guestbook`, whose token is stored with `POST /api/v1/repositories`; the api and webhook
+//! components on ferry-host without the reconciler's cron (a push syncs through the webhook, the
+//! rest through the console).
 
 use ferry_e2e::console_page::{ConsolePage, WAIT};
 use ferry_e2e::host::{eventually, HostProcess};
@@ -30,7 +22,6 @@ const ADMIN: &str = "flow-admin-token";
 const OPERATOR: &str = "flow-operator-token";
 const VIEWER: &str = "flow-viewer-token";
 const WEBHOOK_SECRET: &str = "flow-webhook-secret";
-const GIT_TOKEN_VARIABLE: &str = "git_token";
 const REPO: &str = "acme/guestbook";
 const SYNC_WAIT: Duration = Duration::from_secs(60);
 
@@ -42,11 +33,21 @@ struct Cluster {
     _running: Box<dyn std::any::Any>,
 }
 
-/// Start the kube-emulator (see the module comment). It is on another branch: this is the one
-/// place to wire it, e.g. `let k = kube_emulator::KubeEmulator::start()?; Cluster { server:
-/// k.url(), ca_pem: k.ca_pem(), token: k.admin_token(), _running: Box::new(k) }`.
-fn start_cluster() -> Cluster {
-    panic!("console_flows: start_cluster() must start the kube-emulator (not on this branch yet)")
+/// Start the kube-emulator on 127.0.0.1 over HTTPS, with its fake controllers (Deployments
+/// become available, so health reaches Healthy).
+async fn start_cluster() -> Cluster {
+    let k = kube_emulator::KubeEmulator::start(kube_emulator::Config {
+        fake_controllers: Some(Duration::from_millis(20)),
+        ..kube_emulator::Config::default()
+    })
+    .await
+    .expect("kube-emulator starts");
+    Cluster {
+        server: k.url(),
+        ca_pem: k.ca_pem(),
+        token: k.token(),
+        _running: Box::new(k),
+    }
 }
 
 impl Cluster {
@@ -120,7 +121,7 @@ impl World {
             ],
         )
         .unwrap();
-        let cluster = start_cluster();
+        let cluster = start_cluster().await;
         let dir = tempfile::tempdir().unwrap();
         let manifest = format!(
             r#"spin_manifest_version = 2
@@ -131,7 +132,6 @@ api_admin_tokens = {{ default = "", secret = true }}
 api_operator_tokens = {{ default = "", secret = true }}
 api_viewer_tokens = {{ default = "", secret = true }}
 gitea_webhook_secret = {{ default = "", secret = true }}
-{GIT_TOKEN_VARIABLE} = {{ default = "", secret = true }}
 [[trigger.http]]
 route = "/..."
 component = "api"
@@ -146,29 +146,40 @@ allowed_outbound_hosts = ["https://*:*", "http://127.0.0.1:*", "http://localhost
 api_admin_tokens = "{{{{ api_admin_tokens }}}}"
 api_operator_tokens = "{{{{ api_operator_tokens }}}}"
 api_viewer_tokens = "{{{{ api_viewer_tokens }}}}"
-{GIT_TOKEN_VARIABLE} = "{{{{ {GIT_TOKEN_VARIABLE} }}}}"
 [component.webhook]
 source = "{webhook}"
 key_value_stores = ["default"]
 allowed_outbound_hosts = ["https://*:*", "http://127.0.0.1:*", "http://localhost:*"]
 [component.webhook.variables]
 gitea_webhook_secret = "{{{{ gitea_webhook_secret }}}}"
-{GIT_TOKEN_VARIABLE} = "{{{{ {GIT_TOKEN_VARIABLE} }}}}"
 "#,
             api = wasm("ferry_api").display(),
             webhook = wasm("ferry_webhook").display(),
         );
         std::fs::write(dir.path().join("spin.toml"), manifest).unwrap();
-        let git_token_env = format!("SPIN_VARIABLE_{}", GIT_TOKEN_VARIABLE.to_uppercase());
+        // The components reach the cluster through the host, which trusts its CA by the runtime
+        // config (a component cannot hand a CA to an outgoing request).
+        let authority = cluster.server.trim_start_matches("https://").to_string();
+        std::fs::write(dir.path().join("kube-ca.pem"), &cluster.ca_pem).unwrap();
+        let runtime_config = dir.path().join("runtime-config.toml");
+        std::fs::write(
+            &runtime_config,
+            format!("[[client_tls]]\ncomponent_ids = [\"api\", \"webhook\"]\nhosts = [\"{authority}\"]\nca_roots_file = \"kube-ca.pem\"\n"),
+        )
+        .unwrap();
         let host = HostProcess::start(
             &dir.path().join("spin.toml"),
-            &["--kv", "memory"],
+            &[
+                "--kv",
+                "memory",
+                "--runtime-config-file",
+                runtime_config.to_str().unwrap(),
+            ],
             &[
                 ("SPIN_VARIABLE_API_ADMIN_TOKENS", ADMIN),
                 ("SPIN_VARIABLE_API_OPERATOR_TOKENS", OPERATOR),
                 ("SPIN_VARIABLE_API_VIEWER_TOKENS", VIEWER),
                 ("SPIN_VARIABLE_GITEA_WEBHOOK_SECRET", WEBHOOK_SECRET),
-                (git_token_env.as_str(), DEFAULT_TOKEN),
             ],
         )
         .unwrap();
@@ -188,6 +199,15 @@ gitea_webhook_secret = "{{{{ gitea_webhook_secret }}}}"
             )
             .await;
         assert_eq!(status, 201, "register the cluster: {body}");
+        let (status, body) = world
+            .api(
+                "POST",
+                "/api/v1/repositories",
+                ADMIN,
+                Some(json!({"repoURL": world.repo_url(), "token": DEFAULT_TOKEN})),
+            )
+            .await;
+        assert_eq!(status, 201, "the repository's credentials: {body}");
         world
     }
 
@@ -228,7 +248,6 @@ gitea_webhook_secret = "{{{{ gitea_webhook_secret }}}}"
 }
 
 #[tokio::test]
-#[ignore = "needs the API of issue 6"]
 async fn an_operator_creates_edits_syncs_and_deletes_a_cd_in_the_console() {
     let world = World::start().await;
     let mut page = ConsolePage::open(&world.host.url, "flow-operator", 1280, 900)
@@ -279,7 +298,7 @@ async fn an_operator_creates_edits_syncs_and_deletes_a_cd_in_the_console() {
     assert_eq!(cd["spec"]["source"]["provider"], "gitea");
     assert_eq!(
         cd["spec"]["syncPolicy"]["automated"],
-        json!({"prune": true, "selfHeal": true})
+        json!({"prune": true, "selfHeal": true, "allowEmpty": false})
     );
     let options = &cd["spec"]["syncPolicy"]["syncOptions"];
     for option in [
@@ -472,7 +491,6 @@ async fn an_operator_creates_edits_syncs_and_deletes_a_cd_in_the_console() {
 }
 
 #[tokio::test]
-#[ignore = "needs the API of issue 6"]
 async fn a_viewer_sees_statuses_and_details_but_no_action() {
     let world = World::start().await;
     let document = json!({"apiVersion": "ferry.dev/v1alpha1", "kind": "ContinuousDeployment",
@@ -483,8 +501,9 @@ async fn a_viewer_sees_statuses_and_details_but_no_action() {
             "syncPolicy": {"syncOptions": {"createNamespace": true}}}});
     let (status, body) = world.api("POST", "/api/v1/cds", OPERATOR, Some(document)).await;
     assert_eq!(status, 201, "{body}");
+    // The api answers 202, then runs the pass (docs/API.md); the row below waits for its result.
     let (status, body) = world.api("POST", "/api/v1/reconcile", OPERATOR, None).await;
-    assert_eq!(status, 200, "{body}");
+    assert_eq!(status, 202, "{body}");
     let mut page = ConsolePage::open(&world.host.url, "flow-viewer", 1280, 900)
         .await
         .unwrap();

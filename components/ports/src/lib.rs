@@ -165,3 +165,16 @@ pub fn to_outgoing(response: &http::Response<Vec<u8>>) -> spin_sdk::http::Outgoi
 }
 
 use spin_sdk::http::IncomingRequest;
+
+/// Drive a future to completion on spin-sdk's executor (for a non-HTTP export such as the cron
+/// trigger's `handle-cron-event`, which is synchronous).
+pub use spin_executor::run as block_on;
+
+/// Deploy settings for components: how long a deploy may wait for health between polls.
+pub fn deploy_limits(budget_millis: u64) -> ferry_engine::deploy::DeployLimits {
+    ferry_engine::deploy::DeployLimits {
+        budget_millis: Some(budget_millis),
+        wait_timeout_millis: budget_millis,
+        poll_millis: 250,
+    }
+}

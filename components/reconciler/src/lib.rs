@@ -1,12 +1,19 @@
 //! The reconciler component: Spin's cron trigger calls `handle-cron-event` on each tick; the
-//! `reconcile_interval` variable decides which ticks do the work.
+//! `reconcile_interval` variable decides which ticks do the work — a reconciler pass
+//! (`ferry_engine::reconcile::pass`) within [`PASS_BUDGET_MILLIS`].
 
-use ferry_spin_ports::{SpinKeyValue, SystemClock};
+use ferry_engine::deploy::DeployPorts;
+use ferry_spin_ports::{block_on, deploy_limits, SpinHttp, SpinKeyValue, SpinSleep, SystemClock};
 
 wit_bindgen::generate!({
     path: "../../wit",
     world: "spin-cron",
 });
+
+/// How long one pass may run: below a minute, so ticks do not pile up.
+pub const PASS_BUDGET_MILLIS: u64 = 45_000;
+/// The most CDs one pass refreshes; the next pass carries on after the last one reached.
+pub const BATCH_SIZE: usize = 200;
 
 struct Reconciler;
 
@@ -16,8 +23,26 @@ impl Guest for Reconciler {
         let interval = ferry_engine::ferry_core::schedule::parse_interval(&interval)
             .map_err(|e| Error::Other(format!("variable reconcile_interval: {e}")))?;
         let kv = SpinKeyValue::open_default().map_err(|e| Error::Other(e.to_string()))?;
-        ferry_engine::service::tick_if_due(&kv, &SystemClock, metadata.timestamp, interval)
+        let due = ferry_engine::service::tick_if_due(&kv, &SystemClock, metadata.timestamp, interval)
             .map_err(|e| Error::Other(e.to_string()))?;
+        if due.is_none() {
+            return Ok(());
+        }
+        let ports = DeployPorts {
+            kv: &kv,
+            http: &SpinHttp,
+            sleep: &SpinSleep,
+            clock: &SystemClock,
+        };
+        let report = block_on(ferry_engine::reconcile::pass(
+            &ports,
+            &deploy_limits(PASS_BUDGET_MILLIS),
+            BATCH_SIZE,
+        ))
+        .map_err(|e| Error::Other(format!("reconciler pass: {e}")))?;
+        for (name, error) in report.errors {
+            eprintln!("reconciler: {name}: {error}");
+        }
         Ok(())
     }
 }

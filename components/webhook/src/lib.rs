@@ -1,12 +1,18 @@
 //! The webhook component: Git provider push deliveries at `/hooks/{provider}`. A thin adapter:
 //! the request and the provider's secret in, `ferry_engine::push::handle`, the answer out — then,
-//! with the sender no longer waiting, the lazy sweep of old delivery records.
+//! with the sender no longer waiting, the deploy of the automated CDs the push marked pending
+//! (within [`DEPLOY_BUDGET_MILLIS`]; what does not finish stays pending for the reconciler) and
+//! the lazy sweep of old delivery records.
 
+use ferry_engine::deploy::{DeployPorts, Work};
 use ferry_engine::ferry_core::webhook::WebhookSecret;
 use ferry_engine::push;
-use ferry_spin_ports::{read_request, to_outgoing, SpinKeyValue, SystemClock};
+use ferry_spin_ports::{deploy_limits, read_request, to_outgoing, SpinHttp, SpinKeyValue, SpinSleep, SystemClock};
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 use spin_sdk::http_component;
+
+/// How long the webhook keeps deploying after it answered.
+pub const DEPLOY_BUDGET_MILLIS: u64 = 8_000;
 
 #[http_component]
 async fn handle(request: IncomingRequest, response_out: ResponseOutparam) {
@@ -14,16 +20,50 @@ async fn handle(request: IncomingRequest, response_out: ResponseOutparam) {
         Ok(response) => response,
         Err(message) => json(500, &message),
     };
+    let syncing = syncing_of(&response);
     let outgoing = to_outgoing(&response);
     if let Err(e) = response_out.set_with_body(outgoing, response.into_body()).await {
         eprintln!("webhook: the answer could not be sent: {e}");
         return;
     }
     if let Ok(kv) = SpinKeyValue::open_default() {
+        if !syncing.is_empty() {
+            let ports = DeployPorts {
+                kv: &kv,
+                http: &SpinHttp,
+                sleep: &SpinSleep,
+                clock: &SystemClock,
+            };
+            let report = ferry_engine::reconcile::deploy_each(
+                &ports,
+                &syncing,
+                Work::Pending,
+                &deploy_limits(DEPLOY_BUDGET_MILLIS),
+            )
+            .await;
+            for (name, error) in report.errors {
+                eprintln!("webhook: deploying {name} failed: {error}");
+            }
+        }
         if let Err(e) = push::after_answer(&kv, &SystemClock) {
             eprintln!("webhook: sweeping old deliveries failed: {e}");
         }
     }
+}
+
+/// The CDs the push marked pending, as the 202 body names them.
+fn syncing_of(response: &http::Response<Vec<u8>>) -> Vec<String> {
+    if response.status() != 202 {
+        return Vec::new();
+    }
+    serde_json::from_slice::<serde_json::Value>(response.body())
+        .ok()
+        .and_then(|body| {
+            body.get("syncing")?
+                .as_array()
+                .map(|names| names.iter().filter_map(|n| n.as_str().map(str::to_string)).collect())
+        })
+        .unwrap_or_default()
 }
 
 async fn answer(request: IncomingRequest) -> Result<http::Response<Vec<u8>>, String> {

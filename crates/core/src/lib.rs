@@ -12,6 +12,7 @@ pub mod kube;
 pub mod manifests;
 pub mod plan;
 pub mod provider;
+pub mod reconcile;
 pub mod repo_url;
 pub mod schedule;
 pub mod status;

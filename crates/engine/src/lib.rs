@@ -3,10 +3,12 @@
 
 pub mod api;
 pub mod cluster_state;
+pub mod deploy;
 pub mod git;
 pub mod kube;
 pub mod ports;
 pub mod push;
+pub mod reconcile;
 pub mod service;
 pub mod status;
 pub mod store;

@@ -94,3 +94,22 @@ impl Clock for SystemClock {
             .unwrap_or(0)
     }
 }
+
+// A procedure that builds several clients over one port borrows it.
+impl<T: Http + ?Sized> Http for &T {
+    async fn send(&self, request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, HttpError> {
+        (**self).send(request).await
+    }
+}
+
+impl<T: Sleep + ?Sized> Sleep for &T {
+    async fn sleep(&self, millis: u64) {
+        (**self).sleep(millis).await
+    }
+}
+
+impl<T: Clock + ?Sized> Clock for &T {
+    fn now_millis(&self) -> u64 {
+        (**self).now_millis()
+    }
+}

@@ -6,6 +6,7 @@ mod body;
 mod cds;
 mod clusters;
 mod query;
+mod repositories;
 mod response;
 #[cfg(test)]
 mod tests;
@@ -130,6 +131,10 @@ fn respond<K: KeyValue, C: Clock>(
         },
         ["reconcile"] => match m {
             Method::POST => cds::reconcile(&call),
+            _ => Err(method_not_allowed(path, &["POST"])),
+        },
+        ["repositories"] => match m {
+            Method::POST => repositories::put(&call),
             _ => Err(method_not_allowed(path, &["POST"])),
         },
         ["clusters"] => match m {

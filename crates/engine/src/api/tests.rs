@@ -1215,3 +1215,33 @@ fn a_yaml_body_is_read_by_content_type_and_json_by_shape() {
     );
     assert_eq!(r.status, 201, "{}", r.text);
 }
+
+#[test]
+fn repository_credentials_go_in_and_never_come_out() {
+    let ctx = context();
+    let url = "https://git.example.com/acme/app.git";
+    let body = format!(r#"{{"repoURL": "{url}", "token": "repo-secret-1"}}"#);
+    let cases: [(Option<&str>, &str, u16); 6] = [
+        (Some(OPERATOR), body.as_str(), 403),
+        (Some(ADMIN), r#"{"repoURL": "not a url", "token": "t"}"#, 422),
+        (Some(ADMIN), r#"{"repoURL": "https://git.example.com/a/b"}"#, 422),
+        (
+            Some(ADMIN),
+            r#"{"repoURL": "https://git.example.com/a/b", "token": "t", "username": "u"}"#,
+            422,
+        ),
+        (
+            Some(ADMIN),
+            r#"{"repoURL": "https://git.example.com/a/b", "secret": "t"}"#,
+            422,
+        ),
+        (Some(ADMIN), body.as_str(), 201),
+    ];
+    for (token, body, want) in cases {
+        let r = send(&ctx, "POST", "/api/v1/repositories", token, None, body);
+        assert_eq!(r.status, want, "{body}: {}", r.text);
+        assert!(!r.text.contains("repo-secret-1"), "{}", r.text);
+    }
+    let stored = crate::store::repositories::for_url(&ctx.kv, "https://git.example.com/acme/app").unwrap();
+    assert!(stored.is_some(), "found under the repository's matching key");
+}

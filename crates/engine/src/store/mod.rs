@@ -20,10 +20,12 @@
 pub mod cds;
 pub mod clusters;
 pub mod deliveries;
+pub mod deploy_state;
 pub mod diffs;
 pub mod history;
 pub mod pending;
 pub mod repo_index;
+pub mod repositories;
 pub mod status;
 
 use serde::de::DeserializeOwned;

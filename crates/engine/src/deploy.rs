@@ -1,0 +1,514 @@
+//! One CD, end to end, over the ports only: resolve its revision, download and extract its path,
+//! then sync it (a pending request, resumed from its checkpoint) or refresh its status, and write
+//! what happened to the store (status, history, diffs, the pending mark).
+//!
+//! Failures never erase what was known: the previous status stays, its health and sync become
+//! `Unknown`, and `message` names the step and the cause (a repository, a cluster, a manifest) —
+//! never a credential, which stays inside the clients.
+
+use ferry_core::archive::{extract, ExtractOptions};
+use ferry_core::cd::{CdStatus, ContinuousDeployment, Location, OperationPhase, SyncTrigger};
+use ferry_core::plan::{ObjectKey, SyncRequest, Trigger};
+use ferry_core::status::{HealthStatus, SyncStatus};
+use thiserror::Error;
+
+use crate::cluster_state::{read_state, KindRef};
+use crate::git::{GitClient, Repository, Resolution, Resolved};
+use crate::kube::{KubeClient, StaticToken};
+use crate::ports::{Clock, Http, KeyValue, Sleep};
+use crate::status::report;
+use crate::store::deploy_state::{self, AutoSyncAttempt};
+use crate::store::history::{self, HistoryRecord, InitiatedBy};
+use crate::store::pending::{self, PendingSync};
+use crate::store::{cds, clusters, diffs, repositories, status, StoreError};
+use crate::sync::{sync, SyncSettings};
+use crate::time::rfc3339;
+
+/// The ports a deploy runs over, borrowed.
+pub struct DeployPorts<'a, K, H, S, C> {
+    pub kv: &'a K,
+    pub http: &'a H,
+    pub sleep: &'a S,
+    pub clock: &'a C,
+}
+
+/// What to do with the CD.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Work {
+    /// Its pending sync request, if any; otherwise a refresh.
+    Pending,
+    /// A refresh, then an automated sync if the reconciler's rule says so.
+    Reconcile,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeployResult {
+    /// The CD is gone (its pending mark, if any, was cleared).
+    Missing,
+    Refreshed {
+        sync: SyncStatus,
+        health: HealthStatus,
+    },
+    /// A sync finished with this phase.
+    Synced(OperationPhase),
+    /// A sync ran out of time; it stays pending with its checkpoint.
+    Running,
+    /// Git, the cluster or the manifests failed; the status says which.
+    Failed,
+}
+
+#[derive(Debug, Error)]
+pub enum DeployError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// How long a deploy may take and how long a sync may wait for health.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeployLimits {
+    pub budget_millis: Option<u64>,
+    pub wait_timeout_millis: u64,
+    pub poll_millis: u64,
+}
+
+impl Default for DeployLimits {
+    fn default() -> Self {
+        DeployLimits {
+            budget_millis: None,
+            wait_timeout_millis: 60_000,
+            poll_millis: 500,
+        }
+    }
+}
+
+/// The fingerprint of a CD's spec, for "synced once per (revision, spec)".
+pub fn spec_fingerprint(cd: &ContinuousDeployment) -> u64 {
+    ferry_core::reconcile::fingerprint(&serde_json::to_vec(&cd.spec).unwrap_or_default())
+}
+
+fn initiated_by(trigger: SyncTrigger) -> InitiatedBy {
+    match trigger {
+        SyncTrigger::Manual => InitiatedBy::User,
+        SyncTrigger::Automated => InitiatedBy::Automated,
+        SyncTrigger::Webhook => InitiatedBy::Webhook,
+    }
+}
+
+fn plan_request(pending: &PendingSync) -> SyncRequest {
+    let r = &pending.request;
+    SyncRequest {
+        trigger: match pending.trigger {
+            SyncTrigger::Manual => Trigger::Manual,
+            SyncTrigger::Automated | SyncTrigger::Webhook => Trigger::Automated,
+        },
+        prune: r.prune.unwrap_or(false),
+        dry_run: r.dry_run,
+        resources: (!r.resources.is_empty()).then(|| {
+            r.resources
+                .iter()
+                .map(|o| ObjectKey::new(&o.group, &o.kind, &o.namespace, &o.name))
+                .collect()
+        }),
+    }
+}
+
+/// Record a failure: keep the previous status, mark it Unknown and say what failed.
+fn fail(kv: &impl KeyValue, name: &str, now: &str, message: String) -> Result<DeployResult, DeployError> {
+    status::update(kv, name, |s| {
+        s.health = Some(HealthStatus::Unknown);
+        s.sync = Some(SyncStatus::Unknown);
+        s.message = Some(message);
+        s.updated_at = Some(now.to_string());
+    })?;
+    Ok(DeployResult::Failed)
+}
+
+/// Deploy the CD `name`: see the module documentation.
+pub async fn deploy<K: KeyValue, H: Http, S: Sleep, C: Clock>(
+    ports: &DeployPorts<'_, K, H, S, C>,
+    name: &str,
+    work: Work,
+    limits: &DeployLimits,
+) -> Result<DeployResult, DeployError> {
+    let kv = ports.kv;
+    let started = ports.clock.now_millis();
+    let now = rfc3339(started);
+    let Some(cd) = cds::get(kv, name)? else {
+        pending::clear_sync(kv, name)?;
+        return Ok(DeployResult::Missing);
+    };
+    let pending = pending::get_sync(kv, name)?;
+    let previous = status::get(kv, name)?.unwrap_or_default();
+    let mut state = deploy_state::get(kv, name)?;
+    let source = &cd.spec.source;
+    let reference = pending
+        .as_ref()
+        .and_then(|p| p.request.revision.clone())
+        .unwrap_or_else(|| source.target_revision.clone());
+
+    // The cluster.
+    let cluster = &cd.spec.destination.cluster;
+    let Some(credentials) = clusters::credentials(kv, cluster)? else {
+        return finish_failed(
+            kv,
+            name,
+            &now,
+            &reference,
+            pending.as_ref(),
+            format!("cluster `{cluster}` is not registered"),
+        );
+    };
+    let kube = KubeClient::new(
+        ports.http,
+        ports.sleep,
+        StaticToken::new(credentials.token.expose()),
+        credentials.server.trim_end_matches('/').to_string(),
+    );
+
+    // The revision.
+    let repo_credentials = repositories::for_url(kv, &source.repo_url)?;
+    let repository = match Repository::parse(&source.repo_url, source.provider, None, repo_credentials) {
+        Ok(r) => r,
+        Err(e) => {
+            let message = format!("repository {}: {e}", source.repo_url);
+            return finish_failed(kv, name, &now, &reference, pending.as_ref(), message);
+        }
+    };
+    let git = GitClient::new(ports.http, ports.clock);
+    let known = (state.reference.as_deref() == Some(reference.as_str()))
+        .then(|| {
+            state.sha.clone().map(|sha| Resolved {
+                sha,
+                etag: state.etag.clone(),
+            })
+        })
+        .flatten();
+    let sha = match git.resolve(&repository, &reference, known.as_ref()).await {
+        Ok(Resolution::Unchanged) => known.map(|k| k.sha).unwrap_or_default(),
+        Ok(Resolution::Resolved(resolved)) => {
+            state.reference = Some(reference.clone());
+            state.sha = Some(resolved.sha.clone());
+            state.etag = resolved.etag;
+            resolved.sha
+        }
+        Err(e) => {
+            let message = format!("cannot resolve {reference:?} in {}: {e}", source.repo_url);
+            return finish_failed(kv, name, &now, &reference, pending.as_ref(), message);
+        }
+    };
+    deploy_state::put(kv, name, &state)?;
+
+    // The manifests.
+    let path = source.path.trim_matches('/');
+    let path = if path == "." { "" } else { path };
+    let files = match git
+        .download(&repository, &sha, (!path.is_empty()).then_some(path))
+        .await
+    {
+        Ok(archive) => {
+            let options = ExtractOptions {
+                keep_path: if archive.layout.path_filtered {
+                    String::new()
+                } else {
+                    path.to_string()
+                },
+                strip_top_dir: archive.layout.top_directory,
+                ..ExtractOptions::default()
+            };
+            let format = match archive.layout.format {
+                crate::git::ArchiveFormat::TarGz => ferry_core::archive::ArchiveFormat::TarGz,
+                crate::git::ArchiveFormat::Zip => ferry_core::archive::ArchiveFormat::Zip,
+            };
+            match extract(&archive.bytes, format, &options) {
+                Ok(extracted) => extracted
+                    .files
+                    .into_iter()
+                    .map(|(p, bytes)| {
+                        if archive.layout.entries_under.is_empty() {
+                            (p, bytes)
+                        } else {
+                            (format!("{}/{p}", archive.layout.entries_under), bytes)
+                        }
+                    })
+                    .collect::<Vec<_>>(),
+                Err(e) => {
+                    let message = format!("the archive of {sha} is refused: {e}");
+                    return finish_failed(kv, name, &now, &reference, pending.as_ref(), message);
+                }
+            }
+        }
+        Err(e) => {
+            let message = format!("cannot download {sha} of {}: {e}", source.repo_url);
+            return finish_failed(kv, name, &now, &reference, pending.as_ref(), message);
+        }
+    };
+
+    let extra_kinds: Vec<KindRef> = previous
+        .resources
+        .iter()
+        .map(|r| (r.group.clone(), r.kind.clone()))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let remaining = |limits: &DeployLimits| {
+        limits
+            .budget_millis
+            .map(|b| b.saturating_sub(ports.clock.now_millis().saturating_sub(started)))
+    };
+
+    // Refresh first: it tells whether a reconcile should sync, and is the status of a refresh.
+    let read = read_state(&kube, &cd, &files, &extra_kinds, None).await;
+    let cluster_state = match read {
+        Ok(s) => s,
+        Err(e) => {
+            let message = format!("cluster `{cluster}` ({}): {e}", credentials.server);
+            return finish_failed(kv, name, &now, &reference, pending.as_ref(), message);
+        }
+    };
+    let found = report(&cd, &cluster_state);
+
+    let sync_request = match (&pending, &work) {
+        (Some(p), _) => Some((plan_request(p), p.trigger)),
+        (None, Work::Reconcile) => {
+            let automated = cd.spec.sync_policy.automated.as_ref();
+            let fingerprint = spec_fingerprint(&cd);
+            let last = state.last_auto_sync.as_ref();
+            let retries_left = last.filter(|a| !a.succeeded).map_or(0, |a| {
+                cd.spec
+                    .sync_policy
+                    .retry
+                    .limit
+                    .saturating_sub(a.attempts.saturating_sub(1))
+            });
+            let facts = ferry_core::reconcile::AutoSyncFacts {
+                automated: automated.is_some(),
+                self_heal: automated.is_some_and(|a| a.self_heal),
+                sync: found.sync,
+                revision: &sha,
+                spec_fingerprint: fingerprint,
+                last_attempt: last.map(|a| (a.revision.as_str(), a.spec_fingerprint, a.succeeded)),
+                retries_left,
+            };
+            (ferry_core::reconcile::auto_sync(&facts) == ferry_core::reconcile::AutoSync::Sync)
+                .then(|| (SyncRequest::automated(), SyncTrigger::Automated))
+        }
+        (None, Work::Pending) => None,
+    };
+
+    let mut result = DeployResult::Refreshed {
+        sync: found.sync,
+        health: found.health,
+    };
+    let mut operation = previous.operation.clone();
+    let mut found = found;
+    let mut diff_state = cluster_state;
+    if let Some((request, trigger)) = sync_request {
+        let settings = SyncSettings {
+            budget_millis: remaining(limits),
+            extra_kinds: extra_kinds.clone(),
+            wait_timeout_millis: limits.wait_timeout_millis,
+            poll_millis: limits.poll_millis,
+            discovery: Some(diff_state.discovery.clone()),
+        };
+        let checkpoint = state.checkpoint.take();
+        let outcome = sync(&kube, ports.clock, &cd, &sha, &files, &request, &settings, checkpoint).await;
+        let mut op = outcome.operation.clone();
+        op.trigger = Some(trigger);
+        if op.phase == OperationPhase::Running {
+            state.checkpoint = outcome.checkpoint;
+            result = DeployResult::Running;
+        } else {
+            if pending.is_none() {
+                let fingerprint = spec_fingerprint(&cd);
+                let attempts = match &state.last_auto_sync {
+                    Some(a) if a.revision == sha && a.spec_fingerprint == fingerprint => a.attempts + 1,
+                    _ => 1,
+                };
+                state.last_auto_sync = Some(AutoSyncAttempt {
+                    revision: sha.clone(),
+                    spec_fingerprint: fingerprint,
+                    succeeded: op.phase == OperationPhase::Succeeded,
+                    attempts,
+                });
+            }
+            history::append(
+                kv,
+                name,
+                HistoryRecord {
+                    id: 0,
+                    revision: sha.clone(),
+                    started_at: op.started_at.clone(),
+                    finished_at: op
+                        .finished_at
+                        .clone()
+                        .unwrap_or_else(|| rfc3339(ports.clock.now_millis())),
+                    phase: op.phase,
+                    message: op.message.clone(),
+                    initiated_by: initiated_by(trigger),
+                },
+            )?;
+            if pending.is_some() {
+                pending::clear_sync(kv, name)?;
+            }
+            result = DeployResult::Synced(op.phase);
+            // What the sync left: read again for the status, and while its objects are still
+            // progressing (a rollout under way) and time remains, again, so that the status a
+            // sync leaves is its outcome rather than its first moment.
+            let wait_until = ports.clock.now_millis() + limits.wait_timeout_millis;
+            loop {
+                let discovery = Some(diff_state.discovery.clone());
+                if let Ok(after) = read_state(&kube, &cd, &files, &extra_kinds, discovery).await {
+                    found = report(&cd, &after);
+                    diff_state = after;
+                }
+                let left = remaining(limits).unwrap_or(u64::MAX);
+                let settled = found.health != HealthStatus::Progressing || op.phase != OperationPhase::Succeeded;
+                if settled || left < 2 * limits.poll_millis || ports.clock.now_millis() >= wait_until {
+                    break;
+                }
+                ports.sleep.sleep(limits.poll_millis).await;
+            }
+        }
+        deploy_state::put(kv, name, &state)?;
+        operation = Some(op);
+    }
+
+    let items = diff_state
+        .desired
+        .iter()
+        .zip(&diff_state.diffs)
+        .filter(|(_, d)| d.sync != SyncStatus::Synced)
+        .map(|(desired, d)| diffs::ObjectDiff {
+            group: desired.key.group.clone(),
+            kind: desired.key.kind.clone(),
+            namespace: desired.key.namespace.clone(),
+            name: desired.key.name.clone(),
+            diff: if d.differences.is_empty() {
+                "missing from the cluster".to_string()
+            } else {
+                d.differences.iter().map(|x| format!("{x}\n")).collect()
+            },
+        })
+        .collect();
+    diffs::put(kv, name, items)?;
+    let written = CdStatus {
+        health: Some(found.health),
+        sync: Some(found.sync),
+        revision: Some(sha),
+        location: Some(Location {
+            cluster: cluster.clone(),
+            namespace: cd.spec.destination.namespace.clone(),
+        }),
+        updated_at: Some(rfc3339(ports.clock.now_millis())),
+        message: None,
+        resources: found.resources,
+        operation,
+        history: Vec::new(),
+    };
+    status::put(kv, name, &written)?;
+    Ok(result)
+}
+
+/// A failure before the sync could start: for a pending request, the operation ends in `Error`
+/// (recorded in the history; it is not retried by itself), then the status says what failed.
+fn finish_failed(
+    kv: &impl KeyValue,
+    name: &str,
+    now: &str,
+    reference: &str,
+    pending: Option<&PendingSync>,
+    message: String,
+) -> Result<DeployResult, DeployError> {
+    if let Some(p) = pending {
+        let revision = reference.to_string();
+        history::append(
+            kv,
+            name,
+            HistoryRecord {
+                id: 0,
+                revision: revision.clone(),
+                started_at: p.requested_at.clone(),
+                finished_at: now.to_string(),
+                phase: OperationPhase::Error,
+                message: Some(message.clone()),
+                initiated_by: initiated_by(p.trigger),
+            },
+        )?;
+        let op_message = message.clone();
+        let trigger = p.trigger;
+        let started_at = p.requested_at.clone();
+        status::update(kv, name, move |s| {
+            s.operation = Some(ferry_core::cd::Operation {
+                phase: OperationPhase::Error,
+                trigger: Some(trigger),
+                revision,
+                started_at,
+                finished_at: Some(now.to_string()),
+                message: Some(op_message),
+                resources: Vec::new(),
+            });
+        })?;
+        pending::clear_sync(kv, name)?;
+    }
+    fail(kv, name, now, message)
+}
+
+/// What [`delete_resources`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeletionResult {
+    /// No deletion was pending.
+    Nothing,
+    /// Every object is gone; the pending deletion is cleared.
+    Deleted(usize),
+    /// Some objects could not be deleted: the deletion stays pending for the next pass.
+    Failed(String),
+}
+
+/// Delete the objects a CD left behind when it was deleted with `cascade=true` (the record the
+/// API wrote in `pending-delete/<name>`), with the recorded propagation policy. An object already
+/// gone counts as deleted.
+pub async fn delete_resources<K: KeyValue, H: Http, S: Sleep, C: Clock>(
+    ports: &DeployPorts<'_, K, H, S, C>,
+    name: &str,
+) -> Result<DeletionResult, DeployError> {
+    let kv = ports.kv;
+    let Some(deletion) = pending::get_deletion(kv, name)? else {
+        return Ok(DeletionResult::Nothing);
+    };
+    let Some(credentials) = clusters::credentials(kv, &deletion.cluster)? else {
+        return Ok(DeletionResult::Failed(format!(
+            "cluster `{}` is not registered",
+            deletion.cluster
+        )));
+    };
+    let kube = KubeClient::new(
+        ports.http,
+        ports.sleep,
+        StaticToken::new(credentials.token.expose()),
+        credentials.server.trim_end_matches('/').to_string(),
+    );
+    let discovery = match kube.discover().await {
+        Ok(d) => d,
+        Err(e) => return Ok(DeletionResult::Failed(format!("cluster `{}`: {e}", deletion.cluster))),
+    };
+    let mut failures = Vec::new();
+    for object in &deletion.objects {
+        let outcome = match discovery.api_resource(&object.group, &object.kind) {
+            Ok((resource, _)) => {
+                let namespace = (!object.namespace.is_empty()).then_some(object.namespace.as_str());
+                kube.delete(resource, namespace, &object.name, deletion.propagation_policy, false)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        if let Err(e) = outcome {
+            failures.push(format!("{} {}: {e}", object.kind, object.name));
+        }
+    }
+    if failures.is_empty() {
+        pending::clear_deletion(kv, name)?;
+        Ok(DeletionResult::Deleted(deletion.objects.len()))
+    } else {
+        Ok(DeletionResult::Failed(failures.join("; ")))
+    }
+}

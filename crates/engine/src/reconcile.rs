@@ -1,0 +1,118 @@
+//! The reconciler's pass, within a time budget: the store's housekeeping, then every pending
+//! sync, then a fair batch of CDs (resuming after the last CD the previous pass reached), each
+//! refreshed and auto-synced by the rule of `ferry_core::reconcile::auto_sync`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::deploy::{deploy, DeployError, DeployLimits, DeployPorts, DeployResult, Work};
+use crate::ports::{Clock, Http, KeyValue, Sleep};
+use crate::store::{self, cds, get_json, pending, put_json, StoreError};
+
+/// KV key of the last CD a pass reached.
+pub const CURSOR_KEY: &str = "reconciler/cursor";
+
+/// Below this much time left, a pass starts no further CD.
+pub const MIN_MILLIS_PER_CD: u64 = 1_000;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Cursor {
+    last: String,
+}
+
+/// What one pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PassReport {
+    /// CDs visited (pending syncs and the batch), in order, with what happened.
+    pub visited: Vec<(String, DeployResult)>,
+    /// CDs whose deploy failed in the store itself, with the error.
+    pub errors: Vec<(String, String)>,
+    /// Pending syncs or batch CDs left for the next pass because the budget ran out.
+    pub left: usize,
+}
+
+fn remaining(clock: &impl Clock, deadline: Option<u64>) -> Option<u64> {
+    deadline.map(|d| d.saturating_sub(clock.now_millis()))
+}
+
+fn limits_for(limits: &DeployLimits, left: Option<u64>) -> DeployLimits {
+    DeployLimits {
+        budget_millis: left,
+        ..limits.clone()
+    }
+}
+
+/// Deploy `names` with `work`, one after the other, while the budget lasts.
+pub async fn deploy_each<K: KeyValue, H: Http, S: Sleep, C: Clock>(
+    ports: &DeployPorts<'_, K, H, S, C>,
+    names: &[String],
+    work: Work,
+    limits: &DeployLimits,
+) -> PassReport {
+    let deadline = limits.budget_millis.map(|b| ports.clock.now_millis() + b);
+    let mut report = PassReport::default();
+    for (i, name) in names.iter().enumerate() {
+        let left = remaining(ports.clock, deadline);
+        if left.is_some_and(|l| l < MIN_MILLIS_PER_CD) {
+            report.left = names.len() - i;
+            break;
+        }
+        match deploy(ports, name, work.clone(), &limits_for(limits, left)).await {
+            Ok(result) => report.visited.push((name.clone(), result)),
+            Err(DeployError::Store(e)) => report.errors.push((name.clone(), e.to_string())),
+        }
+    }
+    report
+}
+
+/// One reconciler pass: see the module documentation. `batch_size` caps the CDs refreshed.
+pub async fn pass<K: KeyValue, H: Http, S: Sleep, C: Clock>(
+    ports: &DeployPorts<'_, K, H, S, C>,
+    limits: &DeployLimits,
+    batch_size: usize,
+) -> Result<PassReport, StoreError> {
+    let kv = ports.kv;
+    let deadline = limits.budget_millis.map(|b| ports.clock.now_millis() + b);
+    store::maintain(kv, ports.clock)?;
+    kv.delete(pending::RECONCILE_KEY)?;
+    let mut report = PassReport::default();
+
+    for key in store::keys_with_prefix(kv, pending::DELETE_PREFIX)? {
+        let name = &key[pending::DELETE_PREFIX.len()..];
+        if let Ok(crate::deploy::DeletionResult::Failed(message)) = crate::deploy::delete_resources(ports, name).await {
+            report.errors.push((name.to_string(), message));
+        }
+    }
+
+    let pending_names = pending::list_syncs(kv)?;
+    let mut deployed = deploy_each(
+        ports,
+        &pending_names,
+        Work::Pending,
+        &limits_for(limits, remaining(ports.clock, deadline)),
+    )
+    .await;
+    deployed.errors.append(&mut report.errors);
+    let mut report = deployed;
+
+    let names = cds::names(kv)?;
+    let cursor = get_json::<Cursor>(kv, CURSOR_KEY)?;
+    let batch: Vec<String> = ferry_core::reconcile::batch(&names, cursor.as_ref().map(|c| c.last.as_str()), batch_size)
+        .into_iter()
+        .filter(|n| !pending_names.iter().any(|p| p == n))
+        .map(str::to_string)
+        .collect();
+    for (i, name) in batch.iter().enumerate() {
+        let left = remaining(ports.clock, deadline);
+        if left.is_some_and(|l| l < MIN_MILLIS_PER_CD) {
+            report.left += batch.len() - i;
+            break;
+        }
+        match deploy(ports, name, Work::Reconcile, &limits_for(limits, left)).await {
+            Ok(result) => report.visited.push((name.clone(), result)),
+            Err(DeployError::Store(e)) => report.errors.push((name.clone(), e.to_string())),
+        }
+        put_json(kv, CURSOR_KEY, &Cursor { last: name.clone() })?;
+    }
+    Ok(report)
+}

@@ -1,0 +1,53 @@
+//! `deploy/<name>`: what the deploy procedure keeps between runs and nobody reads through the API —
+//! the resolved ref and its ETag (an unchanged ref then costs one 304), the checkpoint of a sync
+//! that ran out of time, and the last automated sync attempted (synced once per revision and spec).
+
+use serde::{Deserialize, Serialize};
+
+use super::{get_json, put_json, StoreError};
+use crate::ports::KeyValue;
+use crate::sync::SyncCheckpoint;
+
+pub const PREFIX: &str = "deploy/";
+
+pub fn key(name: &str) -> String {
+    format!("{PREFIX}{name}")
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeployState {
+    /// The ref last resolved, its commit and the provider's ETag for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<SyncCheckpoint>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_auto_sync: Option<AutoSyncAttempt>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AutoSyncAttempt {
+    pub revision: String,
+    pub spec_fingerprint: u64,
+    pub succeeded: bool,
+    /// Attempts made on this (revision, spec).
+    pub attempts: u32,
+}
+
+pub fn get(kv: &impl KeyValue, name: &str) -> Result<DeployState, StoreError> {
+    Ok(get_json(kv, &key(name))?.unwrap_or_default())
+}
+
+pub fn put(kv: &impl KeyValue, name: &str, state: &DeployState) -> Result<(), StoreError> {
+    put_json(kv, &key(name), state)
+}
+
+pub fn delete(kv: &impl KeyValue, name: &str) -> Result<(), StoreError> {
+    Ok(kv.delete(&key(name))?)
+}

@@ -1,0 +1,405 @@
+//! The deploy procedure against a kube-emulator (with fake controllers) and a git-emulator
+//! (Gitea API): a refresh, a pending sync, an unchanged ref costing one 304, automated syncs once
+//! per revision, self-heal, and failures that keep the previous status and name what failed.
+
+mod common;
+
+use std::time::Duration;
+
+use ferry_core::cd::{OperationPhase, SyncTrigger};
+use ferry_core::status::{HealthStatus, SyncStatus};
+use ferry_engine::deploy::{deploy, DeployLimits, DeployPorts, DeployResult, Work};
+use ferry_engine::ports::{MemoryKeyValue, SystemClock};
+use ferry_engine::store::clusters::{self, ClusterToken, ClusterWrite};
+use ferry_engine::store::pending::{self, PendingSync, SyncRequest};
+use ferry_engine::store::repositories::{self, RepositoryCredentials};
+use ferry_engine::store::{cds, history, status};
+use ferry_native_ports::{HttpConfig, ReqwestHttp, TokioSleep};
+use git_emulator::{GitEmulator, Provider, Repo, DEFAULT_TOKEN};
+use kube_emulator::{Config, KubeEmulator};
+
+struct World {
+    kube: KubeEmulator,
+    git: GitEmulator,
+    repo: Repo,
+    kv: MemoryKeyValue,
+    http: ReqwestHttp,
+}
+
+const KEY: &str = "acme/app";
+
+fn manifests(image: &str, value: &str) -> Vec<(String, String)> {
+    vec![
+        ("app/deployment.yaml".into(), common::deployment("web", image)),
+        ("app/config.yaml".into(), common::configmap("settings", value)),
+        (
+            "app/service.yaml".into(),
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n  ports:\n  - port: 80\n"
+                .into(),
+        ),
+        ("README.md".into(), "# not deployed\n".into()),
+    ]
+}
+
+fn commit(repo: &Repo, files: &[(String, String)]) -> String {
+    let borrowed: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    repo.commit("change", &borrowed).expect("commit")
+}
+
+async fn world() -> World {
+    let kube = KubeEmulator::start(Config {
+        fake_controllers: Some(Duration::from_millis(20)),
+        ..Config::default()
+    })
+    .await
+    .expect("kube-emulator starts");
+    let git = GitEmulator::start().expect("git-emulator starts");
+    let repo = git.create_repo(KEY).expect("repository");
+    commit(&repo, &manifests("nginx:1.25", "one"));
+    let http = ReqwestHttp::new(&HttpConfig {
+        extra_ca_pem: vec![kube.ca_pem().into_bytes()],
+        ..HttpConfig::default()
+    })
+    .expect("http client");
+    let kv = MemoryKeyValue::default();
+    clusters::put(
+        &kv,
+        ClusterWrite {
+            name: "prod".into(),
+            server: kube.url(),
+            ca_data: None,
+            token: Some(ClusterToken::new(kube.token())),
+        },
+        "2026-11-26T00:00:00Z",
+    )
+    .unwrap();
+    let url = git.repo_url(Provider::Gitea, KEY);
+    repositories::put(
+        &kv,
+        &url,
+        &RepositoryCredentials {
+            token: Some(DEFAULT_TOKEN.into()),
+            username: None,
+            password: None,
+        },
+    )
+    .unwrap();
+    World {
+        kube,
+        git,
+        repo,
+        kv,
+        http,
+    }
+}
+
+impl World {
+    fn put_cd(&self, name: &str, policy: &str) {
+        let url = self.git.repo_url(Provider::Gitea, KEY);
+        let text = format!(
+            "apiVersion: ferry.dev/v1alpha1\nkind: ContinuousDeployment\nmetadata:\n  name: {name}\nspec:\n  source:\n    repoURL: {url}\n    provider: gitea\n    targetRevision: main\n    path: app\n  destination:\n    cluster: prod\n    namespace: {name}\n  syncPolicy:\n    syncOptions:\n      createNamespace: true\n{policy}"
+        );
+        let cd = ferry_core::cd::parse(&text).unwrap_or_else(|e| panic!("CD parses: {e}\n{text}"));
+        cds::put(&self.kv, &cd).unwrap();
+    }
+
+    async fn run(&self, name: &str, work: Work) -> DeployResult {
+        let ports = DeployPorts {
+            kv: &self.kv,
+            http: &self.http,
+            sleep: &TokioSleep,
+            clock: &SystemClock,
+        };
+        let limits = DeployLimits {
+            budget_millis: Some(20_000),
+            wait_timeout_millis: 10_000,
+            poll_millis: 50,
+        };
+        deploy(&ports, name, work, &limits).await.expect("store works")
+    }
+
+    fn request_sync(&self, name: &str) {
+        pending::request_sync(
+            &self.kv,
+            name,
+            "main",
+            PendingSync {
+                request: SyncRequest::default(),
+                trigger: SyncTrigger::Manual,
+                requested_at: "2026-11-26T00:00:00Z".into(),
+                pushed_commit: None,
+            },
+        )
+        .unwrap();
+    }
+
+    fn status(&self, name: &str) -> ferry_core::cd::CdStatus {
+        status::get(&self.kv, name).unwrap().expect("a status")
+    }
+}
+
+#[tokio::test]
+async fn a_manual_cd_is_refreshed_then_synced_on_request() {
+    let w = world().await;
+    w.put_cd("shop", "");
+    let head = w.repo.head().unwrap();
+
+    let refreshed = w.run("shop", Work::Reconcile).await;
+    assert!(
+        matches!(
+            refreshed,
+            DeployResult::Refreshed {
+                sync: SyncStatus::OutOfSync,
+                ..
+            }
+        ),
+        "{refreshed:?}"
+    );
+    let s = w.status("shop");
+    assert_eq!(s.revision.as_deref(), Some(head.as_str()));
+    assert_eq!(s.resources.len(), 3, "three objects under app/: {:?}", s.resources);
+    assert!(
+        w.kube.get("apps", "v1", "deployments", "shop", "web").is_none(),
+        "a manual CD is not synced by a reconcile"
+    );
+
+    w.request_sync("shop");
+    let synced = w.run("shop", Work::Pending).await;
+    assert_eq!(synced, DeployResult::Synced(OperationPhase::Succeeded));
+    let s = w.status("shop");
+    assert_eq!(s.sync, Some(SyncStatus::Synced));
+    // The Deployment's controller reports within moments; a refresh then sees it healthy.
+    let until = std::time::Instant::now() + Duration::from_secs(10);
+    while w.status("shop").health != Some(HealthStatus::Healthy) {
+        assert!(
+            std::time::Instant::now() < until,
+            "never healthy: {:?}",
+            w.status("shop")
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        w.run("shop", Work::Pending).await;
+    }
+    assert_eq!(s.revision.as_deref(), Some(head.as_str()));
+    assert_eq!(s.location.as_ref().map(|l| l.cluster.as_str()), Some("prod"));
+    assert!(
+        pending::get_sync(&w.kv, "shop").unwrap().is_none(),
+        "the pending mark is cleared"
+    );
+    let records = history::list(&w.kv, "shop").unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].revision, head);
+    assert_eq!(records[0].initiated_by, history::InitiatedBy::User);
+    assert!(w.kube.get("", "v1", "configmaps", "shop", "settings").is_some());
+}
+
+#[tokio::test]
+async fn an_unchanged_ref_costs_one_conditional_request() {
+    let w = world().await;
+    w.put_cd("shop", "");
+    w.run("shop", Work::Reconcile).await;
+    w.git.clear_requests();
+    w.run("shop", Work::Reconcile).await;
+    let requests = w.git.requests();
+    let resolves: Vec<_> = requests
+        .iter()
+        .filter(|r| !r.path_and_query.contains("archive"))
+        .collect();
+    assert_eq!(resolves.len(), 1, "one resolve: {requests:#?}");
+    assert!(resolves[0].header("if-none-match").is_some(), "sent with the ETag");
+}
+
+#[tokio::test]
+async fn an_automated_cd_syncs_a_new_revision_once_and_self_heals_only_when_asked() {
+    let w = world().await;
+    w.put_cd("auto", "    automated: {}\n");
+    w.put_cd("heal", "    automated: {selfHeal: true}\n");
+    for name in ["auto", "heal"] {
+        assert_eq!(
+            w.run(name, Work::Reconcile).await,
+            DeployResult::Synced(OperationPhase::Succeeded),
+            "{name}"
+        );
+        assert_eq!(w.status(name).sync, Some(SyncStatus::Synced), "{name}");
+    }
+    let new = commit(&w.repo, &manifests("nginx:1.27", "two"));
+    for name in ["auto", "heal"] {
+        assert_eq!(
+            w.run(name, Work::Reconcile).await,
+            DeployResult::Synced(OperationPhase::Succeeded),
+            "{name}"
+        );
+        assert_eq!(w.status(name).revision.as_deref(), Some(new.as_str()));
+        let cm = w.kube.get("", "v1", "configmaps", name, "settings").expect("configmap");
+        assert_eq!(cm["data"]["key"], "two", "{name}");
+    }
+    // Drift written by someone else.
+    for name in ["auto", "heal"] {
+        let mut other = w.kube.client().unwrap();
+        let drift = other
+            .request(
+                "PATCH",
+                &format!("/api/v1/namespaces/{name}/configmaps/settings?fieldManager=kubectl-edit"),
+                Some("application/merge-patch+json"),
+                br#"{"data":{"key":"drifted"}}"#,
+            )
+            .await
+            .unwrap();
+        assert_eq!(drift.status, 200, "{}", drift.text());
+    }
+    let auto = w.run("auto", Work::Reconcile).await;
+    assert!(
+        matches!(
+            auto,
+            DeployResult::Refreshed {
+                sync: SyncStatus::OutOfSync,
+                ..
+            }
+        ),
+        "{auto:?}"
+    );
+    assert_eq!(
+        w.run("heal", Work::Reconcile).await,
+        DeployResult::Synced(OperationPhase::Succeeded)
+    );
+    let healed = w.kube.get("", "v1", "configmaps", "heal", "settings").unwrap();
+    assert_eq!(healed["data"]["key"], "two");
+    assert_eq!(history::list(&w.kv, "auto").unwrap().len(), 2, "one sync per revision");
+}
+
+#[tokio::test]
+async fn failures_keep_the_previous_status_and_name_what_failed() {
+    let w = world().await;
+    w.put_cd("shop", "");
+    w.run("shop", Work::Reconcile).await;
+    let before = w.status("shop");
+
+    // Git refuses the credentials: the message names the repository, never the token.
+    w.git.set_token("another-token");
+    assert_eq!(w.run("shop", Work::Reconcile).await, DeployResult::Failed);
+    let s = w.status("shop");
+    let message = s.message.clone().expect("a message");
+    assert!(message.contains("acme/app"), "{message}");
+    assert!(!message.contains(DEFAULT_TOKEN), "{message}");
+    assert_eq!(s.sync, Some(SyncStatus::Unknown));
+    assert_eq!(s.resources, before.resources, "the previous objects stay readable");
+    w.git.set_token(DEFAULT_TOKEN);
+
+    // Bad manifests.
+    commit(&w.repo, &[("app/broken.yaml".into(), "kind: [unclosed\n".into())]);
+    assert_eq!(w.run("shop", Work::Reconcile).await, DeployResult::Failed);
+    let message = w.status("shop").message.expect("a message");
+    assert!(message.contains("broken.yaml"), "{message}");
+
+    // An unregistered cluster, with a pending sync: the request ends in Error, named.
+    clusters::delete(&w.kv, "prod").unwrap();
+    w.request_sync("shop");
+    assert_eq!(w.run("shop", Work::Pending).await, DeployResult::Failed);
+    let s = w.status("shop");
+    assert!(s
+        .message
+        .as_deref()
+        .unwrap()
+        .contains("cluster `prod` is not registered"));
+    let operation = s.operation.expect("an operation");
+    assert_eq!(
+        (operation.phase, operation.revision.as_str()),
+        (OperationPhase::Error, "main")
+    );
+    assert!(pending::get_sync(&w.kv, "shop").unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_missing_cd_clears_its_pending_mark() {
+    let w = world().await;
+    w.request_sync("gone");
+    assert_eq!(w.run("gone", Work::Pending).await, DeployResult::Missing);
+    assert!(pending::get_sync(&w.kv, "gone").unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_pass_runs_pending_syncs_then_a_fair_batch() {
+    let w = world().await;
+    for name in ["a", "b", "c"] {
+        w.put_cd(name, "");
+    }
+    w.request_sync("c");
+    let ports = DeployPorts {
+        kv: &w.kv,
+        http: &w.http,
+        sleep: &TokioSleep,
+        clock: &SystemClock,
+    };
+    let limits = DeployLimits {
+        budget_millis: Some(20_000),
+        wait_timeout_millis: 10_000,
+        poll_millis: 50,
+    };
+    let visited = |report: &ferry_engine::reconcile::PassReport| -> Vec<String> {
+        report.visited.iter().map(|(n, _)| n.clone()).collect()
+    };
+    let first = ferry_engine::reconcile::pass(&ports, &limits, 1).await.unwrap();
+    assert_eq!(
+        visited(&first),
+        ["c", "a"],
+        "the pending sync, then the first of the batch"
+    );
+    assert_eq!(first.visited[0].1, DeployResult::Synced(OperationPhase::Succeeded));
+    let second = ferry_engine::reconcile::pass(&ports, &limits, 1).await.unwrap();
+    assert_eq!(visited(&second), ["b"], "the next CD after the cursor");
+    let third = ferry_engine::reconcile::pass(&ports, &limits, 1).await.unwrap();
+    assert_eq!(visited(&third), ["c"]);
+    let fourth = ferry_engine::reconcile::pass(&ports, &limits, 1).await.unwrap();
+    assert_eq!(visited(&fourth), ["a"], "wraps around");
+}
+
+#[tokio::test]
+async fn a_pending_deletion_deletes_the_objects_and_clears_itself() {
+    use ferry_engine::deploy::{delete_resources, DeletionResult};
+    use ferry_engine::store::pending::{ObjectRef, PendingDeletion};
+    let w = world().await;
+    w.put_cd("shop", "");
+    w.request_sync("shop");
+    assert_eq!(
+        w.run("shop", Work::Pending).await,
+        DeployResult::Synced(OperationPhase::Succeeded)
+    );
+    let objects: Vec<ObjectRef> = w
+        .status("shop")
+        .resources
+        .iter()
+        .map(|r| ObjectRef {
+            group: r.group.clone(),
+            kind: r.kind.clone(),
+            namespace: r.namespace.clone(),
+            name: r.name.clone(),
+        })
+        .collect();
+    assert_eq!(objects.len(), 3);
+    let deletion = PendingDeletion {
+        cluster: "prod".into(),
+        namespace: "shop".into(),
+        propagation_policy: Default::default(),
+        objects,
+        requested_at: "2026-11-26T00:00:00Z".into(),
+    };
+    pending::request_deletion(&w.kv, "shop", &deletion).unwrap();
+    let ports = DeployPorts {
+        kv: &w.kv,
+        http: &w.http,
+        sleep: &TokioSleep,
+        clock: &SystemClock,
+    };
+    assert_eq!(
+        delete_resources(&ports, "shop").await.unwrap(),
+        DeletionResult::Deleted(3)
+    );
+    assert!(pending::get_deletion(&w.kv, "shop").unwrap().is_none());
+    let until = std::time::Instant::now() + Duration::from_secs(10);
+    while w.kube.get("", "v1", "configmaps", "shop", "settings").is_some()
+        || w.kube.get("apps", "v1", "deployments", "shop", "web").is_some()
+    {
+        assert!(std::time::Instant::now() < until, "the objects are never deleted");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(delete_resources(&ports, "shop").await.unwrap(), DeletionResult::Nothing);
+}
