@@ -323,11 +323,18 @@ async fn the_store_survives_a_host_restart() {
         201
     );
     assert_eq!(operator.post("/api/v1/cds/shop/sync", "").await.status, 202);
-    // The sync runs after the answer (and fails: gitlab.com is not an allowed host); wait for it.
-    let before: Value = eventually(Duration::from_secs(20), "the sync to end", || async {
-        let doc: Value = viewer.get("/api/v1/cds/shop").await.json();
-        (doc["status"]["operation"]["phase"] == "Error").then_some(doc)
-    })
+    // The sync runs after the answer (and fails: gitlab.com is not an allowed host). The operation
+    // and then the CD's status are written; wait for both, not just the first.
+    let before: Value = eventually(
+        Duration::from_secs(20),
+        "the sync to end and its status to be written",
+        || async {
+            let doc: Value = viewer.get("/api/v1/cds/shop").await.json();
+            let status = &doc["status"];
+            (status["operation"]["phase"] == "Error" && status["sync"] == "Unknown" && status["health"] == "Unknown")
+                .then_some(doc)
+        },
+    )
     .await;
     assert_eq!(host.stop().unwrap().code(), Some(0));
 
