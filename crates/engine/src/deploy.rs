@@ -114,13 +114,15 @@ fn plan_request(pending: &PendingSync) -> SyncRequest {
 
 /// Record a failure: keep the previous status, mark it Unknown and say what failed.
 fn fail(kv: &impl KeyValue, name: &str, now: &str, message: String) -> Result<DeployResult, DeployError> {
-    status::update(kv, name, |s| {
-        s.health = Some(HealthStatus::Unknown);
-        s.sync = Some(SyncStatus::Unknown);
-        s.message = Some(message);
-        s.updated_at = Some(now.to_string());
-    })?;
+    status::update(kv, name, |s| mark_failed(s, now, message))?;
     Ok(DeployResult::Failed)
+}
+
+fn mark_failed(s: &mut ferry_core::cd::CdStatus, now: &str, message: String) {
+    s.health = Some(HealthStatus::Unknown);
+    s.sync = Some(SyncStatus::Unknown);
+    s.message = Some(message);
+    s.updated_at = Some(now.to_string());
 }
 
 /// Deploy the CD `name`: see the module documentation.
@@ -434,9 +436,9 @@ fn finish_failed(
                 initiated_by: initiated_by(p.trigger),
             },
         )?;
-        let op_message = message.clone();
         let trigger = p.trigger;
         let started_at = p.requested_at.clone();
+        // One write: a reader never sees the operation ended without the status saying why.
         status::update(kv, name, move |s| {
             s.operation = Some(ferry_core::cd::Operation {
                 phase: OperationPhase::Error,
@@ -444,11 +446,13 @@ fn finish_failed(
                 revision,
                 started_at,
                 finished_at: Some(now.to_string()),
-                message: Some(op_message),
+                message: Some(message.clone()),
                 resources: Vec::new(),
             });
+            mark_failed(s, now, message);
         })?;
         pending::clear_sync(kv, name)?;
+        return Ok(DeployResult::Failed);
     }
     fail(kv, name, now, message)
 }
