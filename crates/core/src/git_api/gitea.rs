@@ -1,9 +1,8 @@
 //! Gitea and Forgejo (API v1; Forgejo keeps Gitea's API).
 
 use super::encode::{component, path};
-use super::{truncate_chars, ArchiveFormat, ArchiveLayout, CommitState, CommitStatus, Plan, RepoLocator, ShaSource};
+use super::{ArchiveFormat, ArchiveLayout, CommitStatus, Plan, RepoLocator, ShaSource};
 use http::Method;
-use serde_json::json;
 
 /// `GET /repos/{o}/{r}/git/commits/{ref}` without stats, verification or file lists → JSON `sha`.
 pub(super) fn resolve(locator: &RepoLocator, reference: &str) -> Vec<(Plan, ShaSource)> {
@@ -38,28 +37,9 @@ pub(super) fn archive(locator: &RepoLocator, sha: &str) -> (Plan, ArchiveLayout)
     (plan, layout)
 }
 
-/// `POST /repos/{o}/{r}/statuses/{sha}` `{state, target_url, description, context}`.
+/// `POST /repos/{o}/{r}/statuses/{sha}`, GitHub's shape with a 255-character description.
 pub(super) fn commit_status(locator: &RepoLocator, sha: &str, status: &CommitStatus) -> Plan {
-    let state = match status.state {
-        CommitState::Pending => "pending",
-        CommitState::Success => "success",
-        CommitState::Failure => "failure",
-        CommitState::Error => "error",
-    };
-    let mut body = json!({
-        "state": state,
-        "context": status.context,
-        "description": truncate_chars(&status.description, 255),
-    });
-    if let Some(url) = &status.target_url {
-        body["target_url"] = json!(url);
-    }
-    Plan {
-        method: Method::POST,
-        url: format!("{}/statuses/{}", repo_api(locator), component(sha)),
-        accept: "application/json",
-        json_body: Some(body),
-    }
+    super::github::statuses_plan(&repo_api(locator), sha, status, "application/json", 255)
 }
 
 pub(super) fn repo_api(locator: &RepoLocator) -> String {

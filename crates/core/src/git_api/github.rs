@@ -38,6 +38,18 @@ pub(super) fn archive(locator: &RepoLocator, sha: &str) -> (Plan, ArchiveLayout)
 
 /// `POST /repos/{o}/{r}/statuses/{sha}`; the description is capped at 140 characters by GitHub.
 pub(super) fn commit_status(locator: &RepoLocator, sha: &str, status: &CommitStatus) -> Plan {
+    statuses_plan(&repo_api(locator), sha, status, "application/vnd.github+json", 140)
+}
+
+/// The statuses API GitHub defined and Gitea, Forgejo and Gogs copied:
+/// `POST {repo}/statuses/{sha}` `{state, target_url, description, context}`.
+pub(super) fn statuses_plan(
+    repo_api: &str,
+    sha: &str,
+    status: &CommitStatus,
+    accept: &'static str,
+    description_cap: usize,
+) -> Plan {
     let state = match status.state {
         CommitState::Pending => "pending",
         CommitState::Success => "success",
@@ -47,15 +59,15 @@ pub(super) fn commit_status(locator: &RepoLocator, sha: &str, status: &CommitSta
     let mut body = json!({
         "state": state,
         "context": status.context,
-        "description": truncate_chars(&status.description, 140),
+        "description": truncate_chars(&status.description, description_cap),
     });
     if let Some(url) = &status.target_url {
         body["target_url"] = json!(url);
     }
     Plan {
         method: Method::POST,
-        url: format!("{}/statuses/{}", repo_api(locator), component(sha)),
-        accept: "application/vnd.github+json",
+        url: format!("{repo_api}/statuses/{}", component(sha)),
+        accept,
         json_body: Some(body),
     }
 }
