@@ -6,6 +6,7 @@ pub mod browser;
 pub mod console_page;
 pub mod host;
 pub mod servers;
+pub mod world;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,242 @@
+//! A world for end-to-end scenarios: the built api, webhook and reconciler components on
+//! ferry-host, a kube-emulator (with its fake controllers) over HTTPS, and a git-emulator (Gitea API)
+//! whose signed webhooks announce real commits. Scenarios go through the API and the hooks, as a
+//! user and a Git server would, and look at the cluster through the emulator.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::app::{ApiClient, ADMIN_TOKEN, OPERATOR_TOKEN, VIEWER_TOKEN, WEBHOOK_SECRET};
+use crate::host::{eventually, HostProcess};
+use crate::wasm;
+use git_emulator::{GitEmulator, Provider, Repo, DEFAULT_TOKEN};
+use kube_emulator::{Config, KubeEmulator};
+use serde_json::{json, Value};
+
+pub const KEY: &str = "acme/app";
+
+pub fn manifests(image: &str, value: &str) -> Vec<(String, String)> {
+    vec![
+        (
+            "app/deployment.yaml".into(),
+            format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  selector:\n    matchLabels: {{app: web}}\n  template:\n    metadata:\n      labels: {{app: web}}\n    spec:\n      containers:\n      - name: main\n        image: {image}\n"
+            ),
+        ),
+        (
+            "app/service.yaml".into(),
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n  ports:\n  - port: 80\n"
+                .into(),
+        ),
+        (
+            "app/config.yaml".into(),
+            format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  key: \"{value}\"\n"),
+        ),
+    ]
+}
+
+pub fn commit(repo: &Repo, files: &[(String, String)]) -> String {
+    let borrowed: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    repo.commit("change", &borrowed).expect("commit")
+}
+
+pub struct World {
+    pub kube: KubeEmulator,
+    pub git: GitEmulator,
+    pub repo: Repo,
+    pub host: HostProcess,
+    pub admin: ApiClient,
+    pub operator: ApiClient,
+    pub viewer: ApiClient,
+    pub dir: tempfile::TempDir,
+}
+
+/// spin.toml with the three components, allowed to reach both emulators, trusting the
+/// kube-emulator's CA through the runtime config; the reconciler ticks every second and works
+/// every `interval`.
+fn write_app(dir: &Path, kube: &KubeEmulator, git: &GitEmulator, interval: &str) -> std::path::PathBuf {
+    let kube_authority = format!("127.0.0.1:{}", kube.addr().port());
+    let git_base = git.base_url(Provider::Gitea);
+    let outbound = format!("\"https://{kube_authority}\", \"{git_base}\"");
+    let manifest = format!(
+        r#"spin_manifest_version = 2
+[application]
+name = "ferry-deploy-e2e"
+[variables]
+api_admin_tokens = {{ default = "{ADMIN_TOKEN}", secret = true }}
+api_operator_tokens = {{ default = "{OPERATOR_TOKEN}", secret = true }}
+api_viewer_tokens = {{ default = "{VIEWER_TOKEN}", secret = true }}
+gitea_webhook_secret = {{ default = "{WEBHOOK_SECRET}", secret = true }}
+reconcile_interval = {{ default = "{interval}" }}
+[[trigger.http]]
+route = "/..."
+component = "api"
+[[trigger.http]]
+route = "/hooks/..."
+component = "webhook"
+[[trigger.cron]]
+component = "reconciler"
+cron_expression = "*/1 * * * * *"
+[component.api]
+source = "{api}"
+key_value_stores = ["default"]
+allowed_outbound_hosts = [{outbound}]
+[component.api.variables]
+api_admin_tokens = "{{{{ api_admin_tokens }}}}"
+api_operator_tokens = "{{{{ api_operator_tokens }}}}"
+api_viewer_tokens = "{{{{ api_viewer_tokens }}}}"
+[component.webhook]
+source = "{webhook}"
+key_value_stores = ["default"]
+allowed_outbound_hosts = [{outbound}]
+[component.webhook.variables]
+gitea_webhook_secret = "{{{{ gitea_webhook_secret }}}}"
+[component.reconciler]
+source = "{reconciler}"
+key_value_stores = ["default"]
+allowed_outbound_hosts = [{outbound}]
+[component.reconciler.variables]
+reconcile_interval = "{{{{ reconcile_interval }}}}"
+"#,
+        api = wasm("ferry_api").display(),
+        webhook = wasm("ferry_webhook").display(),
+        reconciler = wasm("ferry_reconciler").display(),
+    );
+    std::fs::write(dir.join("spin.toml"), manifest).unwrap();
+    std::fs::write(dir.join("kube-ca.pem"), kube.ca_pem()).unwrap();
+    let runtime_config = dir.join("runtime-config.toml");
+    std::fs::write(
+        &runtime_config,
+        format!(
+            "[[client_tls]]\ncomponent_ids = [\"api\", \"webhook\", \"reconciler\"]\nhosts = [\"{kube_authority}\"]\nca_roots_file = \"kube-ca.pem\"\n"
+        ),
+    )
+    .unwrap();
+    runtime_config
+}
+
+impl World {
+    pub async fn start(interval: &str) -> World {
+        let kube = KubeEmulator::start(Config {
+            fake_controllers: Some(Duration::from_millis(20)),
+            ..Config::default()
+        })
+        .await
+        .expect("kube-emulator starts");
+        let git = GitEmulator::start().expect("git-emulator starts");
+        let repo = git.create_repo(KEY).expect("repository");
+        commit(&repo, &manifests("nginx:1.25", "one"));
+        let dir = tempfile::tempdir().unwrap();
+        let runtime_config = write_app(dir.path(), &kube, &git, interval);
+        let host = HostProcess::start(
+            &dir.path().join("spin.toml"),
+            &[
+                "--kv",
+                dir.path().join("kv.db").to_str().unwrap(),
+                "--runtime-config-file",
+                runtime_config.to_str().unwrap(),
+            ],
+            &[],
+        )
+        .unwrap();
+        let admin = ApiClient::new(&host.url, Some(ADMIN_TOKEN));
+        let cluster = json!({"name": "prod", "server": kube.url(), "token": kube.token()});
+        let r = admin.post("/api/v1/clusters", &cluster.to_string()).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let credentials = json!({"repoURL": git.repo_url(Provider::Gitea, KEY), "token": DEFAULT_TOKEN});
+        let r = admin.post("/api/v1/repositories", &credentials.to_string()).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        assert!(!r.text.contains(DEFAULT_TOKEN), "{}", r.text);
+        World {
+            admin,
+            operator: ApiClient::new(&host.url, Some(OPERATOR_TOKEN)),
+            viewer: ApiClient::new(&host.url, Some(VIEWER_TOKEN)),
+            kube,
+            git,
+            repo,
+            host,
+            dir,
+        }
+    }
+
+    /// The CD document a scenario starts from: the sample app of `manifests`, path `app`, branch
+    /// `main`, deployed to the namespace named after the CD (created by the sync), manual.
+    pub fn cd_document(&self, name: &str) -> Value {
+        json!({
+            "apiVersion": "ferry.dev/v1alpha1", "kind": "ContinuousDeployment",
+            "metadata": {"name": name},
+            "spec": {
+                "source": {
+                    "repoURL": self.git.repo_url(Provider::Gitea, KEY), "provider": "gitea",
+                    "targetRevision": "main", "path": "app",
+                },
+                "destination": {"cluster": "prod", "namespace": name},
+                "syncPolicy": {"syncOptions": {"createNamespace": true}},
+            },
+        })
+    }
+
+    /// Create the sample CD, automated with `automated` when given.
+    pub async fn create_cd(&self, name: &str, automated: Option<Value>) {
+        let mut doc = self.cd_document(name);
+        if let Some(automated) = automated {
+            doc["spec"]["syncPolicy"]["automated"] = automated;
+        }
+        self.create(&doc).await;
+    }
+
+    /// Create a CD from a whole document; it must be accepted.
+    pub async fn create(&self, doc: &Value) {
+        let r = self.operator.post("/api/v1/cds", &doc.to_string()).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+
+    pub async fn cd(&self, name: &str) -> Value {
+        self.viewer.get(&format!("/api/v1/cds/{name}")).await.json()
+    }
+
+    /// Commit, then deliver the git-emulator's signed push webhook for it.
+    pub async fn push(&self, files: &[(String, String)]) -> String {
+        let before = self.repo.head().unwrap();
+        let after = commit(&self.repo, files);
+        let event = self.git.push_event(KEY, "refs/heads/main", &before, &after).unwrap();
+        let request = self
+            .git
+            .push_webhook(
+                Provider::Gitea,
+                &format!("{}/hooks/gitea", self.host.url),
+                Some(WEBHOOK_SECRET),
+                &event,
+            )
+            .unwrap();
+        let client = reqwest::Client::builder().no_proxy().build().unwrap();
+        let (parts, body) = request.into_parts();
+        let mut builder = client.post(parts.uri.to_string());
+        for (name, value) in &parts.headers {
+            builder = builder.header(name.as_str(), value.to_str().unwrap());
+        }
+        let response = builder.body(body).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 202, "{}", response.text().await.unwrap());
+        after
+    }
+
+    /// Wait until the CD is Synced and Healthy at `sha`.
+    pub async fn synced_at(&self, name: &str, sha: &str) -> Value {
+        eventually(
+            Duration::from_secs(30),
+            &format!("{name} Synced and Healthy at {sha}"),
+            || async {
+                let doc = self.cd(name).await;
+                let s = &doc["status"];
+                (s["sync"] == "Synced" && s["health"] == "Healthy" && s["revision"] == sha).then_some(doc)
+            },
+        )
+        .await
+    }
+
+    pub fn configmap_value(&self, namespace: &str) -> Option<String> {
+        self.kube
+            .get("", "v1", "configmaps", namespace, "settings")
+            .and_then(|cm| cm["data"]["key"].as_str().map(str::to_string))
+    }
+}
