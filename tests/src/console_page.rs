@@ -260,4 +260,33 @@ impl ConsolePage {
             .await;
         value.map(|v| v.as_str().unwrap_or_default().to_string())
     }
+
+    /// Click the CD's name in the list and wait until its detail view shows its resources.
+    pub async fn open_detail(&self, name: &str) -> Result<()> {
+        let link = self
+            .browser
+            .wait_for(&format!("tr[data-cd={name}] a.cd-name"), WAIT)
+            .await?;
+        self.browser.click(&link).await?;
+        self.browser.wait_for("#resources", WAIT).await?;
+        Ok(())
+    }
+
+    /// On the Deployment Settings step: automated with prune and self-heal, every sync option on,
+    /// and `propagation` as the prune propagation policy.
+    pub async fn choose_every_sync_option(&self, propagation: &str) -> Result<()> {
+        self.set_choice("strategy", Some("auto"), true).await?;
+        for option in [
+            "prune",
+            "selfHeal",
+            "skipSchemaValidation",
+            "createNamespace",
+            "pruneLast",
+            "applyOutOfSyncOnly",
+            "replace",
+        ] {
+            self.set_choice(option, None, true).await?;
+        }
+        self.set_choice("prunePropagationPolicy", Some(propagation), true).await
+    }
 }

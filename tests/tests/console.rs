@@ -629,21 +629,7 @@ async fn create_in_its_steps_with_every_option_and_errors_beside_their_fields() 
     page.fill("input[name=namespace]", "guestbook-2").await.unwrap();
     page.fill("input[name=targetRevision]", "v1.2.0").await.unwrap();
     page.fill("input[name=path]", "/deploy").await.unwrap();
-    page.set_choice("strategy", Some("auto"), true).await.unwrap();
-    page.set_choice("prune", None, true).await.unwrap();
-    page.set_choice("selfHeal", None, true).await.unwrap();
-    for option in [
-        "skipSchemaValidation",
-        "createNamespace",
-        "pruneLast",
-        "applyOutOfSyncOnly",
-        "replace",
-    ] {
-        page.set_choice(option, None, true).await.unwrap();
-    }
-    page.set_choice("prunePropagationPolicy", Some("orphan"), true)
-        .await
-        .unwrap();
+    page.choose_every_sync_option("orphan").await.unwrap();
     page.shot("deployment-settings").await.unwrap();
     page.submit().await.unwrap();
     // The API's 422 names spec.source.path: its message sits beside that field, which has focus.
@@ -965,9 +951,7 @@ async fn a_viewer_is_offered_no_action() {
     assert_eq!(page.browser.text(&chip).await.unwrap().to_lowercase(), "viewer");
     assert!(page.browser.find_all("#create-cd").await.unwrap().is_empty());
     assert!(page.browser.find_all(".menu-button").await.unwrap().is_empty());
-    let link = page.browser.find("tr[data-cd=guestbook] a.cd-name").await.unwrap();
-    page.browser.click(&link).await.unwrap();
-    page.browser.wait_for("#resources", WAIT).await.unwrap();
+    page.open_detail("guestbook").await.unwrap();
     assert!(page
         .browser
         .find_all("#detail-sync, .menu-button")
@@ -991,13 +975,7 @@ async fn a_viewer_is_offered_no_action() {
 async fn a_token_refused_mid_session_returns_to_sign_in_and_is_forgotten() {
     let console = Console::start();
     let mut page = scripted(&console, "scripted-token-refused", "operator", 1280, 800).await;
-    let link = page
-        .browser
-        .wait_for("tr[data-cd=payments] a.cd-name", WAIT)
-        .await
-        .unwrap();
-    page.browser.click(&link).await.unwrap();
-    page.browser.wait_for("#resources", WAIT).await.unwrap();
+    page.open_detail("payments").await.unwrap();
     assert_eq!(
         page.browser
             .execute(

@@ -275,21 +275,7 @@ async fn an_operator_creates_edits_syncs_and_deletes_a_cd_in_the_console() {
     page.fill("input[name=namespace]", "guestbook").await.unwrap();
     page.fill("input[name=targetRevision]", "main").await.unwrap();
     page.fill("input[name=path]", "deploy").await.unwrap();
-    page.set_choice("strategy", Some("auto"), true).await.unwrap();
-    page.set_choice("prune", None, true).await.unwrap();
-    page.set_choice("selfHeal", None, true).await.unwrap();
-    for option in [
-        "skipSchemaValidation",
-        "createNamespace",
-        "pruneLast",
-        "applyOutOfSyncOnly",
-        "replace",
-    ] {
-        page.set_choice(option, None, true).await.unwrap();
-    }
-    page.set_choice("prunePropagationPolicy", Some("background"), true)
-        .await
-        .unwrap();
+    page.choose_every_sync_option("background").await.unwrap();
     page.shot("create-deployment-settings").await.unwrap();
     page.submit().await.unwrap();
     page.wait_dialog_closed().await.unwrap();
