@@ -223,7 +223,7 @@ async fn start(args: &Args, dir: &Path) -> Result<Running> {
     };
     println!(
         "\nFerry demo is up. {stop_note}.\n\
-         \n  Console:     {url}/\
+         \n  Console:     {url}/  (sign in with the token below)\
          \n  API:         {url}/api/v1\
          \n  Token:       {admin_token}\
          \n  Try:         curl -s -H 'Authorization: Bearer {admin_token}' {url}/api/v1/cds\

@@ -102,3 +102,29 @@ pub fn continuous_deployment(repo_url: &str) -> Value {
         },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_manifests_are_three_namespaceless_objects_the_deployment_mounting_the_config_map() {
+        let docs: Vec<serde_yaml::Value> = files()
+            .iter()
+            .map(|(path, text)| {
+                assert!(path.starts_with("app/") && path.ends_with(".yaml"), "{path}");
+                serde_yaml::from_str(text).unwrap_or_else(|e| panic!("{path}: {e}"))
+            })
+            .collect();
+        let kinds: Vec<&str> = docs.iter().map(|d| d["kind"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["Deployment", "Service", "ConfigMap"]);
+        for doc in &docs {
+            assert!(doc["metadata"].get("namespace").is_none(), "{doc:?}");
+        }
+        let pod = &docs[0]["spec"]["template"]["spec"];
+        assert_eq!(pod["volumes"][0]["configMap"]["name"], docs[2]["metadata"]["name"]);
+        assert_eq!(docs[1]["spec"]["selector"], docs[0]["spec"]["selector"]["matchLabels"]);
+        // The edit the demo suggests must be possible as worded.
+        assert!(DEPLOYMENT.contains("replicas: 2"));
+    }
+}

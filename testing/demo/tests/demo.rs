@@ -230,7 +230,7 @@ async fn the_demo_deploys_nginx_follows_a_git_push_and_stops_everything_on_ctrl_
             .unwrap_or_else(|| panic!("no {label:?} in the banner:\n{}", demo.output()))
             .clone()
     };
-    let console = field("Console");
+    let console = field("Console").split(' ').next().unwrap().to_string();
     let api = field("API");
     let token = field("Token");
     let clone = PathBuf::from(field("Clone"));
