@@ -77,6 +77,13 @@ fn main() -> Result<()> {
     let outcome = runtime.block_on(run(&args, dir.path()));
     runtime.shutdown_timeout(Duration::from_secs(5));
     let shown = dir.path().display().to_string();
+    if let Err(e) = outcome {
+        // What failed is in there (ferry-host.log, the KV store, the repositories).
+        let kept = dir.keep();
+        eprintln!("Error: {e:#}");
+        eprintln!("ferry-demo: kept {} to look into the failure", kept.display());
+        std::process::exit(1);
+    }
     if args.keep {
         let kept = dir.keep();
         println!("ferry-demo: kept {}", kept.display());
@@ -84,7 +91,7 @@ fn main() -> Result<()> {
         dir.close().with_context(|| format!("cannot remove {shown}"))?;
         println!("ferry-demo: removed {shown}");
     }
-    outcome
+    Ok(())
 }
 
 async fn run(args: &Args, dir: &Path) -> Result<()> {
@@ -137,6 +144,20 @@ async fn start(args: &Args, dir: &Path) -> Result<Running> {
         .clone()
         .unwrap_or_else(|| profile.join("../wasm32-wasip2/release"));
 
+    // ferry-host binds its address only after compiling the components; a busy address (another
+    // demo, `make run`) is worth saying before all that.
+    drop(std::net::TcpListener::bind(args.listen).with_context(|| {
+        format!(
+            "cannot listen on {}: choose another address with --listen or FERRY_DEMO_LISTEN (port 0 picks a free one)",
+            args.listen
+        )
+    })?);
+    if !host_binary.is_file() {
+        anyhow::bail!(
+            "{} is missing: build it with `cargo build -p ferry-host` (make demo does)",
+            host_binary.display()
+        );
+    }
     // The application first: a missing build is the likeliest failure, and the cheapest to report.
     let spin_toml = std::fs::read_to_string(&args.spin_toml)
         .with_context(|| format!("cannot read {}", args.spin_toml.display()))?;

@@ -394,3 +394,46 @@ async fn the_demo_deploys_nginx_follows_a_git_push_and_stops_everything_on_ctrl_
     );
     assert!(!output.contains("webhook_secret"), "{output}");
 }
+
+/// Run ferry-demo expecting it to fail at once; returns its stderr, having removed the directory it
+/// kept for inspection.
+fn failing_demo(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_ferry-demo"))
+        .args(args)
+        .env_remove("FERRY_DEMO_LISTEN")
+        .env("RUST_BACKTRACE", "0")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let kept = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("ferry-demo: kept "))
+        .and_then(|l| l.strip_suffix(" to look into the failure"))
+        .unwrap_or_else(|| panic!("no kept directory named: {stderr}"));
+    assert!(Path::new(kept).is_dir(), "{kept}");
+    std::fs::remove_dir_all(kept).unwrap();
+    stderr
+}
+
+#[test]
+fn a_busy_address_is_named_with_the_way_to_choose_another() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    let stderr = failing_demo(&["--listen", &address]);
+    assert!(
+        stderr.contains(&format!("cannot listen on {address}")) && stderr.contains("--listen"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn missing_components_are_named_with_the_command_that_builds_them() {
+    let empty = tempfile::tempdir().unwrap();
+    let stderr = failing_demo(&["--listen", "127.0.0.1:0", "--wasm-dir", empty.path().to_str().unwrap()]);
+    assert!(
+        stderr.contains(".wasm is missing (component `") && stderr.contains("run `make components`"),
+        "{stderr}"
+    );
+}
