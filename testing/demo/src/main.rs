@@ -113,6 +113,7 @@ async fn run(args: &Args, dir: &Path) -> Result<()> {
     let mut host_check = tokio::time::interval(Duration::from_millis(500));
     let exited = loop {
         tokio::select! {
+            biased;
             _ = interrupt.recv() => break None,
             _ = terminate.recv() => break None,
             _ = host_check.tick() => {
@@ -125,6 +126,12 @@ async fn run(args: &Args, dir: &Path) -> Result<()> {
     println!("ferry-demo: stopping");
     relay.stop();
     if let Some(status) = exited {
+        // Ctrl-C in a terminal reaches ferry-host too (one process group); it then exits 0, maybe
+        // before the demo hears of it. Any other exit is a failure.
+        if status.success() {
+            println!("ferry-demo: ferry-host stopped ({status})");
+            return Ok(());
+        }
         anyhow::bail!(
             "ferry-host exited on its own ({status}); see {}",
             dir.join("ferry-host.log").display()
