@@ -5,7 +5,7 @@ WASM_DIR := target/$(WASM_TARGET)/release
 COMPONENTS := -p ferry-webhook -p ferry-api -p ferry-reconciler -p host-probe
 LISTEN ?= 127.0.0.1:3000
 
-.PHONY: all components host run test bench fmt clippy clean
+.PHONY: all components host run demo test bench fmt clippy clean
 
 all: components host
 
@@ -19,6 +19,13 @@ host:
 ## Build the components and serve spin.toml on ferry-host (Ctrl-C stops).
 run: components host
 	./target/debug/ferry-host up --from spin.toml --listen $(LISTEN)
+
+## Ferry on ferry-host against kube-emulator and git-emulator, a sample nginx CD deployed; prints the
+## console and API URLs, an admin token and the push command (Ctrl-C stops everything).
+## Options: make demo DEMO_ARGS="--listen 127.0.0.1:0 --keep" (ferry-demo --help lists them).
+demo: components host
+	$(CARGO) build -p ferry-demo
+	$(CARGO) run --quiet -p ferry-demo -- $(DEMO_ARGS)
 
 ## Every test: unit, property, emulator fidelity (real kubectl), host and end-to-end.
 test: components

@@ -16,12 +16,14 @@
 //! See README.md for where the emulator is simpler than each real provider.
 
 mod git;
+mod push_relay;
 mod repo;
 mod routes;
 mod server;
 mod webhook;
 
 pub use ferry_core::provider::Provider;
+pub use push_relay::{ref_updates, PushRelay, RefSnapshot, RefUpdate, RelayedPush, WebhookTarget};
 pub use repo::{GitResult, Repo};
 pub use webhook::{Delivery, PushEvent};
 
@@ -180,6 +182,40 @@ impl GitEmulator {
             .repos
             .insert(key.to_string(), repo.clone());
         Ok(repo)
+    }
+
+    /// Create an empty bare repository (HEAD `main`) under `key`, served like the others, that
+    /// accepts `git push` from a clone of [`Repo::dir`] as a Git server does. It has no working
+    /// tree, so [`Repo::commit`] and the other builder methods that write files fail on it; push
+    /// to it instead, and [`GitEmulator::relay_pushes`] announces the pushes.
+    pub fn create_bare_repo(&self, key: &str) -> GitResult<Repo> {
+        let segments: Vec<&str> = key.split('/').collect();
+        if segments.len() < 2 || segments.iter().any(|s| !git::safe_revision(s) || s.starts_with('.')) {
+            return Err(format!("repository key {key:?} must be segments like owner/name"));
+        }
+        let repo = Repo::init_bare(key, self.root.join(key), "main")?;
+        self.shared
+            .state
+            .lock()
+            .unwrap()
+            .repos
+            .insert(key.to_string(), repo.clone());
+        Ok(repo)
+    }
+
+    /// Watch repository `key` and send `target`'s provider webhook, signed with its secret, for
+    /// every ref that moves from now on (polled every `every`), as the provider's server does after
+    /// a push. `on_push` hears about each webhook sent and its outcome. Stops when dropped.
+    pub fn relay_pushes(
+        &self,
+        key: &str,
+        target: WebhookTarget,
+        every: std::time::Duration,
+        on_push: impl Fn(&RelayedPush) + Send + 'static,
+    ) -> GitResult<PushRelay> {
+        let repo = self.repo(key).ok_or_else(|| format!("no repository {key}"))?;
+        let base = self.base_url(target.provider);
+        PushRelay::start(repo, base, target, every, Box::new(on_push))
     }
 
     pub fn repo(&self, key: &str) -> Option<Repo> {

@@ -25,6 +25,18 @@ impl Repo {
         })
     }
 
+    /// A bare repository (no working tree) whose HEAD names `default_branch`, ready to receive
+    /// pushes.
+    pub(crate) fn init_bare(key: &str, dir: PathBuf, default_branch: &str) -> GitResult<Repo> {
+        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        git::run(&dir, &["init", "--quiet", "--bare", "-b", default_branch])?;
+        Ok(Repo {
+            key: key.to_string(),
+            dir,
+            default_branch: default_branch.to_string(),
+        })
+    }
+
     pub(crate) fn existing(key: &str, dir: PathBuf, default_branch: &str) -> Repo {
         Repo {
             key: key.to_string(),
