@@ -196,6 +196,8 @@ pub fn interpret_resolve(
 
 /// The request that downloads the archive of commit `sha`, filtered to `path` where the provider
 /// can filter (GitLab, Bitbucket Data Center, Azure DevOps); elsewhere the whole tree comes back.
+/// Gitea and Forgejo are asked to filter too, but may not (see `gitea::archive`): their layout says
+/// "not filtered" so that the client filters on extraction.
 pub fn archive_call(
     locator: &RepoLocator,
     sha: &str,
@@ -206,7 +208,7 @@ pub fn archive_call(
     let (plan, layout) = match locator.provider {
         Provider::GitHub => github::archive(locator, sha),
         Provider::GitLab => gitlab::archive(locator, sha, path),
-        Provider::Gitea | Provider::Forgejo => gitea::archive(locator, sha),
+        Provider::Gitea | Provider::Forgejo => gitea::archive(locator, sha, path),
         Provider::Gogs => gogs::archive(locator, sha),
         Provider::Bitbucket => bitbucket::archive(locator, sha),
         Provider::BitbucketServer => bitbucket_server::archive(locator, sha, path),
