@@ -378,7 +378,21 @@ fn refuses_bad_credentials(provider: Provider) {
     let wrong = w.repository(Some(Credentials::token("wrong-token-s3cret")));
     let resolve = w.resolve(&wrong, "main", None);
     let download = w.runtime.block_on(w.client.download(&wrong, &sha, None));
-    for result in [resolve.map(drop), download.map(drop)] {
+    let status = CommitStatus {
+        state: CommitState::Pending,
+        context: "ferry/guestbook".into(),
+        target_url: None,
+        description: "Syncing".into(),
+    };
+    let report = w.runtime.block_on(w.client.report_status(&wrong, &sha, &status));
+    let mut results = vec![resolve.map(drop), download.map(drop)];
+    if provider == Provider::Gogs {
+        assert!(matches!(report, Err(GitError::Unsupported { .. })), "{report:?}");
+    } else {
+        results.push(report);
+    }
+    assert!(w.emulator.statuses().is_empty(), "{provider:?} recorded a refused status");
+    for result in results {
         let err = result.expect_err("wrong credentials are refused");
         assert!(matches!(err, GitError::Unauthorized { .. }), "{provider:?}: {err:?}");
         let text = format!("{err} {err:?}");
@@ -413,6 +427,29 @@ fn backs_off_when_rate_limited(provider: Provider) {
         w.resolve(&repository, "main", None),
         Ok(Resolution::Resolved(_))
     ));
+
+    // Downloads and commit statuses meet the same limit and say so the same way.
+    let sha = w.repo.head().unwrap();
+    w.emulator.rate_limit_next(provider, 2, 120);
+    let download = w.download(&sha, None).map(drop);
+    let status = CommitStatus {
+        state: CommitState::Success,
+        context: "ferry/guestbook".into(),
+        target_url: None,
+        description: "Synced".into(),
+    };
+    let report = w.runtime.block_on(w.client.report_status(&repository, &sha, &status));
+    let mut results = vec![download];
+    if provider != Provider::Gogs {
+        results.push(report);
+    }
+    for result in results {
+        assert!(
+            matches!(result, Err(GitError::RateLimited { .. })),
+            "{provider:?}: {result:?}"
+        );
+    }
+    assert!(w.emulator.statuses().is_empty());
 }
 
 macro_rules! per_provider {
