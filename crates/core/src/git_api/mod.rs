@@ -220,6 +220,15 @@ pub fn archive_call(
     })
 }
 
+/// Whether an archive request for a path that failed with HTTP `status` should be sent again
+/// without the path. Gitea (and Forgejo, should it take the change) answers a `paths` filter naming
+/// a directory the commit lacks with a bare 500; the whole tree then lets extraction say what is
+/// wrong (nothing under the path) instead of "HTTP 500". Other providers that filter answer 404,
+/// which already says so.
+pub fn whole_tree_after_failure(locator: &RepoLocator, status: u16) -> bool {
+    matches!(locator.provider, Provider::Gitea | Provider::Forgejo) && (500..600).contains(&status)
+}
+
 /// Check an archive answer: Ok when the body is the archive. Redirects are handled by
 /// [`follow_redirect`] before this.
 pub fn interpret_archive(locator: &RepoLocator, response: &Response<Vec<u8>>, now_secs: u64) -> Result<(), ApiFailure> {

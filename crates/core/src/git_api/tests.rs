@@ -717,3 +717,29 @@ fn etag_is_read_from_the_answer() {
         })
     );
 }
+
+#[test]
+fn only_gitea_family_server_errors_fall_back_to_the_whole_tree() {
+    let cases = [
+        (loc("https://gitea.com/o/r", None, None), 500, true),
+        (loc("https://gitea.com/o/r", None, None), 503, true),
+        (
+            loc("https://codeberg.org/o/r", Some(Provider::Forgejo), None),
+            500,
+            true,
+        ),
+        (loc("https://gitea.com/o/r", None, None), 404, false),
+        (loc("https://gitea.com/o/r", None, None), 401, false),
+        (loc("https://gitea.com/o/r", None, None), 429, false),
+        (loc("https://git.corp/o/r", Some(Provider::Gogs), None), 500, false),
+        (loc("https://gitlab.com/g/p", None, None), 500, false),
+        (
+            loc("https://bb.corp/scm/P/r.git", Some(Provider::BitbucketServer), None),
+            500,
+            false,
+        ),
+    ];
+    for (l, status, want) in cases {
+        assert_eq!(whole_tree_after_failure(&l, status), want, "{:?} {status}", l.provider);
+    }
+}
