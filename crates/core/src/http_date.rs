@@ -305,6 +305,41 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Header values are the provider's (or a proxy's) to choose: any text is read or refused,
+        /// never a panic, and a date is never read as earlier than 1970 or later than year 9999.
+        #[test]
+        fn any_text_is_read_or_refused(value in "\\PC{0,40}", now in 0u64..4_102_444_800) {
+            if let Some(at) = parse_http_date(&value, Some(now)) {
+                proptest::prop_assert!(at < 253_402_300_800, "{value:?} read as {at}");
+            }
+            let _ = parse_http_date(&value, None);
+            let _ = retry_after_delay_secs(&value, now);
+        }
+
+        /// Any instant written in the three forms reads back as itself (the RFC 850 year from a
+        /// now within 50 years of it).
+        #[test]
+        fn written_dates_read_back(at in 0u64..4_102_444_800, skew in 0u64..(49 * 365 * 86_400)) {
+            let days = (at / 86_400) as i64;
+            let (year, month, day) = civil_from_days(days);
+            let weekday = SHORT_DAYS[((days + 3).rem_euclid(7)) as usize];
+            let long_weekday = LONG_DAYS[((days + 3).rem_euclid(7)) as usize];
+            let month_name = MONTHS[month as usize - 1];
+            let (h, m, s) = (at % 86_400 / 3_600, at % 3_600 / 60, at % 60);
+            let imf = format!("{weekday}, {day:02} {month_name} {year} {h:02}:{m:02}:{s:02} GMT");
+            let rfc850 = format!(
+                "{long_weekday}, {day:02}-{month_name}-{:02} {h:02}:{m:02}:{s:02} GMT",
+                year % 100
+            );
+            let asctime = format!("{weekday} {month_name} {day:>2} {h:02}:{m:02}:{s:02} {year}");
+            proptest::prop_assert_eq!(parse_http_date(&imf, None), Some(at), "{}", imf);
+            proptest::prop_assert_eq!(parse_http_date(&asctime, None), Some(at), "{}", asctime);
+            proptest::prop_assert_eq!(parse_http_date(&rfc850, Some(at + skew)), Some(at), "{}", rfc850);
+            proptest::prop_assert_eq!(parse_http_date(&rfc850, Some(at.saturating_sub(skew))), Some(at), "{}", rfc850);
+        }
+    }
+
     #[test]
     fn civil_days_round_trip() {
         for days in (-800_000..800_000).step_by(997) {
