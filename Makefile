@@ -39,6 +39,8 @@ bench: components
 	$(CARGO) run --profile fast -p kube-emulator --bin kube-emulator-bench -- 10
 	$(CARGO) bench --profile fast -p ferry-core
 	$(CARGO) run --profile fast -p ferry-core --example archive_peak_memory
+	$(CARGO) build --target $(WASM_TARGET) --release -p archive-bench-guest
+	$(CARGO) run --profile fast -p archive-bench -- --guest $(WASM_DIR)/archive-bench-guest.wasm --markdown benchmarks/archive-wasm.md
 	$(CARGO) run --profile fast -p ferry-engine --example sync_bench -- --markdown benchmarks/sync.md
 	$(CARGO) run --profile fast -p ferry-e2e --bin webhook-bench -- --wasm-dir $(WASM_DIR) --host target/fast/ferry-host
 	./scripts/benchmarks-md > BENCHMARKS.md

@@ -8,6 +8,7 @@ pub mod cd;
 pub mod diff;
 pub mod git_api;
 pub mod health;
+pub mod http_date;
 pub mod kube;
 pub mod manifests;
 pub mod plan;

@@ -163,6 +163,17 @@ impl<H: Http, C: Clock> GitClient<H, C> {
     /// Download the archive of commit `sha`, filtered to `path` where the provider can filter.
     /// Redirects are followed by hand; credentials go only to the host they were given for.
     pub async fn download(&self, repo: &Repository, sha: &str, path: Option<&str>) -> Result<Archive, GitError> {
+        match self.download_once(repo, sha, path).await {
+            Err(GitError::Unexpected { status, .. })
+                if path.is_some() && git_api::whole_tree_after_failure(&repo.locator, status) =>
+            {
+                self.download_once(repo, sha, None).await
+            }
+            other => other,
+        }
+    }
+
+    async fn download_once(&self, repo: &Repository, sha: &str, path: Option<&str>) -> Result<Archive, GitError> {
         let call = git_api::archive_call(&repo.locator, sha, path, repo.credentials.as_ref()).map_err(build_error)?;
         let mut request = call.request;
         for _ in 0..=MAX_REDIRECTS {
@@ -426,6 +437,34 @@ mod tests {
         }
         let debug = format!("{:?}", repo("https://gitlab.com/g/p", None));
         assert!(!debug.contains("s3cret"), "{debug}");
+    }
+
+    #[test]
+    fn a_gitea_path_filter_that_fails_is_asked_again_for_the_whole_tree_once() {
+        let c = client(vec![answer(500, &[], ""), answer(200, &[], "WHOLE TREE")]);
+        let archive = block_on(c.download(&repo("https://gitea.com/o/r", None), SHA, Some("deploy"))).unwrap();
+        assert_eq!(archive.bytes, b"WHOLE TREE");
+        let sent: Vec<String> = c.http().sent.borrow().iter().map(|r| r.uri().to_string()).collect();
+        assert_eq!(
+            sent,
+            [
+                format!("https://gitea.com/api/v1/repos/o/r/archive/{SHA}.tar.gz?paths=deploy"),
+                format!("https://gitea.com/api/v1/repos/o/r/archive/{SHA}.tar.gz"),
+            ]
+        );
+
+        // The whole tree failing too is the error; other providers and other failures are not retried.
+        let c = client(vec![answer(500, &[], ""), answer(502, &[], "bad gateway")]);
+        let err = block_on(c.download(&repo("https://gitea.com/o/r", None), SHA, Some("deploy"))).unwrap_err();
+        assert!(matches!(err, GitError::Unexpected { status: 502, .. }), "{err:?}");
+        for (url, status) in [("https://gitlab.com/g/p", 500), ("https://gitea.com/o/r", 404)] {
+            let c = client(vec![answer(status, &[], "")]);
+            assert!(block_on(c.download(&repo(url, None), SHA, Some("deploy"))).is_err());
+            assert_eq!(c.http().sent.borrow().len(), 1, "{url} {status}");
+        }
+        let c = client(vec![answer(500, &[], "")]);
+        assert!(block_on(c.download(&repo("https://gitea.com/o/r", None), SHA, None)).is_err());
+        assert_eq!(c.http().sent.borrow().len(), 1, "no path, nothing to drop");
     }
 
     #[test]

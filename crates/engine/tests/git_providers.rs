@@ -8,7 +8,7 @@ use ferry_engine::git::{
 };
 use ferry_engine::ports::SystemClock;
 use ferry_native_ports::{HttpConfig, ReqwestHttp};
-use git_emulator::{GitEmulator, Provider, Repo, DEFAULT_BASIC, DEFAULT_TOKEN};
+use git_emulator::{GitEmulator, Provider, Repo, RetryAfterForm, DEFAULT_BASIC, DEFAULT_TOKEN};
 use std::collections::BTreeSet;
 use std::io::Read;
 
@@ -227,19 +227,41 @@ fn downloads_archives_with_and_without_a_path(provider: Provider) {
     };
     assert_eq!(top, expected_top, "{provider:?} top directory");
 
+    w.emulator.clear_requests();
     let filtered = w.download(&sha, Some("deploy")).unwrap();
     let (top, paths) = repository_paths(&filtered);
+    let deploy_files = set(&["deploy/app.yaml", "deploy/prod/values.yaml"]);
     if filtered.layout.path_filtered {
-        assert_eq!(
-            paths,
-            set(&["deploy/app.yaml", "deploy/prod/values.yaml"]),
-            "{provider:?} filtered"
-        );
+        assert_eq!(paths, deploy_files, "{provider:?} filtered");
+    } else if provider == Provider::Gitea {
+        // Asked with `paths=`; the layout still says "not filtered" because an older Gitea would
+        // ignore it. The client's extraction keeps the path either way (below).
+        assert_eq!(paths, deploy_files, "{provider:?} filters by `paths`");
     } else {
         assert_eq!(paths, all_files(), "{provider:?} cannot filter: whole tree");
     }
     let providers_that_filter = [Provider::GitLab, Provider::BitbucketServer, Provider::AzureDevops];
     assert_eq!(filtered.layout.path_filtered, providers_that_filter.contains(&provider));
+    if matches!(provider, Provider::Gitea | Provider::Forgejo) {
+        let asked = w.emulator.requests();
+        assert!(
+            asked[0].path_and_query.ends_with(".tar.gz?paths=deploy"),
+            "{provider:?}: {}",
+            asked[0].path_and_query
+        );
+    }
+    // What the deploy keeps: the path, whichever answer came (filtered, whole tree, Azure's
+    // entries under the path's last segment).
+    assert_eq!(
+        extracted_paths(&filtered, "deploy"),
+        deploy_files,
+        "{provider:?} extraction"
+    );
+    assert_eq!(
+        extracted_paths(&whole, "deploy"),
+        deploy_files,
+        "{provider:?} extraction of the whole tree"
+    );
     if provider == Provider::GitLab {
         assert_eq!(top, Some(format!("app-{sha}-{sha}-deploy")));
     }
@@ -254,13 +276,57 @@ fn downloads_archives_with_and_without_a_path(provider: Provider) {
         assert_eq!(entries(&nested), vec!["prod/values.yaml".to_string()]);
     }
 
-    // A path the commit does not have, where the provider filters: NotFound.
+    // A path the commit does not have, where the provider filters: NotFound. Gitea's streamed
+    // archive fails with a bare 500, so the client asks again for the whole tree, in which the
+    // extraction finds nothing under the path.
     if providers_that_filter.contains(&provider) {
         match w.download(&sha, Some("no/such/dir")) {
             Err(GitError::NotFound { what }) => assert!(what.contains(&sha), "{what}"),
             other => panic!("{provider:?}: {other:?}"),
         }
     }
+    if provider == Provider::Gitea {
+        w.emulator.clear_requests();
+        let whole = w.download(&sha, Some("no/such/dir")).unwrap();
+        let asked: Vec<String> = w.emulator.requests().into_iter().map(|r| r.path_and_query).collect();
+        assert_eq!(asked.len(), 2, "{asked:?}");
+        assert!(asked[0].ends_with("?paths=no%2Fsuch%2Fdir"), "{asked:?}");
+        assert!(asked[1].ends_with(".tar.gz"), "{asked:?}");
+        assert_eq!(repository_paths(&whole).1, all_files());
+        assert!(extracted_paths(&whole, "no/such/dir").is_empty());
+    }
+}
+
+/// The repository paths the deploy keeps from `archive` for the CD path `path`, extracting as
+/// `deploy.rs` does (the path kept unless the provider filtered, the top directory stripped, the
+/// entries put back under `entries_under`).
+fn extracted_paths(archive: &Archive, path: &str) -> BTreeSet<String> {
+    use ferry_core::archive::{extract, ArchiveFormat as Packing, ExtractOptions};
+    let options = ExtractOptions {
+        keep_path: if archive.layout.path_filtered {
+            String::new()
+        } else {
+            path.to_string()
+        },
+        strip_top_dir: archive.layout.top_directory,
+        ..ExtractOptions::default()
+    };
+    let packing = match archive.layout.format {
+        ArchiveFormat::TarGz => Packing::TarGz,
+        ArchiveFormat::Zip => Packing::Zip,
+    };
+    let extracted = extract(&archive.bytes, packing, &options).expect("the archive extracts");
+    extracted
+        .files
+        .into_iter()
+        .map(|(p, _)| {
+            if archive.layout.entries_under.is_empty() {
+                p
+            } else {
+                format!("{}/{p}", archive.layout.entries_under)
+            }
+        })
+        .collect()
 }
 
 fn reports_a_commit_status(provider: Provider) {
@@ -317,7 +383,24 @@ fn refuses_bad_credentials(provider: Provider) {
     let wrong = w.repository(Some(Credentials::token("wrong-token-s3cret")));
     let resolve = w.resolve(&wrong, "main", None);
     let download = w.runtime.block_on(w.client.download(&wrong, &sha, None));
-    for result in [resolve.map(drop), download.map(drop)] {
+    let status = CommitStatus {
+        state: CommitState::Pending,
+        context: "ferry/guestbook".into(),
+        target_url: None,
+        description: "Syncing".into(),
+    };
+    let report = w.runtime.block_on(w.client.report_status(&wrong, &sha, &status));
+    let mut results = vec![resolve.map(drop), download.map(drop)];
+    if provider == Provider::Gogs {
+        assert!(matches!(report, Err(GitError::Unsupported { .. })), "{report:?}");
+    } else {
+        results.push(report);
+    }
+    assert!(
+        w.emulator.statuses().is_empty(),
+        "{provider:?} recorded a refused status"
+    );
+    for result in results {
         let err = result.expect_err("wrong credentials are refused");
         assert!(matches!(err, GitError::Unauthorized { .. }), "{provider:?}: {err:?}");
         let text = format!("{err} {err:?}");
@@ -352,6 +435,29 @@ fn backs_off_when_rate_limited(provider: Provider) {
         w.resolve(&repository, "main", None),
         Ok(Resolution::Resolved(_))
     ));
+
+    // Downloads and commit statuses meet the same limit and say so the same way.
+    let sha = w.repo.head().unwrap();
+    w.emulator.rate_limit_next(provider, 2, 120);
+    let download = w.download(&sha, None).map(drop);
+    let status = CommitStatus {
+        state: CommitState::Success,
+        context: "ferry/guestbook".into(),
+        target_url: None,
+        description: "Synced".into(),
+    };
+    let report = w.runtime.block_on(w.client.report_status(&repository, &sha, &status));
+    let mut results = vec![download];
+    if provider != Provider::Gogs {
+        results.push(report);
+    }
+    for result in results {
+        assert!(
+            matches!(result, Err(GitError::RateLimited { .. })),
+            "{provider:?}: {result:?}"
+        );
+    }
+    assert!(w.emulator.statuses().is_empty());
 }
 
 macro_rules! per_provider {
@@ -391,6 +497,50 @@ per_provider! {
     bitbucket_cloud => Provider::Bitbucket,
     bitbucket_data_center => Provider::BitbucketServer,
     azure_devops => Provider::AzureDevops,
+}
+
+/// A `Retry-After` given as an HTTP date (as a gateway in front of a provider may send it) becomes
+/// the wait until that date on the client's clock, in each of RFC 9110's three forms; waiting that
+/// long is enough for the limit to be over.
+#[test]
+fn a_retry_after_date_becomes_a_wait_that_is_long_enough() {
+    let w = world(Provider::Gitea);
+    let repository = w.authorized();
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    };
+    // Three seconds of limit: room for the three refused requests on a loaded machine.
+    let until = now() + 3;
+    let mut last_wait = 0;
+    for form in [
+        RetryAfterForm::ImfFixdate,
+        RetryAfterForm::Rfc850,
+        RetryAfterForm::Asctime,
+    ] {
+        w.emulator.rate_limit_until(Provider::Gitea, until, form);
+        let asked_at = now();
+        let err = w.resolve(&repository, "main", None).unwrap_err();
+        let GitError::RateLimited { retry_after_secs, .. } = err else {
+            panic!("{form:?}: {err:?}");
+        };
+        // The whole seconds from the client's clock to the date (never less than one).
+        assert!(
+            retry_after_secs >= 1 && retry_after_secs <= until - asked_at,
+            "{form:?}: {retry_after_secs} s, the date is {} s away",
+            until - asked_at
+        );
+        last_wait = retry_after_secs;
+    }
+    // Waiting what the last answer said, from when it came, is enough: the next request goes
+    // through (the emulator refuses every request before the date it announced).
+    std::thread::sleep(std::time::Duration::from_secs(last_wait));
+    assert!(matches!(
+        w.resolve(&repository, "main", None),
+        Ok(Resolution::Resolved(_))
+    ));
 }
 
 #[test]

@@ -75,9 +75,26 @@ impl RecordedRequest {
 }
 
 #[derive(Debug, Clone)]
-pub(crate) struct RateLimit {
-    pub remaining: usize,
-    pub retry_after_secs: u64,
+pub(crate) enum RateLimit {
+    /// The next `remaining` requests are refused, each announcing a reset `retry_after_secs` later.
+    Count { remaining: usize, retry_after_secs: u64 },
+    /// Every request before `until_secs` (Unix time) is refused, announcing it in `form`.
+    Until { until_secs: u64, form: RetryAfterForm },
+}
+
+/// How a rate-limit answer writes `Retry-After`: RFC 9110 §10.2.3 allows delay-seconds or an
+/// HTTP date, and a recipient must read all three date forms (§5.6.7). The providers themselves
+/// send seconds; the date forms stand for a proxy or gateway in front of them that sends dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryAfterForm {
+    /// `120`
+    Seconds,
+    /// `Sun, 06 Nov 1994 08:49:37 GMT`
+    ImfFixdate,
+    /// `Sunday, 06-Nov-94 08:49:37 GMT`
+    Rfc850,
+    /// `Sun Nov  6 08:49:37 1994`
+    Asctime,
 }
 
 pub(crate) struct State {
@@ -261,11 +278,23 @@ impl GitEmulator {
     pub fn rate_limit_next(&self, provider: Provider, requests: usize, retry_after_secs: u64) {
         self.shared.state.lock().unwrap().rate_limits.insert(
             provider.slug(),
-            RateLimit {
+            RateLimit::Count {
                 remaining: requests,
                 retry_after_secs,
             },
         );
+    }
+
+    /// Answer every request to `provider` as that provider does when its rate limit is exhausted
+    /// until the Unix time `until_secs`, announcing that time; `Retry-After` (where the provider
+    /// sends one) is written in `form`. Requests from `until_secs` on go through.
+    pub fn rate_limit_until(&self, provider: Provider, until_secs: u64, form: RetryAfterForm) {
+        self.shared
+            .state
+            .lock()
+            .unwrap()
+            .rate_limits
+            .insert(provider.slug(), RateLimit::Until { until_secs, form });
     }
 
     /// Every commit status received, oldest first.

@@ -14,6 +14,11 @@ pub enum FaultAction {
     Status(u16),
     /// 429 TooManyRequests with `Retry-After: <seconds>`.
     TooManyRequests { retry_after_seconds: u64 },
+    /// 429 TooManyRequests to every matching request before the Unix time `unix_secs`, with
+    /// `Retry-After` as that time in an HTTP date (IMF-fixdate) and no `retryAfterSeconds` in the
+    /// body. The API server itself sends seconds; this is a gateway in front of it that sends dates
+    /// (RFC 9110 §10.2.3 allows either). It expires at that time, whatever `times` says.
+    TooManyRequestsUntil { unix_secs: u64 },
     /// Close the connection without answering.
     Drop,
     /// 409 Conflict ("the object has been modified") on the next matching write.
@@ -47,7 +52,8 @@ impl Fault {
     }
 
     /// `{"method":"PATCH","path":"/apis/*","action":"status","status":503,"times":1}`; actions:
-    /// `latency` (`ms`), `status` (`status`), `tooManyRequests` (`retryAfter`), `drop`, `conflict`.
+    /// `latency` (`ms`), `status` (`status`), `tooManyRequests` (`retryAfter`),
+    /// `tooManyRequestsUntil` (`until`, Unix seconds), `drop`, `conflict`.
     pub fn from_json(v: &Value) -> Result<Fault, String> {
         let action = match v["action"].as_str().unwrap_or("") {
             "latency" => FaultAction::Latency(Duration::from_millis(v["ms"].as_u64().ok_or("latency needs \"ms\"")?)),
@@ -61,11 +67,17 @@ impl Fault {
             "tooManyRequests" => FaultAction::TooManyRequests {
                 retry_after_seconds: v["retryAfter"].as_u64().unwrap_or(1),
             },
+            "tooManyRequestsUntil" => FaultAction::TooManyRequestsUntil {
+                unix_secs: v["until"]
+                    .as_u64()
+                    .ok_or("tooManyRequestsUntil needs \"until\" (Unix seconds)")?,
+            },
             "drop" => FaultAction::Drop,
             "conflict" => FaultAction::ConflictOnNextWrite,
             other => {
                 return Err(format!(
-                    "unknown fault action {other:?}: use latency, status, tooManyRequests, drop or conflict"
+                    "unknown fault action {other:?}: use latency, status, tooManyRequests, tooManyRequestsUntil, \
+                     drop or conflict"
                 ))
             }
         };
@@ -94,6 +106,10 @@ impl Fault {
                 v["action"] = json!("tooManyRequests");
                 v["retryAfter"] = json!(retry_after_seconds);
             }
+            FaultAction::TooManyRequestsUntil { unix_secs } => {
+                v["action"] = json!("tooManyRequestsUntil");
+                v["until"] = json!(unix_secs);
+            }
             FaultAction::Drop => v["action"] = json!("drop"),
             FaultAction::ConflictOnNextWrite => v["action"] = json!("conflict"),
         }
@@ -104,7 +120,20 @@ impl Fault {
         let method_ok = self.method.as_deref().is_none_or(|m| m == method);
         let write = matches!(method, "POST" | "PUT" | "PATCH" | "DELETE");
         let kind_ok = self.action != FaultAction::ConflictOnNextWrite || write;
-        method_ok && kind_ok && glob(&self.path, path)
+        method_ok && kind_ok && !self.expired() && glob(&self.path, path)
+    }
+
+    fn expired(&self) -> bool {
+        match self.action {
+            FaultAction::TooManyRequestsUntil { unix_secs } => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_millis())
+                    .unwrap_or(0);
+                now >= u128::from(unix_secs) * 1000
+            }
+            _ => false,
+        }
     }
 }
 
@@ -174,7 +203,7 @@ impl Faults {
                 *n = n.saturating_sub(1);
             }
         }
-        self.list.retain(|f| f.times != Some(0));
+        self.list.retain(|f| f.times != Some(0) && !f.expired());
         d
     }
 }
@@ -217,5 +246,33 @@ mod tests {
         assert_eq!(f.action, FaultAction::TooManyRequests { retry_after_seconds: 2 });
         assert_eq!(Fault::from_json(&f.to_json()).unwrap(), f);
         assert!(Fault::from_json(&json!({"action":"explode"})).is_err());
+        let until =
+            Fault::from_json(&json!({"path":"*","action":"tooManyRequestsUntil","until":4_102_444_800u64})).unwrap();
+        assert_eq!(
+            until.action,
+            FaultAction::TooManyRequestsUntil {
+                unix_secs: 4_102_444_800
+            }
+        );
+        assert_eq!(Fault::from_json(&until.to_json()).unwrap(), until);
+        assert!(Fault::from_json(&json!({"action":"tooManyRequestsUntil"})).is_err());
+    }
+
+    #[test]
+    fn a_fault_until_a_time_stops_at_that_time() {
+        let mut f = Faults::default();
+        f.add(Fault::new(
+            None,
+            "*",
+            FaultAction::TooManyRequestsUntil { unix_secs: 1 },
+        ));
+        assert_eq!(f.decide("GET", "/api/v1").failure, None, "1970 is past");
+        assert!(f.list().is_empty());
+        let later = FaultAction::TooManyRequestsUntil {
+            unix_secs: 4_102_444_800,
+        };
+        f.add(Fault::new(None, "*", later.clone()));
+        assert_eq!(f.decide("GET", "/api/v1").failure, Some(later.clone()));
+        assert_eq!(f.decide("GET", "/api/v1").failure, Some(later), "not counted");
     }
 }

@@ -322,6 +322,19 @@ pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Respo
         Some(FaultAction::TooManyRequests { retry_after_seconds }) => {
             return Ok(error_response(&ApiError::too_many_requests(*retry_after_seconds)))
         }
+        Some(FaultAction::TooManyRequestsUntil { unix_secs }) => {
+            let mut e = ApiError::too_many_requests(0);
+            e.details = None;
+            e.retry_after = None;
+            let mut response = error_response(&e);
+            let date = chrono::DateTime::from_timestamp(*unix_secs as i64, 0)
+                .map(|at| at.format("%a, %d %b %Y %H:%M:%S GMT").to_string())
+                .unwrap_or_default();
+            if let Ok(value) = date.parse() {
+                response.headers_mut().insert("Retry-After", value);
+            }
+            return Ok(response);
+        }
         _ => {}
     }
     let conflict_fault = decision.failure == Some(FaultAction::ConflictOnNextWrite);

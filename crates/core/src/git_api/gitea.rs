@@ -19,12 +19,27 @@ pub(super) fn resolve(locator: &RepoLocator, reference: &str) -> Vec<(Plan, ShaS
     vec![(plan, ShaSource::JsonPointer("/sha"))]
 }
 
-/// `GET /repos/{o}/{r}/archive/{sha}.tar.gz`: everything under `{repo}/` (lowercase). Path
-/// filtering exists only in recent releases, so the whole tree is fetched and filtered on extraction.
-pub(super) fn archive(locator: &RepoLocator, sha: &str) -> (Plan, ArchiveLayout) {
+/// `GET /repos/{o}/{r}/archive/{sha}.tar.gz[?paths={path}]`: everything under `{repo}/`
+/// (lowercase), entries keeping their full repository path.
+///
+/// Gitea takes `paths` since go-gitea/gitea#36371 (merged January 2026; `git archive -- {path}`
+/// behind it, repeatable as `paths=a&paths=b`). Older Gitea releases, and Forgejo unless it has
+/// taken the change (not checked), ignore the parameter and send the whole tree; the answer does
+/// not say which happened. So the path is sent to make the download smaller where the server can,
+/// and the layout still says "not filtered": the client keeps only the path on extraction either
+/// way, which is correct for both answers. A path with a comma is not sent: the first form of that
+/// change split `paths` on commas, which would name directories that do not exist.
+///
+/// A path the commit does not have makes `git archive` fail, and a filtering Gitea answers 500
+/// with no explanation; see [`super::whole_tree_after_failure`].
+pub(super) fn archive(locator: &RepoLocator, sha: &str, path: Option<&str>) -> (Plan, ArchiveLayout) {
+    let mut url = format!("{}/archive/{}.tar.gz", repo_api(locator), component(sha));
+    if let Some(path) = path.filter(|p| !p.contains(',')) {
+        url.push_str(&format!("?paths={}", component(path)));
+    }
     let plan = Plan {
         method: Method::GET,
-        url: format!("{}/archive/{}.tar.gz", repo_api(locator), component(sha)),
+        url,
         accept: "*/*",
         json_body: None,
     };

@@ -27,7 +27,8 @@ pub(super) fn resolve(locator: &RepoLocator, reference: &str) -> Vec<(Plan, ShaS
         .collect()
 }
 
-/// As Gitea: `GET /repos/{o}/{r}/archive/{sha}.tar.gz`, everything under `{repo}/`, no path filter.
+/// As Gitea: `GET /repos/{o}/{r}/archive/{sha}.tar.gz`, everything under `{repo}/`. Gogs has no
+/// path filter, so none is asked for.
 pub(super) fn archive(locator: &RepoLocator, sha: &str) -> (Plan, ArchiveLayout) {
-    super::gitea::archive(locator, sha)
+    super::gitea::archive(locator, sha, None)
 }

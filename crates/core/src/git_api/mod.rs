@@ -196,6 +196,8 @@ pub fn interpret_resolve(
 
 /// The request that downloads the archive of commit `sha`, filtered to `path` where the provider
 /// can filter (GitLab, Bitbucket Data Center, Azure DevOps); elsewhere the whole tree comes back.
+/// Gitea and Forgejo are asked to filter too, but may not (see `gitea::archive`): their layout says
+/// "not filtered" so that the client filters on extraction.
 pub fn archive_call(
     locator: &RepoLocator,
     sha: &str,
@@ -206,7 +208,7 @@ pub fn archive_call(
     let (plan, layout) = match locator.provider {
         Provider::GitHub => github::archive(locator, sha),
         Provider::GitLab => gitlab::archive(locator, sha, path),
-        Provider::Gitea | Provider::Forgejo => gitea::archive(locator, sha),
+        Provider::Gitea | Provider::Forgejo => gitea::archive(locator, sha, path),
         Provider::Gogs => gogs::archive(locator, sha),
         Provider::Bitbucket => bitbucket::archive(locator, sha),
         Provider::BitbucketServer => bitbucket_server::archive(locator, sha, path),
@@ -216,6 +218,15 @@ pub fn archive_call(
         request: build(locator, plan, credentials)?,
         layout,
     })
+}
+
+/// Whether an archive request for a path that failed with HTTP `status` should be sent again
+/// without the path. Gitea (and Forgejo, should it take the change) answers a `paths` filter naming
+/// a directory the commit lacks with a bare 500; the whole tree then lets extraction say what is
+/// wrong (nothing under the path) instead of "HTTP 500". Other providers that filter answer 404,
+/// which already says so.
+pub fn whole_tree_after_failure(locator: &RepoLocator, status: u16) -> bool {
+    matches!(locator.provider, Provider::Gitea | Provider::Forgejo) && (500..600).contains(&status)
 }
 
 /// Check an archive answer: Ok when the body is the archive. Redirects are handled by

@@ -65,11 +65,14 @@ pub(crate) fn classify_failure(response: &Response<Vec<u8>>, now_secs: u64) -> A
     }
 }
 
-/// Seconds to wait, from `Retry-After` (seconds), `X-RateLimit-Reset` (Unix time, GitHub, Gitea)
-/// or `RateLimit-Reset` (Unix time on GitLab, seconds in the IETF draft); the longest wins, and
-/// never less than one second. `None` when no header says.
+/// Seconds to wait, from `Retry-After` (seconds, or an HTTP date measured from `now_secs`),
+/// `X-RateLimit-Reset` (Unix time, GitHub, Gitea) or `RateLimit-Reset` (Unix time on GitLab,
+/// seconds in the IETF draft); the longest wins, and never less than one second. `None` when no
+/// header says.
 pub fn retry_after_secs(headers: &HeaderMap, now_secs: u64) -> Option<u64> {
     let number = |name: &str| header_str(headers, name).and_then(|v| v.trim().parse::<u64>().ok());
+    let retry_after =
+        header_str(headers, "retry-after").and_then(|v| crate::http_date::retry_after_delay_secs(v, now_secs));
     // A value this large is a point in time, not a duration (about 2001-09-09).
     let wait_until = |v: u64| {
         if v >= 1_000_000_000 {
@@ -79,7 +82,7 @@ pub fn retry_after_secs(headers: &HeaderMap, now_secs: u64) -> Option<u64> {
         }
     };
     [
-        number("retry-after"),
+        retry_after,
         number("x-ratelimit-reset").map(|reset| reset.saturating_sub(now_secs)),
         number("ratelimit-reset").map(wait_until),
     ]

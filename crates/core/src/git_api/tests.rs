@@ -447,10 +447,41 @@ fn rate_limit_headers_become_a_wait() {
         // A reset already past still waits a second.
         (429, vec![("x-ratelimit-reset", (now - 5).to_string())], Some(1)),
         (429, vec![], Some(response::DEFAULT_RETRY_AFTER_SECS)),
+        // Retry-After as an HTTP date, in each of its three forms, measured from now.
+        (
+            429,
+            vec![("retry-after", "Tue, 14 Nov 2023 22:13:50 GMT".into())],
+            Some(30),
+        ),
+        (
+            429,
+            vec![("retry-after", "Tuesday, 14-Nov-23 22:13:50 GMT".into())],
+            Some(30),
+        ),
+        (429, vec![("retry-after", "Tue Nov 14 22:13:50 2023".into())], Some(30)),
+        (
+            403,
+            vec![("retry-after", "Tue, 14 Nov 2023 22:14:20 GMT".into())],
+            Some(60),
+        ),
+        // A date already past still waits a second; one that is not a date says nothing.
         (
             429,
             vec![("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT".into())],
+            Some(1),
+        ),
+        (
+            429,
+            vec![("retry-after", "in a while".into())],
             Some(response::DEFAULT_RETRY_AFTER_SECS),
+        ),
+        (
+            429,
+            vec![
+                ("retry-after", "Tue, 14 Nov 2023 22:13:30 GMT".into()),
+                ("ratelimit-reset", (now + 45).to_string()),
+            ],
+            Some(45),
         ),
         // A 403 with rate-limit headers that still have room is a permission problem.
         (403, vec![("x-ratelimit-remaining", "4999".into())], None),
@@ -496,7 +527,14 @@ fn archive_requests_per_provider() {
         (loc("https://github.com/o/r", None, None), Some("deploy"), format!("https://api.github.com/repos/o/r/tarball/{SHA}"), ArchiveFormat::TarGz, true, false, ""),
         (loc("https://gitlab.com/g/p", None, None), Some("/deploy/prod/"), format!("https://gitlab.com/api/v4/projects/g%2Fp/repository/archive.tar.gz?sha={SHA}&path=deploy%2Fprod"), ArchiveFormat::TarGz, true, true, ""),
         (loc("https://gitlab.com/g/p", None, None), Some("."), format!("https://gitlab.com/api/v4/projects/g%2Fp/repository/archive.tar.gz?sha={SHA}"), ArchiveFormat::TarGz, true, false, ""),
-        (loc("https://gitea.com/o/r", None, None), Some("deploy"), format!("https://gitea.com/api/v1/repos/o/r/archive/{SHA}.tar.gz"), ArchiveFormat::TarGz, true, false, ""),
+        // Gitea and Forgejo are asked for the path but may send the whole tree: "not filtered".
+        (loc("https://gitea.com/o/r", None, None), Some("deploy"), format!("https://gitea.com/api/v1/repos/o/r/archive/{SHA}.tar.gz?paths=deploy"), ArchiveFormat::TarGz, true, false, ""),
+        (loc("https://gitea.com/o/r", None, None), Some("/deploy/prod env/"), format!("https://gitea.com/api/v1/repos/o/r/archive/{SHA}.tar.gz?paths=deploy%2Fprod%20env"), ArchiveFormat::TarGz, true, false, ""),
+        (loc("https://gitea.com/o/r", None, None), None, format!("https://gitea.com/api/v1/repos/o/r/archive/{SHA}.tar.gz"), ArchiveFormat::TarGz, true, false, ""),
+        (loc("https://gitea.com/o/r", None, None), Some("."), format!("https://gitea.com/api/v1/repos/o/r/archive/{SHA}.tar.gz"), ArchiveFormat::TarGz, true, false, ""),
+        (loc("https://gitea.com/o/r", None, None), Some("a,b"), format!("https://gitea.com/api/v1/repos/o/r/archive/{SHA}.tar.gz"), ArchiveFormat::TarGz, true, false, ""),
+        (loc("https://codeberg.org/o/r", Some(Provider::Forgejo), None), Some("deploy"), format!("https://codeberg.org/api/v1/repos/o/r/archive/{SHA}.tar.gz?paths=deploy"), ArchiveFormat::TarGz, true, false, ""),
+        (loc("https://git.corp/o/r", Some(Provider::Gogs), None), Some("deploy"), format!("https://git.corp/api/v1/repos/o/r/archive/{SHA}.tar.gz"), ArchiveFormat::TarGz, true, false, ""),
         (loc("https://bitbucket.org/w/r", None, None), None, format!("https://bitbucket.org/w/r/get/{SHA}.tar.gz"), ArchiveFormat::TarGz, true, false, ""),
         (loc("https://bb.corp/scm/P/r.git", Some(Provider::BitbucketServer), None), Some("deploy"), format!("https://bb.corp/rest/api/latest/projects/P/repos/r/archive?at={SHA}&format=tgz&path=deploy"), ArchiveFormat::TarGz, false, true, ""),
         (loc("https://dev.azure.com/o/p/_git/r", None, None), Some("deploy/prod"), format!("https://dev.azure.com/o/p/_apis/git/repositories/r/items?scopePath=%2Fdeploy%2Fprod&recursionLevel=full&download=true&versionDescriptor.version={SHA}&versionDescriptor.versionType=commit&$format=zip&api-version=7.1"), ArchiveFormat::Zip, false, true, "deploy"),
@@ -678,4 +716,30 @@ fn etag_is_read_from_the_answer() {
             etag: Some("\"abc\"".into())
         })
     );
+}
+
+#[test]
+fn only_gitea_family_server_errors_fall_back_to_the_whole_tree() {
+    let cases = [
+        (loc("https://gitea.com/o/r", None, None), 500, true),
+        (loc("https://gitea.com/o/r", None, None), 503, true),
+        (
+            loc("https://codeberg.org/o/r", Some(Provider::Forgejo), None),
+            500,
+            true,
+        ),
+        (loc("https://gitea.com/o/r", None, None), 404, false),
+        (loc("https://gitea.com/o/r", None, None), 401, false),
+        (loc("https://gitea.com/o/r", None, None), 429, false),
+        (loc("https://git.corp/o/r", Some(Provider::Gogs), None), 500, false),
+        (loc("https://gitlab.com/g/p", None, None), 500, false),
+        (
+            loc("https://bb.corp/scm/P/r.git", Some(Provider::BitbucketServer), None),
+            500,
+            false,
+        ),
+    ];
+    for (l, status, want) in cases {
+        assert_eq!(whole_tree_after_failure(&l, status), want, "{:?} {status}", l.provider);
+    }
 }

@@ -19,4 +19,4 @@ pub use requests::{
     LIST_PAGE_SIZE,
 };
 pub use retry::{retry_delay_millis, RetryBudget};
-pub use status::{decode_failure, ApiFailure, FailureReason};
+pub use status::{decode_failure, retry_after_secs, ApiFailure, FailureReason};

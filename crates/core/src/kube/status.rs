@@ -3,6 +3,8 @@
 
 use kube_core::Status;
 
+use crate::http_date;
+
 /// The API's `reason`, for the cases a client acts on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FailureReason {
@@ -70,10 +72,34 @@ fn reason_of(code: u16, reason: &str) -> FailureReason {
     }
 }
 
-/// Decode a non-2xx answer. `what` describes the request (`patch deployments.apps web`) for
-/// bodies that are not a `Status` (a plain `404 page not found`), as client-go does.
-pub fn decode_failure(code: u16, retry_after_header: Option<&str>, body: &[u8], what: &str) -> ApiFailure {
-    let header_delay = retry_after_header.and_then(|v| v.trim().parse::<u64>().ok());
+/// The wait an answer's `Retry-After` asks for, in seconds: delta-seconds as given; an HTTP date
+/// (any of RFC 9110's three forms) measured from the answer's own `Date`, so that the wait is read
+/// on the clock the server wrote the date with (the Kubernetes client has no clock of its own, and
+/// the two clocks may disagree). A date without a `Date` beside it, or anything else, is `None`:
+/// the caller backs off as if no wait were given.
+pub fn retry_after_secs(headers: &http::HeaderMap) -> Option<u64> {
+    let value = headers.get(http::header::RETRY_AFTER)?.to_str().ok()?;
+    let server_now = headers
+        .get(http::header::DATE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|date| http_date::parse_http_date(date, None));
+    if let Some(now) = server_now {
+        return http_date::retry_after_delay_secs(value, now);
+    }
+    // Delta-seconds need no clock; a date does.
+    let value = value.trim();
+    let delta_seconds = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
+    delta_seconds
+        .then(|| http_date::retry_after_delay_secs(value, 0))
+        .flatten()
+}
+
+/// Decode a non-2xx answer. `retry_after_header_secs` is [`retry_after_secs`] of its headers; it
+/// wins over the body's `details.retryAfterSeconds`. `what` describes the request (`patch
+/// deployments.apps web`) for bodies that are not a `Status` (a plain `404 page not found`), as
+/// client-go does.
+pub fn decode_failure(code: u16, retry_after_header_secs: Option<u64>, body: &[u8], what: &str) -> ApiFailure {
+    let header_delay = retry_after_header_secs;
     match serde_json::from_slice::<Status>(body) {
         Ok(status) if !status.message.is_empty() || !status.reason.is_empty() => ApiFailure {
             code,
@@ -158,12 +184,48 @@ mod tests {
 
         let throttled = decode_failure(
             429,
-            Some("3"),
+            Some(3),
             br#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Too many requests","reason":"TooManyRequests","details":{"retryAfterSeconds":1},"code":429}"#,
             "list",
         );
         assert_eq!(throttled.retry_after_seconds, Some(3), "the header wins");
         assert!(throttled.is_transient());
+    }
+
+    #[test]
+    fn retry_after_in_seconds_or_as_a_date_measured_from_the_servers_date() {
+        const DATE: &str = "Thu, 26 Nov 2026 07:40:00 GMT";
+        let cases: &[(Option<&str>, Option<&str>, Option<u64>)] = &[
+            (Some("3"), None, Some(3)),
+            (Some(" 0 "), Some(DATE), Some(0)),
+            (Some("Thu, 26 Nov 2026 07:40:02 GMT"), Some(DATE), Some(2)),
+            (Some("Thursday, 26-Nov-26 07:41:00 GMT"), Some(DATE), Some(60)),
+            (Some("Thu Nov 26 07:40:05 2026"), Some(DATE), Some(5)),
+            // The server's Date in an obsolete form is still its now.
+            (
+                Some("Thu, 26 Nov 2026 07:40:02 GMT"),
+                Some("Thu Nov 26 07:40:00 2026"),
+                Some(2),
+            ),
+            // Past: retry at once.
+            (Some("Thu, 26 Nov 2026 07:39:00 GMT"), Some(DATE), Some(0)),
+            // A date with no Date to measure it from, or an unreadable Date: no wait known.
+            (Some("Thu, 26 Nov 2026 07:40:02 GMT"), None, None),
+            (Some("Thu, 26 Nov 2026 07:40:02 GMT"), Some("yesterday"), None),
+            (Some("soon"), Some(DATE), None),
+            (Some("-1"), None, None),
+            (None, Some(DATE), None),
+        ];
+        for (retry_after, date, want) in cases {
+            let mut headers = http::HeaderMap::new();
+            if let Some(v) = retry_after {
+                headers.insert(http::header::RETRY_AFTER, v.parse().unwrap());
+            }
+            if let Some(v) = date {
+                headers.insert(http::header::DATE, v.parse().unwrap());
+            }
+            assert_eq!(retry_after_secs(&headers), *want, "{retry_after:?} at {date:?}");
+        }
     }
 
     #[test]

@@ -1,10 +1,10 @@
-//! Sending one request with retries: 429 (honouring `Retry-After`), 5xx and lost connections
+//! Sending one request with retries: 429 (honouring `Retry-After`, in seconds or as a date), 5xx and lost connections
 //! or timeouts, with `ferry_core::kube::retry_delay_millis`'s backoff; one re-read of the
 //! credentials on 401. Waiting goes through the `Sleep` port.
 
 use std::cell::Cell;
 
-use ferry_core::kube::{decode_failure, retry_delay_millis, FailureReason, RetryBudget};
+use ferry_core::kube::{decode_failure, retry_after_secs, retry_delay_millis, FailureReason, RetryBudget};
 
 use super::client::TokenSource;
 use super::error::KubeError;
@@ -43,11 +43,8 @@ impl<H: Http, S: Sleep, T: TokenSource> Sender<'_, H, S, T> {
             let (retry_after, error) = match self.http.send(request).await {
                 Ok(response) if response.status().is_success() => return Ok(response),
                 Ok(response) => {
-                    let header = response
-                        .headers()
-                        .get(http::header::RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok());
-                    let failure = decode_failure(response.status().as_u16(), header, response.body(), what);
+                    let retry_after = retry_after_secs(response.headers());
+                    let failure = decode_failure(response.status().as_u16(), retry_after, response.body(), what);
                     if failure.reason == FailureReason::Unauthorized && !reread {
                         reread = true;
                         self.tokens.token(true).map_err(KubeError::Credentials)?;
@@ -99,7 +96,10 @@ mod tests {
                 .to_string();
             self.seen.borrow_mut().push(auth);
             let (code, retry_after, body) = self.answers.borrow_mut().pop_front().expect("a scripted answer")?;
-            let mut response = http::Response::builder().status(code);
+            // The API server dates every answer (Go's net/http does).
+            let mut response = http::Response::builder()
+                .status(code)
+                .header(http::header::DATE, SERVER_DATE);
             if let Some(r) = retry_after {
                 response = response.header(http::header::RETRY_AFTER, r);
             }
@@ -125,6 +125,7 @@ mod tests {
         }
     }
 
+    const SERVER_DATE: &str = "Thu, 26 Nov 2026 07:40:00 GMT";
     const INTERNAL: &str = r#"{"kind":"Status","status":"Failure","message":"Internal error occurred: x","reason":"InternalError","code":500}"#;
     const THROTTLED: &str =
         r#"{"kind":"Status","status":"Failure","message":"Too many requests","reason":"TooManyRequests","code":429}"#;
@@ -178,6 +179,32 @@ mod tests {
             "{waits:?}"
         );
         assert_eq!(waits[2], 2_000, "Retry-After honoured");
+    }
+
+    #[test]
+    fn retry_after_as_a_date_is_the_wait_until_it_on_the_servers_clock() {
+        let (result, waits, _) = run(
+            vec![
+                Ok((429, Some("Thu, 26 Nov 2026 07:40:03 GMT"), THROTTLED)),
+                Ok((429, Some("Thursday, 26-Nov-26 07:40:01 GMT"), THROTTLED)),
+                Ok((503, Some("Thu Nov 26 07:40:02 2026"), "service unavailable")),
+                // Already past: try again at once.
+                Ok((429, Some("Thu, 26 Nov 2026 07:39:00 GMT"), THROTTLED)),
+                Ok((200, None, "{}")),
+            ],
+            &StaticToken::new("t"),
+        );
+        assert_eq!(result.unwrap(), 200);
+        assert_eq!(waits, vec![3_000, 1_000, 2_000, 0]);
+
+        // A date past the total budget ends the retries instead of waiting.
+        let (result, waits, seen) = run(
+            vec![Ok((429, Some("Thu, 26 Nov 2026 07:41:00 GMT"), THROTTLED))],
+            &StaticToken::new("t"),
+        );
+        assert_eq!(result.unwrap_err().reason(), Some(FailureReason::TooManyRequests));
+        assert!(waits.is_empty(), "{waits:?}");
+        assert_eq!(seen.len(), 1);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! - Gitea/Forgejo `GET /api/v1/repos/{o}/{r}/git/commits/{ref}` — the commit as JSON
 //! - Gogs `GET /api/v1/repos/{o}/{r}/commits/{refs/heads/b | refs/tags/t | sha}` — the SHA as text
-//! - `GET /api/v1/repos/{o}/{r}/archive/{ref}.tar.gz` (and `.zip`) under `{repo}/`
+//! - `GET /api/v1/repos/{o}/{r}/archive/{ref}.tar.gz` (and `.zip`) under `{repo}/`; Gitea only:
+//!   `?paths=` (repeatable) keeps those paths
 //! - Gitea/Forgejo `POST /api/v1/repos/{o}/{r}/statuses/{sha}` (Gogs has none)
 
 use super::{archive, authenticate, conditional, json, record_status, Auth, Reply, Req};
@@ -73,13 +74,30 @@ pub(super) fn handle(shared: &Shared, provider: Provider, req: &Req) -> Reply {
             let Some(sha) = git::commit_of(repo.dir(), &super::decode(reference)) else {
                 return not_found();
             };
+            // Gitea filters to `paths` (repeatable) since go-gitea/gitea#36371, with `git archive
+            // -- {paths}` behind it: entries keep their full path under `{repo}/`, and a path the
+            // commit does not have fails the streamed archive before a byte is sent, which Gitea
+            // answers with a bare 500. Forgejo and Gogs are served as releases without the
+            // parameter: it is ignored and the whole tree comes back.
+            let paths: Vec<String> = if provider == Provider::Gitea {
+                req.params("paths")
+                    .iter()
+                    .map(|p| p.trim_matches('/').to_string())
+                    .filter(|p| !p.is_empty())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            if paths.iter().any(|p| !git::has_path(repo.dir(), &sha, p)) {
+                return super::text(500, "Internal Server Error");
+            }
             let top = name.to_ascii_lowercase();
             archive(
                 &repo,
                 format,
                 &format!("{top}/"),
                 &sha,
-                &[],
+                &paths,
                 "application/octet-stream",
                 &format!("{top}-{reference}.{format}"),
             )

@@ -10,7 +10,7 @@ mod github;
 mod gitlab;
 
 use crate::server::{Endpoint, Incoming};
-use crate::{Provider, RecordedRequest, RecordedStatus, Repo, Shared};
+use crate::{Provider, RateLimit, RecordedRequest, RecordedStatus, Repo, RetryAfterForm, Shared};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
@@ -22,8 +22,8 @@ pub(crate) fn route(shared: &Shared, endpoint: Endpoint, request: Incoming) -> R
         Endpoint::Codeload => return codeload::handle(shared, &request),
         Endpoint::Provider(p) => p,
     };
-    if let Some(secs) = take_rate_limit(shared, provider) {
-        return rate_limited(provider, secs);
+    if let Some((secs, retry_after)) = take_rate_limit(shared, provider) {
+        return rate_limited(provider, secs, &retry_after);
     }
     let req = Req::new(request);
     match provider {
@@ -157,20 +157,50 @@ fn record(shared: &Shared, endpoint: Endpoint, request: &Incoming) {
     shared.state.lock().unwrap().requests.push(recorded);
 }
 
-fn take_rate_limit(shared: &Shared, provider: Provider) -> Option<u64> {
+/// The seconds until the limit resets and the `Retry-After` value that says so, when `provider`
+/// refuses this request.
+fn take_rate_limit(shared: &Shared, provider: Provider) -> Option<(u64, String)> {
     let mut state = shared.state.lock().unwrap();
-    let limit = state.rate_limits.get_mut(provider.slug())?;
-    if limit.remaining == 0 {
-        return None;
+    match state.rate_limits.get_mut(provider.slug())? {
+        RateLimit::Count {
+            remaining,
+            retry_after_secs,
+        } => {
+            if *remaining == 0 {
+                return None;
+            }
+            *remaining -= 1;
+            Some((*retry_after_secs, retry_after_secs.to_string()))
+        }
+        RateLimit::Until { until_secs, form } => {
+            let now_millis = now_millis();
+            let until_millis = until_secs.saturating_mul(1000);
+            if now_millis >= until_millis {
+                return None;
+            }
+            let secs = (until_millis - now_millis).div_ceil(1000);
+            Some((secs, retry_after_value(*form, secs, *until_secs)))
+        }
     }
-    limit.remaining -= 1;
-    Some(limit.retry_after_secs)
 }
 
-/// Each provider's way of saying "too many requests".
-fn rate_limited(provider: Provider, secs: u64) -> Reply {
+/// `Retry-After` in `form`: `secs` as delay-seconds, or the time `until_secs` as an HTTP date.
+pub(crate) fn retry_after_value(form: RetryAfterForm, secs: u64, until_secs: u64) -> String {
+    let at = chrono::DateTime::from_timestamp(until_secs as i64, 0).expect("a time after 1970");
+    let pattern = match form {
+        RetryAfterForm::Seconds => return secs.to_string(),
+        RetryAfterForm::ImfFixdate => "%a, %d %b %Y %H:%M:%S GMT",
+        RetryAfterForm::Rfc850 => "%A, %d-%b-%y %H:%M:%S GMT",
+        RetryAfterForm::Asctime => "%a %b %e %H:%M:%S %Y",
+    };
+    at.format(pattern).to_string()
+}
+
+/// Each provider's way of saying "too many requests"; `retry_after` is the `Retry-After` value for
+/// those that send one.
+fn rate_limited(provider: Provider, secs: u64, retry_after: &str) -> Reply {
     let reset = (now_secs() + secs).to_string();
-    let secs_text = secs.to_string();
+    let secs_text = retry_after.to_string();
     match provider {
         // Primary rate limit: 403 with the reset time; the remaining count is zero.
         Provider::GitHub => json_with(
@@ -322,9 +352,13 @@ pub(crate) fn archive(
 }
 
 pub(crate) fn now_secs() -> u64 {
+    now_millis() / 1000
+}
+
+fn now_millis() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
+        .map(|d| d.as_millis() as u64)
         .unwrap_or(0)
 }
 
@@ -372,4 +406,24 @@ pub(crate) fn with_headers(mut reply: Reply, headers: &[(&str, &str)]) -> Reply 
         );
     }
     reply
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_is_written_in_each_form_of_rfc_9110() {
+        // RFC 9110 §5.6.7's example instant, 1994-11-06T08:49:37Z.
+        let example = 784_111_777;
+        let cases = [
+            (RetryAfterForm::Seconds, "120"),
+            (RetryAfterForm::ImfFixdate, "Sun, 06 Nov 1994 08:49:37 GMT"),
+            (RetryAfterForm::Rfc850, "Sunday, 06-Nov-94 08:49:37 GMT"),
+            (RetryAfterForm::Asctime, "Sun Nov  6 08:49:37 1994"),
+        ];
+        for (form, want) in cases {
+            assert_eq!(retry_after_value(form, 120, example), want, "{form:?}");
+        }
+    }
 }
