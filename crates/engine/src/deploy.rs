@@ -320,7 +320,14 @@ pub async fn deploy<K: KeyValue, H: Http, S: Sleep, C: Clock>(
             state.checkpoint = outcome.checkpoint;
             result = DeployResult::Running;
         } else {
-            if pending.is_none() {
+            // Every sync of the whole revision counts as the attempt for (revision, spec), as in
+            // Argo CD: the first sync of a new automated CD and a push's sync arrive as pending
+            // requests, and without this record the next pass would sync the same revision again
+            // and put drift back without self-heal. A dry run or a chosen subset does not count.
+            let whole = pending
+                .as_ref()
+                .is_none_or(|p| !p.request.dry_run && p.request.resources.is_empty());
+            if whole {
                 let fingerprint = spec_fingerprint(&cd);
                 let attempts = match &state.last_auto_sync {
                     Some(a) if a.revision == sha && a.spec_fingerprint == fingerprint => a.attempts + 1,

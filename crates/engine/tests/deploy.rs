@@ -267,6 +267,61 @@ async fn an_automated_cd_syncs_a_new_revision_once_and_self_heals_only_when_aske
 }
 
 #[tokio::test]
+async fn drift_after_a_pending_automated_sync_is_left_without_self_heal() {
+    let w = world().await;
+    w.put_cd("auto", "    automated: {}\n");
+    // A new automated CD, and a push, arrive as pending automated syncs.
+    for trigger in [SyncTrigger::Automated, SyncTrigger::Webhook] {
+        pending::request_sync(
+            &w.kv,
+            "auto",
+            "main",
+            PendingSync {
+                request: SyncRequest::default(),
+                trigger,
+                requested_at: "2026-11-26T00:00:00Z".into(),
+                pushed_commit: None,
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            w.run("auto", Work::Pending).await,
+            DeployResult::Synced(OperationPhase::Succeeded),
+            "{trigger:?}"
+        );
+        let mut other = w.kube.client().unwrap();
+        let drift = other
+            .request(
+                "PATCH",
+                "/api/v1/namespaces/auto/configmaps/settings?fieldManager=kubectl-edit",
+                Some("application/merge-patch+json"),
+                br#"{"data":{"key":"drifted"}}"#,
+            )
+            .await
+            .unwrap();
+        assert_eq!(drift.status, 200, "{}", drift.text());
+        let refreshed = w.run("auto", Work::Reconcile).await;
+        assert!(
+            matches!(
+                refreshed,
+                DeployResult::Refreshed {
+                    sync: SyncStatus::OutOfSync,
+                    ..
+                }
+            ),
+            "{trigger:?}: the same revision is not synced again: {refreshed:?}"
+        );
+        let cm = w.kube.get("", "v1", "configmaps", "auto", "settings").unwrap();
+        assert_eq!(cm["data"]["key"], "drifted", "{trigger:?}");
+    }
+    assert_eq!(
+        history::list(&w.kv, "auto").unwrap().len(),
+        2,
+        "the two requested syncs only"
+    );
+}
+
+#[tokio::test]
 async fn failures_keep_the_previous_status_and_name_what_failed() {
     let w = world().await;
     w.put_cd("shop", "");
