@@ -301,7 +301,8 @@ pub async fn deploy<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         sync: found.sync,
         health: found.health,
     };
-    let mut operation = previous.operation.clone();
+    // Set when this run syncs; a refresh only keeps the operation stored at its end.
+    let mut operation = None;
     let mut found = found;
     let mut diff_state = cluster_state;
     if let Some((request, trigger)) = sync_request {
@@ -400,6 +401,13 @@ pub async fn deploy<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         })
         .collect();
     diffs::put(kv, name, items)?;
+    let operation = match operation {
+        Some(op) => Some(op),
+        // Not the operation read at the start: a sync requested or finished meanwhile (the api's
+        // after its 202, a push's) must not be replaced by an older one — a user would see it
+        // Pending forever.
+        None => status::get(kv, name)?.and_then(|s| s.operation),
+    };
     let written = CdStatus {
         health: Some(found.health),
         sync: Some(found.sync),
