@@ -301,7 +301,8 @@ pub async fn deploy<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         sync: found.sync,
         health: found.health,
     };
-    let mut operation = previous.operation.clone();
+    // Set when this run syncs; a refresh only keeps the operation stored at its end.
+    let mut operation = None;
     let mut found = found;
     let mut diff_state = cluster_state;
     if let Some((request, trigger)) = sync_request {
@@ -320,7 +321,14 @@ pub async fn deploy<K: KeyValue, H: Http, S: Sleep, C: Clock>(
             state.checkpoint = outcome.checkpoint;
             result = DeployResult::Running;
         } else {
-            if pending.is_none() {
+            // Every sync of the whole revision counts as the attempt for (revision, spec), as in
+            // Argo CD: the first sync of a new automated CD and a push's sync arrive as pending
+            // requests, and without this record the next pass would sync the same revision again
+            // and put drift back without self-heal. A dry run or a chosen subset does not count.
+            let whole = pending
+                .as_ref()
+                .is_none_or(|p| !p.request.dry_run && p.request.resources.is_empty());
+            if whole {
                 let fingerprint = spec_fingerprint(&cd);
                 let attempts = match &state.last_auto_sync {
                     Some(a) if a.revision == sha && a.spec_fingerprint == fingerprint => a.attempts + 1,
@@ -393,6 +401,13 @@ pub async fn deploy<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         })
         .collect();
     diffs::put(kv, name, items)?;
+    let operation = match operation {
+        Some(op) => Some(op),
+        // Not the operation read at the start: a sync requested or finished meanwhile (the api's
+        // after its 202, a push's) must not be replaced by an older one — a user would see it
+        // Pending forever.
+        None => status::get(kv, name)?.and_then(|s| s.operation),
+    };
     let written = CdStatus {
         health: Some(found.health),
         sync: Some(found.sync),

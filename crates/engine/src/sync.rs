@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use ferry_core::cd::{ContinuousDeployment, OperationPhase, ResultCode, SyncTrigger};
 use ferry_core::health::assess;
 use ferry_core::plan::{
-    plan, Action, ObjectKey, PlanInput, SkipReason, SyncPlan, SyncRequest, SyncTask, Trigger, Wait,
+    plan, Action, FieldValidation, ObjectKey, PlanInput, SkipReason, SyncPlan, SyncRequest, SyncTask, Trigger, Wait,
 };
 use ferry_core::status::{HealthStatus, SyncStatus};
 use futures::StreamExt;
@@ -99,6 +99,10 @@ pub fn rfc3339(millis: u64) -> String {
 }
 
 type TaskId = (ObjectKey, &'static str);
+
+/// How many times an apply under "skip schema validation" is sent again without the fields the
+/// server named as undeclared.
+const MAX_UNDECLARED_ROUNDS: usize = 8;
 
 fn action_name(action: Action) -> &'static str {
     match action {
@@ -189,9 +193,7 @@ impl<H: Http, S: Sleep, T: TokenSource, C: Clock> Run<'_, H, S, T, C> {
             match task.action {
                 Action::Apply | Action::Replace if synced && live.is_some() => Ok("unchanged"),
                 Action::Apply | Action::CreateNamespace => {
-                    self.client
-                        .apply(&resource, ns(key), &key.name, &task.object, &task.parameters)
-                        .await?;
+                    self.apply(&resource, key, &task.object, &task.parameters).await?;
                     Ok(if live.is_some() { "configured" } else { "created" })
                 }
                 Action::Create => {
@@ -238,6 +240,41 @@ impl<H: Http, S: Sleep, T: TokenSource, C: Clock> Run<'_, H, S, T, C> {
             }
             Err(e) => result(key, action, ResultCode::SyncFailed, e.to_string()),
         })
+    }
+
+    /// Server-side apply. Under `fieldValidation=Ignore` ("skip schema validation") a field the
+    /// server names as not declared in its schema is dropped and the apply sent again, as every
+    /// other write drops it under Ignore; apply alone refuses it whatever the directive.
+    async fn apply(
+        &self,
+        resource: &ApiResource,
+        key: &ObjectKey,
+        object: &Value,
+        parameters: &ferry_core::plan::TaskParameters,
+    ) -> Result<(), KubeError> {
+        let ignore = parameters.field_validation == FieldValidation::Ignore;
+        let mut object = std::borrow::Cow::Borrowed(object);
+        // Each round drops at least one field, and an object has few unknown ones.
+        for _ in 0..MAX_UNDECLARED_ROUNDS {
+            let outcome = self
+                .client
+                .apply(resource, ns(key), &key.name, &object, parameters)
+                .await;
+            if let Err(KubeError::Api { code: 500, message, .. }) = &outcome {
+                if let Some(stripped) = ignore
+                    .then(|| ferry_core::kube::without_undeclared_fields(&object, message))
+                    .flatten()
+                {
+                    object = std::borrow::Cow::Owned(stripped);
+                    continue;
+                }
+            }
+            return outcome.map(|_| ());
+        }
+        self.client
+            .apply(resource, ns(key), &key.name, &object, parameters)
+            .await
+            .map(|_| ())
     }
 
     /// Poll until `ready` says every object is ready, the wait times out, or the budget ends.

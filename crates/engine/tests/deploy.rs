@@ -267,6 +267,124 @@ async fn an_automated_cd_syncs_a_new_revision_once_and_self_heals_only_when_aske
 }
 
 #[tokio::test]
+async fn drift_after_a_pending_automated_sync_is_left_without_self_heal() {
+    let w = world().await;
+    w.put_cd("auto", "    automated: {}\n");
+    // A new automated CD, and a push, arrive as pending automated syncs.
+    for trigger in [SyncTrigger::Automated, SyncTrigger::Webhook] {
+        pending::request_sync(
+            &w.kv,
+            "auto",
+            "main",
+            PendingSync {
+                request: SyncRequest::default(),
+                trigger,
+                requested_at: "2026-11-26T00:00:00Z".into(),
+                pushed_commit: None,
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            w.run("auto", Work::Pending).await,
+            DeployResult::Synced(OperationPhase::Succeeded),
+            "{trigger:?}"
+        );
+        let mut other = w.kube.client().unwrap();
+        let drift = other
+            .request(
+                "PATCH",
+                "/api/v1/namespaces/auto/configmaps/settings?fieldManager=kubectl-edit",
+                Some("application/merge-patch+json"),
+                br#"{"data":{"key":"drifted"}}"#,
+            )
+            .await
+            .unwrap();
+        assert_eq!(drift.status, 200, "{}", drift.text());
+        let refreshed = w.run("auto", Work::Reconcile).await;
+        assert!(
+            matches!(
+                refreshed,
+                DeployResult::Refreshed {
+                    sync: SyncStatus::OutOfSync,
+                    ..
+                }
+            ),
+            "{trigger:?}: the same revision is not synced again: {refreshed:?}"
+        );
+        let cm = w.kube.get("", "v1", "configmaps", "auto", "settings").unwrap();
+        assert_eq!(cm["data"]["key"], "drifted", "{trigger:?}");
+    }
+    assert_eq!(
+        history::list(&w.kv, "auto").unwrap().len(),
+        2,
+        "the two requested syncs only"
+    );
+}
+
+/// The cluster seen through this port: at the first request to it, a user requests a sync (as
+/// the api does while a reconciler pass is refreshing the same CD).
+struct SyncRequestedMeanwhile<'a> {
+    inner: &'a ReqwestHttp,
+    kv: &'a MemoryKeyValue,
+    kube_port: u16,
+    requested: std::cell::Cell<bool>,
+}
+
+impl ferry_engine::ports::Http for SyncRequestedMeanwhile<'_> {
+    async fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, ferry_engine::ports::HttpError> {
+        if request.uri().port_u16() == Some(self.kube_port) && !self.requested.replace(true) {
+            pending::request_sync(
+                self.kv,
+                "shop",
+                "main",
+                PendingSync {
+                    request: SyncRequest::default(),
+                    trigger: SyncTrigger::Manual,
+                    requested_at: "2026-11-26T00:00:00Z".into(),
+                    pushed_commit: None,
+                },
+            )
+            .unwrap();
+        }
+        self.inner.send(request).await
+    }
+}
+
+#[tokio::test]
+async fn a_refresh_keeps_an_operation_requested_while_it_ran() {
+    let w = world().await;
+    w.put_cd("shop", "");
+    let http = SyncRequestedMeanwhile {
+        inner: &w.http,
+        kv: &w.kv,
+        kube_port: w.kube.addr().port(),
+        requested: std::cell::Cell::new(false),
+    };
+    let ports = DeployPorts {
+        kv: &w.kv,
+        http: &http,
+        sleep: &TokioSleep,
+        clock: &SystemClock,
+    };
+    let refreshed = deploy(&ports, "shop", Work::Reconcile, &DeployLimits::default())
+        .await
+        .unwrap();
+    assert!(matches!(refreshed, DeployResult::Refreshed { .. }), "{refreshed:?}");
+    assert!(http.requested.get(), "the sync was requested during the refresh");
+    let s = w.status("shop");
+    assert_eq!(s.sync, Some(SyncStatus::OutOfSync), "the refresh is recorded");
+    let operation = s.operation.expect("the requested operation is still shown");
+    assert_eq!(operation.phase, OperationPhase::Pending);
+    assert_eq!(
+        w.run("shop", Work::Pending).await,
+        DeployResult::Synced(OperationPhase::Succeeded)
+    );
+}
+
+#[tokio::test]
 async fn failures_keep_the_previous_status_and_name_what_failed() {
     let w = world().await;
     w.put_cd("shop", "");

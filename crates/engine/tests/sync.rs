@@ -212,21 +212,49 @@ const UNKNOWN_FIELD: &str =
     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: odd\ndata:\n  key: v\nsurprise: true\n";
 
 #[tokio::test]
-async fn unknown_fields_refused_by_apply_whatever_validation_says() {
+async fn unknown_fields_refused_by_apply_unless_schema_validation_is_skipped() {
     // KUBERNETES-API.md §2.7: an SSA body with an unknown field is a 500 "field not declared in
-    // schema" under any fieldValidation; it is permanent, so it is reported, not retried.
+    // schema" under any fieldValidation. Validated, that is permanent: reported, not retried.
     let w = plain().await;
     w.emu.create(&namespace("shop")).unwrap();
-    let cd = cd("shop", "shop", "syncOptions: {skipSchemaValidation: true}");
-    let outcome = manual(&w, &cd, &files(&[("odd.yaml", UNKNOWN_FIELD)])).await;
+    let validated = cd("shop", "shop", "");
+    let outcome = manual(&w, &validated, &files(&[("odd.yaml", UNKNOWN_FIELD)])).await;
     assert_eq!(outcome.operation.phase, OperationPhase::Failed);
     let odd = result_of(&outcome, "ConfigMap", "odd");
     assert_eq!(odd.result, ResultCode::SyncFailed);
     assert!(
-        odd.message.as_deref().unwrap().contains("field not declared in schema"),
+        odd.message
+            .as_deref()
+            .unwrap()
+            .contains(".surprise: field not declared in schema"),
         "{odd:?}"
     );
     assert_eq!(w.emu.requests().count("patch", "configmaps"), 1, "not retried");
+    assert!(w.emu.get("", "v1", "configmaps", "shop", "odd").is_none());
+
+    // Skipped, the field the server named is dropped and the apply sent again, as Ignore drops
+    // it from any other write.
+    w.emu.reset_requests();
+    let skipped = cd("shop", "shop", "syncOptions: {skipSchemaValidation: true}");
+    let outcome = manual(&w, &skipped, &files(&[("odd.yaml", UNKNOWN_FIELD)])).await;
+    assert_eq!(
+        outcome.operation.phase,
+        OperationPhase::Succeeded,
+        "{:#?}",
+        outcome.operation
+    );
+    let live = w.emu.get("", "v1", "configmaps", "shop", "odd").expect("applied");
+    assert_eq!(live["data"]["key"], "v");
+    assert_eq!(live.get("surprise"), None);
+    let log = w.emu.write_log();
+    assert_eq!(
+        log.len(),
+        2,
+        "the refused apply, then the one without the field: {log:?}"
+    );
+    assert!(log
+        .iter()
+        .all(|r| r.query.get("fieldValidation").map(String::as_str) == Some("Ignore")));
 }
 
 #[tokio::test]

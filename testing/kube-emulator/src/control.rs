@@ -72,6 +72,7 @@ pub fn handle(shared: &Shared, method: &str, what: &str, body: &[u8]) -> Respons
         }
         ("DELETE", "requests") => {
             shared.counts.lock().expect("counts lock").clear();
+            shared.writes.lock().expect("writes lock").clear();
             reply(200, json!({}))
         }
         ("POST", "status") => {

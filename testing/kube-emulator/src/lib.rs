@@ -171,6 +171,23 @@ impl RequestCounts {
     }
 }
 
+/// One write request as it arrived (before it was answered; a refused write is logged too).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriteRecord {
+    /// create, update, patch, delete or deletecollection.
+    pub verb: String,
+    /// As in [`RequestCounts`]: `configmaps`, `deployments.apps`, `deployments.apps/status`.
+    pub resource: String,
+    pub namespace: String,
+    /// Empty for a create or a collection.
+    pub name: String,
+    /// The media type of the body (`application/apply-patch+yaml` for server-side apply).
+    pub content_type: String,
+    pub query: std::collections::BTreeMap<String, String>,
+    /// The DeleteOptions body of a delete, if it had one.
+    pub body: Option<String>,
+}
+
 /// A running emulator; stops on drop.
 pub struct KubeEmulator {
     shared: Arc<server::Shared>,
@@ -231,6 +248,7 @@ async fn launch(config: Config, shutdown: watch::Receiver<bool>) -> Result<Launc
         rbac_enabled: config.rbac.is_some(),
         faults: Mutex::new(faults),
         counts: Mutex::new(HashMap::new()),
+        writes: Mutex::new(std::collections::VecDeque::new()),
         latency: config.latency.unwrap_or_default(),
         fake_controllers: config.fake_controllers,
     });
@@ -474,6 +492,19 @@ impl KubeEmulator {
 
     pub fn reset_requests(&self) {
         self.shared.counts.lock().expect("counts lock").clear();
+        self.shared.writes.lock().expect("writes lock").clear();
+    }
+
+    /// The write requests clients sent (not the fake controllers' own writes), oldest first: the
+    /// order a sync wrote in, and how (apply, PUT, POST, the propagation policy of a delete).
+    pub fn write_log(&self) -> Vec<WriteRecord> {
+        self.shared
+            .writes
+            .lock()
+            .expect("writes lock")
+            .iter()
+            .cloned()
+            .collect()
     }
 
     /// The current resourceVersion counter.

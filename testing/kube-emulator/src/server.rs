@@ -33,9 +33,14 @@ pub struct Shared {
     pub rbac_enabled: bool,
     pub faults: Mutex<Faults>,
     pub counts: Mutex<HashMap<(String, String), u64>>,
+    /// The last [`WRITE_LOG_CAP`] writes, in the order they arrived.
+    pub writes: Mutex<std::collections::VecDeque<crate::WriteRecord>>,
     pub latency: Duration,
     pub fake_controllers: Option<Duration>,
 }
+
+/// Writes kept in the log (the oldest go first), so a long benchmark does not grow it without end.
+pub const WRITE_LOG_CAP: usize = 10_000;
 
 /// How long a marked object stays visible to the garbage collector if nobody reads it.
 pub const GC_GRACE: Duration = Duration::from_secs(1);
@@ -528,8 +533,26 @@ fn resource(
             .counts
             .lock()
             .expect("counts lock")
-            .entry((verb.to_string(), resource_key))
+            .entry((verb.to_string(), resource_key.clone()))
             .or_insert(0) += 1;
+        if matches!(verb, "create" | "update" | "patch" | "delete" | "deletecollection") {
+            let mut writes = shared.writes.lock().expect("writes lock");
+            if writes.len() >= WRITE_LOG_CAP {
+                writes.pop_front();
+            }
+            writes.push_back(crate::WriteRecord {
+                verb: verb.to_string(),
+                resource: resource_key,
+                namespace: ns.to_string(),
+                name: name.to_string(),
+                content_type: content_type.split(';').next().unwrap_or("").trim().to_string(),
+                query: query.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                // DeleteOptions travel in the body; other bodies are objects, read back from the store.
+                body: matches!(verb, "delete" | "deletecollection")
+                    .then(|| String::from_utf8_lossy(body).into_owned())
+                    .filter(|b| !b.is_empty()),
+            });
+        }
     }
     if shared.rbac_enabled {
         let attrs = Attributes {

@@ -334,6 +334,42 @@ async fn request_counter_by_verb_and_resource() {
     assert_eq!(emu.requests().writes(), 1);
 }
 
+#[tokio::test]
+async fn write_log_keeps_client_writes_in_arrival_order() {
+    let (emu, mut c) = start().await;
+    emu.reset_requests();
+    apply(&mut c, &format!("{DEPLOYMENTS}/web"), &deployment("web", 1), "m", "").await;
+    c.get(DEPLOYMENTS).await.unwrap();
+    let r = send(
+        &mut c,
+        "DELETE",
+        &format!("{DEPLOYMENTS}/web"),
+        Some("application/json"),
+        &json!({"propagationPolicy": "Orphan"}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let log = emu.write_log();
+    let seen: Vec<(&str, &str, &str)> = log
+        .iter()
+        .map(|w| (w.verb.as_str(), w.resource.as_str(), w.name.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("patch", "deployments.apps", "web"),
+            ("delete", "deployments.apps", "web")
+        ]
+    );
+    assert_eq!(log[0].content_type, "application/apply-patch+yaml");
+    assert_eq!(log[0].query.get("fieldManager").map(String::as_str), Some("m"));
+    assert_eq!(log[0].body, None);
+    let options: Value = serde_json::from_str(log[1].body.as_deref().unwrap()).unwrap();
+    assert_eq!(options["propagationPolicy"], "Orphan");
+    emu.reset_requests();
+    assert!(emu.write_log().is_empty());
+}
+
 #[test]
 fn blocking_start_serves_from_its_own_runtime() {
     let emu = KubeEmulator::start_blocking(Config::default()).unwrap();

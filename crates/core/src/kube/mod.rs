@@ -8,6 +8,7 @@ mod discovery;
 mod requests;
 mod retry;
 mod status;
+mod undeclared_fields;
 
 pub use discovery::{
     parse_aggregated, parse_api_group_list, parse_api_versions, parse_resource_list, DiscoveredResource,
@@ -20,3 +21,4 @@ pub use requests::{
 };
 pub use retry::{retry_delay_millis, RetryBudget};
 pub use status::{decode_failure, retry_after_secs, ApiFailure, FailureReason};
+pub use undeclared_fields::{remove_field, undeclared_fields, without_undeclared_fields, PathElement};
