@@ -16,7 +16,7 @@ use ferry_engine::store::repositories::{self, RepositoryCredentials};
 use ferry_engine::store::{cds, history, status};
 use ferry_native_ports::{HttpConfig, ReqwestHttp, TokioSleep};
 use git_emulator::{GitEmulator, Provider, Repo, DEFAULT_TOKEN};
-use kube_emulator::{Config, KubeEmulator};
+use kube_emulator::{Config, Fault, FaultAction, KubeEmulator};
 
 struct World {
     kube: KubeEmulator,
@@ -306,6 +306,95 @@ async fn failures_keep_the_previous_status_and_name_what_failed() {
         (OperationPhase::Error, "main")
     );
     assert!(pending::get_sync(&w.kv, "shop").unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_pending_sync_waits_out_a_cluster_that_does_not_answer() {
+    let w = world().await;
+    w.put_cd("shop", "");
+    w.request_sync("shop");
+    w.kube.inject_fault(Fault::new(None, "*", FaultAction::Status(503)));
+    assert_eq!(w.run("shop", Work::Pending).await, DeployResult::Failed);
+    let s = w.status("shop");
+    assert_eq!(s.health, Some(HealthStatus::Unknown));
+    let message = s.message.clone().expect("a message");
+    assert!(message.contains("cluster `prod`"), "{message}");
+    assert!(!message.contains(&w.kube.token()), "{message}");
+    let operation = s.operation.expect("an operation");
+    assert_eq!(operation.phase, OperationPhase::Pending, "{operation:?}");
+    assert!(
+        operation.message.as_deref().unwrap_or("").contains("cluster `prod`"),
+        "{operation:?}"
+    );
+    assert!(
+        pending::get_sync(&w.kv, "shop").unwrap().is_some(),
+        "the request is kept"
+    );
+    assert!(history::list(&w.kv, "shop").unwrap().is_empty(), "nothing finished");
+
+    // It answers again: the same request runs.
+    w.kube.clear_faults();
+    assert_eq!(
+        w.run("shop", Work::Pending).await,
+        DeployResult::Synced(OperationPhase::Succeeded)
+    );
+    assert!(pending::get_sync(&w.kv, "shop").unwrap().is_none());
+    let records = history::list(&w.kv, "shop").unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].phase, OperationPhase::Succeeded);
+    assert_eq!(w.status("shop").sync, Some(SyncStatus::Synced));
+}
+
+#[tokio::test]
+async fn a_sync_whose_branch_moved_while_it_ran_is_run_again_at_the_new_commit() {
+    let w = world().await;
+    w.put_cd("shop", "");
+    w.request_sync("shop");
+    // Slow writes, and a commit while they are under way.
+    w.kube.inject_fault(Fault::new(
+        Some("PATCH"),
+        "*",
+        FaultAction::Latency(Duration::from_millis(1_000)),
+    ));
+    let first = w.repo.head().unwrap();
+    let ports = DeployPorts {
+        kv: &w.kv,
+        http: &w.http,
+        sleep: &TokioSleep,
+        clock: &SystemClock,
+    };
+    let limits = DeployLimits {
+        budget_millis: Some(20_000),
+        wait_timeout_millis: 10_000,
+        poll_millis: 50,
+    };
+    let names = vec!["shop".to_string()];
+    let (report, moved) = tokio::join!(
+        ferry_engine::reconcile::deploy_each(&ports, &names, Work::Pending, &limits),
+        async {
+            // The namespace is the sync's first write: the revision is resolved by then.
+            while w.kube.get("", "v1", "namespaces", "", "shop").is_none() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            commit(&w.repo, &manifests("nginx:1.27", "two"))
+        }
+    );
+    assert_eq!(
+        report.visited,
+        vec![
+            ("shop".to_string(), DeployResult::Synced(OperationPhase::Succeeded)),
+            ("shop".to_string(), DeployResult::Synced(OperationPhase::Succeeded)),
+        ],
+        "synced at {first}, then again at {moved}"
+    );
+    let records = history::list(&w.kv, "shop").unwrap();
+    let revisions: Vec<&str> = records.iter().map(|r| r.revision.as_str()).collect();
+    assert_eq!(revisions, [moved.as_str(), first.as_str()]);
+    assert_eq!(w.status("shop").revision.as_deref(), Some(moved.as_str()));
+    assert_eq!(w.status("shop").sync, Some(SyncStatus::Synced));
+    assert!(pending::get_sync(&w.kv, "shop").unwrap().is_none());
+    let cm = w.kube.get("", "v1", "configmaps", "shop", "settings").unwrap();
+    assert_eq!(cm["data"]["key"], "two");
 }
 
 #[tokio::test]

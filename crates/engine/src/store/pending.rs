@@ -125,6 +125,22 @@ pub fn clear_sync(kv: &impl KeyValue, name: &str) -> Result<(), StoreError> {
     Ok(kv.delete(&key(name))?)
 }
 
+/// The engine finished the request it took: clear it unless a newer request replaced it
+/// meanwhile (a push during the sync), which stays for the next run. Returns whether it cleared.
+pub fn clear_sync_taken(kv: &impl KeyValue, name: &str, taken: &PendingSync) -> Result<bool, StoreError> {
+    if get_sync(kv, name)?.as_ref() != Some(taken) {
+        return Ok(false);
+    }
+    clear_sync(kv, name)?;
+    Ok(true)
+}
+
+/// Put a request back (its revision moved while it ran) without touching the status: the run
+/// that finds it writes the status.
+pub fn requeue_sync(kv: &impl KeyValue, name: &str, request: &PendingSync) -> Result<(), StoreError> {
+    put_json(kv, &key(name), request)
+}
+
 /// Names of the CDs with a pending sync. Reads every key: for the reconciler.
 pub fn list_syncs(kv: &impl KeyValue) -> Result<Vec<String>, StoreError> {
     Ok(keys_with_prefix(kv, PREFIX)?
