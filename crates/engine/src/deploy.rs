@@ -53,6 +53,8 @@ pub enum DeployResult {
     Synced(OperationPhase),
     /// A sync ran out of time; it stays pending with its checkpoint.
     Running,
+    /// Another run is working on the CD's pending request; nothing was done.
+    Busy,
     /// Git, the cluster or the manifests failed; the status says which.
     Failed,
 }
@@ -125,8 +127,36 @@ fn mark_failed(s: &mut ferry_core::cd::CdStatus, now: &str, message: String) {
     s.updated_at = Some(now.to_string());
 }
 
-/// Deploy the CD `name`: see the module documentation.
+/// How long past its time budget a run's claim on a pending request holds (a run cut short by
+/// its platform never releases it).
+pub const CLAIM_MARGIN_MILLIS: u64 = 5_000;
+
+/// Deploy the CD `name`: see the module documentation. A pending request another run is working
+/// on is left to it ([`DeployResult::Busy`]).
 pub async fn deploy<K: KeyValue, H: Http, S: Sleep, C: Clock>(
+    ports: &DeployPorts<'_, K, H, S, C>,
+    name: &str,
+    work: Work,
+    limits: &DeployLimits,
+) -> Result<DeployResult, DeployError> {
+    let kv = ports.kv;
+    let started = ports.clock.now_millis();
+    let Some(request) = pending::get_sync(kv, name)? else {
+        return deploy_once(ports, name, work, limits).await;
+    };
+    // Two runs starting in the same millisecond share an id and may both run, as they all
+    // would without claims; the engine has no source of randomness to tell them apart.
+    let run = started.to_string();
+    let until = started + limits.budget_millis.unwrap_or(limits.wait_timeout_millis) + CLAIM_MARGIN_MILLIS;
+    if !pending::claim_sync(kv, name, &request, &run, started, until)? {
+        return Ok(DeployResult::Busy);
+    }
+    let result = deploy_once(ports, name, work, limits).await;
+    pending::release_claim(kv, name, &run)?;
+    result
+}
+
+async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     ports: &DeployPorts<'_, K, H, S, C>,
     name: &str,
     work: Work,
@@ -311,6 +341,7 @@ pub async fn deploy<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         health: found.health,
     };
     let mut operation = previous.operation.clone();
+    let synced_here = sync_request.is_some();
     let mut found = found;
     let mut diff_state = cluster_state;
     if let Some((request, trigger)) = sync_request {
@@ -433,7 +464,17 @@ pub async fn deploy<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         operation,
         history: Vec::new(),
     };
-    status::put(kv, name, &written)?;
+    if synced_here {
+        status::put(kv, name, &written)?;
+    } else {
+        // A refresh keeps the operation stored now, not the one read at its start: meanwhile
+        // another run may have finished the sync this one found pending, or a request arrived.
+        status::update(kv, name, move |s| {
+            let latest = s.operation.take();
+            *s = written;
+            s.operation = latest;
+        })?;
+    }
     Ok(result)
 }
 

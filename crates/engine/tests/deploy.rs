@@ -9,7 +9,7 @@ use std::time::Duration;
 use ferry_core::cd::{OperationPhase, SyncTrigger};
 use ferry_core::status::{HealthStatus, SyncStatus};
 use ferry_engine::deploy::{deploy, DeployLimits, DeployPorts, DeployResult, Work};
-use ferry_engine::ports::{MemoryKeyValue, SystemClock};
+use ferry_engine::ports::{Clock, KeyValue, KvError, MemoryKeyValue, SystemClock};
 use ferry_engine::store::clusters::{self, ClusterToken, ClusterWrite};
 use ferry_engine::store::pending::{self, PendingSync, SyncRequest};
 use ferry_engine::store::repositories::{self, RepositoryCredentials};
@@ -395,6 +395,106 @@ async fn a_sync_whose_branch_moved_while_it_ran_is_run_again_at_the_new_commit()
     assert!(pending::get_sync(&w.kv, "shop").unwrap().is_none());
     let cm = w.kube.get("", "v1", "configmaps", "shop", "settings").unwrap();
     assert_eq!(cm["data"]["key"], "two");
+}
+
+/// The store, with another run's write landing right after this run first reads `key`.
+struct Interleaved<'a> {
+    inner: &'a MemoryKeyValue,
+    key: &'static str,
+    other_run: std::cell::RefCell<Option<Box<dyn FnOnce(&MemoryKeyValue) + 'a>>>,
+}
+
+impl KeyValue for Interleaved<'_> {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        let value = self.inner.get(key)?;
+        if key == self.key {
+            if let Some(write) = self.other_run.borrow_mut().take() {
+                write(self.inner);
+            }
+        }
+        Ok(value)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
+        self.inner.set(key, value)
+    }
+    fn delete(&self, key: &str) -> Result<(), KvError> {
+        self.inner.delete(key)
+    }
+    fn keys(&self) -> Result<Vec<String>, KvError> {
+        self.inner.keys()
+    }
+}
+
+#[tokio::test]
+async fn a_refresh_keeps_the_operation_another_run_wrote_meanwhile() {
+    let w = world().await;
+    w.put_cd("shop", "");
+    w.request_sync("shop");
+    assert_eq!(
+        w.run("shop", Work::Pending).await,
+        DeployResult::Synced(OperationPhase::Succeeded)
+    );
+    // A push's request, shown as Pending. Another run took it (the mark is gone) and writes its
+    // finished operation just after this run read the status: this run only refreshes.
+    w.request_sync("shop");
+    pending::clear_sync(&w.kv, "shop").unwrap();
+    let finished = w.status("shop").operation.map(|op| ferry_core::cd::Operation {
+        phase: OperationPhase::Succeeded,
+        finished_at: Some("2026-11-26T00:00:09Z".into()),
+        ..op
+    });
+    let kv = Interleaved {
+        inner: &w.kv,
+        key: "status/shop",
+        other_run: std::cell::RefCell::new(Some(Box::new(move |kv: &MemoryKeyValue| {
+            status::update(kv, "shop", |s| s.operation = finished).unwrap();
+        }))),
+    };
+    let ports = DeployPorts {
+        kv: &kv,
+        http: &w.http,
+        sleep: &TokioSleep,
+        clock: &SystemClock,
+    };
+    let result = deploy(&ports, "shop", Work::Pending, &DeployLimits::default())
+        .await
+        .unwrap();
+    assert!(matches!(result, DeployResult::Refreshed { .. }), "{result:?}");
+    let s = w.status("shop");
+    assert_eq!(s.operation.map(|op| op.phase), Some(OperationPhase::Succeeded));
+    assert_eq!(s.sync, Some(SyncStatus::Synced), "the refresh itself is written");
+}
+
+#[tokio::test]
+async fn a_request_another_run_works_on_is_left_to_it_until_its_claim_ends() {
+    let w = world().await;
+    w.put_cd("shop", "");
+    w.request_sync("shop");
+    let request = pending::get_sync(&w.kv, "shop").unwrap().unwrap();
+    let now = SystemClock.now_millis();
+    assert!(pending::claim_sync(&w.kv, "shop", &request, "other-run", now, now + 60_000).unwrap());
+    assert_eq!(w.run("shop", Work::Pending).await, DeployResult::Busy);
+    assert!(history::list(&w.kv, "shop").unwrap().is_empty());
+    assert!(
+        w.kube.get("", "v1", "configmaps", "shop", "settings").is_none(),
+        "nothing written"
+    );
+
+    // A claim that outlived its run (cut short by its platform) no longer holds.
+    assert!(pending::claim_sync(&w.kv, "shop", &request, "other-run", now, now - 1).unwrap());
+    assert_eq!(
+        w.run("shop", Work::Pending).await,
+        DeployResult::Synced(OperationPhase::Succeeded)
+    );
+    assert!(pending::get_sync(&w.kv, "shop").unwrap().is_none());
+    assert!(
+        !w.kv
+            .keys()
+            .unwrap()
+            .iter()
+            .any(|k| k.starts_with(pending::CLAIM_PREFIX)),
+        "the run released its claim"
+    );
 }
 
 #[tokio::test]
