@@ -185,6 +185,13 @@ impl World {
         write_app(dir.path(), &kube, &git, &options);
         let host = start_host(dir.path());
         let admin = ApiClient::new(&host.url, Some(ADMIN_TOKEN));
+        // The reconciler's first tick works whatever the interval: wait for it (it finds nothing
+        // to do yet), so that with a long interval nothing runs behind a scenario's back.
+        eventually(Duration::from_secs(60), "the reconciler's first tick", || async {
+            let health = admin.get("/api/v1/healthz").await.json();
+            (health["lastTick"]["count"].as_u64().unwrap_or(0) >= 1).then_some(())
+        })
+        .await;
         let mut cluster = json!({"name": "prod", "server": kube.url(), "token": kube.token()});
         if options.cluster_ca == ClusterCa::CaData {
             cluster["caData"] = json!(kube.ca_pem());

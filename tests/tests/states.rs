@@ -16,7 +16,9 @@ use ferry_e2e::world::{commit, World};
 use kube_emulator::{Fault, FaultAction};
 use serde_json::{json, Value};
 
-const STATUS_DEADLINE: Duration = Duration::from_secs(30);
+/// The longest wait for one outcome: generous, for a loaded 2-core CI machine; a passing run
+/// takes a few seconds per wait.
+const STATUS_DEADLINE: Duration = Duration::from_secs(60);
 
 fn deployment(name: &str, replicas: u32, extra_spec: &str) -> String {
     format!(
@@ -57,14 +59,22 @@ async fn create_on_path(w: &World, name: &str, path: &str) {
     w.create(&doc).await;
 }
 
-/// Ask for a sync and wait for its operation to end; returns the CD document.
+async fn history_len(w: &World, name: &str) -> usize {
+    let r = w.viewer.get(&format!("/api/v1/cds/{name}/history")).await;
+    r.json()["items"].as_array().map_or(0, Vec::len)
+}
+
+/// Ask for a sync and wait for it to end (one more record in the history) with a status read
+/// after it; returns the CD document.
 async fn sync_and_wait(w: &World, name: &str) -> Value {
+    let before = history_len(w, name).await;
     let r = w.operator.post(&format!("/api/v1/cds/{name}/sync"), "").await;
     assert_eq!(r.status, 202, "{}", r.text);
     eventually(STATUS_DEADLINE, &format!("the sync of {name} to end"), || async {
         let doc = w.cd(name).await;
         let phase = doc["status"]["operation"]["phase"].as_str().unwrap_or("").to_string();
-        (phase == "Succeeded" && doc["status"]["health"] != "Unknown").then_some(doc)
+        let ended = phase == "Succeeded" && doc["status"]["health"] != "Unknown";
+        (ended && history_len(w, name).await > before).then_some(doc)
     })
     .await
 }
