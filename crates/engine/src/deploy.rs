@@ -188,7 +188,7 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
             &reference,
             pending.as_ref(),
             format!("cluster `{cluster}` is not registered"),
-            Lasting,
+            Cause::Lasting,
         );
     };
     let kube = KubeClient::new(
@@ -204,7 +204,7 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         Ok(r) => r,
         Err(e) => {
             let message = format!("repository {}: {e}", source.repo_url);
-            return finish_failed(kv, name, &now, &reference, pending.as_ref(), message, Lasting);
+            return finish_failed(kv, name, &now, &reference, pending.as_ref(), message, Cause::Lasting);
         }
     };
     let git = GitClient::new(ports.http, ports.clock);
@@ -267,7 +267,7 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
                     .collect::<Vec<_>>(),
                 Err(e) => {
                     let message = format!("the archive of {sha} is refused: {e}");
-                    return finish_failed(kv, name, &now, &reference, pending.as_ref(), message, Lasting);
+                    return finish_failed(kv, name, &now, &reference, pending.as_ref(), message, Cause::Lasting);
                 }
             }
         }
@@ -499,7 +499,6 @@ enum Cause {
     /// archive, manifests refused): trying again changes nothing until a person does.
     Lasting,
 }
-use Cause::Lasting;
 
 impl Cause {
     fn of(transient: bool) -> Cause {

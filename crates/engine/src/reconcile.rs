@@ -71,7 +71,7 @@ pub async fn deploy_each<K: KeyValue, H: Http, S: Sleep, C: Clock>(
                     // it now rather than leave it to the next pass.
                     let again = matches!(result, DeployResult::Synced(_))
                         && rounds < MAX_ROUNDS_PER_CD
-                        && !remaining(ports.clock, deadline).is_some_and(|l| l < MIN_MILLIS_PER_CD)
+                        && remaining(ports.clock, deadline).is_none_or(|l| l >= MIN_MILLIS_PER_CD)
                         && matches!(pending::get_sync(ports.kv, name), Ok(Some(_)));
                     if !again {
                         break;

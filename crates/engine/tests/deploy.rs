@@ -397,11 +397,14 @@ async fn a_sync_whose_branch_moved_while_it_ran_is_run_again_at_the_new_commit()
     assert_eq!(cm["data"]["key"], "two");
 }
 
+/// Another run's write, made once.
+type OtherRun<'a> = std::cell::RefCell<Option<Box<dyn FnOnce(&MemoryKeyValue) + 'a>>>;
+
 /// The store, with another run's write landing right after this run first reads `key`.
 struct Interleaved<'a> {
     inner: &'a MemoryKeyValue,
     key: &'static str,
-    other_run: std::cell::RefCell<Option<Box<dyn FnOnce(&MemoryKeyValue) + 'a>>>,
+    other_run: OtherRun<'a>,
 }
 
 impl KeyValue for Interleaved<'_> {
