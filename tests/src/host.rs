@@ -122,6 +122,11 @@ impl HostProcess {
 
     /// Stop as Ctrl-C would (SIGINT), waiting for a clean exit.
     pub fn stop(mut self) -> Result<std::process::ExitStatus> {
+        self.stop_in_place()
+    }
+
+    /// [`HostProcess::stop`] for a process kept in a struct: it stays, exited (its output readable).
+    pub fn stop_in_place(&mut self) -> Result<std::process::ExitStatus> {
         let pid = self.child.id().to_string();
         Command::new("kill").args(["-INT", &pid]).status()?;
         let deadline = Instant::now() + Duration::from_secs(20);

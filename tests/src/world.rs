@@ -40,6 +40,36 @@ pub fn commit(repo: &Repo, files: &[(String, String)]) -> String {
     repo.commit("change", &borrowed).expect("commit")
 }
 
+/// How a world is set up; [`World::start`] uses the defaults with a given reconcile interval.
+#[derive(Debug, Clone)]
+pub struct WorldOptions {
+    /// The reconciler's `reconcile_interval` ("1h" = effectively only webhook/API).
+    pub reconcile_interval: String,
+    /// The webhook's `webhook_sync_budget`: how long it deploys after answering.
+    pub webhook_sync_budget: String,
+    /// How the host trusts the cluster's CA.
+    pub cluster_ca: ClusterCa,
+}
+
+impl Default for WorldOptions {
+    fn default() -> Self {
+        WorldOptions {
+            reconcile_interval: "1h".into(),
+            webhook_sync_budget: "8s".into(),
+            cluster_ca: ClusterCa::HostRuntimeConfig,
+        }
+    }
+}
+
+/// Where the kube-emulator's CA is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClusterCa {
+    /// The host's runtime config (`[[client_tls]]` for the emulator's authority): what works.
+    HostRuntimeConfig,
+    /// Only the cluster registration's `caData`; the host trusts its system roots.
+    CaData,
+}
+
 pub struct World {
     pub kube: KubeEmulator,
     pub git: GitEmulator,
@@ -54,7 +84,9 @@ pub struct World {
 /// spin.toml with the three components, allowed to reach both emulators, trusting the
 /// kube-emulator's CA through the runtime config; the reconciler ticks every second and works
 /// every `interval`.
-fn write_app(dir: &Path, kube: &KubeEmulator, git: &GitEmulator, interval: &str) -> std::path::PathBuf {
+fn write_app(dir: &Path, kube: &KubeEmulator, git: &GitEmulator, options: &WorldOptions) {
+    let interval = &options.reconcile_interval;
+    let webhook_budget = &options.webhook_sync_budget;
     let kube_authority = format!("127.0.0.1:{}", kube.addr().port());
     let git_base = git.base_url(Provider::Gitea);
     let outbound = format!("\"https://{kube_authority}\", \"{git_base}\"");
@@ -68,6 +100,7 @@ api_operator_tokens = {{ default = "{OPERATOR_TOKEN}", secret = true }}
 api_viewer_tokens = {{ default = "{VIEWER_TOKEN}", secret = true }}
 gitea_webhook_secret = {{ default = "{WEBHOOK_SECRET}", secret = true }}
 reconcile_interval = {{ default = "{interval}" }}
+webhook_sync_budget = {{ default = "{webhook_budget}" }}
 [[trigger.http]]
 route = "/..."
 component = "api"
@@ -91,6 +124,7 @@ key_value_stores = ["default"]
 allowed_outbound_hosts = [{outbound}]
 [component.webhook.variables]
 gitea_webhook_secret = "{{{{ gitea_webhook_secret }}}}"
+webhook_sync_budget = "{{{{ webhook_sync_budget }}}}"
 [component.reconciler]
 source = "{reconciler}"
 key_value_stores = ["default"]
@@ -104,19 +138,40 @@ reconcile_interval = "{{{{ reconcile_interval }}}}"
     );
     std::fs::write(dir.join("spin.toml"), manifest).unwrap();
     std::fs::write(dir.join("kube-ca.pem"), kube.ca_pem()).unwrap();
-    let runtime_config = dir.join("runtime-config.toml");
-    std::fs::write(
-        &runtime_config,
-        format!(
+    let client_tls = match options.cluster_ca {
+        ClusterCa::HostRuntimeConfig => format!(
             "[[client_tls]]\ncomponent_ids = [\"api\", \"webhook\", \"reconciler\"]\nhosts = [\"{kube_authority}\"]\nca_roots_file = \"kube-ca.pem\"\n"
         ),
+        ClusterCa::CaData => String::new(),
+    };
+    std::fs::write(dir.join("runtime-config.toml"), client_tls).unwrap();
+}
+
+/// ferry-host on the world's spin.toml, key-value file and runtime config.
+fn start_host(dir: &Path) -> HostProcess {
+    HostProcess::start(
+        &dir.join("spin.toml"),
+        &[
+            "--kv",
+            dir.join("kv.db").to_str().unwrap(),
+            "--runtime-config-file",
+            dir.join("runtime-config.toml").to_str().unwrap(),
+        ],
+        &[],
     )
-    .unwrap();
-    runtime_config
+    .unwrap()
 }
 
 impl World {
     pub async fn start(interval: &str) -> World {
+        World::start_with(WorldOptions {
+            reconcile_interval: interval.to_string(),
+            ..WorldOptions::default()
+        })
+        .await
+    }
+
+    pub async fn start_with(options: WorldOptions) -> World {
         let kube = KubeEmulator::start(Config {
             fake_controllers: Some(Duration::from_millis(20)),
             ..Config::default()
@@ -127,20 +182,20 @@ impl World {
         let repo = git.create_repo(KEY).expect("repository");
         commit(&repo, &manifests("nginx:1.25", "one"));
         let dir = tempfile::tempdir().unwrap();
-        let runtime_config = write_app(dir.path(), &kube, &git, interval);
-        let host = HostProcess::start(
-            &dir.path().join("spin.toml"),
-            &[
-                "--kv",
-                dir.path().join("kv.db").to_str().unwrap(),
-                "--runtime-config-file",
-                runtime_config.to_str().unwrap(),
-            ],
-            &[],
-        )
-        .unwrap();
+        write_app(dir.path(), &kube, &git, &options);
+        let host = start_host(dir.path());
         let admin = ApiClient::new(&host.url, Some(ADMIN_TOKEN));
-        let cluster = json!({"name": "prod", "server": kube.url(), "token": kube.token()});
+        // The reconciler's first tick works whatever the interval: wait for it (it finds nothing
+        // to do yet), so that with a long interval nothing runs behind a scenario's back.
+        eventually(Duration::from_secs(60), "the reconciler's first tick", || async {
+            let health = admin.get("/api/v1/healthz").await.json();
+            (health["lastTick"]["count"].as_u64().unwrap_or(0) >= 1).then_some(())
+        })
+        .await;
+        let mut cluster = json!({"name": "prod", "server": kube.url(), "token": kube.token()});
+        if options.cluster_ca == ClusterCa::CaData {
+            cluster["caData"] = json!(kube.ca_pem());
+        }
         let r = admin.post("/api/v1/clusters", &cluster.to_string()).await;
         assert_eq!(r.status, 201, "{}", r.text);
         let credentials = json!({"repoURL": git.repo_url(Provider::Gitea, KEY), "token": DEFAULT_TOKEN});
@@ -157,6 +212,21 @@ impl World {
             host,
             dir,
         }
+    }
+
+    /// Stop ferry-host as Ctrl-C would and start it again on the same spin.toml, runtime config
+    /// and key-value file (a new port: the API clients follow it).
+    pub fn restart_host(&mut self) {
+        let status = self.host.stop_in_place().expect("ferry-host stops");
+        assert!(
+            status.success(),
+            "ferry-host exited with {status}:\n{}",
+            self.host.output()
+        );
+        self.host = start_host(self.dir.path());
+        self.admin = ApiClient::new(&self.host.url, Some(ADMIN_TOKEN));
+        self.operator = ApiClient::new(&self.host.url, Some(OPERATOR_TOKEN));
+        self.viewer = ApiClient::new(&self.host.url, Some(VIEWER_TOKEN));
     }
 
     /// The CD document a scenario starts from: the sample app of `manifests`, path `app`, branch
@@ -199,7 +269,22 @@ impl World {
     pub async fn push(&self, files: &[(String, String)]) -> String {
         let before = self.repo.head().unwrap();
         let after = commit(&self.repo, files);
-        let event = self.git.push_event(KEY, "refs/heads/main", &before, &after).unwrap();
+        let (status, text) = self.deliver_push(&before, &after).await;
+        assert_eq!(status, 202, "{text}");
+        after
+    }
+
+    /// Deliver the git-emulator's signed push webhook for `before..after` on `main`; the answer's
+    /// status and body.
+    pub async fn deliver_push(&self, before: &str, after: &str) -> (u16, String) {
+        let response = self.push_request(before, after).send().await.unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+
+    /// The signed push webhook for `before..after` on `main`, ready to send (e.g. from a task of
+    /// its own, beside others).
+    pub fn push_request(&self, before: &str, after: &str) -> reqwest::RequestBuilder {
+        let event = self.git.push_event(KEY, "refs/heads/main", before, after).unwrap();
         let request = self
             .git
             .push_webhook(
@@ -215,9 +300,7 @@ impl World {
         for (name, value) in &parts.headers {
             builder = builder.header(name.as_str(), value.to_str().unwrap());
         }
-        let response = builder.body(body).send().await.unwrap();
-        assert_eq!(response.status().as_u16(), 202, "{}", response.text().await.unwrap());
-        after
+        builder.body(body)
     }
 
     /// Wait until the CD is Synced and Healthy at `sha`.

@@ -64,6 +64,12 @@ fn send_error(host: &str, e: spin_sdk::http::SendError) -> HttpError {
         SendError::Http(
             ErrorCode::ConnectionTimeout | ErrorCode::ConnectionReadTimeout | ErrorCode::ConnectionWriteTimeout,
         ) => HttpError::Timeout(host.to_string()),
+        SendError::Http(
+            e @ (ErrorCode::TlsProtocolError | ErrorCode::TlsCertificateError | ErrorCode::TlsAlertReceived(_)),
+        ) => HttpError::Tls {
+            host: host.to_string(),
+            message: e.to_string(),
+        },
         SendError::RequestConversion(e) => HttpError::Invalid(e.to_string()),
         other => HttpError::Connection {
             host: host.to_string(),

@@ -1,8 +1,8 @@
 //! The webhook component: Git provider push deliveries at `/hooks/{provider}`. A thin adapter:
 //! the request and the provider's secret in, `ferry_engine::push::handle`, the answer out — then,
 //! with the sender no longer waiting, the deploy of the automated CDs the push marked pending
-//! (within [`DEPLOY_BUDGET_MILLIS`]; what does not finish stays pending for the reconciler) and
-//! the lazy sweep of old delivery records.
+//! (within the `webhook_sync_budget` variable, [`DEFAULT_SYNC_BUDGET_MILLIS`] when unset; what
+//! does not finish stays pending for the reconciler) and the lazy sweep of old delivery records.
 
 use ferry_engine::deploy::{DeployPorts, Work};
 use ferry_engine::ferry_core::webhook::WebhookSecret;
@@ -11,8 +11,30 @@ use ferry_spin_ports::{deploy_limits, read_request, to_outgoing, SpinHttp, SpinK
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 use spin_sdk::http_component;
 
-/// How long the webhook keeps deploying after it answered.
-pub const DEPLOY_BUDGET_MILLIS: u64 = 8_000;
+/// How long the webhook keeps deploying after it answered, when `webhook_sync_budget` is unset.
+pub const DEFAULT_SYNC_BUDGET_MILLIS: u64 = 8_000;
+
+/// The `webhook_sync_budget` variable ("8s", "1m", "0" = leave every sync to the reconciler), for
+/// platforms that end an invocation some time after its answer: a budget below that limit lets
+/// the webhook stop between objects and leave a checkpoint instead of being cut mid-write.
+fn sync_budget_millis() -> u64 {
+    let Ok(text) = spin_sdk::variables::get("webhook_sync_budget") else {
+        return DEFAULT_SYNC_BUDGET_MILLIS;
+    };
+    if text.trim().is_empty() {
+        return DEFAULT_SYNC_BUDGET_MILLIS;
+    }
+    match ferry_engine::ferry_core::schedule::parse_interval(&text) {
+        Ok(secs) => secs.saturating_mul(1_000),
+        Err(e) => {
+            eprintln!(
+                "webhook: variable webhook_sync_budget: {e}; using {} s",
+                DEFAULT_SYNC_BUDGET_MILLIS / 1_000
+            );
+            DEFAULT_SYNC_BUDGET_MILLIS
+        }
+    }
+}
 
 #[http_component]
 async fn handle(request: IncomingRequest, response_out: ResponseOutparam) {
@@ -38,7 +60,7 @@ async fn handle(request: IncomingRequest, response_out: ResponseOutparam) {
                 &ports,
                 &syncing,
                 Work::Pending,
-                &deploy_limits(DEPLOY_BUDGET_MILLIS),
+                &deploy_limits(sync_budget_millis()),
             )
             .await;
             for (name, error) in report.errors {

@@ -13,7 +13,7 @@ use serde_json::Value;
 use thiserror::Error;
 
 use crate::kube::{Discovery, KubeClient, KubeError, TokenSource};
-use crate::ports::{Http, Sleep};
+use crate::ports::{Http, HttpError, Sleep};
 
 /// Why the CD's state could not be read (so nothing was compared or written).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -24,6 +24,18 @@ pub enum StateError {
     Fence(String),
     #[error("cannot read the cluster: {0}")]
     Cluster(#[from] KubeError),
+}
+
+impl StateError {
+    /// The cluster did not answer, or answered 429/5xx: reading again later may work.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, StateError::Cluster(e) if e.is_transient())
+    }
+
+    /// The TLS handshake with the cluster failed (its certificate is not trusted, most often).
+    pub fn is_tls(&self) -> bool {
+        matches!(self, StateError::Cluster(KubeError::Transport(HttpError::Tls { .. })))
+    }
 }
 
 /// A kind the CD may have objects of (group, kind).

@@ -53,6 +53,8 @@ pub enum DeployResult {
     Synced(OperationPhase),
     /// A sync ran out of time; it stays pending with its checkpoint.
     Running,
+    /// Another run is working on the CD's pending request; nothing was done.
+    Busy,
     /// Git, the cluster or the manifests failed; the status says which.
     Failed,
 }
@@ -125,8 +127,36 @@ fn mark_failed(s: &mut ferry_core::cd::CdStatus, now: &str, message: String) {
     s.updated_at = Some(now.to_string());
 }
 
-/// Deploy the CD `name`: see the module documentation.
+/// How long past its time budget a run's claim on a pending request holds (a run cut short by
+/// its platform never releases it).
+pub const CLAIM_MARGIN_MILLIS: u64 = 5_000;
+
+/// Deploy the CD `name`: see the module documentation. A pending request another run is working
+/// on is left to it ([`DeployResult::Busy`]).
 pub async fn deploy<K: KeyValue, H: Http, S: Sleep, C: Clock>(
+    ports: &DeployPorts<'_, K, H, S, C>,
+    name: &str,
+    work: Work,
+    limits: &DeployLimits,
+) -> Result<DeployResult, DeployError> {
+    let kv = ports.kv;
+    let started = ports.clock.now_millis();
+    let Some(request) = pending::get_sync(kv, name)? else {
+        return deploy_once(ports, name, work, limits).await;
+    };
+    // Two runs starting in the same millisecond share an id and may both run, as they all
+    // would without claims; the engine has no source of randomness to tell them apart.
+    let run = started.to_string();
+    let until = started + limits.budget_millis.unwrap_or(limits.wait_timeout_millis) + CLAIM_MARGIN_MILLIS;
+    if !pending::claim_sync(kv, name, &request, &run, started, until)? {
+        return Ok(DeployResult::Busy);
+    }
+    let result = deploy_once(ports, name, work, limits).await;
+    pending::release_claim(kv, name, &run)?;
+    result
+}
+
+async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     ports: &DeployPorts<'_, K, H, S, C>,
     name: &str,
     work: Work,
@@ -158,6 +188,7 @@ pub async fn deploy<K: KeyValue, H: Http, S: Sleep, C: Clock>(
             &reference,
             pending.as_ref(),
             format!("cluster `{cluster}` is not registered"),
+            Cause::Lasting,
         );
     };
     let kube = KubeClient::new(
@@ -173,7 +204,7 @@ pub async fn deploy<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         Ok(r) => r,
         Err(e) => {
             let message = format!("repository {}: {e}", source.repo_url);
-            return finish_failed(kv, name, &now, &reference, pending.as_ref(), message);
+            return finish_failed(kv, name, &now, &reference, pending.as_ref(), message, Cause::Lasting);
         }
     };
     let git = GitClient::new(ports.http, ports.clock);
@@ -195,7 +226,8 @@ pub async fn deploy<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         }
         Err(e) => {
             let message = format!("cannot resolve {reference:?} in {}: {e}", source.repo_url);
-            return finish_failed(kv, name, &now, &reference, pending.as_ref(), message);
+            let cause = Cause::of(e.is_transient());
+            return finish_failed(kv, name, &now, &reference, pending.as_ref(), message, cause);
         }
     };
     deploy_state::put(kv, name, &state)?;
@@ -235,13 +267,14 @@ pub async fn deploy<K: KeyValue, H: Http, S: Sleep, C: Clock>(
                     .collect::<Vec<_>>(),
                 Err(e) => {
                     let message = format!("the archive of {sha} is refused: {e}");
-                    return finish_failed(kv, name, &now, &reference, pending.as_ref(), message);
+                    return finish_failed(kv, name, &now, &reference, pending.as_ref(), message, Cause::Lasting);
                 }
             }
         }
         Err(e) => {
             let message = format!("cannot download {sha} of {}: {e}", source.repo_url);
-            return finish_failed(kv, name, &now, &reference, pending.as_ref(), message);
+            let cause = Cause::of(e.is_transient());
+            return finish_failed(kv, name, &now, &reference, pending.as_ref(), message, cause);
         }
     };
 
@@ -263,8 +296,14 @@ pub async fn deploy<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     let cluster_state = match read {
         Ok(s) => s,
         Err(e) => {
-            let message = format!("cluster `{cluster}` ({}): {e}", credentials.server);
-            return finish_failed(kv, name, &now, &reference, pending.as_ref(), message);
+            let hint = if e.is_tls() {
+                tls_hint(credentials.ca_data.is_some())
+            } else {
+                ""
+            };
+            let message = format!("cluster `{cluster}` ({}): {e}{hint}", credentials.server);
+            let cause = Cause::of(e.is_transient());
+            return finish_failed(kv, name, &now, &reference, pending.as_ref(), message, cause);
         }
     };
     let found = report(&cd, &cluster_state);
@@ -301,8 +340,8 @@ pub async fn deploy<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         sync: found.sync,
         health: found.health,
     };
-    // Set when this run syncs; a refresh only keeps the operation stored at its end.
-    let mut operation = None;
+    let mut operation = previous.operation.clone();
+    let synced_here = sync_request.is_some();
     let mut found = found;
     let mut diff_state = cluster_state;
     if let Some((request, trigger)) = sync_request {
@@ -357,8 +396,25 @@ pub async fn deploy<K: KeyValue, H: Http, S: Sleep, C: Clock>(
                     initiated_by: initiated_by(trigger),
                 },
             )?;
-            if pending.is_some() {
-                pending::clear_sync(kv, name)?;
+            if let Some(taken) = &pending {
+                pending::clear_sync_taken(kv, name, taken)?;
+                // Pushes racing each other: another run may have taken the newer push's request
+                // and finished before this one, so a request synced at a commit the reference
+                // has since left goes back to pending (one conditional request to know).
+                let synced = Resolved {
+                    sha: sha.clone(),
+                    etag: state.etag.clone(),
+                };
+                if let Ok(Resolution::Resolved(now_at)) = git.resolve(&repository, &reference, Some(&synced)).await {
+                    if now_at.sha != sha && pending::get_sync(kv, name)?.is_none() {
+                        let again = PendingSync {
+                            requested_at: rfc3339(ports.clock.now_millis()),
+                            pushed_commit: None,
+                            ..taken.clone()
+                        };
+                        pending::requeue_sync(kv, name, &again)?;
+                    }
+                }
             }
             result = DeployResult::Synced(op.phase);
             // What the sync left: read again for the status, and while its objects are still
@@ -401,13 +457,6 @@ pub async fn deploy<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         })
         .collect();
     diffs::put(kv, name, items)?;
-    let operation = match operation {
-        Some(op) => Some(op),
-        // Not the operation read at the start: a sync requested or finished meanwhile (the api's
-        // after its 202, a push's) must not be replaced by an older one — a user would see it
-        // Pending forever.
-        None => status::get(kv, name)?.and_then(|s| s.operation),
-    };
     let written = CdStatus {
         health: Some(found.health),
         sync: Some(found.sync),
@@ -422,12 +471,55 @@ pub async fn deploy<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         operation,
         history: Vec::new(),
     };
-    status::put(kv, name, &written)?;
+    if synced_here {
+        status::put(kv, name, &written)?;
+    } else {
+        // A refresh keeps the operation stored now, not the one read at its start: meanwhile
+        // another run may have finished the sync this one found pending, or a request arrived.
+        status::update(kv, name, move |s| {
+            let latest = s.operation.take();
+            *s = written;
+            s.operation = latest;
+        })?;
+    }
     Ok(result)
 }
 
-/// A failure before the sync could start: for a pending request, the operation ends in `Error`
-/// (recorded in the history; it is not retried by itself), then the status says what failed.
+/// What to do about a cluster certificate the host does not trust. A component's outbound
+/// requests go through `wasi:http`, which takes no CA per request: only the host's trust counts.
+fn tls_hint(has_ca_data: bool) -> &'static str {
+    if has_ca_data {
+        " — the cluster's caData is not used: a Wasm component cannot pass a CA to wasi:http; \
+         trust that CA in the host's runtime config ([[client_tls]] with this host:port and ca_roots_file)"
+    } else {
+        " — if the cluster uses a private CA, trust it in the host's runtime config ([[client_tls]])"
+    }
+}
+
+/// Whether a failure before the sync may pass by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cause {
+    /// The cluster or the Git provider did not answer, or answered 429/5xx: a pending request
+    /// stays pending and the reconciler's next pass tries it again.
+    Passing,
+    /// Anything else (unregistered cluster, refused credentials, a bad repository URL or
+    /// archive, manifests refused): trying again changes nothing until a person does.
+    Lasting,
+}
+
+impl Cause {
+    fn of(transient: bool) -> Cause {
+        if transient {
+            Cause::Passing
+        } else {
+            Cause::Lasting
+        }
+    }
+}
+
+/// A failure before the sync could start. The status says what failed. A pending request whose
+/// cause may pass stays pending (the operation `Pending`, its message naming the cause); any
+/// other ends in `Error`, recorded in the history and not retried by itself.
 fn finish_failed(
     kv: &impl KeyValue,
     name: &str,
@@ -435,41 +527,59 @@ fn finish_failed(
     reference: &str,
     pending: Option<&PendingSync>,
     message: String,
+    cause: Cause,
 ) -> Result<DeployResult, DeployError> {
-    if let Some(p) = pending {
-        let revision = reference.to_string();
-        history::append(
-            kv,
-            name,
-            HistoryRecord {
-                id: 0,
-                revision: revision.clone(),
-                started_at: p.requested_at.clone(),
-                finished_at: now.to_string(),
-                phase: OperationPhase::Error,
-                message: Some(message.clone()),
-                initiated_by: initiated_by(p.trigger),
-            },
-        )?;
-        let trigger = p.trigger;
-        let started_at = p.requested_at.clone();
-        // One write: a reader never sees the operation ended without the status saying why.
+    let Some(p) = pending else {
+        return fail(kv, name, now, message);
+    };
+    let trigger = p.trigger;
+    let started_at = p.requested_at.clone();
+    let revision = reference.to_string();
+    if cause == Cause::Passing {
+        let waiting = format!("cannot start: {message}; the reconciler tries again on its next pass");
+        // One write, and the pending mark untouched: the request is not lost.
         status::update(kv, name, move |s| {
             s.operation = Some(ferry_core::cd::Operation {
-                phase: OperationPhase::Error,
+                phase: OperationPhase::Pending,
                 trigger: Some(trigger),
                 revision,
                 started_at,
-                finished_at: Some(now.to_string()),
-                message: Some(message.clone()),
+                finished_at: None,
+                message: Some(waiting),
                 resources: Vec::new(),
             });
             mark_failed(s, now, message);
         })?;
-        pending::clear_sync(kv, name)?;
         return Ok(DeployResult::Failed);
     }
-    fail(kv, name, now, message)
+    history::append(
+        kv,
+        name,
+        HistoryRecord {
+            id: 0,
+            revision: revision.clone(),
+            started_at: started_at.clone(),
+            finished_at: now.to_string(),
+            phase: OperationPhase::Error,
+            message: Some(message.clone()),
+            initiated_by: initiated_by(trigger),
+        },
+    )?;
+    // One write: a reader never sees the operation ended without the status saying why.
+    status::update(kv, name, move |s| {
+        s.operation = Some(ferry_core::cd::Operation {
+            phase: OperationPhase::Error,
+            trigger: Some(trigger),
+            revision,
+            started_at,
+            finished_at: Some(now.to_string()),
+            message: Some(message.clone()),
+            resources: Vec::new(),
+        });
+        mark_failed(s, now, message);
+    })?;
+    pending::clear_sync_taken(kv, name, p)?;
+    Ok(DeployResult::Failed)
 }
 
 /// What [`delete_resources`] did.

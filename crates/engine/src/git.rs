@@ -49,6 +49,19 @@ pub enum GitError {
     TooManyRedirects { repository: String },
 }
 
+impl GitError {
+    /// Whether the provider may answer later with nothing changed on our side: no answer, a
+    /// rate limit, or a 5xx.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            GitError::Transport(e) => e.is_transient(),
+            GitError::RateLimited { .. } => true,
+            GitError::Unexpected { status, .. } => *status >= 500,
+            _ => false,
+        }
+    }
+}
+
 /// A repository and how to reach it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Repository {

@@ -22,8 +22,18 @@ pub enum HttpError {
     Connection { host: String, message: String },
     #[error("request to {0} timed out")]
     Timeout(String),
+    /// The TLS handshake failed: most often a server certificate the host does not trust.
+    #[error("TLS with {host} failed: {message}")]
+    Tls { host: String, message: String },
     #[error("invalid request: {0}")]
     Invalid(String),
+}
+
+impl HttpError {
+    /// No answer that may come next time: a failed or timed-out connection.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, HttpError::Connection { .. } | HttpError::Timeout(_))
+    }
 }
 
 /// A key-value store with Spin's semantics: whole values, last write wins, no transactions.

@@ -14,6 +14,9 @@ pub const CURSOR_KEY: &str = "reconciler/cursor";
 /// Below this much time left, a pass starts no further CD.
 pub const MIN_MILLIS_PER_CD: u64 = 1_000;
 
+/// Syncs of one CD in a row when requests keep arriving while it syncs.
+pub const MAX_ROUNDS_PER_CD: u32 = 3;
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Cursor {
@@ -57,9 +60,28 @@ pub async fn deploy_each<K: KeyValue, H: Http, S: Sleep, C: Clock>(
             report.left = names.len() - i;
             break;
         }
-        match deploy(ports, name, work.clone(), &limits_for(limits, left)).await {
-            Ok(result) => report.visited.push((name.clone(), result)),
-            Err(DeployError::Store(e)) => report.errors.push((name.clone(), e.to_string())),
+        let mut rounds = 0;
+        loop {
+            rounds += 1;
+            let left = remaining(ports.clock, deadline);
+            match deploy(ports, name, work.clone(), &limits_for(limits, left)).await {
+                Ok(result) => {
+                    report.visited.push((name.clone(), result));
+                    // A newer request arrived while this sync ran (or its revision moved): run
+                    // it now rather than leave it to the next pass.
+                    let again = matches!(result, DeployResult::Synced(_))
+                        && rounds < MAX_ROUNDS_PER_CD
+                        && remaining(ports.clock, deadline).is_none_or(|l| l >= MIN_MILLIS_PER_CD)
+                        && matches!(pending::get_sync(ports.kv, name), Ok(Some(_)));
+                    if !again {
+                        break;
+                    }
+                }
+                Err(DeployError::Store(e)) => {
+                    report.errors.push((name.clone(), e.to_string()));
+                    break;
+                }
+            }
         }
     }
     report

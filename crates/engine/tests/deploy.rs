@@ -9,14 +9,14 @@ use std::time::Duration;
 use ferry_core::cd::{OperationPhase, SyncTrigger};
 use ferry_core::status::{HealthStatus, SyncStatus};
 use ferry_engine::deploy::{deploy, DeployLimits, DeployPorts, DeployResult, Work};
-use ferry_engine::ports::{MemoryKeyValue, SystemClock};
+use ferry_engine::ports::{Clock, KeyValue, KvError, MemoryKeyValue, SystemClock};
 use ferry_engine::store::clusters::{self, ClusterToken, ClusterWrite};
 use ferry_engine::store::pending::{self, PendingSync, SyncRequest};
 use ferry_engine::store::repositories::{self, RepositoryCredentials};
 use ferry_engine::store::{cds, history, status};
 use ferry_native_ports::{HttpConfig, ReqwestHttp, TokioSleep};
 use git_emulator::{GitEmulator, Provider, Repo, DEFAULT_TOKEN};
-use kube_emulator::{Config, KubeEmulator};
+use kube_emulator::{Config, Fault, FaultAction, KubeEmulator};
 
 struct World {
     kube: KubeEmulator,
@@ -424,6 +424,198 @@ async fn failures_keep_the_previous_status_and_name_what_failed() {
         (OperationPhase::Error, "main")
     );
     assert!(pending::get_sync(&w.kv, "shop").unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_pending_sync_waits_out_a_cluster_that_does_not_answer() {
+    let w = world().await;
+    w.put_cd("shop", "");
+    w.request_sync("shop");
+    w.kube.inject_fault(Fault::new(None, "*", FaultAction::Status(503)));
+    assert_eq!(w.run("shop", Work::Pending).await, DeployResult::Failed);
+    let s = w.status("shop");
+    assert_eq!(s.health, Some(HealthStatus::Unknown));
+    let message = s.message.clone().expect("a message");
+    assert!(message.contains("cluster `prod`"), "{message}");
+    assert!(!message.contains(&w.kube.token()), "{message}");
+    let operation = s.operation.expect("an operation");
+    assert_eq!(operation.phase, OperationPhase::Pending, "{operation:?}");
+    assert!(
+        operation.message.as_deref().unwrap_or("").contains("cluster `prod`"),
+        "{operation:?}"
+    );
+    assert!(
+        pending::get_sync(&w.kv, "shop").unwrap().is_some(),
+        "the request is kept"
+    );
+    assert!(history::list(&w.kv, "shop").unwrap().is_empty(), "nothing finished");
+
+    // It answers again: the same request runs.
+    w.kube.clear_faults();
+    assert_eq!(
+        w.run("shop", Work::Pending).await,
+        DeployResult::Synced(OperationPhase::Succeeded)
+    );
+    assert!(pending::get_sync(&w.kv, "shop").unwrap().is_none());
+    let records = history::list(&w.kv, "shop").unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].phase, OperationPhase::Succeeded);
+    assert_eq!(w.status("shop").sync, Some(SyncStatus::Synced));
+}
+
+#[tokio::test]
+async fn a_sync_whose_branch_moved_while_it_ran_is_run_again_at_the_new_commit() {
+    let w = world().await;
+    w.put_cd("shop", "");
+    w.request_sync("shop");
+    // Slow writes, and a commit while they are under way.
+    w.kube.inject_fault(Fault::new(
+        Some("PATCH"),
+        "*",
+        FaultAction::Latency(Duration::from_millis(1_000)),
+    ));
+    let first = w.repo.head().unwrap();
+    let ports = DeployPorts {
+        kv: &w.kv,
+        http: &w.http,
+        sleep: &TokioSleep,
+        clock: &SystemClock,
+    };
+    let limits = DeployLimits {
+        budget_millis: Some(20_000),
+        wait_timeout_millis: 10_000,
+        poll_millis: 50,
+    };
+    let names = vec!["shop".to_string()];
+    let (report, moved) = tokio::join!(
+        ferry_engine::reconcile::deploy_each(&ports, &names, Work::Pending, &limits),
+        async {
+            // The namespace is the sync's first write: the revision is resolved by then.
+            while w.kube.get("", "v1", "namespaces", "", "shop").is_none() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            commit(&w.repo, &manifests("nginx:1.27", "two"))
+        }
+    );
+    assert_eq!(
+        report.visited,
+        vec![
+            ("shop".to_string(), DeployResult::Synced(OperationPhase::Succeeded)),
+            ("shop".to_string(), DeployResult::Synced(OperationPhase::Succeeded)),
+        ],
+        "synced at {first}, then again at {moved}"
+    );
+    let records = history::list(&w.kv, "shop").unwrap();
+    let revisions: Vec<&str> = records.iter().map(|r| r.revision.as_str()).collect();
+    assert_eq!(revisions, [moved.as_str(), first.as_str()]);
+    assert_eq!(w.status("shop").revision.as_deref(), Some(moved.as_str()));
+    assert_eq!(w.status("shop").sync, Some(SyncStatus::Synced));
+    assert!(pending::get_sync(&w.kv, "shop").unwrap().is_none());
+    let cm = w.kube.get("", "v1", "configmaps", "shop", "settings").unwrap();
+    assert_eq!(cm["data"]["key"], "two");
+}
+
+/// Another run's write, made once.
+type OtherRun<'a> = std::cell::RefCell<Option<Box<dyn FnOnce(&MemoryKeyValue) + 'a>>>;
+
+/// The store, with another run's write landing right after this run first reads `key`.
+struct Interleaved<'a> {
+    inner: &'a MemoryKeyValue,
+    key: &'static str,
+    other_run: OtherRun<'a>,
+}
+
+impl KeyValue for Interleaved<'_> {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        let value = self.inner.get(key)?;
+        if key == self.key {
+            if let Some(write) = self.other_run.borrow_mut().take() {
+                write(self.inner);
+            }
+        }
+        Ok(value)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
+        self.inner.set(key, value)
+    }
+    fn delete(&self, key: &str) -> Result<(), KvError> {
+        self.inner.delete(key)
+    }
+    fn keys(&self) -> Result<Vec<String>, KvError> {
+        self.inner.keys()
+    }
+}
+
+#[tokio::test]
+async fn a_refresh_keeps_the_operation_another_run_wrote_meanwhile() {
+    let w = world().await;
+    w.put_cd("shop", "");
+    w.request_sync("shop");
+    assert_eq!(
+        w.run("shop", Work::Pending).await,
+        DeployResult::Synced(OperationPhase::Succeeded)
+    );
+    // A push's request, shown as Pending. Another run took it (the mark is gone) and writes its
+    // finished operation just after this run read the status: this run only refreshes.
+    w.request_sync("shop");
+    pending::clear_sync(&w.kv, "shop").unwrap();
+    let finished = w.status("shop").operation.map(|op| ferry_core::cd::Operation {
+        phase: OperationPhase::Succeeded,
+        finished_at: Some("2026-11-26T00:00:09Z".into()),
+        ..op
+    });
+    let kv = Interleaved {
+        inner: &w.kv,
+        key: "status/shop",
+        other_run: std::cell::RefCell::new(Some(Box::new(move |kv: &MemoryKeyValue| {
+            status::update(kv, "shop", |s| s.operation = finished).unwrap();
+        }))),
+    };
+    let ports = DeployPorts {
+        kv: &kv,
+        http: &w.http,
+        sleep: &TokioSleep,
+        clock: &SystemClock,
+    };
+    let result = deploy(&ports, "shop", Work::Pending, &DeployLimits::default())
+        .await
+        .unwrap();
+    assert!(matches!(result, DeployResult::Refreshed { .. }), "{result:?}");
+    let s = w.status("shop");
+    assert_eq!(s.operation.map(|op| op.phase), Some(OperationPhase::Succeeded));
+    assert_eq!(s.sync, Some(SyncStatus::Synced), "the refresh itself is written");
+}
+
+#[tokio::test]
+async fn a_request_another_run_works_on_is_left_to_it_until_its_claim_ends() {
+    let w = world().await;
+    w.put_cd("shop", "");
+    w.request_sync("shop");
+    let request = pending::get_sync(&w.kv, "shop").unwrap().unwrap();
+    let now = SystemClock.now_millis();
+    assert!(pending::claim_sync(&w.kv, "shop", &request, "other-run", now, now + 60_000).unwrap());
+    assert_eq!(w.run("shop", Work::Pending).await, DeployResult::Busy);
+    assert!(history::list(&w.kv, "shop").unwrap().is_empty());
+    assert!(
+        w.kube.get("", "v1", "configmaps", "shop", "settings").is_none(),
+        "nothing written"
+    );
+
+    // A claim that outlived its run (cut short by its platform) no longer holds.
+    assert!(pending::claim_sync(&w.kv, "shop", &request, "other-run", now, now - 1).unwrap());
+    assert_eq!(
+        w.run("shop", Work::Pending).await,
+        DeployResult::Synced(OperationPhase::Succeeded)
+    );
+    assert!(pending::get_sync(&w.kv, "shop").unwrap().is_none());
+    assert!(
+        !w.kv
+            .keys()
+            .unwrap()
+            .iter()
+            .any(|k| k.starts_with(pending::CLAIM_PREFIX)),
+        "the run released its claim"
+    );
 }
 
 #[tokio::test]

@@ -33,8 +33,9 @@ pub fn create<K: KeyValue, C: Clock>(call: &Call<K, C>) -> Response {
             write.name
         )));
     }
+    let ca_given = write.ca_data.is_some();
     let info = clusters::put(&call.ctx.kv, write, &call.now()).map_err(write_error)?;
-    Ok(json(201, &info))
+    Ok(json(201, &answer(&info, ca_given)))
 }
 
 pub fn replace<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Response {
@@ -43,8 +44,9 @@ pub fn replace<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Response
         return Err(no_such(name));
     }
     let write = read(call, Some(name))?;
+    let ca_given = write.ca_data.is_some();
     let info = clusters::put(&call.ctx.kv, write, &call.now()).map_err(write_error)?;
-    Ok(json(200, &info))
+    Ok(json(200, &answer(&info, ca_given)))
 }
 
 pub fn delete<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Response {
@@ -68,6 +70,22 @@ pub fn delete<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Response 
     }
     clusters::delete(kv, name)?;
     Ok(json(200, &info))
+}
+
+/// Said wherever `caData` is given: the components cannot honour it.
+pub const CA_DATA_WARNING: &str =
+    "caData is stored but Ferry's components cannot use it: a Wasm component cannot pass \
+     a CA to wasi:http per request, so the host must trust the cluster's certificate. Add this CA to the host's \
+     runtime config ([[client_tls]] with the server's host:port and ca_roots_file), or give the API server a \
+     certificate from a CA the host already trusts.";
+
+/// The cluster as stored, with `warnings` when it came with a `caData`.
+fn answer(info: &clusters::ClusterInfo, ca_given: bool) -> serde_json::Value {
+    let mut body = serde_json::to_value(info).expect("cluster info serializes");
+    if ca_given {
+        body["warnings"] = json!([CA_DATA_WARNING]);
+    }
+    body
 }
 
 fn no_such(name: &str) -> ApiError {

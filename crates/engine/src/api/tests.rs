@@ -365,6 +365,15 @@ fn every_endpoint_and_error_code() {
             r#""hasCaData":true"#,
         ),
         case(
+            "a cluster's caData is answered with what it cannot do",
+            "POST",
+            "/api/v1/clusters",
+            Some(ADMIN),
+            r#"{"name":"edge","server":"https://edge:6443","caData":"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n","token":"t0k"}"#,
+            201,
+            "a Wasm component cannot pass a CA to wasi:http per request, so the host must trust the cluster's certificate. Add this CA to the host's runtime config ([[client_tls]]",
+        ),
+        case(
             "cluster exists",
             "POST",
             "/api/v1/clusters",

@@ -39,6 +39,18 @@ impl KubeError {
         }
     }
 
+    /// Whether the cluster may answer the same request later with nothing changed on our side:
+    /// no answer at all, 429 or 5xx (after the client's own retries).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            KubeError::Transport(e) => e.is_transient(),
+            KubeError::Api { reason, .. } => {
+                matches!(reason, FailureReason::TooManyRequests | FailureReason::ServerError)
+            }
+            _ => false,
+        }
+    }
+
     pub fn reason(&self) -> Option<FailureReason> {
         match self {
             KubeError::Api { reason, .. } => Some(*reason),

@@ -3,6 +3,8 @@
 //! - `pending/<name>`: a sync of that CD (from the API, a push or the reconciler). The CD's
 //!   `status.operation` shows it as `Pending` meanwhile.
 //! - `pending-delete/<name>`: the deployed objects of a CD deleted with `cascade=true`.
+//! - `pending-claim/<name>`: the run working on that request, until when (so the api's run after
+//!   its 202, the webhook's and a reconciler tick do not sync the same request twice at once).
 //! - `reconcile/requested`: `POST /reconcile` asked for a pass over every CD.
 //!
 //! One key per CD, not one shared list: two requests for different CDs never overwrite each
@@ -15,6 +17,7 @@ use super::{get_json, keys_with_prefix, put_json, status, StoreError};
 use crate::ports::KeyValue;
 
 pub const PREFIX: &str = "pending/";
+pub const CLAIM_PREFIX: &str = "pending-claim/";
 pub const DELETE_PREFIX: &str = "pending-delete/";
 pub const RECONCILE_KEY: &str = "reconcile/requested";
 
@@ -123,6 +126,68 @@ pub fn request_sync(
 /// The engine took or finished the sync.
 pub fn clear_sync(kv: &impl KeyValue, name: &str) -> Result<(), StoreError> {
     Ok(kv.delete(&key(name))?)
+}
+
+/// The engine finished the request it took: clear it unless a newer request replaced it
+/// meanwhile (a push during the sync), which stays for the next run. Returns whether it cleared.
+pub fn clear_sync_taken(kv: &impl KeyValue, name: &str, taken: &PendingSync) -> Result<bool, StoreError> {
+    if get_sync(kv, name)?.as_ref() != Some(taken) {
+        return Ok(false);
+    }
+    clear_sync(kv, name)?;
+    Ok(true)
+}
+
+/// Put a request back (its revision moved while it ran) without touching the status: the run
+/// that finds it writes the status.
+pub fn requeue_sync(kv: &impl KeyValue, name: &str, request: &PendingSync) -> Result<(), StoreError> {
+    put_json(kv, &key(name), request)
+}
+
+/// Which run works on a pending request, and until when it may.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SyncClaim {
+    /// The request's `requested_at`: a newer request is not covered.
+    requested_at: String,
+    run: String,
+    until_millis: u64,
+}
+
+fn claim_key(name: &str) -> String {
+    format!("{CLAIM_PREFIX}{name}")
+}
+
+/// Claim `request` for the run `run` until `until_millis`. False when another run holds a live
+/// claim on this same request. The store has no compare-and-set: the claim is read back, so of
+/// two runs claiming at the same moment the one whose write landed last goes on.
+pub fn claim_sync(
+    kv: &impl KeyValue,
+    name: &str,
+    request: &PendingSync,
+    run: &str,
+    now_millis: u64,
+    until_millis: u64,
+) -> Result<bool, StoreError> {
+    let held = get_json::<SyncClaim>(kv, &claim_key(name))?;
+    if held.is_some_and(|c| c.requested_at == request.requested_at && c.run != run && c.until_millis > now_millis) {
+        return Ok(false);
+    }
+    let claim = SyncClaim {
+        requested_at: request.requested_at.clone(),
+        run: run.to_string(),
+        until_millis,
+    };
+    put_json(kv, &claim_key(name), &claim)?;
+    Ok(get_json::<SyncClaim>(kv, &claim_key(name))?.is_some_and(|c| c.run == run))
+}
+
+/// The run `run` stopped working on the CD's request (finished, failed, or out of time).
+pub fn release_claim(kv: &impl KeyValue, name: &str, run: &str) -> Result<(), StoreError> {
+    if get_json::<SyncClaim>(kv, &claim_key(name))?.is_some_and(|c| c.run == run) {
+        kv.delete(&claim_key(name))?;
+    }
+    Ok(())
 }
 
 /// Names of the CDs with a pending sync. Reads every key: for the reconciler.

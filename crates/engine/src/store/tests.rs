@@ -405,6 +405,34 @@ fn a_requested_sync_is_pending_in_the_set_and_in_the_status() {
 }
 
 #[test]
+fn a_finished_request_is_cleared_only_if_no_newer_one_replaced_it() {
+    let kv = MemoryKeyValue::default();
+    let request = |at: &str, commit: &str| pending::PendingSync {
+        request: pending::SyncRequest::default(),
+        trigger: SyncTrigger::Webhook,
+        requested_at: at.into(),
+        pushed_commit: Some(commit.into()),
+    };
+    let taken = request("2026-11-26T03:44:50Z", "a1");
+    pending::request_sync(&kv, "web", "main", taken.clone()).unwrap();
+    // A push while the sync of `taken` runs.
+    let newer = request("2026-11-26T03:44:51Z", "b2");
+    pending::request_sync(&kv, "web", "main", newer.clone()).unwrap();
+    assert!(!pending::clear_sync_taken(&kv, "web", &taken).unwrap());
+    assert_eq!(
+        pending::get_sync(&kv, "web").unwrap(),
+        Some(newer.clone()),
+        "the newer request stays"
+    );
+    assert!(pending::clear_sync_taken(&kv, "web", &newer).unwrap());
+    assert_eq!(pending::get_sync(&kv, "web").unwrap(), None);
+    assert!(
+        !pending::clear_sync_taken(&kv, "web", &newer).unwrap(),
+        "nothing to clear"
+    );
+}
+
+#[test]
 fn diffs_are_cut_to_fit() {
     let kv = MemoryKeyValue::default();
     let items = (0..40)
