@@ -16,7 +16,7 @@ use serde_json::Value;
 use thiserror::Error;
 
 use crate::cd::Directory;
-use crate::plan::ObjectKey;
+use crate::plan::{KeyRef, ObjectKey};
 use glob::{Glob, GlobError};
 
 /// Caps on what one render may read and build.
@@ -443,12 +443,12 @@ fn type_name(value: &Value) -> &'static str {
 }
 
 fn refuse_duplicates(objects: &[ManifestObject]) -> Result<(), RenderError> {
-    let mut seen: HashMap<ObjectKey, &ManifestObject> = HashMap::new();
+    let mut seen: HashMap<KeyRef, &ManifestObject> = HashMap::with_capacity(objects.len());
     for object in objects {
-        let key = object.key();
+        let key = KeyRef::of(&object.object).expect("rendered objects carry apiVersion, kind and metadata.name");
         if let Some(first) = seen.get(&key) {
             return Err(RenderError::Duplicate {
-                key: key.to_string(),
+                key: key.to_owned().to_string(),
                 first: first.origin(),
                 second: object.origin(),
             });

@@ -15,7 +15,7 @@ mod steps;
 mod tracking;
 
 pub use fence::{fence, DesiredObject, FenceError, FencePolicy, UnknownKinds};
-pub use key::{group_of, ObjectKey};
+pub use key::{group_of, KeyRef, ObjectKey};
 pub use options::{object_sync_options, ObjectSyncOptions, SYNC_OPTIONS_ANNOTATION};
 pub use order::{
     kind_rank, placement, wave, Phase, Placement, ARGO_HOOK_ANNOTATION, ARGO_WAVE_ANNOTATION, FERRY_WAVE_ANNOTATION,
@@ -24,9 +24,10 @@ pub use order::{
 pub use scope::{builtin_scope, crd_defines, ResourceScopes, Scope};
 pub use steps::{SyncStep, Wait};
 pub use tracking::{
-    owner, ownership, parse_tracking_id, stamp, tracking_id, Ownership, CD_LABEL, TRACKING_ID_ANNOTATION,
+    is_stamped, owner, ownership, parse_tracking_id, stamp, tracking_id, Ownership, CD_LABEL, TRACKING_ID_ANNOTATION,
 };
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
@@ -75,13 +76,14 @@ pub struct TaskParameters {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct SyncTask {
+pub struct SyncTask<'a> {
     pub phase: Phase,
     pub wave: i32,
     pub action: Action,
     pub key: ObjectKey,
-    /// For writes: the object to send, tracking stamped. For prunes: the live object.
-    pub object: Value,
+    /// For writes: the object to send, tracking stamped (borrowed from the desired object when
+    /// the caller stamped it already, as the engine does before comparing). For prunes: the live object.
+    pub object: Cow<'a, Value>,
     pub parameters: TaskParameters,
 }
 
@@ -159,18 +161,18 @@ pub struct SkippedObject {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct SyncPlan {
+pub struct SyncPlan<'a> {
     pub cd: String,
     pub dry_run: bool,
-    pub steps: Vec<SyncStep>,
+    pub steps: Vec<SyncStep<'a>>,
     /// `SyncFail` hooks, run only when a step failed.
-    pub on_failure: Vec<SyncStep>,
+    pub on_failure: Vec<SyncStep<'a>>,
     pub skipped: Vec<SkippedObject>,
 }
 
-impl SyncPlan {
+impl<'a> SyncPlan<'a> {
     /// The tasks in order (failure hooks excluded).
-    pub fn tasks(&self) -> impl Iterator<Item = &SyncTask> {
+    pub fn tasks(&self) -> impl Iterator<Item = &SyncTask<'a>> {
         self.steps.iter().flat_map(|s| s.tasks.iter())
     }
 
@@ -233,13 +235,19 @@ fn placements(desired: &[DesiredObject]) -> (Vec<Option<(Phase, i32)>>, Vec<Plan
         }
     }
     let provides: Vec<Option<order::Provider>> = desired.iter().map(|d| order::provides(&d.key, &d.object)).collect();
-    let mut earliest_need: HashMap<order::Provider, (Phase, i32)> = HashMap::new();
-    for ((d, at), me) in desired.iter().zip(&own).zip(&provides) {
-        let Some(at) = at else { continue };
-        for need in order::needs(&d.key) {
-            if Some(&need) != me.as_ref() {
-                let entry = earliest_need.entry(need).or_insert(*at);
-                *entry = (*entry).min(*at);
+    // Only what some object provides can be needed first: the map stays as small as the set of
+    // Namespaces and CRDs in Git, however many objects need them.
+    let mut earliest_need: HashMap<order::Provider, Option<(Phase, i32)>> =
+        provides.iter().flatten().map(|p| (*p, None)).collect();
+    if !earliest_need.is_empty() {
+        for ((d, at), me) in desired.iter().zip(&own).zip(&provides) {
+            let Some(at) = at else { continue };
+            for need in order::needs(&d.key) {
+                if Some(&need) != me.as_ref() {
+                    if let Some(entry) = earliest_need.get_mut(&need) {
+                        *entry = Some(entry.map_or(*at, |e| e.min(*at)));
+                    }
+                }
             }
         }
     }
@@ -248,10 +256,12 @@ fn placements(desired: &[DesiredObject]) -> (Vec<Option<(Phase, i32)>>, Vec<Plan
         .zip(&provides)
         .map(|(at, me)| {
             let at = (*at)?;
-            Some(match me.as_ref().and_then(|p| earliest_need.get(p)) {
-                Some(needed_at) => at.min(*needed_at),
-                None => at,
-            })
+            Some(
+                match me.as_ref().and_then(|p| earliest_need.get(p).copied().flatten()) {
+                    Some(needed_at) => at.min(needed_at),
+                    None => at,
+                },
+            )
         })
         .collect();
     (effective, errors)
@@ -287,7 +297,7 @@ fn is_replace_exempt(key: &ObjectKey) -> bool {
 }
 
 /// Decide the sync.
-pub fn plan(input: &PlanInput) -> Result<SyncPlan, PlanErrors> {
+pub fn plan<'a>(input: &PlanInput<'a>) -> Result<SyncPlan<'a>, PlanErrors> {
     let cd = input.cd;
     let cd_name = cd.name();
     let options = &cd.spec.sync_policy.sync_options;
@@ -297,10 +307,10 @@ pub fn plan(input: &PlanInput) -> Result<SyncPlan, PlanErrors> {
     let mut errors = Vec::new();
     let mut skipped = Vec::new();
 
-    let live: HashMap<ObjectKey, &Value> = input
+    let live: HashMap<KeyRef, &Value> = input
         .live
         .iter()
-        .filter_map(|object| Some((ObjectKey::of(object)?, object)))
+        .filter_map(|object| Some((KeyRef::of(object)?, object)))
         .collect();
     let selected: Option<HashSet<&ObjectKey>> = request.resources.as_ref().map(|r| r.iter().collect());
     let is_selected = |key: &ObjectKey| selected.as_ref().is_none_or(|s| s.contains(key));
@@ -322,7 +332,8 @@ pub fn plan(input: &PlanInput) -> Result<SyncPlan, PlanErrors> {
     let mut tasks = Vec::new();
     for (desired, at) in input.desired.iter().zip(placed) {
         let key = &desired.key;
-        if let Some(live_object) = live.get(key) {
+        let live_object = live.get(&key.as_ref());
+        if let Some(live_object) = live_object {
             if let Ownership::OtherCd(owner) = ownership(live_object, cd_name) {
                 errors.push(PlanError::OwnedByOtherCd {
                     key: key.to_string(),
@@ -357,7 +368,7 @@ pub fn plan(input: &PlanInput) -> Result<SyncPlan, PlanErrors> {
         }
         let overrides = object_sync_options(&desired.object);
         let replace = overrides.replace.unwrap_or(options.replace) && !is_replace_exempt(key);
-        let action = match (replace, live.contains_key(key)) {
+        let action = match (replace, live_object.is_some()) {
             (false, _) => Action::Apply,
             (true, true) => Action::Replace,
             (true, false) => Action::Create,
@@ -367,8 +378,13 @@ pub fn plan(input: &PlanInput) -> Result<SyncPlan, PlanErrors> {
             Some(true) => FieldValidation::Strict,
             None => base.field_validation,
         };
-        let mut object = desired.object.clone();
-        stamp(&mut object, cd_name, key);
+        let object = if is_stamped(&desired.object, cd_name, key) {
+            Cow::Borrowed(&desired.object)
+        } else {
+            let mut object = desired.object.clone();
+            stamp(&mut object, cd_name, key);
+            Cow::Owned(object)
+        };
         tasks.push(SyncTask {
             phase,
             wave,
@@ -383,7 +399,7 @@ pub fn plan(input: &PlanInput) -> Result<SyncPlan, PlanErrors> {
     }
 
     // Prunes.
-    let desired_keys: HashSet<&ObjectKey> = input.desired.iter().map(|d| &d.key).collect();
+    let desired_keys: HashSet<KeyRef> = input.desired.iter().map(|d| d.key.as_ref()).collect();
     let prune_allowed = match request.trigger {
         Trigger::Automated => automated.is_some_and(|a| a.prune),
         Trigger::Manual => request.prune,
@@ -421,7 +437,7 @@ pub fn plan(input: &PlanInput) -> Result<SyncPlan, PlanErrors> {
                 wave: 0,
                 action: Action::Prune,
                 key,
-                object: live_object.clone(),
+                object: Cow::Borrowed(live_object),
                 parameters: TaskParameters {
                     propagation_policy: Some(options.prune_propagation_policy),
                     ..base.clone()
@@ -442,8 +458,10 @@ pub fn plan(input: &PlanInput) -> Result<SyncPlan, PlanErrors> {
 
     if let Some(resources) = &request.resources {
         for key in resources {
-            let tracked = live.get(key).is_some_and(|l| ownership(l, cd_name) == Ownership::Ours);
-            if !desired_keys.contains(key) && !tracked {
+            let tracked = live
+                .get(&key.as_ref())
+                .is_some_and(|l| ownership(l, cd_name) == Ownership::Ours);
+            if !desired_keys.contains(&key.as_ref()) && !tracked {
                 errors.push(PlanError::NotInCd {
                     key: key.to_string(),
                     cd: cd_name.to_string(),
@@ -453,7 +471,12 @@ pub fn plan(input: &PlanInput) -> Result<SyncPlan, PlanErrors> {
     }
 
     // The destination namespace.
-    let git_defines_namespace = desired_keys.contains(&ObjectKey::new("", "Namespace", "", destination));
+    let git_defines_namespace = desired_keys.contains(&KeyRef {
+        group: "",
+        kind: "Namespace",
+        namespace: "",
+        name: destination,
+    });
     if !git_defines_namespace {
         if options.create_namespace {
             if input.namespace_exists != Some(true) {
@@ -462,7 +485,9 @@ pub fn plan(input: &PlanInput) -> Result<SyncPlan, PlanErrors> {
                     wave: i32::MIN,
                     action: Action::CreateNamespace,
                     key: ObjectKey::new("", "Namespace", "", destination),
-                    object: json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": destination}}),
+                    object: Cow::Owned(
+                        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": destination}}),
+                    ),
                     parameters: base.clone(),
                 });
             }
