@@ -448,7 +448,7 @@ fn refuse_duplicates(objects: &[ManifestObject]) -> Result<(), RenderError> {
         let key = KeyRef::of(&object.object).expect("rendered objects carry apiVersion, kind and metadata.name");
         if let Some(first) = seen.get(&key) {
             return Err(RenderError::Duplicate {
-                key: key.to_owned().to_string(),
+                key: key.to_key().to_string(),
                 first: first.origin(),
                 second: object.origin(),
             });

@@ -62,7 +62,7 @@ impl<'a> KeyRef<'a> {
         })
     }
 
-    pub fn to_owned(self) -> ObjectKey {
+    pub fn to_key(self) -> ObjectKey {
         ObjectKey::new(self.group, self.kind, self.namespace, self.name)
     }
 }
@@ -125,7 +125,7 @@ mod tests {
         assert_eq!(group_of("v1"), "");
         let key = ObjectKey::of(&deployment).unwrap();
         assert_eq!(KeyRef::of(&deployment), Some(key.as_ref()));
-        assert_eq!(KeyRef::of(&deployment).unwrap().to_owned(), key);
+        assert_eq!(KeyRef::of(&deployment).unwrap().to_key(), key);
         assert_eq!(KeyRef::of(&json!({"kind": "Service", "metadata": {"name": "x"}})), None);
     }
 }

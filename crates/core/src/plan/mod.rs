@@ -27,6 +27,8 @@ pub use tracking::{
     is_stamped, owner, ownership, parse_tracking_id, stamp, tracking_id, Ownership, CD_LABEL, TRACKING_ID_ANNOTATION,
 };
 
+use tracking::owner_ref;
+
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
@@ -216,10 +218,16 @@ pub struct PlanErrors(pub Vec<PlanError>);
 /// the earliest phase and wave of the objects that need it, so nothing is applied before its
 /// namespace or the definition of its kind, and every other object keeps the place its author
 /// gave it (a PreSync hook stays a PreSync hook).
-fn placements(desired: &[DesiredObject]) -> (Vec<Option<(Phase, i32)>>, Vec<PlanError>) {
+fn placements(
+    desired: &[DesiredObject],
+    mut also: impl FnMut(&DesiredObject),
+) -> (Vec<Option<(Phase, i32)>>, Vec<PlanError>) {
     let mut errors = Vec::new();
     let mut own = Vec::with_capacity(desired.len());
     for d in desired {
+        // What else the caller reads of each object, while it is in cache: 10,000 objects do
+        // not fit, and a second pass pays every lookup's misses again.
+        also(d);
         let placed = placement(&d.object).and_then(|p| Ok((p, wave(&d.object)?)));
         match placed {
             Ok((Placement::Phase(phase), wave)) => own.push(Some((phase, wave))),
@@ -270,7 +278,7 @@ fn placements(desired: &[DesiredObject]) -> (Vec<Option<(Phase, i32)>>, Vec<Plan
 /// Desired objects in apply order (for `ferry render`): phase, wave, kind, name, dependencies
 /// respected; `hook: Skip` objects left out, `SyncFail` hooks last.
 pub fn apply_order(desired: &[DesiredObject]) -> Result<Vec<&DesiredObject>, PlanErrors> {
-    let (at, errors) = placements(desired);
+    let (at, errors) = placements(desired, |_| {});
     if !errors.is_empty() {
         return Err(PlanErrors(errors));
     }
@@ -307,10 +315,15 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Result<SyncPlan<'a>, PlanErrors> {
     let mut errors = Vec::new();
     let mut skipped = Vec::new();
 
-    let live: HashMap<KeyRef, &Value> = input
+    // Each live object's key and owner, read in one pass (the objects are cold in memory).
+    let live_owned: Vec<(KeyRef, &Value, Option<&str>)> = input
         .live
         .iter()
-        .filter_map(|object| Some((KeyRef::of(object)?, object)))
+        .filter_map(|object| Some((KeyRef::of(object)?, object, owner_ref(object))))
+        .collect();
+    let live: HashMap<KeyRef, (&Value, Option<&str>)> = live_owned
+        .iter()
+        .map(|(key, object, owner)| (*key, (*object, *owner)))
         .collect();
     let selected: Option<HashSet<&ObjectKey>> = request.resources.as_ref().map(|r| r.iter().collect());
     let is_selected = |key: &ObjectKey| selected.as_ref().is_none_or(|s| s.contains(key));
@@ -327,17 +340,20 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Result<SyncPlan<'a>, PlanErrors> {
     };
 
     // Writes.
-    let (placed, placement_errors) = placements(input.desired);
+    let mut facts: Vec<(ObjectSyncOptions, bool)> = Vec::with_capacity(input.desired.len());
+    let (placed, placement_errors) = placements(input.desired, |d| {
+        facts.push((object_sync_options(&d.object), is_stamped(&d.object, cd_name, &d.key)));
+    });
     errors.extend(placement_errors);
     let mut tasks = Vec::new();
-    for (desired, at) in input.desired.iter().zip(placed) {
+    for ((desired, at), (overrides, stamped)) in input.desired.iter().zip(placed).zip(facts) {
         let key = &desired.key;
         let live_object = live.get(&key.as_ref());
-        if let Some(live_object) = live_object {
-            if let Ownership::OtherCd(owner) = ownership(live_object, cd_name) {
+        if let Some((_, Some(owner))) = live_object {
+            if *owner != cd_name {
                 errors.push(PlanError::OwnedByOtherCd {
                     key: key.to_string(),
-                    owner,
+                    owner: owner.to_string(),
                     cd: cd_name.to_string(),
                 });
                 continue;
@@ -366,7 +382,6 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Result<SyncPlan<'a>, PlanErrors> {
             });
             continue;
         }
-        let overrides = object_sync_options(&desired.object);
         let replace = overrides.replace.unwrap_or(options.replace) && !is_replace_exempt(key);
         let action = match (replace, live_object.is_some()) {
             (false, _) => Action::Apply,
@@ -378,7 +393,7 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Result<SyncPlan<'a>, PlanErrors> {
             Some(true) => FieldValidation::Strict,
             None => base.field_validation,
         };
-        let object = if is_stamped(&desired.object, cd_name, key) {
+        let object = if stamped {
             Cow::Borrowed(&desired.object)
         } else {
             let mut object = desired.object.clone();
@@ -404,7 +419,7 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Result<SyncPlan<'a>, PlanErrors> {
         Trigger::Automated => automated.is_some_and(|a| a.prune),
         Trigger::Manual => request.prune,
     };
-    let candidates = prune::candidates(cd_name, &desired_keys, input.live);
+    let candidates = prune::candidates(cd_name, &desired_keys, &live_owned);
     let mut prunes = Vec::new();
     for (key, live_object) in candidates {
         if !is_selected(&key) {
@@ -460,7 +475,7 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Result<SyncPlan<'a>, PlanErrors> {
         for key in resources {
             let tracked = live
                 .get(&key.as_ref())
-                .is_some_and(|l| ownership(l, cd_name) == Ownership::Ours);
+                .is_some_and(|(_, owner)| *owner == Some(cd_name));
             if !desired_keys.contains(&key.as_ref()) && !tracked {
                 errors.push(PlanError::NotInCd {
                     key: key.to_string(),

@@ -11,19 +11,19 @@ use serde_json::Value;
 
 use super::key::{KeyRef, ObjectKey};
 use super::order::Phase;
-use super::tracking::owner_ref;
 use super::SyncTask;
 
 /// Tracked live objects that Git no longer has, in a stable order.
-pub fn candidates<'a>(cd: &str, desired: &HashSet<KeyRef>, live: &'a [Value]) -> Vec<(ObjectKey, &'a Value)> {
+pub fn candidates<'a>(
+    cd: &str,
+    desired: &HashSet<KeyRef>,
+    live: &[(KeyRef<'a>, &'a Value, Option<&'a str>)],
+) -> Vec<(ObjectKey, &'a Value)> {
     let mut seen = HashSet::new();
     let mut out: Vec<(ObjectKey, &Value)> = live
         .iter()
-        .filter(|object| owner_ref(object) == Some(cd))
-        .filter_map(|object| Some((KeyRef::of(object)?, object)))
-        .filter(|(key, _)| !desired.contains(key))
-        .filter(|(key, _)| seen.insert(*key))
-        .map(|(key, object)| (key.to_owned(), object))
+        .filter(|(key, _, owner)| *owner == Some(cd) && !desired.contains(key) && seen.insert(*key))
+        .map(|(key, object, _)| (key.to_key(), *object))
         .collect();
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out

@@ -22,7 +22,7 @@ pub fn tracking_id(cd: &str, key: &ObjectKey) -> String {
 /// The CD and object a tracking id names. Names may contain `:` (`system:auth-delegator`), so
 /// the id is split from the left: the CD, group/kind and namespace cannot contain `:`.
 pub fn parse_tracking_id(id: &str) -> Option<(&str, ObjectKey)> {
-    parse_tracking_ref(id).map(|(cd, key)| (cd, key.to_owned()))
+    parse_tracking_ref(id).map(|(cd, key)| (cd, key.to_key()))
 }
 
 /// Who a live object belongs to, for the CD asking.
