@@ -128,6 +128,10 @@ pub fn provides<'a>(key: &'a ObjectKey, object: &'a Value) -> Option<Provider<'a
     if key.group.is_empty() && key.kind == "Namespace" {
         return Some(Provider::Namespace(&key.name));
     }
+    // The key says the kind without touching the object (cold in memory, in a large plan).
+    if key.kind != "CustomResourceDefinition" {
+        return None;
+    }
     crd_defines(object).map(|(group, kind, _)| Provider::Crd(group, kind))
 }
 
