@@ -174,11 +174,11 @@ fn bench(c: &mut Criterion) {
         b.iter(|| all_four(&fx))
     });
     group.bench_function("render 10000", |b| {
-        b.iter(|| render(&files, "apps", &directory, &limits).unwrap())
+        b.iter(|| render(files, "apps", directory, limits).unwrap())
     });
-    let rendered = render(&files, "apps", &directory, &limits).unwrap();
+    let rendered = render(files, "apps", directory, limits).unwrap();
     group.bench_function("fence 10000 (includes cloning the rendered set)", |b| {
-        b.iter(|| fence(rendered.clone(), &policy, &scopes).unwrap())
+        b.iter(|| fence(rendered.clone(), policy, scopes).unwrap())
     });
     let mut desired = desired;
     group.bench_function("diff 10000", |b| {
