@@ -219,7 +219,7 @@ fn walk(
 /// reported. `None` when the manager never applied or an entry is malformed (as `compare` skips
 /// those).
 pub(crate) fn removed_since_apply(live: &Value, manager: &str, desired: &Value) -> Option<Vec<Difference>> {
-    let entries = live.pointer("/metadata/managedFields")?.as_array()?;
+    let entries = live.get("metadata")?.get("managedFields")?.as_array()?;
     let mut applied = entries.iter().filter(|fields| {
         let text = |name: &str| fields.get(name).and_then(Value::as_str).unwrap_or("");
         text("manager") == manager

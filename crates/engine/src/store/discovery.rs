@@ -127,4 +127,29 @@ mod tests {
         delete(&kv, "prod").unwrap();
         assert_eq!(get(&kv, "prod").unwrap(), None);
     }
+
+    #[test]
+    fn writing_or_deleting_the_cluster_forgets_its_discovery() {
+        use crate::store::clusters;
+        let kv = MemoryKeyValue::default();
+        let write = |server: &str| clusters::ClusterWrite {
+            name: "prod".into(),
+            server: server.into(),
+            ca_data: None,
+            token: Some(clusters::ClusterToken::new("t")),
+        };
+        clusters::put(&kv, write("https://10.0.0.1:6443"), "2026-11-26T00:00:00Z").unwrap();
+        put(&kv, "prod", &record()).unwrap();
+        put(&kv, "staging", &record()).unwrap();
+        clusters::put(&kv, write("https://10.0.0.2:6443"), "2026-11-26T00:00:00Z").unwrap();
+        assert_eq!(get(&kv, "prod").unwrap(), None, "another server, maybe");
+        put(&kv, "prod", &record()).unwrap();
+        assert!(clusters::delete(&kv, "prod").unwrap());
+        assert_eq!(get(&kv, "prod").unwrap(), None);
+        assert_eq!(
+            get(&kv, "staging").unwrap(),
+            Some(record()),
+            "other clusters keep theirs"
+        );
+    }
 }
