@@ -356,7 +356,10 @@ async fn bench(args: Args, emu: KubeEmulator) {
              of the same files into another namespace (OpenAPI, discovery, then one PATCH per object, in sequence).\n\
              Each round uses fresh namespaces. The unchanged re-sync is a second sync of the same revision,\n\
              with discovery kept in the key-value store for the cluster and checked with one conditional\n\
-             `GET /apis` (as the components do: `KubeClient::discover_cached`).\n\n\
+             `GET /apis` (as the components do: `KubeClient::discover_cached`). The 10,000-object decision pass\n\
+             (render, fence, stamp and compare with the live copies read back by LIST, plan) is timed until its\n\
+             objects are freed, in wall time and in the thread's own CPU time (`/proc/thread-self/schedstat`):\n\
+             on this shared machine wall time also counts other processes' turns on the two cores.\n\n\
              Machine: {cores} cores, {cpu}; load average {load} at the end (the machine is shared).\n\n{text}\n",
             n = args.objects,
             c = client.concurrency(),
