@@ -1,13 +1,19 @@
 //! What a sync decides before its first write, for 10,000 objects: render the revision, fence it,
 //! compare every object with its live copy, and plan. Goal: under 200 ms natively.
 //!
+//! As the engine does (`cluster_state`), each desired object is stamped in place once (tracking
+//! annotation and label), compared with its live copy, and the plan borrows the stamped objects.
+//!
 //! The live copies are the desired objects as the API server would serve them after an apply:
 //! tracking stamped, server metadata, a `ferry` managedFields entry (ConfigMaps), status, and
 //! one object in ten drifted, so both the Synced and the OutOfSync paths run.
+//!
+//! After a full run (no filter) it writes `benchmarks/sync-decisions.md` from criterion's medians
+//! (`make bench` runs it so).
 
 use std::collections::HashMap;
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, Criterion};
 use ferry_core::cd;
 use ferry_core::diff::compare;
 use ferry_core::manifests::{render, RenderLimits};
@@ -72,7 +78,19 @@ fn served(desired: &Value, key: &ferry_core::plan::ObjectKey, index: usize) -> V
     live
 }
 
-fn bench(c: &mut Criterion) {
+/// What every stage reads: the revision's files, the CD and the live copies.
+struct Fixture {
+    files: Vec<(String, Vec<u8>)>,
+    cd: cd::ContinuousDeployment,
+    limits: RenderLimits,
+    directory: cd::Directory,
+    scopes: ResourceScopes,
+    policy: FencePolicy,
+    live: Vec<Value>,
+    request: SyncRequest,
+}
+
+fn fixture() -> Fixture {
     let files = revision();
     let cd = cd::parse(
         "apiVersion: ferry.dev/v1alpha1\nkind: ContinuousDeployment\nmetadata: {name: bench}\nspec:\n  \
@@ -91,76 +109,105 @@ fn bench(c: &mut Criterion) {
         .enumerate()
         .map(|(i, d)| served(&d.object, &d.key, i))
         .collect();
-    let request = SyncRequest::automated();
+    Fixture {
+        files,
+        cd,
+        limits,
+        directory,
+        scopes,
+        policy,
+        live,
+        request: SyncRequest::automated(),
+    }
+}
+
+/// Render, fence, stamp and compare, plan; everything is dropped before it returns.
+fn all_four(fx: &Fixture) -> usize {
+    let mut desired = fence(
+        render(&fx.files, "apps", &fx.directory, &fx.limits).unwrap(),
+        &fx.policy,
+        &fx.scopes,
+    )
+    .unwrap();
+    let statuses: HashMap<_, _> = desired
+        .iter_mut()
+        .zip(&fx.live)
+        .map(|(d, l)| {
+            stamp(&mut d.object, "bench", &d.key);
+            (d.key.clone(), compare(&d.object, Some(l)).sync)
+        })
+        .collect();
+    let drifted = statuses
+        .values()
+        .filter(|s| **s == ferry_core::status::SyncStatus::OutOfSync)
+        .count();
+    assert!(drifted > 0 && drifted < OBJECTS);
+    let planned = plan(&PlanInput {
+        cd: &fx.cd,
+        desired: &desired,
+        live: &fx.live,
+        sync_status: &statuses,
+        namespace_exists: Some(true),
+        request: &fx.request,
+    })
+    .unwrap();
+    planned.tasks().count()
+}
+
+fn bench(c: &mut Criterion) {
+    let fx = fixture();
+    let Fixture {
+        files,
+        cd,
+        limits,
+        directory,
+        scopes,
+        policy,
+        live,
+        request,
+    } = &fx;
+    let desired = fence(render(files, "apps", directory, limits).unwrap(), policy, scopes).unwrap();
 
     let mut group = c.benchmark_group("sync decisions");
     group.sample_size(10);
     group.bench_function("render + fence + diff + plan, 10000 objects", |b| {
-        b.iter(|| {
-            let desired = fence(render(&files, "apps", &directory, &limits).unwrap(), &policy, &scopes).unwrap();
-            let statuses: HashMap<_, _> = desired
-                .iter()
-                .zip(&live)
-                .map(|(d, l)| {
-                    let mut stamped = d.object.clone();
-                    stamp(&mut stamped, "bench", &d.key);
-                    (d.key.clone(), compare(&stamped, Some(l)).sync)
-                })
-                .collect();
-            let drifted = statuses
-                .values()
-                .filter(|s| **s == ferry_core::status::SyncStatus::OutOfSync)
-                .count();
-            assert!(drifted > 0 && drifted < OBJECTS);
-            plan(&PlanInput {
-                cd: &cd,
-                desired: &desired,
-                live: &live,
-                sync_status: &statuses,
-                namespace_exists: Some(true),
-                request: &request,
-            })
-            .unwrap()
-        })
+        b.iter(|| all_four(&fx))
     });
     group.bench_function("render 10000", |b| {
-        b.iter(|| render(&files, "apps", &directory, &limits).unwrap())
+        b.iter(|| render(files, "apps", directory, limits).unwrap())
     });
-    let rendered = render(&files, "apps", &directory, &limits).unwrap();
-    group.bench_function("fence 10000", |b| {
-        b.iter(|| fence(rendered.clone(), &policy, &scopes).unwrap())
+    let rendered = render(files, "apps", directory, limits).unwrap();
+    group.bench_function("fence 10000 (includes cloning the rendered set)", |b| {
+        b.iter(|| fence(rendered.clone(), policy, scopes).unwrap())
     });
+    let mut desired = desired;
     group.bench_function("diff 10000", |b| {
         b.iter(|| {
             desired
-                .iter()
-                .zip(&live)
-                .filter(|(d, l)| {
-                    let mut stamped = d.object.clone();
-                    stamp(&mut stamped, "bench", &d.key);
-                    compare(&stamped, Some(l)).sync == ferry_core::status::SyncStatus::Synced
+                .iter_mut()
+                .zip(live)
+                .map(|(d, l)| {
+                    stamp(&mut d.object, "bench", &d.key);
+                    compare(&d.object, Some(l)).sync
                 })
+                .filter(|sync| *sync == ferry_core::status::SyncStatus::Synced)
                 .count()
         })
     });
     let statuses: HashMap<_, _> = desired
         .iter()
-        .zip(&live)
-        .map(|(d, l)| {
-            let mut stamped = d.object.clone();
-            stamp(&mut stamped, "bench", &d.key);
-            (d.key.clone(), compare(&stamped, Some(l)).sync)
-        })
+        .zip(live)
+        .map(|(d, l)| (d.key.clone(), compare(&d.object, Some(l)).sync))
         .collect();
     group.bench_function("plan 10000", |b| {
         b.iter(|| {
             plan(&PlanInput {
-                cd: &cd,
+                cd,
                 desired: &desired,
-                live: &live,
+                live,
                 sync_status: &statuses,
                 namespace_exists: Some(true),
-                request: &request,
+                request,
             })
             .unwrap()
         })
@@ -169,4 +216,138 @@ fn bench(c: &mut Criterion) {
 }
 
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+/// The sub-benchmarks, as criterion names their directories, and how the page names them.
+const STAGES: [(&str, &str); 5] = [
+    ("render 10000", "render (YAML → objects)"),
+    (
+        "fence 10000 (includes cloning the rendered set)",
+        "fence (namespaces, scopes; includes cloning the rendered set)",
+    ),
+    (
+        "diff 10000",
+        "diff (stamp each object in place, `diff::compare` with its live copy)",
+    ),
+    ("plan 10000", "plan (borrows the stamped objects)"),
+    (
+        "render + fence + diff + plan, 10000 objects",
+        "**all four, one pass (everything dropped inside the measure)**",
+    ),
+];
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    // A filtered run (`cargo bench -- plan`) measured only some stages: keep the page as it is.
+    let filtered = std::env::args().skip(1).any(|a| !a.starts_with('-'));
+    if filtered || std::env::args().any(|a| a == "--list" || a == "--test" || a == "--profile-time") {
+        return;
+    }
+    match write_page(&cpu_times(&fixture())) {
+        Ok(path) => println!("wrote {}", path.display()),
+        Err(e) => eprintln!("benchmarks/sync-decisions.md not written: {e}"),
+    }
+}
+
+/// Where criterion keeps its results: `$CRITERION_HOME`, else `<target dir>/criterion`.
+fn criterion_dir() -> std::path::PathBuf {
+    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+        return home.into();
+    }
+    if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
+        return std::path::PathBuf::from(target).join("criterion");
+    }
+    // target/<profile>/deps/<bench>
+    let exe = std::env::current_exe().expect("the bench's own path");
+    exe.ancestors().nth(3).expect("target dir").join("criterion")
+}
+
+fn median_ms(stage: &str) -> Result<f64, String> {
+    let path = criterion_dir()
+        .join("sync decisions")
+        .join(stage)
+        .join("new/estimates.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let estimates: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    estimates["median"]["point_estimate"]
+        .as_f64()
+        .map(|ns| ns / 1e6)
+        .ok_or_else(|| format!("{}: no median", path.display()))
+}
+
+/// This thread's CPU time so far (Linux `schedstat`): what the pipeline costs whatever else runs
+/// on the machine, which wall time on a shared machine does not show.
+fn thread_cpu() -> Option<std::time::Duration> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let nanos = text.split_whitespace().next()?.parse().ok()?;
+    Some(std::time::Duration::from_nanos(nanos))
+}
+
+/// The all-four pipeline run 10 times: (median CPU time, median wall time) in ms.
+fn cpu_times(fx: &Fixture) -> Option<(f64, f64)> {
+    let mut cpu = Vec::new();
+    let mut wall = Vec::new();
+    for _ in 0..10 {
+        let (c0, w0) = (thread_cpu()?, std::time::Instant::now());
+        std::hint::black_box(all_four(fx));
+        cpu.push((thread_cpu()? - c0).as_secs_f64() * 1000.0);
+        wall.push(w0.elapsed().as_secs_f64() * 1000.0);
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    Some((median(cpu), median(wall)))
+}
+
+fn write_page(times: &Option<(f64, f64)>) -> Result<std::path::PathBuf, String> {
+    let mut rows = String::new();
+    let mut total = 0.0;
+    for (stage, label) in STAGES {
+        let ms = median_ms(stage)?;
+        total = ms;
+        rows.push_str(&format!("| {label} | {ms:.0} ms |\n"));
+    }
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_default();
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load = load.split_whitespace().next().unwrap_or("?").to_string();
+    let cpu_line = match times {
+        Some((cpu, wall)) => format!(
+            "The same pass run 10 more times, measured with the thread's own CPU time (Linux\n\
+             `/proc/thread-self/schedstat`): median **{cpu:.0} ms of CPU** (median wall time of those runs\n\
+             {wall:.0} ms). On an idle machine the wall time of this single-threaded pass is its CPU time; on\n\
+             this shared one, wall time also counts the time other processes held the two cores.\n\n"
+        ),
+        None => String::new(),
+    };
+    let verdict = match times {
+        Some((cpu, _)) if *cpu < 200.0 && total < 200.0 => "The goal (< 200 ms natively) is met in CPU time and in wall time",
+        Some((cpu, _)) if *cpu < 200.0 => {
+            "The goal (< 200 ms natively) is met in CPU time; the criterion wall times above include the other processes' load"
+        }
+        _ if total < 200.0 => "The goal (< 200 ms natively) is met",
+        _ => "The goal (< 200 ms natively) is not met",
+    };
+    let page = format!(
+        "# Sync decisions, per stage (criterion)\n\n\
+         `cargo bench --profile fast -p ferry-core --bench sync_plan` (writes this page) — 10,000 objects (one\n\
+         third each Deployments, Services, ConfigMaps, 100 per file), compared with live copies as a server\n\
+         would serve them (server defaults, status, a `ferry` managedFields entry on ConfigMaps, one object in\n\
+         ten drifted). Criterion medians of 10 samples. Machine: {cores} cores, {cpu}; load average {load} when\n\
+         written (the machine is shared: other builds raise these figures).\n\n\
+         | stage, 10,000 objects | median (wall) |\n|---|---:|\n{rows}\n\
+         {cpu_line}{verdict} in this run. `sync_bench` measures the same pipeline against objects read back from\n\
+         kube-emulator (`benchmarks/sync.md`).\n"
+    );
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../benchmarks/sync-decisions.md");
+    std::fs::write(&path, page).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
+}

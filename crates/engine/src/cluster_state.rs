@@ -6,14 +6,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use ferry_core::cd::ContinuousDeployment;
 use ferry_core::diff::{compare, ObjectDiff};
 use ferry_core::manifests::{self, RenderLimits};
-use ferry_core::plan::{fence, stamp, DesiredObject, FencePolicy, ObjectKey, Scope, CD_LABEL};
+use ferry_core::plan::{fence, stamp, DesiredObject, FenceError, FencePolicy, ObjectKey, Scope, CD_LABEL};
 use ferry_core::status::SyncStatus;
 use futures::StreamExt;
 use serde_json::Value;
 use thiserror::Error;
 
-use crate::kube::{Discovery, KubeClient, KubeError, TokenSource};
-use crate::ports::{Http, HttpError, Sleep};
+use crate::kube::{Discovery, DiscoverySource, KubeClient, KubeError, TokenSource};
+use crate::ports::{Http, Sleep};
 
 /// Why the CD's state could not be read (so nothing was compared or written).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -34,7 +34,7 @@ impl StateError {
 
     /// The TLS handshake with the cluster failed (its certificate is not trusted, most often).
     pub fn is_tls(&self) -> bool {
-        matches!(self, StateError::Cluster(KubeError::Transport(HttpError::Tls { .. })))
+        matches!(self, StateError::Cluster(e) if e.is_tls())
     }
 }
 
@@ -43,6 +43,7 @@ pub type KindRef = (String, String);
 
 pub struct ClusterState {
     pub discovery: Discovery,
+    /// Rendered and fenced, tracking stamped (as Ferry writes them).
     pub desired: Vec<DesiredObject>,
     /// Live objects of the listed kinds that are desired or labelled for this CD.
     pub live: Vec<Value>,
@@ -84,23 +85,33 @@ pub fn render_desired(
     files: &[(String, Vec<u8>)],
     discovery: &Discovery,
 ) -> Result<Vec<DesiredObject>, StateError> {
+    render_fenced(cd, files, discovery)?.map_err(fence_error)
+}
+
+/// Render and fence; the fence's refusals apart, so that a caller can tell an unknown kind.
+fn render_fenced(
+    cd: &ContinuousDeployment,
+    files: &[(String, Vec<u8>)],
+    discovery: &Discovery,
+) -> Result<Result<Vec<DesiredObject>, Vec<FenceError>>, StateError> {
     let directory = cd.spec.source.directory.clone().unwrap_or_default();
     let objects = manifests::render(files, &cd.spec.source.path, &directory, &RenderLimits::default())
         .map_err(|e| StateError::Render(e.to_string()))?;
     let mut scopes = discovery.scopes();
     scopes.learn_crds(objects.iter().map(|o| &o.object));
-    fence(objects, &FencePolicy::for_destination(&cd.spec.destination), &scopes)
-        .map_err(|errors| StateError::Fence(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))
+    Ok(fence(
+        objects,
+        &FencePolicy::for_destination(&cd.spec.destination),
+        &scopes,
+    ))
 }
 
-/// The object as Ferry writes it, tracking stamped: what the live one is compared with.
-pub fn stamped(cd: &str, desired: &DesiredObject) -> Value {
-    let mut object = desired.object.clone();
-    stamp(&mut object, cd, &desired.key);
-    object
+fn fence_error(errors: Vec<FenceError>) -> StateError {
+    StateError::Fence(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
 }
 
-/// Read everything: discovery (unless given), the manifests, one LIST per (kind, namespace) of the
+/// Read everything: discovery (unless given; a cached one is read again if it lacks a kind Git
+/// uses), the manifests, one LIST per (kind, namespace) of the
 /// desired objects and one label-selected LIST per extra kind, and compare.
 pub async fn read_state<H: Http, S: Sleep, T: TokenSource>(
     client: &KubeClient<H, S, T>,
@@ -109,11 +120,23 @@ pub async fn read_state<H: Http, S: Sleep, T: TokenSource>(
     extra_kinds: &[KindRef],
     discovery: Option<Discovery>,
 ) -> Result<ClusterState, StateError> {
-    let discovery = match discovery {
+    let mut discovery = match discovery {
         Some(d) => d,
         None => client.discover().await?,
     };
-    let desired = render_desired(cd, files, &discovery)?;
+    let mut desired = match render_fenced(cd, files, &discovery)? {
+        Ok(desired) => desired,
+        // A kept discovery may predate a CRD applied since (legacy discovery's check sees new
+        // groups only): read it again, once, before refusing the kind.
+        Err(errors)
+            if discovery.source == DiscoverySource::Cached
+                && errors.iter().any(|e| matches!(e, FenceError::UnknownKind { .. })) =>
+        {
+            discovery = client.discover().await?;
+            render_desired(cd, files, &discovery)?
+        }
+        Err(errors) => return Err(fence_error(errors)),
+    };
     let cd_name = cd.name();
     let selector = format!("{CD_LABEL}={cd_name}");
     let fence_namespaces: BTreeSet<&str> = std::iter::once(cd.spec.destination.namespace.as_str())
@@ -195,9 +218,14 @@ pub async fn read_state<H: Http, S: Sleep, T: TokenSource>(
             }
         }
     }
+    // Stamped once, in place: the object as Ferry writes it is what the live one is compared
+    // with, and the plan borrows it instead of stamping a copy of each.
     let diffs = desired
-        .iter()
-        .map(|d| compare(&stamped(cd_name, d), live_by_key.get(&d.key).map(|&i| &live[i])))
+        .iter_mut()
+        .map(|d| {
+            stamp(&mut d.object, cd_name, &d.key);
+            compare(&d.object, live_by_key.get(&d.key).map(|&i| &live[i]))
+        })
         .collect();
     let desired_by_key = desired.iter().enumerate().map(|(i, d)| (d.key.clone(), i)).collect();
     Ok(ClusterState {

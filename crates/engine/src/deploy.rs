@@ -12,15 +12,15 @@ use ferry_core::plan::{ObjectKey, SyncRequest, Trigger};
 use ferry_core::status::{HealthStatus, SyncStatus};
 use thiserror::Error;
 
-use crate::cluster_state::{read_state, KindRef};
+use crate::cluster_state::{read_state, KindRef, StateError};
 use crate::git::{GitClient, Repository, Resolution, Resolved};
-use crate::kube::{KubeClient, StaticToken};
+use crate::kube::{remember, DiscoverySource, KubeClient, StaticToken};
 use crate::ports::{Clock, Http, KeyValue, Sleep};
 use crate::status::report;
 use crate::store::deploy_state::{self, AutoSyncAttempt};
 use crate::store::history::{self, HistoryRecord, InitiatedBy};
 use crate::store::pending::{self, PendingSync};
-use crate::store::{cds, clusters, diffs, repositories, status, StoreError};
+use crate::store::{self, cds, clusters, diffs, repositories, status, StoreError};
 use crate::sync::{sync, SyncSettings};
 use crate::time::rfc3339;
 
@@ -292,10 +292,35 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     };
 
     // Refresh first: it tells whether a reconcile should sync, and is the status of a refresh.
-    let read = read_state(&kube, &cd, &files, &extra_kinds, None).await;
-    let cluster_state = match read {
-        Ok(s) => s,
+    // Discovery comes from the store, checked with one request (`kube::discovery`).
+    let discovery = match kube.discover_cached(kv, cluster).await {
+        Ok(d) => d,
         Err(e) => {
+            let hint = if e.is_tls() {
+                tls_hint(credentials.ca_data.is_some())
+            } else {
+                ""
+            };
+            let message = format!("cluster `{cluster}` ({}): {e}{hint}", credentials.server);
+            let cause = Cause::of(e.is_transient());
+            return finish_failed(kv, name, &now, &reference, pending.as_ref(), message, cause);
+        }
+    };
+    let was_cached = discovery.source == DiscoverySource::Cached;
+    let read = read_state(&kube, &cd, &files, &extra_kinds, Some(discovery)).await;
+    let cluster_state = match read {
+        Ok(s) => {
+            if was_cached && s.discovery.source == DiscoverySource::Fetched {
+                // Read again because the kept one lacked a kind Git uses: keep the new one.
+                remember(kv, cluster, &s.discovery);
+            }
+            s
+        }
+        Err(e) => {
+            if matches!(&e, StateError::Cluster(k) if k.is_not_found()) {
+                // A kind the kept discovery listed is gone: read it in full next time.
+                let _ = store::discovery::delete(kv, cluster);
+            }
             let hint = if e.is_tls() {
                 tls_hint(credentials.ca_data.is_some())
             } else {
@@ -616,7 +641,7 @@ pub async fn delete_resources<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         StaticToken::new(credentials.token.expose()),
         credentials.server.trim_end_matches('/').to_string(),
     );
-    let discovery = match kube.discover().await {
+    let discovery = match kube.discover_cached(kv, &deletion.cluster).await {
         Ok(d) => d,
         Err(e) => return Ok(DeletionResult::Failed(format!("cluster `{}`: {e}", deletion.cluster))),
     };

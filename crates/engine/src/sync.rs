@@ -180,7 +180,7 @@ impl<H: Http, S: Sleep, T: TokenSource, C: Clock> Run<'_, H, S, T, C> {
             .is_some_and(|r| matches!(r.result, ResultCode::Synced | ResultCode::Pruned))
     }
 
-    async fn task(&self, task: &SyncTask, state: &ClusterState, discovery: &Discovery) -> TaskEnd {
+    async fn task(&self, task: &SyncTask<'_>, state: &ClusterState, discovery: &Discovery) -> TaskEnd {
         if self.out_of_time() {
             return TaskEnd::NotStarted;
         }
@@ -333,7 +333,7 @@ impl<H: Http, S: Sleep, T: TokenSource, C: Clock> Run<'_, H, S, T, C> {
 
     async fn execute(
         &mut self,
-        plan: &SyncPlan,
+        plan: &SyncPlan<'_>,
         state: &ClusterState,
         discovery: &mut Discovery,
         failure: &mut Option<String>,

@@ -213,6 +213,166 @@ fn walk(
     }
 }
 
+/// What [`applied_fields`] then [`removed_from_git`] give, without building the [`FieldSet`] when
+/// the manager has one `Apply` entry (as it has, but for a server that kept two): the entry's
+/// `fieldsV1` is checked, then walked in place, and path steps are copied only for what is
+/// reported. `None` when the manager never applied or an entry is malformed (as `compare` skips
+/// those).
+pub(crate) fn removed_since_apply(live: &Value, manager: &str, desired: &Value) -> Option<Vec<Difference>> {
+    let entries = live.get("metadata")?.get("managedFields")?.as_array()?;
+    let mut applied = entries.iter().filter(|fields| {
+        let text = |name: &str| fields.get(name).and_then(Value::as_str).unwrap_or("");
+        text("manager") == manager
+            && text("operation") == "Apply"
+            && text("subresource").is_empty()
+            && fields.get("fieldsV1").is_some_and(|f| !f.is_null())
+    });
+    let (Some(only), None) = (applied.next(), applied.next()) else {
+        let owned = applied_fields(live, manager).ok()??;
+        return Some(removed_from_git(&owned, desired, live));
+    };
+    let tree = only.get("fieldsV1")?.as_object()?;
+    well_formed(tree).then_some(())?;
+    let mut out = Vec::new();
+    walk_tree(tree, Some(desired), Some(live), &[], &mut Vec::new(), &mut out);
+    Some(out)
+}
+
+/// Whether [`FieldSet::parse`] would accept the tree.
+fn well_formed(tree: &serde_json::Map<String, Value>) -> bool {
+    tree.iter().all(|(element, children)| {
+        if element == "." {
+            return true;
+        }
+        let element_ok = match element.split_at_checked(2) {
+            Some(("f:", _)) => true,
+            Some(("k:", json)) => serde_json::from_str::<serde_json::Map<String, Value>>(json).is_ok(),
+            Some(("v:", json)) => serde_json::from_str::<Value>(json).is_ok(),
+            Some(("i:", index)) => index.parse::<usize>().is_ok(),
+            _ => false,
+        };
+        element_ok && children.as_object().is_some_and(well_formed)
+    })
+}
+
+/// A step of the walk over `fieldsV1`: field names borrowed, keys and values parsed.
+enum TreeStep<'a> {
+    Field(&'a str),
+    Key(Vec<(String, Value)>),
+    Value(Value),
+    Index(usize),
+}
+
+impl TreeStep<'_> {
+    fn to_segment(&self) -> PathSegment {
+        match self {
+            TreeStep::Field(name) => PathSegment::Field(name.to_string()),
+            TreeStep::Key(key) => PathSegment::Key(key.clone()),
+            TreeStep::Value(value) => PathSegment::Value(value.clone()),
+            TreeStep::Index(index) => PathSegment::Index(*index),
+        }
+    }
+
+    fn field(&self) -> Option<&str> {
+        match self {
+            TreeStep::Field(name) => Some(name),
+            _ => None,
+        }
+    }
+}
+
+fn is_bookkeeping_at(path: &[TreeStep], name: &str) -> bool {
+    let at = |expected: &[&str]| {
+        path.len() == expected.len() && path.iter().zip(expected).all(|(s, e)| s.field() == Some(e))
+    };
+    (at(&[]) && matches!(name, "status" | "apiVersion" | "kind"))
+        || (at(&["metadata"]) && matches!(name, "name" | "namespace"))
+        || (at(&["metadata", "annotations"]) && matches!(name, TRACKING_ANNOTATION | LAST_APPLIED_ANNOTATION))
+        || (at(&["metadata", "labels"]) && name == CD_LABEL)
+}
+
+/// [`walk`] over a checked `fieldsV1` tree.
+fn walk_tree<'t>(
+    tree: &'t serde_json::Map<String, Value>,
+    desired: Option<&Value>,
+    live: Option<&Value>,
+    key_fields: &[String],
+    path: &mut Vec<TreeStep<'t>>,
+    out: &mut Vec<Difference>,
+) {
+    for (element, children) in tree {
+        if element == "." {
+            continue;
+        }
+        let (step, desired_here, live_here, children_key_fields): (
+            TreeStep,
+            Option<&Value>,
+            Option<&Value>,
+            Vec<String>,
+        ) = match element.split_at(2) {
+            ("f:", name) => {
+                if key_fields.iter().any(|k| k == name) || is_bookkeeping_at(path, name) {
+                    continue;
+                }
+                (
+                    TreeStep::Field(name),
+                    present(desired.and_then(|d| d.get(name))),
+                    present(live.and_then(|l| l.get(name))),
+                    Vec::new(),
+                )
+            }
+            ("k:", json) => {
+                let key: Vec<(String, Value)> = serde_json::from_str::<serde_json::Map<String, Value>>(json)
+                    .expect("checked by well_formed")
+                    .into_iter()
+                    .collect();
+                let desired_here = find_item(desired, |i| has_key(i, &key));
+                let live_here = find_item(live, |i| has_key(i, &key));
+                let fields = key.iter().map(|(field, _)| field.clone()).collect();
+                (TreeStep::Key(key), desired_here, live_here, fields)
+            }
+            ("v:", json) => {
+                let value: Value = serde_json::from_str(json).expect("checked by well_formed");
+                let desired_here = find_item(desired, |i| *i == value);
+                let live_here = find_item(live, |i| *i == value);
+                (TreeStep::Value(value), desired_here, live_here, Vec::new())
+            }
+            (_, index) => {
+                let index: usize = index.parse().expect("checked by well_formed");
+                (
+                    TreeStep::Index(index),
+                    present(desired.and_then(|d| d.get(index))),
+                    present(live.and_then(|l| l.get(index))),
+                    Vec::new(),
+                )
+            }
+        };
+        let has_children = children.as_object().is_some_and(|c| c.keys().any(|k| k != "."));
+        path.push(step);
+        match (desired_here, live_here) {
+            (None, Some(live_value)) => {
+                let segments: Vec<PathSegment> = path.iter().map(TreeStep::to_segment).collect();
+                out.push(Difference {
+                    path: display_path(&segments),
+                    segments,
+                    desired: None,
+                    live: Some(live_value.clone()),
+                })
+            }
+            (Some(_), _) if has_children => walk_tree(
+                children.as_object().expect("checked by well_formed"),
+                desired_here,
+                live_here,
+                &children_key_fields,
+                path,
+                out,
+            ),
+            _ => {}
+        }
+        path.pop();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,5 +430,71 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("x:spec"));
+    }
+
+    /// The in-place walk gives what parsing the set then walking it gives.
+    #[test]
+    fn walking_fields_v1_in_place_matches_the_parsed_set() {
+        let fields_v1 = json!({
+            "f:metadata": {"f:labels": {".": {}, "f:app": {}, "f:tier": {}, "f:ferry.dev/cd": {}},
+                           "f:annotations": {"f:ferry.dev/tracking-id": {}, "f:note": {}}},
+            "f:spec": {"f:replicas": {}, "f:paused": {},
+                "f:template": {"f:spec": {"f:containers": {
+                    "k:{\"name\":\"web\"}": {".": {}, "f:name": {}, "f:image": {}, "f:args": {},
+                        "f:ports": {"k:{\"containerPort\":80,\"protocol\":\"TCP\"}": {".": {}, "f:containerPort": {}, "f:name": {}}}},
+                    "k:{\"name\":\"gone\"}": {".": {}, "f:name": {}, "f:image": {}}}}},
+                "f:finalizers": {"v:\"a\"": {}, "v:\"b\"": {}},
+                "f:items": {"i:0": {"f:x": {}}, "i:1": {}}}
+        });
+        let live = {
+            let mut l = live_with(fields_v1);
+            l["metadata"]["labels"] = json!({"app": "web", "tier": "front", "ferry.dev/cd": "shop"});
+            l["metadata"]["annotations"] = json!({"ferry.dev/tracking-id": "x", "note": "n"});
+            l["spec"] = json!({"replicas": 2, "paused": true, "finalizers": ["a", "b"], "items": [{"x": 1}, {"y": 2}],
+                "template": {"spec": {"containers": [
+                    {"name": "web", "image": "nginx", "args": ["-v"], "ports": [{"containerPort": 80, "name": "http"}]},
+                    {"name": "gone", "image": "busybox"}]}}});
+            l
+        };
+        let desireds = [
+            json!({"metadata": {"labels": {"app": "web"}}, "spec": {"replicas": 2,
+                "finalizers": ["a"], "items": [{}],
+                "template": {"spec": {"containers": [{"name": "web", "image": "nginx", "ports": [{"containerPort": 80}]}]}}}}),
+            json!({"metadata": {"labels": {"app": "web", "tier": "front"}, "annotations": {"note": "n"}},
+                "spec": {"replicas": 2, "paused": true, "finalizers": ["a", "b"], "items": [{"x": 1}, {}],
+                "template": {"spec": {"containers": [
+                    {"name": "web", "image": "nginx", "args": ["-v"], "ports": [{"containerPort": 80, "name": "http"}]},
+                    {"name": "gone", "image": "busybox"}]}}}}),
+            json!({}),
+        ];
+        for desired in &desireds {
+            let owned = applied_fields(&live, "ferry").unwrap().unwrap();
+            let parsed = removed_from_git(&owned, desired, &live);
+            assert_eq!(removed_since_apply(&live, "ferry", desired), Some(parsed), "{desired}");
+        }
+        assert_eq!(
+            removed_since_apply(&live, "kubectl", &desireds[0]),
+            None,
+            "kubectl never applied"
+        );
+        assert!(!removed_since_apply(&live, "ferry", &desireds[0]).unwrap().is_empty());
+        assert!(removed_since_apply(&live, "ferry", &desireds[1]).unwrap().is_empty());
+
+        // A malformed element anywhere (even in a subtree the walk would not enter) counts as no entry.
+        let mut bad = live.clone();
+        bad["metadata"]["managedFields"][1]["fieldsV1"]["f:spec"]["f:template"]["x:oops"] = json!({});
+        assert!(applied_fields(&bad, "ferry").is_err());
+        assert_eq!(removed_since_apply(&bad, "ferry", &desireds[2]), None);
+
+        // Two Apply entries of the manager are merged, as applied_fields merges them.
+        let mut two = live.clone();
+        let extra = json!({"manager": "ferry", "operation": "Apply", "fieldsType": "FieldsV1",
+            "fieldsV1": {"f:metadata": {"f:labels": {"f:extra": {}}}}});
+        two["metadata"]["managedFields"].as_array_mut().unwrap().push(extra);
+        two["metadata"]["labels"]["extra"] = json!("e");
+        let owned = applied_fields(&two, "ferry").unwrap().unwrap();
+        let merged = removed_from_git(&owned, &desireds[1], &two);
+        assert_eq!(merged.len(), 1, "{merged:?}");
+        assert_eq!(removed_since_apply(&two, "ferry", &desireds[1]), Some(merged));
     }
 }

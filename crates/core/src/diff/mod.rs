@@ -192,8 +192,8 @@ pub fn compare(desired: &Value, live: Option<&Value>) -> ObjectDiff {
     };
     let desired = normalize::desired(desired, &context);
     let mut differences = subset::differences(&desired, live, &context);
-    if let Ok(Some(owned)) = applied_fields(live, FIELD_MANAGER) {
-        differences.extend(managed_fields::removed_from_git(&owned, &desired, live));
+    if let Some(removed) = managed_fields::removed_since_apply(live, FIELD_MANAGER, &desired) {
+        differences.extend(removed);
     }
     if context.secret {
         differences.iter_mut().for_each(secret::mask_difference);

@@ -10,13 +10,13 @@ mod yaml;
 
 pub use emit::to_kube_yaml;
 
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 use serde_json::Value;
 use thiserror::Error;
 
 use crate::cd::Directory;
-use crate::plan::ObjectKey;
+use crate::plan::{KeyRef, ObjectKey};
 use glob::{Glob, GlobError};
 
 /// Caps on what one render may read and build.
@@ -222,6 +222,8 @@ pub fn render(
     let mut total_bytes = 0usize;
     let mut documents = 0usize;
     let mut objects = Vec::new();
+    let hasher = std::collections::hash_map::RandomState::new();
+    let mut key_hashes: Vec<u64> = Vec::new();
     for (file, bytes) in selection.files {
         if bytes.len() > limits.max_file_bytes {
             return Err(RenderError::FileTooLarge {
@@ -252,9 +254,15 @@ pub fn render(
                 });
             }
             flatten(file, document, None, value, &mut objects)?;
+            // Each new object's key is hashed now, while the object is in cache.
+            key_hashes.extend(
+                objects[key_hashes.len()..]
+                    .iter()
+                    .map(|o| hasher.hash_one(o.written_key())),
+            );
         }
     }
-    refuse_duplicates(&objects)?;
+    refuse_duplicates(&objects, &key_hashes)?;
     Ok(objects)
 }
 
@@ -442,20 +450,39 @@ fn type_name(value: &Value) -> &'static str {
     }
 }
 
-fn refuse_duplicates(objects: &[ManifestObject]) -> Result<(), RenderError> {
-    let mut seen: HashMap<ObjectKey, &ManifestObject> = HashMap::new();
-    for object in objects {
-        let key = object.key();
-        if let Some(first) = seen.get(&key) {
-            return Err(RenderError::Duplicate {
-                key: key.to_string(),
-                first: first.origin(),
-                second: object.origin(),
-            });
+/// The first object whose key an earlier object has, with that earlier object. Keys are compared
+/// only where their hashes (taken when each object was built) are equal.
+fn refuse_duplicates(objects: &[ManifestObject], hashes: &[u64]) -> Result<(), RenderError> {
+    let mut by_hash: Vec<(u64, usize)> = hashes.iter().copied().zip(0..).collect();
+    by_hash.sort_unstable();
+    // (second, first) of the earliest repeat found.
+    let mut repeat: Option<(usize, usize)> = None;
+    for group in by_hash.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
+        for (n, &(_, later)) in group.iter().enumerate().skip(1) {
+            let key = objects[later].written_key();
+            // Indices ascend within a group: the first equal key before `later` is the earliest.
+            if let Some(&(_, first)) = group[..n].iter().find(|(_, i)| objects[*i].written_key() == key) {
+                if repeat.is_none_or(|(second, _)| later < second) {
+                    repeat = Some((later, first));
+                }
+                break;
+            }
         }
-        seen.insert(key, object);
     }
-    Ok(())
+    match repeat {
+        Some((second, first)) => Err(RenderError::Duplicate {
+            key: objects[second].written_key().to_key().to_string(),
+            first: objects[first].origin(),
+            second: objects[second].origin(),
+        }),
+        None => Ok(()),
+    }
+}
+
+impl ManifestObject {
+    fn written_key(&self) -> KeyRef<'_> {
+        KeyRef::of(&self.object).expect("rendered objects carry apiVersion, kind and metadata.name")
+    }
 }
 
 #[cfg(test)]

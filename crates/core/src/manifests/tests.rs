@@ -420,3 +420,37 @@ fn modest_aliases_are_fine() {
     let objects = render_default(&[("d/a.yaml", text)], "d").unwrap();
     assert_eq!(objects[0].object["data"], json!({"app": "web"}));
 }
+
+#[test]
+fn the_first_repeated_key_is_reported_with_its_first_occurrence() {
+    let cm = |name: &str, ns: &str| {
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}, namespace: {ns}}}\n")
+    };
+    // b repeats first (document 4), then a (document 5); the same name in another namespace or of
+    // another kind is not a repeat.
+    let docs = [
+        cm("a", "x"),
+        cm("b", "x"),
+        cm("a", "y"),
+        cm("b", "x"),
+        cm("a", "x"),
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: a, namespace: x}\n".to_string(),
+    ];
+    let files = vec![("apps/all.yaml".to_string(), docs.join("---\n").into_bytes())];
+    let err = render(&files, "apps", &Directory::default(), &RenderLimits::default()).unwrap_err();
+    assert_eq!(
+        err,
+        RenderError::Duplicate {
+            key: "ConfigMap x/b".into(),
+            first: "apps/all.yaml, document 2".into(),
+            second: "apps/all.yaml, document 4".into(),
+        }
+    );
+    let unique = vec![("apps/all.yaml".to_string(), docs[..3].join("---\n").into_bytes())];
+    assert_eq!(
+        render(&unique, "apps", &Directory::default(), &RenderLimits::default())
+            .unwrap()
+            .len(),
+        3
+    );
+}

@@ -117,10 +117,14 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
                 merges.push(value);
                 continue;
             }
-            if object.contains_key(&key) {
-                return Err(de::Error::custom(format!("duplicate key {key:?}")));
+            match object.entry(key) {
+                serde_json::map::Entry::Occupied(taken) => {
+                    return Err(de::Error::custom(format!("duplicate key {:?}", taken.key())));
+                }
+                serde_json::map::Entry::Vacant(slot) => {
+                    slot.insert(value);
+                }
             }
-            object.insert(key, value);
         }
         // Explicit keys win over merged ones; among merged maps, the first one wins.
         for merge in merges {

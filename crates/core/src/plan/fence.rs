@@ -95,7 +95,7 @@ pub fn fence(
 ) -> Result<Vec<DesiredObject>, Vec<FenceError>> {
     let mut errors = Vec::new();
     let mut out: Vec<DesiredObject> = Vec::with_capacity(objects.len());
-    let mut seen: HashMap<ObjectKey, usize> = HashMap::new();
+    let mut seen: HashMap<ObjectKey, usize> = HashMap::with_capacity(objects.len());
     for manifest in objects {
         let origin = manifest.origin();
         let mut object = manifest.object;
@@ -152,16 +152,21 @@ pub fn fence(
             metadata.remove("namespace");
         }
         let key = ObjectKey { namespace, ..written };
-        if let Some(&first) = seen.get(&key) {
-            errors.push(FenceError::Duplicate {
-                key: key.to_string(),
-                first: out[first].origin.clone(),
-                second: origin,
-            });
-            continue;
+        match seen.entry(key) {
+            std::collections::hash_map::Entry::Occupied(first) => {
+                errors.push(FenceError::Duplicate {
+                    key: first.key().to_string(),
+                    first: out[*first.get()].origin.clone(),
+                    second: origin,
+                });
+                continue;
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                let key = slot.key().clone();
+                slot.insert(out.len());
+                out.push(DesiredObject { key, object, origin });
+            }
         }
-        seen.insert(key.clone(), out.len());
-        out.push(DesiredObject { key, object, origin });
     }
     if errors.is_empty() {
         Ok(out)

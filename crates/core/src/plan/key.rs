@@ -36,6 +36,48 @@ impl ObjectKey {
 }
 
 /// The group of an `apiVersion`: `apps/v1` → `apps`, `v1` → `` (core).
+/// An object's identity borrowed from the object itself: what lookups and comparisons use, so that
+/// matching thousands of objects allocates nothing. Hashes and compares as the [`ObjectKey`] it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KeyRef<'a> {
+    pub group: &'a str,
+    pub kind: &'a str,
+    pub namespace: &'a str,
+    pub name: &'a str,
+}
+
+impl<'a> KeyRef<'a> {
+    /// As [`ObjectKey::of`], without copying.
+    pub fn of(object: &'a Value) -> Option<KeyRef<'a>> {
+        let api_version = object.get("apiVersion")?.as_str()?;
+        let kind = object.get("kind")?.as_str()?;
+        let metadata = object.get("metadata")?;
+        let name = metadata.get("name")?.as_str()?;
+        let namespace = metadata.get("namespace").and_then(Value::as_str).unwrap_or("");
+        Some(KeyRef {
+            group: group_of(api_version),
+            kind,
+            namespace,
+            name,
+        })
+    }
+
+    pub fn to_key(self) -> ObjectKey {
+        ObjectKey::new(self.group, self.kind, self.namespace, self.name)
+    }
+}
+
+impl ObjectKey {
+    pub fn as_ref(&self) -> KeyRef<'_> {
+        KeyRef {
+            group: &self.group,
+            kind: &self.kind,
+            namespace: &self.namespace,
+            name: &self.name,
+        }
+    }
+}
+
 pub fn group_of(api_version: &str) -> &str {
     api_version.rsplit_once('/').map(|(group, _)| group).unwrap_or("")
 }
@@ -81,5 +123,9 @@ mod tests {
         );
         assert_eq!(group_of("rbac.authorization.k8s.io/v1"), "rbac.authorization.k8s.io");
         assert_eq!(group_of("v1"), "");
+        let key = ObjectKey::of(&deployment).unwrap();
+        assert_eq!(KeyRef::of(&deployment), Some(key.as_ref()));
+        assert_eq!(KeyRef::of(&deployment).unwrap().to_key(), key);
+        assert_eq!(KeyRef::of(&json!({"kind": "Service", "metadata": {"name": "x"}})), None);
     }
 }

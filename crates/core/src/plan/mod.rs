@@ -15,7 +15,7 @@ mod steps;
 mod tracking;
 
 pub use fence::{fence, DesiredObject, FenceError, FencePolicy, UnknownKinds};
-pub use key::{group_of, ObjectKey};
+pub use key::{group_of, KeyRef, ObjectKey};
 pub use options::{object_sync_options, ObjectSyncOptions, SYNC_OPTIONS_ANNOTATION};
 pub use order::{
     kind_rank, placement, wave, Phase, Placement, ARGO_HOOK_ANNOTATION, ARGO_WAVE_ANNOTATION, FERRY_WAVE_ANNOTATION,
@@ -24,9 +24,12 @@ pub use order::{
 pub use scope::{builtin_scope, crd_defines, ResourceScopes, Scope};
 pub use steps::{SyncStep, Wait};
 pub use tracking::{
-    owner, ownership, parse_tracking_id, stamp, tracking_id, Ownership, CD_LABEL, TRACKING_ID_ANNOTATION,
+    is_stamped, owner, ownership, parse_tracking_id, stamp, tracking_id, Ownership, CD_LABEL, TRACKING_ID_ANNOTATION,
 };
 
+use tracking::owner_ref;
+
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
@@ -75,13 +78,14 @@ pub struct TaskParameters {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct SyncTask {
+pub struct SyncTask<'a> {
     pub phase: Phase,
     pub wave: i32,
     pub action: Action,
     pub key: ObjectKey,
-    /// For writes: the object to send, tracking stamped. For prunes: the live object.
-    pub object: Value,
+    /// For writes: the object to send, tracking stamped (borrowed from the desired object when
+    /// the caller stamped it already, as the engine does before comparing). For prunes: the live object.
+    pub object: Cow<'a, Value>,
     pub parameters: TaskParameters,
 }
 
@@ -159,18 +163,18 @@ pub struct SkippedObject {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct SyncPlan {
+pub struct SyncPlan<'a> {
     pub cd: String,
     pub dry_run: bool,
-    pub steps: Vec<SyncStep>,
+    pub steps: Vec<SyncStep<'a>>,
     /// `SyncFail` hooks, run only when a step failed.
-    pub on_failure: Vec<SyncStep>,
+    pub on_failure: Vec<SyncStep<'a>>,
     pub skipped: Vec<SkippedObject>,
 }
 
-impl SyncPlan {
+impl<'a> SyncPlan<'a> {
     /// The tasks in order (failure hooks excluded).
-    pub fn tasks(&self) -> impl Iterator<Item = &SyncTask> {
+    pub fn tasks(&self) -> impl Iterator<Item = &SyncTask<'a>> {
         self.steps.iter().flat_map(|s| s.tasks.iter())
     }
 
@@ -214,10 +218,16 @@ pub struct PlanErrors(pub Vec<PlanError>);
 /// the earliest phase and wave of the objects that need it, so nothing is applied before its
 /// namespace or the definition of its kind, and every other object keeps the place its author
 /// gave it (a PreSync hook stays a PreSync hook).
-fn placements(desired: &[DesiredObject]) -> (Vec<Option<(Phase, i32)>>, Vec<PlanError>) {
+fn placements(
+    desired: &[DesiredObject],
+    mut also: impl FnMut(&DesiredObject),
+) -> (Vec<Option<(Phase, i32)>>, Vec<PlanError>) {
     let mut errors = Vec::new();
     let mut own = Vec::with_capacity(desired.len());
     for d in desired {
+        // What else the caller reads of each object, while it is in cache: 10,000 objects do
+        // not fit, and a second pass pays every lookup's misses again.
+        also(d);
         let placed = placement(&d.object).and_then(|p| Ok((p, wave(&d.object)?)));
         match placed {
             Ok((Placement::Phase(phase), wave)) => own.push(Some((phase, wave))),
@@ -233,13 +243,19 @@ fn placements(desired: &[DesiredObject]) -> (Vec<Option<(Phase, i32)>>, Vec<Plan
         }
     }
     let provides: Vec<Option<order::Provider>> = desired.iter().map(|d| order::provides(&d.key, &d.object)).collect();
-    let mut earliest_need: HashMap<order::Provider, (Phase, i32)> = HashMap::new();
-    for ((d, at), me) in desired.iter().zip(&own).zip(&provides) {
-        let Some(at) = at else { continue };
-        for need in order::needs(&d.key) {
-            if Some(&need) != me.as_ref() {
-                let entry = earliest_need.entry(need).or_insert(*at);
-                *entry = (*entry).min(*at);
+    // Only what some object provides can be needed first: the map stays as small as the set of
+    // Namespaces and CRDs in Git, however many objects need them.
+    let mut earliest_need: HashMap<order::Provider, Option<(Phase, i32)>> =
+        provides.iter().flatten().map(|p| (*p, None)).collect();
+    if !earliest_need.is_empty() {
+        for ((d, at), me) in desired.iter().zip(&own).zip(&provides) {
+            let Some(at) = at else { continue };
+            for need in order::needs(&d.key) {
+                if Some(&need) != me.as_ref() {
+                    if let Some(entry) = earliest_need.get_mut(&need) {
+                        *entry = Some(entry.map_or(*at, |e| e.min(*at)));
+                    }
+                }
             }
         }
     }
@@ -248,10 +264,12 @@ fn placements(desired: &[DesiredObject]) -> (Vec<Option<(Phase, i32)>>, Vec<Plan
         .zip(&provides)
         .map(|(at, me)| {
             let at = (*at)?;
-            Some(match me.as_ref().and_then(|p| earliest_need.get(p)) {
-                Some(needed_at) => at.min(*needed_at),
-                None => at,
-            })
+            Some(
+                match me.as_ref().and_then(|p| earliest_need.get(p).copied().flatten()) {
+                    Some(needed_at) => at.min(needed_at),
+                    None => at,
+                },
+            )
         })
         .collect();
     (effective, errors)
@@ -260,7 +278,7 @@ fn placements(desired: &[DesiredObject]) -> (Vec<Option<(Phase, i32)>>, Vec<Plan
 /// Desired objects in apply order (for `ferry render`): phase, wave, kind, name, dependencies
 /// respected; `hook: Skip` objects left out, `SyncFail` hooks last.
 pub fn apply_order(desired: &[DesiredObject]) -> Result<Vec<&DesiredObject>, PlanErrors> {
-    let (at, errors) = placements(desired);
+    let (at, errors) = placements(desired, |_| {});
     if !errors.is_empty() {
         return Err(PlanErrors(errors));
     }
@@ -287,7 +305,7 @@ fn is_replace_exempt(key: &ObjectKey) -> bool {
 }
 
 /// Decide the sync.
-pub fn plan(input: &PlanInput) -> Result<SyncPlan, PlanErrors> {
+pub fn plan<'a>(input: &PlanInput<'a>) -> Result<SyncPlan<'a>, PlanErrors> {
     let cd = input.cd;
     let cd_name = cd.name();
     let options = &cd.spec.sync_policy.sync_options;
@@ -297,10 +315,15 @@ pub fn plan(input: &PlanInput) -> Result<SyncPlan, PlanErrors> {
     let mut errors = Vec::new();
     let mut skipped = Vec::new();
 
-    let live: HashMap<ObjectKey, &Value> = input
+    // Each live object's key and owner, read in one pass (the objects are cold in memory).
+    let live_owned: Vec<(KeyRef, &Value, Option<&str>)> = input
         .live
         .iter()
-        .filter_map(|object| Some((ObjectKey::of(object)?, object)))
+        .filter_map(|object| Some((KeyRef::of(object)?, object, owner_ref(object))))
+        .collect();
+    let live: HashMap<KeyRef, (&Value, Option<&str>)> = live_owned
+        .iter()
+        .map(|(key, object, owner)| (*key, (*object, *owner)))
         .collect();
     let selected: Option<HashSet<&ObjectKey>> = request.resources.as_ref().map(|r| r.iter().collect());
     let is_selected = |key: &ObjectKey| selected.as_ref().is_none_or(|s| s.contains(key));
@@ -317,16 +340,20 @@ pub fn plan(input: &PlanInput) -> Result<SyncPlan, PlanErrors> {
     };
 
     // Writes.
-    let (placed, placement_errors) = placements(input.desired);
+    let mut facts: Vec<(ObjectSyncOptions, bool)> = Vec::with_capacity(input.desired.len());
+    let (placed, placement_errors) = placements(input.desired, |d| {
+        facts.push((object_sync_options(&d.object), is_stamped(&d.object, cd_name, &d.key)));
+    });
     errors.extend(placement_errors);
     let mut tasks = Vec::new();
-    for (desired, at) in input.desired.iter().zip(placed) {
+    for ((desired, at), (overrides, stamped)) in input.desired.iter().zip(placed).zip(facts) {
         let key = &desired.key;
-        if let Some(live_object) = live.get(key) {
-            if let Ownership::OtherCd(owner) = ownership(live_object, cd_name) {
+        let live_object = live.get(&key.as_ref());
+        if let Some((_, Some(owner))) = live_object {
+            if *owner != cd_name {
                 errors.push(PlanError::OwnedByOtherCd {
                     key: key.to_string(),
-                    owner,
+                    owner: owner.to_string(),
                     cd: cd_name.to_string(),
                 });
                 continue;
@@ -355,9 +382,8 @@ pub fn plan(input: &PlanInput) -> Result<SyncPlan, PlanErrors> {
             });
             continue;
         }
-        let overrides = object_sync_options(&desired.object);
         let replace = overrides.replace.unwrap_or(options.replace) && !is_replace_exempt(key);
-        let action = match (replace, live.contains_key(key)) {
+        let action = match (replace, live_object.is_some()) {
             (false, _) => Action::Apply,
             (true, true) => Action::Replace,
             (true, false) => Action::Create,
@@ -367,8 +393,13 @@ pub fn plan(input: &PlanInput) -> Result<SyncPlan, PlanErrors> {
             Some(true) => FieldValidation::Strict,
             None => base.field_validation,
         };
-        let mut object = desired.object.clone();
-        stamp(&mut object, cd_name, key);
+        let object = if stamped {
+            Cow::Borrowed(&desired.object)
+        } else {
+            let mut object = desired.object.clone();
+            stamp(&mut object, cd_name, key);
+            Cow::Owned(object)
+        };
         tasks.push(SyncTask {
             phase,
             wave,
@@ -383,12 +414,12 @@ pub fn plan(input: &PlanInput) -> Result<SyncPlan, PlanErrors> {
     }
 
     // Prunes.
-    let desired_keys: HashSet<&ObjectKey> = input.desired.iter().map(|d| &d.key).collect();
+    let desired_keys: HashSet<KeyRef> = input.desired.iter().map(|d| d.key.as_ref()).collect();
     let prune_allowed = match request.trigger {
         Trigger::Automated => automated.is_some_and(|a| a.prune),
         Trigger::Manual => request.prune,
     };
-    let candidates = prune::candidates(cd_name, &desired_keys, input.live);
+    let candidates = prune::candidates(cd_name, &desired_keys, &live_owned);
     let mut prunes = Vec::new();
     for (key, live_object) in candidates {
         if !is_selected(&key) {
@@ -421,7 +452,7 @@ pub fn plan(input: &PlanInput) -> Result<SyncPlan, PlanErrors> {
                 wave: 0,
                 action: Action::Prune,
                 key,
-                object: live_object.clone(),
+                object: Cow::Borrowed(live_object),
                 parameters: TaskParameters {
                     propagation_policy: Some(options.prune_propagation_policy),
                     ..base.clone()
@@ -442,8 +473,10 @@ pub fn plan(input: &PlanInput) -> Result<SyncPlan, PlanErrors> {
 
     if let Some(resources) = &request.resources {
         for key in resources {
-            let tracked = live.get(key).is_some_and(|l| ownership(l, cd_name) == Ownership::Ours);
-            if !desired_keys.contains(key) && !tracked {
+            let tracked = live
+                .get(&key.as_ref())
+                .is_some_and(|(_, owner)| *owner == Some(cd_name));
+            if !desired_keys.contains(&key.as_ref()) && !tracked {
                 errors.push(PlanError::NotInCd {
                     key: key.to_string(),
                     cd: cd_name.to_string(),
@@ -453,7 +486,12 @@ pub fn plan(input: &PlanInput) -> Result<SyncPlan, PlanErrors> {
     }
 
     // The destination namespace.
-    let git_defines_namespace = desired_keys.contains(&ObjectKey::new("", "Namespace", "", destination));
+    let git_defines_namespace = desired_keys.contains(&KeyRef {
+        group: "",
+        kind: "Namespace",
+        namespace: "",
+        name: destination,
+    });
     if !git_defines_namespace {
         if options.create_namespace {
             if input.namespace_exists != Some(true) {
@@ -462,7 +500,9 @@ pub fn plan(input: &PlanInput) -> Result<SyncPlan, PlanErrors> {
                     wave: i32::MIN,
                     action: Action::CreateNamespace,
                     key: ObjectKey::new("", "Namespace", "", destination),
-                    object: json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": destination}}),
+                    object: Cow::Owned(
+                        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": destination}}),
+                    ),
                     parameters: base.clone(),
                 });
             }

@@ -114,34 +114,39 @@ pub fn kind_rank(group: &str, kind: &str) -> usize {
     }
 }
 
-/// An object another object in the same sync needs first.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Provider {
-    Namespace(String),
+/// An object another object in the same sync needs first, borrowed from the objects (a plan asks
+/// this of every object twice; owning it would copy every namespace and kind name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Provider<'a> {
+    Namespace(&'a str),
     /// (group, kind) a CRD defines.
-    Crd(String, String),
+    Crd(&'a str, &'a str),
 }
 
 /// What `key` provides to others, if anything (a Namespace or a CRD).
-pub fn provides(key: &ObjectKey, object: &Value) -> Option<Provider> {
+pub fn provides<'a>(key: &'a ObjectKey, object: &'a Value) -> Option<Provider<'a>> {
     if key.group.is_empty() && key.kind == "Namespace" {
-        return Some(Provider::Namespace(key.name.clone()));
+        return Some(Provider::Namespace(&key.name));
     }
-    crd_defines(object).map(|(group, kind, _)| Provider::Crd(group.to_string(), kind.to_string()))
+    // The key says the kind without touching the object (cold in memory, in a large plan).
+    if key.kind != "CustomResourceDefinition" {
+        return None;
+    }
+    crd_defines(object).map(|(group, kind, _)| Provider::Crd(group, kind))
 }
 
 /// What `key` needs before it: its namespace and the CRD of its kind.
-pub fn needs(key: &ObjectKey) -> [Provider; 2] {
+pub fn needs(key: &ObjectKey) -> [Provider<'_>; 2] {
     [
-        Provider::Namespace(key.namespace.clone()),
-        Provider::Crd(key.group.clone(), key.kind.clone()),
+        Provider::Namespace(&key.namespace),
+        Provider::Crd(&key.group, &key.kind),
     ]
 }
 
 /// The position of a task in the plan: phase, wave, prunes before applies of the same wave
 /// (gitops-engine runs a wave's prunes first), kind (reversed for prunes: pruning undoes
 /// creation), then name, namespace and group for a total order.
-pub fn task_order(task: &super::SyncTask) -> impl Ord {
+pub fn task_order<'t>(task: &'t super::SyncTask<'_>) -> impl Ord + 't {
     let prune = task.action == super::Action::Prune;
     let rank = kind_rank(&task.key.group, &task.key.kind);
     (
@@ -149,10 +154,10 @@ pub fn task_order(task: &super::SyncTask) -> impl Ord {
         task.wave,
         !prune,
         if prune { usize::MAX - rank } else { rank },
-        task.key.name.clone(),
-        task.key.namespace.clone(),
-        task.key.group.clone(),
-        task.key.kind.clone(),
+        task.key.name.as_str(),
+        task.key.namespace.as_str(),
+        task.key.group.as_str(),
+        task.key.kind.as_str(),
     )
 }
 

@@ -9,36 +9,36 @@ use std::collections::{BTreeSet, HashSet};
 
 use serde_json::Value;
 
-use super::key::ObjectKey;
+use super::key::{KeyRef, ObjectKey};
 use super::order::Phase;
-use super::tracking::{ownership, Ownership};
 use super::SyncTask;
 
 /// Tracked live objects that Git no longer has, in a stable order.
-pub fn candidates<'a>(cd: &str, desired: &HashSet<&ObjectKey>, live: &'a [Value]) -> Vec<(ObjectKey, &'a Value)> {
+pub fn candidates<'a>(
+    cd: &str,
+    desired: &HashSet<KeyRef>,
+    live: &[(KeyRef<'a>, &'a Value, Option<&'a str>)],
+) -> Vec<(ObjectKey, &'a Value)> {
     let mut seen = HashSet::new();
     let mut out: Vec<(ObjectKey, &Value)> = live
         .iter()
-        .filter(|object| ownership(object, cd) == Ownership::Ours)
-        .filter_map(|object| Some((ObjectKey::of(object)?, object)))
-        .filter(|(key, _)| !desired.contains(key))
-        .filter(|(key, _)| seen.insert(key.clone()))
+        .filter(|(key, _, owner)| *owner == Some(cd) && !desired.contains(key) && seen.insert(*key))
+        .map(|(key, object, _)| (key.to_key(), *object))
         .collect();
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
 }
 
-/// A prune before its wave is decided.
-pub struct PruneTask {
+pub struct PruneTask<'a> {
     /// The wave the live object carries.
     pub wave: i32,
     /// `pruneLast` (the CD's, or `PruneLast=true` on the object).
     pub last: bool,
-    pub task: SyncTask,
+    pub task: SyncTask<'a>,
 }
 
 /// Give each prune its wave: mirrored prune waves, then `pruneLast` after the last Sync wave.
-pub fn place(prunes: Vec<PruneTask>, writes: &[SyncTask]) -> Vec<SyncTask> {
+pub fn place<'a>(prunes: Vec<PruneTask<'a>>, writes: &[SyncTask<'a>]) -> Vec<SyncTask<'a>> {
     let waves: Vec<i32> = prunes
         .iter()
         .map(|p| p.wave)

@@ -65,10 +65,10 @@ pub fn builtin_scope(group: &str, kind: &str) -> Option<Scope> {
     Some(scope)
 }
 
-/// Scopes by (group, kind).
+/// Scopes by group, then kind (so that a lookup borrows its strings).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ResourceScopes {
-    known: HashMap<(String, String), Scope>,
+    known: HashMap<String, HashMap<String, Scope>>,
     builtins: bool,
 }
 
@@ -87,7 +87,10 @@ impl ResourceScopes {
     }
 
     pub fn insert(&mut self, group: &str, kind: &str, scope: Scope) {
-        self.known.insert((group.to_string(), kind.to_string()), scope);
+        self.known
+            .entry(group.to_string())
+            .or_default()
+            .insert(kind.to_string(), scope);
     }
 
     /// Learn the kinds that CustomResourceDefinitions among `objects` define
@@ -102,7 +105,8 @@ impl ResourceScopes {
 
     pub fn scope(&self, group: &str, kind: &str) -> Option<Scope> {
         self.known
-            .get(&(group.to_string(), kind.to_string()))
+            .get(group)
+            .and_then(|kinds| kinds.get(kind))
             .copied()
             .or_else(|| {
                 if self.builtins {

@@ -23,69 +23,80 @@ pub enum Wait {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct SyncStep {
+pub struct SyncStep<'a> {
     pub phase: Phase,
     pub wave: i32,
     pub wait_before: Wait,
-    pub tasks: Vec<SyncTask>,
+    pub tasks: Vec<SyncTask<'a>>,
 }
 
-struct Open {
-    step: SyncStep,
+/// A step being filled: tasks by index, and what they provide and need.
+struct Open<'a> {
+    phase: Phase,
+    wave: i32,
+    wait_before: Wait,
+    tasks: Vec<usize>,
+    all_create_namespace: bool,
     prune: bool,
-    provides: HashSet<Provider>,
-    needs: HashSet<Provider>,
+    provides: HashSet<Provider<'a>>,
+    needs: HashSet<Provider<'a>>,
 }
 
-pub fn group(mut tasks: Vec<SyncTask>) -> Vec<SyncStep> {
-    tasks.sort_by_cached_key(task_order);
-    let mut steps: Vec<SyncStep> = Vec::new();
-    let mut open: Option<Open> = None;
-    for task in tasks {
+/// Order the tasks and cut them into steps. The cuts are decided on borrowed tasks (sorted by
+/// index), then the tasks are moved into their steps: nothing is copied.
+pub fn group(tasks: Vec<SyncTask<'_>>) -> Vec<SyncStep<'_>> {
+    let mut sorted: Vec<usize> = (0..tasks.len()).collect();
+    sorted.sort_by_cached_key(|&i| task_order(&tasks[i]));
+    let mut cuts: Vec<Open> = Vec::new();
+    for &i in &sorted {
+        let task = &tasks[i];
         let prune = task.action == Action::Prune;
         let provides = order::provides(&task.key, &task.object);
         let needs = order::needs(&task.key);
-        let split = match &open {
-            None => None,
-            Some(o) if (o.step.phase, o.step.wave) != (task.phase, task.wave) => {
-                let after_namespace_creation = o.step.tasks.iter().all(|t| t.action == Action::CreateNamespace);
-                Some(if after_namespace_creation {
-                    Wait::Established
-                } else {
-                    Wait::Healthy
-                })
-            }
+        let split = match cuts.last() {
+            None => Some(Wait::Nothing),
+            Some(o) if (o.phase, o.wave) != (task.phase, task.wave) => Some(if o.all_create_namespace {
+                Wait::Established
+            } else {
+                Wait::Healthy
+            }),
             Some(o) if o.prune != prune => Some(Wait::Nothing),
             Some(o) if !prune && needs.iter().any(|n| o.provides.contains(n)) => Some(Wait::Established),
             Some(o) if prune && provides.as_ref().is_some_and(|p| o.needs.contains(p)) => Some(Wait::Nothing),
-            Some(_) => {
-                let o = open.as_mut().expect("matched Some");
-                o.provides.extend(provides);
-                o.needs.extend(needs);
-                o.step.tasks.push(task);
-                continue;
-            }
+            Some(_) => None,
         };
-        let wait_before = match split {
-            Some(wait) => {
-                steps.push(open.take().expect("split only with an open step").step);
-                wait
-            }
-            None => Wait::Nothing,
-        };
-        open = Some(Open {
-            step: SyncStep {
+        if let Some(wait_before) = split {
+            cuts.push(Open {
                 phase: task.phase,
                 wave: task.wave,
                 wait_before,
-                tasks: vec![],
-            },
-            prune,
-            provides: provides.into_iter().collect(),
-            needs: needs.into_iter().collect(),
-        });
-        open.as_mut().expect("just opened").step.tasks.push(task);
+                tasks: Vec::new(),
+                all_create_namespace: true,
+                prune,
+                provides: HashSet::new(),
+                needs: HashSet::new(),
+            });
+        }
+        let open = cuts.last_mut().expect("a step is open");
+        open.provides.extend(provides);
+        open.needs.extend(needs);
+        open.all_create_namespace &= task.action == Action::CreateNamespace;
+        open.tasks.push(i);
     }
-    steps.extend(open.map(|o| o.step));
-    steps
+    let cuts: Vec<(Phase, i32, Wait, Vec<usize>)> = cuts
+        .into_iter()
+        .map(|o| (o.phase, o.wave, o.wait_before, o.tasks))
+        .collect();
+    let mut slots: Vec<Option<SyncTask>> = tasks.into_iter().map(Some).collect();
+    cuts.into_iter()
+        .map(|(phase, wave, wait_before, indices)| SyncStep {
+            phase,
+            wave,
+            wait_before,
+            tasks: indices
+                .into_iter()
+                .map(|i| slots[i].take().expect("each task is in one step"))
+                .collect(),
+        })
+        .collect()
 }

@@ -98,7 +98,7 @@ impl Case<'_> {
             _marker: std::marker::PhantomData,
         }
     }
-    fn plan(&self) -> Result<SyncPlan, PlanErrors> {
+    fn plan(&self) -> Result<SyncPlan<'_>, PlanErrors> {
         plan(&PlanInput {
             cd: &self.cd,
             desired: &self.desired,
@@ -143,7 +143,9 @@ fn kind_order_within_a_wave() {
         obj("ConfigMap", "alpha"),
     ]
     .concat();
-    let plan = Case::new("{}", &yaml).plan().unwrap();
+    let case = Case::new("{}", &yaml);
+
+    let plan = case.plan().unwrap();
     assert_eq!(
         outline(&plan),
         "Apply NetworkPolicy deny, Apply ServiceAccount web, Apply Secret web, Apply ConfigMap alpha, \
@@ -169,7 +171,9 @@ fn phases_and_waves_come_before_kind() {
         with_annotations("Job", "on-failure", &[("argocd.argoproj.io/hook", "SyncFail")]),
     ]
     .concat();
-    let plan = Case::new("{}", &yaml).plan().unwrap();
+    let case = Case::new("{}", &yaml);
+
+    let plan = case.plan().unwrap();
     assert_eq!(
         outline(&plan),
         "Apply Job before | Apply Deployment early | Apply Service web | Apply ConfigMap late-config, \
@@ -218,7 +222,9 @@ fn namespace_and_crd_come_before_their_dependents_even_across_waves() {
         with_annotations("ClusterRole", "viewer", &[("argocd.argoproj.io/sync-wave", "-1")]),
     ]
     .concat();
-    let plan = Case::new("{}", &yaml).plan().unwrap();
+    let case = Case::new("{}", &yaml);
+
+    let plan = case.plan().unwrap();
     assert_eq!(
         outline(&plan),
         "Apply ClusterRole viewer | Apply Namespace shop | Apply ConfigMap c, Apply CustomResourceDefinition widgets.example.com | Apply Widget w1"
@@ -239,7 +245,9 @@ fn namespace_and_crd_come_before_their_dependents_even_across_waves() {
         obj("ClusterRole", "c"),
     ]
     .concat();
-    let plan = Case::new("{}", &yaml).plan().unwrap();
+    let case = Case::new("{}", &yaml);
+
+    let plan = case.plan().unwrap();
     assert_eq!(outline(&plan), "Apply ClusterRole c | Apply Namespace shop");
 
     // In one wave the order already puts providers first; the engine still waits between them.
@@ -250,7 +258,9 @@ fn namespace_and_crd_come_before_their_dependents_even_across_waves() {
         obj("Namespace", "shop"),
     ]
     .concat();
-    let plan = Case::new("{}", &yaml).plan().unwrap();
+    let case = Case::new("{}", &yaml);
+
+    let plan = case.plan().unwrap();
     assert_eq!(
         outline(&plan),
         "Apply Namespace shop | Apply ConfigMap c, Apply CustomResourceDefinition widgets.example.com | Apply Widget w1"
@@ -259,7 +269,9 @@ fn namespace_and_crd_come_before_their_dependents_even_across_waves() {
 
 #[test]
 fn tracking_is_stamped_on_every_applied_object() {
-    let plan = Case::new("{}", &obj("ConfigMap", "c")).plan().unwrap();
+    let case = Case::new("{}", &obj("ConfigMap", "c"));
+
+    let plan = case.plan().unwrap();
     let task = plan.tasks().next().unwrap();
     assert_eq!(
         task.object["metadata"]["annotations"]["ferry.dev/tracking-id"],
@@ -576,7 +588,7 @@ fn create_namespace() {
                 assert_eq!(outline(&plan), *want, "{policy} {exists:?} {in_git}");
                 if let Some(task) = plan.tasks().find(|t| t.action == Action::CreateNamespace) {
                     assert_eq!(
-                        task.object,
+                        *task.object,
                         json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}})
                     );
                     assert_eq!(plan.steps[1].wait_before, Wait::Established);
@@ -856,7 +868,9 @@ fn apply_order_for_render() {
 
 #[test]
 fn plans_serialize_for_the_api() {
-    let plan = Case::new("{}", &obj("ConfigMap", "c")).plan().unwrap();
+    let case = Case::new("{}", &obj("ConfigMap", "c"));
+
+    let plan = case.plan().unwrap();
     let value = serde_json::to_value(&plan).unwrap();
     assert_eq!(value["steps"][0]["tasks"][0]["action"], json!("Apply"));
     assert_eq!(
@@ -864,4 +878,35 @@ fn plans_serialize_for_the_api() {
         json!("Strict")
     );
     assert_eq!(value["steps"][0]["waitBefore"], json!("Nothing"));
+}
+
+#[test]
+fn desired_objects_stamped_by_the_caller_plan_the_same_and_are_borrowed() {
+    let yaml = [
+        obj("Namespace", "shop"),
+        obj("ConfigMap", "a"),
+        obj("Deployment", "web"),
+        crd_widget(&[]),
+    ]
+    .concat();
+    let plain = Case::new("{}", &yaml);
+    let mut stamped = Case::new("{}", &yaml);
+    for d in &mut stamped.desired {
+        stamp(&mut d.object, "shop", &d.key);
+    }
+    // Stamped for another CD: not reused (the plan stamps its own copy).
+    let mut other = Case::new("{}", &yaml);
+    for d in &mut other.desired {
+        stamp(&mut d.object, "billing", &d.key);
+    }
+    let (plain_plan, stamped_plan, other_plan) =
+        (plain.plan().unwrap(), stamped.plan().unwrap(), other.plan().unwrap());
+    assert_eq!(plain_plan, stamped_plan);
+    assert_eq!(outline(&other_plan), outline(&plain_plan));
+    for ((p, s), o) in plain_plan.tasks().zip(stamped_plan.tasks()).zip(other_plan.tasks()) {
+        assert!(matches!(p.object, Cow::Owned(_)), "{}", p.key);
+        assert!(matches!(s.object, Cow::Borrowed(_)), "{}", s.key);
+        assert!(matches!(o.object, Cow::Owned(_)), "{}", o.key);
+        assert_eq!(ownership(&o.object, "shop"), Ownership::Ours, "{}", o.key);
+    }
 }

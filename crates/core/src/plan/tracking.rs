@@ -8,7 +8,7 @@
 
 use serde_json::{Map, Value};
 
-use super::key::ObjectKey;
+use super::key::{KeyRef, ObjectKey};
 
 pub const TRACKING_ID_ANNOTATION: &str = "ferry.dev/tracking-id";
 pub const CD_LABEL: &str = "ferry.dev/cd";
@@ -22,14 +22,7 @@ pub fn tracking_id(cd: &str, key: &ObjectKey) -> String {
 /// The CD and object a tracking id names. Names may contain `:` (`system:auth-delegator`), so
 /// the id is split from the left: the CD, group/kind and namespace cannot contain `:`.
 pub fn parse_tracking_id(id: &str) -> Option<(&str, ObjectKey)> {
-    let (cd, rest) = id.split_once(':')?;
-    let (group_kind, namespace_name) = rest.split_once(':')?;
-    let (group, kind) = group_kind.split_once('/')?;
-    let (namespace, name) = namespace_name.split_once('/')?;
-    if cd.is_empty() || kind.is_empty() || name.is_empty() {
-        return None;
-    }
-    Some((cd, ObjectKey::new(group, kind, namespace, name)))
+    parse_tracking_ref(id).map(|(cd, key)| (cd, key.to_key()))
 }
 
 /// Who a live object belongs to, for the CD asking.
@@ -45,22 +38,61 @@ pub enum Ownership {
 
 /// The owner of a live object.
 pub fn owner(live: &Value) -> Option<String> {
+    owner_ref(live).map(str::to_string)
+}
+
+/// [`owner`] borrowed from the object: a plan asks it of every live object.
+pub(crate) fn owner_ref(live: &Value) -> Option<&str> {
     let id = live
         .get("metadata")?
         .get("annotations")?
         .get(TRACKING_ID_ANNOTATION)?
         .as_str()?;
-    let (cd, named) = parse_tracking_id(id)?;
-    let actual = ObjectKey::of(live)?;
-    (named == actual).then(|| cd.to_string())
+    let (cd, named) = parse_tracking_ref(id)?;
+    (Some(named) == KeyRef::of(live)).then_some(cd)
+}
+
+fn parse_tracking_ref(id: &str) -> Option<(&str, KeyRef<'_>)> {
+    let (cd, rest) = id.split_once(':')?;
+    let (group_kind, namespace_name) = rest.split_once(':')?;
+    let (group, kind) = group_kind.split_once('/')?;
+    let (namespace, name) = namespace_name.split_once('/')?;
+    if cd.is_empty() || kind.is_empty() || name.is_empty() {
+        return None;
+    }
+    Some((
+        cd,
+        KeyRef {
+            group,
+            kind,
+            namespace,
+            name,
+        },
+    ))
 }
 
 pub fn ownership(live: &Value, cd: &str) -> Ownership {
-    match owner(live) {
+    match owner_ref(live) {
         None => Ownership::Untracked,
         Some(owner) if owner == cd => Ownership::Ours,
-        Some(other) => Ownership::OtherCd(other),
+        Some(other) => Ownership::OtherCd(other.to_string()),
     }
+}
+
+/// Whether `object` already carries the tracking annotation and label [`stamp`] would give it.
+pub fn is_stamped(object: &Value, cd: &str, key: &ObjectKey) -> bool {
+    let Some(metadata) = object.get("metadata") else {
+        return false;
+    };
+    let annotation = metadata
+        .get("annotations")
+        .and_then(|a| a.get(TRACKING_ID_ANNOTATION))
+        .and_then(Value::as_str);
+    let label = metadata
+        .get("labels")
+        .and_then(|l| l.get(CD_LABEL))
+        .and_then(Value::as_str);
+    label == Some(cd) && annotation.and_then(parse_tracking_ref) == Some((cd, key.as_ref()))
 }
 
 /// Add the tracking annotation and label to an object about to be applied.
@@ -223,5 +255,27 @@ mod tests {
             json!("guestbook:/ConfigMap:shop/cfg")
         );
         assert_eq!(ownership(&object, "guestbook"), Ownership::Ours);
+    }
+
+    #[test]
+    fn stamped_objects_are_recognised_only_for_their_cd_and_key() {
+        let mut object =
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg", "namespace": "shop"}});
+        let key = ObjectKey::of(&object).unwrap();
+        assert!(!is_stamped(&object, "guestbook", &key));
+        stamp(&mut object, "guestbook", &key);
+        assert!(is_stamped(&object, "guestbook", &key));
+        assert!(!is_stamped(&object, "billing", &key));
+        assert!(!is_stamped(
+            &object,
+            "guestbook",
+            &ObjectKey::new("", "ConfigMap", "shop", "other")
+        ));
+        let mut label_only = object.clone();
+        label_only["metadata"]["annotations"] = json!({});
+        assert!(!is_stamped(&label_only, "guestbook", &key));
+        let mut annotation_only = object.clone();
+        annotation_only["metadata"]["labels"] = json!({"ferry.dev/cd": "billing"});
+        assert!(!is_stamped(&annotation_only, "guestbook", &key));
     }
 }

@@ -300,18 +300,25 @@ impl<H: Http, S: Sleep, T: TokenSource> KubeClient<H, S, T> {
         }
     }
 
-    /// A GET of a non-resource path (discovery), with an Accept header; the response as is.
-    pub(crate) async fn get_path(&self, path: &str, accept: &str) -> Result<http::Response<Vec<u8>>, KubeError> {
+    /// A GET of a non-resource path (discovery), with an Accept header and, for a conditional
+    /// request, the `ETag` it was last answered with; the response as is (304 included).
+    pub(crate) async fn get_path(
+        &self,
+        path: &str,
+        accept: &str,
+        if_none_match: Option<&str>,
+    ) -> Result<http::Response<Vec<u8>>, KubeError> {
         let url = format!("{}{}", self.base, path);
         self.send(
             &|| {
-                http::Request::get(&url)
-                    .header(http::header::ACCEPT, accept)
-                    .body(Vec::new())
-                    .map_err(|e| KubeError::Decode {
-                        what: format!("GET {path}"),
-                        message: e.to_string(),
-                    })
+                let mut request = http::Request::get(&url).header(http::header::ACCEPT, accept);
+                if let Some(etag) = if_none_match {
+                    request = request.header(http::header::IF_NONE_MATCH, etag);
+                }
+                request.body(Vec::new()).map_err(|e| KubeError::Decode {
+                    what: format!("GET {path}"),
+                    message: e.to_string(),
+                })
             },
             &format!("get {path}"),
         )

@@ -51,6 +51,11 @@ impl KubeError {
         }
     }
 
+    /// The TLS handshake with the cluster failed (its certificate is not trusted, most often).
+    pub fn is_tls(&self) -> bool {
+        matches!(self, KubeError::Transport(crate::ports::HttpError::Tls { .. }))
+    }
+
     pub fn reason(&self) -> Option<FailureReason> {
         match self {
             KubeError::Api { reason, .. } => Some(*reason),

@@ -7,6 +7,6 @@ mod error;
 mod retry;
 
 pub use client::{fill_type, KubeClient, ReloadingToken, StaticToken, TokenSource, DEFAULT_CONCURRENCY};
-pub use discovery::Discovery;
+pub use discovery::{remember, Discovery, DiscoverySource, DiscoveryValidator};
 pub use error::KubeError;
 pub use ferry_core::kube::{ApiResource, FailureReason, RetryBudget};

@@ -41,7 +41,12 @@ impl<H: Http, S: Sleep, T: TokenSource> Sender<'_, H, S, T> {
                 .map_err(|_| KubeError::Credentials("the token is not a valid header value".into()))?;
             request.headers_mut().insert(http::header::AUTHORIZATION, value);
             let (retry_after, error) = match self.http.send(request).await {
-                Ok(response) if response.status().is_success() => return Ok(response),
+                // 304 only answers a conditional request, whose sender asked for it.
+                Ok(response)
+                    if response.status().is_success() || response.status() == http::StatusCode::NOT_MODIFIED =>
+                {
+                    return Ok(response)
+                }
                 Ok(response) => {
                     let retry_after = retry_after_secs(response.headers());
                     let failure = decode_failure(response.status().as_u16(), retry_after, response.body(), what);

@@ -151,11 +151,14 @@ pub fn put(kv: &impl KeyValue, write: ClusterWrite, now: &str) -> Result<Cluster
         token,
     };
     put_json(kv, &key(&record.name), &record)?;
+    // The record may now name another API server: its discovery is read afresh.
+    super::discovery::delete(kv, &record.name)?;
     Ok(ClusterInfo::from(&record))
 }
 
 pub fn delete(kv: &impl KeyValue, name: &str) -> Result<bool, StoreError> {
     let existed = kv.exists(&key(name))?;
     kv.delete(&key(name))?;
+    super::discovery::delete(kv, name)?;
     Ok(existed)
 }

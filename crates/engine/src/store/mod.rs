@@ -16,12 +16,14 @@
 //! | `repo/<hash>` | the CDs following a repository | [`repo_index`] |
 //! | `delivery/<provider>/<id>`, `deliveries/last-sweep` | replay ledger | [`deliveries`] |
 //! | `pending/<name>`, `pending-delete/<name>`, `reconcile/requested` | work for the engine | [`pending`] |
+//! | `discovery/<cluster>` | the cluster's served kinds and the `/apis` ETag and digest that validate them | [`discovery`] |
 
 pub mod cds;
 pub mod clusters;
 pub mod deliveries;
 pub mod deploy_state;
 pub mod diffs;
+pub mod discovery;
 pub mod history;
 pub mod pending;
 pub mod repo_index;
