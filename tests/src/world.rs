@@ -7,8 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::app::{ApiClient, ADMIN_TOKEN, OPERATOR_TOKEN, VIEWER_TOKEN, WEBHOOK_SECRET};
-use crate::host::{eventually, HostProcess};
-use crate::wasm;
+use crate::host::{eventually, host_binary, HostProcess};
 use git_emulator::{GitEmulator, Provider, Repo, DEFAULT_TOKEN};
 use kube_emulator::{Config, KubeEmulator};
 use serde_json::{json, Value};
@@ -54,7 +53,22 @@ pub struct World {
 /// spin.toml with the three components, allowed to reach both emulators, trusting the
 /// kube-emulator's CA through the runtime config; the reconciler ticks every second and works
 /// every `interval`.
-fn write_app(dir: &Path, kube: &KubeEmulator, git: &GitEmulator, interval: &str) -> std::path::PathBuf {
+fn write_app(
+    dir: &Path,
+    kube: &KubeEmulator,
+    git: &GitEmulator,
+    interval: &str,
+    wasm_dir: &Path,
+) -> std::path::PathBuf {
+    let wasm = |name: &str| {
+        let path = wasm_dir.join(format!("{name}.wasm"));
+        assert!(
+            path.exists(),
+            "{} is missing: run `make components` first",
+            path.display()
+        );
+        path
+    };
     let kube_authority = format!("127.0.0.1:{}", kube.addr().port());
     let git_base = git.base_url(Provider::Gitea);
     let outbound = format!("\"https://{kube_authority}\", \"{git_base}\"");
@@ -117,6 +131,12 @@ reconcile_interval = "{{{{ reconcile_interval }}}}"
 
 impl World {
     pub async fn start(interval: &str) -> World {
+        World::start_with(interval, &host_binary(), &crate::wasm_dir()).await
+    }
+
+    /// [`World::start`] with a given ferry-host binary and directory of built components (the
+    /// benchmarks run their optimised build).
+    pub async fn start_with(interval: &str, host: &Path, wasm_dir: &Path) -> World {
         let kube = KubeEmulator::start(Config {
             fake_controllers: Some(Duration::from_millis(20)),
             ..Config::default()
@@ -127,8 +147,9 @@ impl World {
         let repo = git.create_repo(KEY).expect("repository");
         commit(&repo, &manifests("nginx:1.25", "one"));
         let dir = tempfile::tempdir().unwrap();
-        let runtime_config = write_app(dir.path(), &kube, &git, interval);
-        let host = HostProcess::start(
+        let runtime_config = write_app(dir.path(), &kube, &git, interval, wasm_dir);
+        let host = HostProcess::start_binary(
+            host,
             &dir.path().join("spin.toml"),
             &[
                 "--kv",

@@ -33,6 +33,9 @@ pub struct Shared {
     pub rbac_enabled: bool,
     pub faults: Mutex<Faults>,
     pub counts: Mutex<HashMap<(String, String), u64>>,
+    /// Every API request received (discovery, OpenAPI and `/version` included; `/_emulator/` not),
+    /// so that a client's whole cost can be counted, not only its resource requests.
+    pub received: std::sync::atomic::AtomicU64,
     pub latency: Duration,
     pub fake_controllers: Option<Duration>,
 }
@@ -301,6 +304,7 @@ pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Respo
     if let Route::Emulator(what) = &route {
         return Ok(crate::control::handle(&shared, &method, what, &body));
     }
+    shared.received.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
 
     let decision = shared.faults.lock().expect("faults lock").decide(&method, &path);
     let latency = shared.latency + decision.latency;
