@@ -28,9 +28,9 @@ struct Args {
     /// Repositories they follow (CDs are spread evenly; each CD deploys to its own namespace).
     #[arg(long, default_value_t = 100)]
     repos: usize,
-    /// Seconds between the measured cron ticks; long enough for a tick to end before the next
-    /// starts, so that each tick's requests are counted apart.
-    #[arg(long, default_value_t = 20)]
+    /// Seconds between the measured cron ticks (a divisor of 60); long enough for a tick to end
+    /// before the next starts, so that each tick's requests are counted apart.
+    #[arg(long, default_value_t = 30)]
     tick_every: u64,
     /// API clients registering and syncing the CDs.
     #[arg(long, default_value_t = 8)]
@@ -41,7 +41,7 @@ struct Args {
 
 /// The reconciler's constants (components/reconciler/src/lib.rs), quoted in the report.
 const PASS_BUDGET: &str = "45 s";
-const BATCH_SIZE: usize = 200;
+const BATCH_SIZE: usize = 10_000;
 
 fn spin_toml(wasm_dir: &Path, kube: &KubeEmulator, git: &GitEmulator, cron: &str, interval: &str) -> Result<String> {
     let wasm = |name: &str| -> Result<PathBuf> {
@@ -441,7 +441,10 @@ fn main() -> Result<()> {
         args.cds > 0 && args.repos > 0 && args.clients > 0,
         "--cds, --repos and --clients must be positive"
     );
-    ensure!((1..=59).contains(&args.tick_every), "--tick-every must be 1..=59 s");
+    ensure!(
+        (1..60).contains(&args.tick_every) && 60 % args.tick_every == 0,
+        "--tick-every must divide a minute (cron seconds)"
+    );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
