@@ -127,12 +127,13 @@ struct Round {
     applied: Duration,
     synced: Duration,
     ferry_patches: u64,
+    ferry_lists: u64,
     kubectl: Option<Duration>,
 }
 
 /// Commit round `round` and deliver its signed push; time the 202, the last object written and
 /// the status.
-async fn push_round(w: &World, objects: usize, round: usize) -> Result<(Duration, Duration, Duration, u64)> {
+async fn push_round(w: &World, objects: usize, round: usize) -> Result<(Duration, Duration, Duration, u64, u64)> {
     let before = w.repo.head().map_err(anyhow::Error::msg)?;
     let after = commit(&w.repo, &files(objects, round));
     let event = w
@@ -155,6 +156,7 @@ async fn push_round(w: &World, objects: usize, round: usize) -> Result<(Duration
         builder = builder.header(name.as_str(), value.to_str()?);
     }
     let patches_before = patches(w);
+    let lists_before = w.kube.requests().verb("list");
 
     let started = Instant::now();
     let response = builder.body(body).send().await?;
@@ -193,7 +195,8 @@ async fn push_round(w: &World, objects: usize, round: usize) -> Result<(Duration
         }
         tokio::time::sleep(API_POLL).await;
     };
-    Ok((accepted, applied_at, synced_at, patches(w) - patches_before))
+    let lists = w.kube.requests().verb("list") - lists_before;
+    Ok((accepted, applied_at, synced_at, patches(w) - patches_before, lists))
 }
 
 /// `kubectl apply --server-side -f DIR` of round `round`'s files into `namespace`.
@@ -265,7 +268,7 @@ async fn run(args: &Args) -> Result<Vec<Round>> {
     let mut rounds = Vec::new();
     // Round 0 creates the objects (and Ferry's namespace, kubectl's discovery cache): not counted.
     for round in 0..=args.pushes {
-        let (accepted, applied_in, synced, ferry_patches) = push_round(&w, args.objects, round).await?;
+        let (accepted, applied_in, synced, ferry_patches, ferry_lists) = push_round(&w, args.objects, round).await?;
         let kubectl = match peer {
             Some(_) => {
                 write_round(&manifests, args.objects, round)?;
@@ -287,6 +290,7 @@ async fn run(args: &Args) -> Result<Vec<Round>> {
                 applied: applied_in,
                 synced,
                 ferry_patches,
+                ferry_lists,
                 kubectl,
             });
         }
@@ -373,6 +377,7 @@ fn main() -> Result<()> {
         "Peer: kubectl could not be run here, so no peer figure was measured.\n".to_string()
     };
     let patches: Vec<u64> = rounds.iter().map(|r| r.ferry_patches).collect();
+    let lists: Vec<u64> = rounds.iter().map(|r| r.ferry_lists).collect();
     let report = format!(
         "## Push → applied, a {objects}-object CD\n\n\
          `cargo run --profile fast -p ferry-e2e --bin push-bench -- --wasm-dir DIR --host target/fast/ferry-host`\n\n\
@@ -390,7 +395,7 @@ fn main() -> Result<()> {
          {kube_poll} ms and, once Ferry's {objects}th PATCH has arrived, reads the objects (so (b) is at most \
          ~{kube_poll} ms late); (c) `GET /api/v1/cds/{CD}` showing Synced, Healthy and the pushed SHA, asked \
          every {api_poll} ms. Ferry sent {patch_min}–{patch_max} PATCHes per push (one per object; \
-         `applyOutOfSyncOnly` off).\n\n\
+         `applyOutOfSyncOnly` off) and {list_min}–{list_max} LISTs (one per kind each time it reads the cluster).\n\n\
          {table}\n\
          {peer}\n\
          Between (b) and (c) Ferry waits for the rolled-out Deployments to become available (the emulator's \
@@ -407,6 +412,8 @@ fn main() -> Result<()> {
         api_poll = API_POLL.as_millis(),
         patch_min = patches.iter().min().unwrap_or(&0),
         patch_max = patches.iter().max().unwrap_or(&0),
+        list_min = lists.iter().min().unwrap_or(&0),
+        list_max = lists.iter().max().unwrap_or(&0),
     );
     if let Some(parent) = args.out.parent() {
         std::fs::create_dir_all(parent)?;
