@@ -219,7 +219,10 @@ async fn rollouts_keep_revision_history_limit_old_replica_sets_and_number_revisi
         eventually(Duration::from_secs(5), "rollout done", || {
             let d = emu.get("apps", "v1", "deployments", "default", "web")?;
             (d["status"]["observedGeneration"] == d["metadata"]["generation"]
-                && d["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == rollout.to_string())
+                && d["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
+                    .as_str()
+                    .and_then(|r| r.parse::<i32>().ok())
+                    == Some(rollout))
             .then_some(())
         })
         .await;
