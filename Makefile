@@ -1,7 +1,10 @@
 # The commands the README names. `make test` is what CI runs.
 CARGO ?= cargo
 WASM_TARGET := wasm32-wasip2
-WASM_DIR := target/$(WASM_TARGET)/release
+# Where cargo builds: $CARGO_TARGET_DIR when set, as cargo itself does.
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+WASM_DIR := $(TARGET_DIR)/$(WASM_TARGET)/release
+FAST_HOST := $(TARGET_DIR)/fast/ferry-host
 COMPONENTS := -p ferry-webhook -p ferry-api -p ferry-reconciler -p host-probe
 LISTEN ?= 127.0.0.1:3000
 
@@ -35,14 +38,16 @@ test: components
 ## Benchmarks: each writes its section under benchmarks/; BENCHMARKS.md gathers them with the machine.
 bench: components
 	$(CARGO) build --profile fast -p ferry-host
-	$(CARGO) run --profile fast -p ferry-e2e --bin host-bench -- --wasm-dir $(WASM_DIR) --host target/fast/ferry-host
+	$(CARGO) run --profile fast -p ferry-e2e --bin host-bench -- --wasm-dir $(WASM_DIR) --host $(FAST_HOST)
 	$(CARGO) run --profile fast -p kube-emulator --bin kube-emulator-bench -- 10
 	$(CARGO) bench --profile fast -p ferry-core
 	$(CARGO) run --profile fast -p ferry-core --example archive_peak_memory
 	$(CARGO) build --target $(WASM_TARGET) --release -p archive-bench-guest
 	$(CARGO) run --profile fast -p archive-bench -- --guest $(WASM_DIR)/archive-bench-guest.wasm --markdown benchmarks/archive-wasm.md
 	$(CARGO) run --profile fast -p ferry-engine --example sync_bench -- --markdown benchmarks/sync.md
-	$(CARGO) run --profile fast -p ferry-e2e --bin webhook-bench -- --wasm-dir $(WASM_DIR) --host target/fast/ferry-host
+	$(CARGO) run --profile fast -p ferry-e2e --bin webhook-bench -- --wasm-dir $(WASM_DIR) --host $(FAST_HOST)
+	$(CARGO) run --profile fast -p ferry-e2e --bin push-bench -- --wasm-dir $(WASM_DIR) --host $(FAST_HOST)
+	$(CARGO) run --profile fast -p ferry-e2e --bin tick-bench -- --wasm-dir $(WASM_DIR) --host $(FAST_HOST)
 	./scripts/benchmarks-md > BENCHMARKS.md
 
 fmt:

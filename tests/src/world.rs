@@ -3,12 +3,11 @@
 //! whose signed webhooks announce real commits. Scenarios go through the API and the hooks, as a
 //! user and a Git server would, and look at the cluster through the emulator.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::app::{ApiClient, ADMIN_TOKEN, OPERATOR_TOKEN, VIEWER_TOKEN, WEBHOOK_SECRET};
-use crate::host::{eventually, HostProcess};
-use crate::wasm;
+use crate::host::{eventually, host_binary, HostProcess};
 use git_emulator::{GitEmulator, Provider, Repo, DEFAULT_TOKEN};
 use kube_emulator::{Config, KubeEmulator};
 use serde_json::{json, Value};
@@ -49,6 +48,10 @@ pub struct WorldOptions {
     pub webhook_sync_budget: String,
     /// How the host trusts the cluster's CA.
     pub cluster_ca: ClusterCa,
+    /// The ferry-host binary (the benchmarks run their optimised build).
+    pub host: PathBuf,
+    /// Where the built `.wasm` components are.
+    pub wasm_dir: PathBuf,
 }
 
 impl Default for WorldOptions {
@@ -57,6 +60,8 @@ impl Default for WorldOptions {
             reconcile_interval: "1h".into(),
             webhook_sync_budget: "8s".into(),
             cluster_ca: ClusterCa::HostRuntimeConfig,
+            host: host_binary(),
+            wasm_dir: crate::wasm_dir(),
         }
     }
 }
@@ -79,6 +84,8 @@ pub struct World {
     pub operator: ApiClient,
     pub viewer: ApiClient,
     pub dir: tempfile::TempDir,
+    /// The ferry-host binary, for [`World::restart_host`].
+    host_binary: PathBuf,
 }
 
 /// spin.toml with the three components, allowed to reach both emulators, trusting the
@@ -87,6 +94,15 @@ pub struct World {
 fn write_app(dir: &Path, kube: &KubeEmulator, git: &GitEmulator, options: &WorldOptions) {
     let interval = &options.reconcile_interval;
     let webhook_budget = &options.webhook_sync_budget;
+    let wasm = |name: &str| {
+        let path = options.wasm_dir.join(format!("{name}.wasm"));
+        assert!(
+            path.exists(),
+            "{} is missing: run `make components` first",
+            path.display()
+        );
+        path
+    };
     let kube_authority = format!("127.0.0.1:{}", kube.addr().port());
     let git_base = git.base_url(Provider::Gitea);
     let outbound = format!("\"https://{kube_authority}\", \"{git_base}\"");
@@ -148,8 +164,9 @@ reconcile_interval = "{{{{ reconcile_interval }}}}"
 }
 
 /// ferry-host on the world's spin.toml, key-value file and runtime config.
-fn start_host(dir: &Path) -> HostProcess {
-    HostProcess::start(
+fn start_host(dir: &Path, host: &Path) -> HostProcess {
+    HostProcess::start_binary(
+        host,
         &dir.join("spin.toml"),
         &[
             "--kv",
@@ -183,7 +200,7 @@ impl World {
         commit(&repo, &manifests("nginx:1.25", "one"));
         let dir = tempfile::tempdir().unwrap();
         write_app(dir.path(), &kube, &git, &options);
-        let host = start_host(dir.path());
+        let host = start_host(dir.path(), &options.host);
         let admin = ApiClient::new(&host.url, Some(ADMIN_TOKEN));
         // The reconciler's first tick works whatever the interval: wait for it (it finds nothing
         // to do yet), so that with a long interval nothing runs behind a scenario's back.
@@ -211,6 +228,7 @@ impl World {
             repo,
             host,
             dir,
+            host_binary: options.host.clone(),
         }
     }
 
@@ -223,7 +241,7 @@ impl World {
             "ferry-host exited with {status}:\n{}",
             self.host.output()
         );
-        self.host = start_host(self.dir.path());
+        self.host = start_host(self.dir.path(), &self.host_binary);
         self.admin = ApiClient::new(&self.host.url, Some(ADMIN_TOKEN));
         self.operator = ApiClient::new(&self.host.url, Some(OPERATOR_TOKEN));
         self.viewer = ApiClient::new(&self.host.url, Some(VIEWER_TOKEN));

@@ -662,6 +662,70 @@ async fn a_pass_runs_pending_syncs_then_a_fair_batch() {
     assert_eq!(visited(&fourth), ["a"], "wraps around");
 }
 
+/// A clock that moves `step` milliseconds on every reading: a pass's budget runs out after a
+/// bounded amount of work, whatever the machine's speed.
+struct SteppingClock {
+    now: std::sync::atomic::AtomicU64,
+    step: u64,
+}
+
+impl ferry_engine::ports::Clock for SteppingClock {
+    fn now_millis(&self) -> u64 {
+        self.now.fetch_add(self.step, std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+#[tokio::test]
+async fn a_pass_bounded_by_its_budget_alone_stops_in_time_and_the_next_resumes_after_it() {
+    let w = world().await;
+    let names = ["a", "b", "c", "d", "e", "f"];
+    for name in names {
+        w.put_cd(name, "");
+    }
+    let clock = SteppingClock {
+        now: std::sync::atomic::AtomicU64::new(1_764_115_200_000),
+        step: 300,
+    };
+    let ports = DeployPorts {
+        kv: &w.kv,
+        http: &w.http,
+        sleep: &TokioSleep,
+        clock: &clock,
+    };
+    let limits = DeployLimits {
+        budget_millis: Some(4_000),
+        wait_timeout_millis: 1_000,
+        poll_millis: 50,
+    };
+    let visited = |report: &ferry_engine::reconcile::PassReport| -> Vec<String> {
+        report.visited.iter().map(|(n, _)| n.clone()).collect()
+    };
+    // No count cap: the budget alone ends the pass.
+    let first = ferry_engine::reconcile::pass(&ports, &limits, usize::MAX)
+        .await
+        .unwrap();
+    let first_names = visited(&first);
+    assert!(
+        !first_names.is_empty() && first.left > 0,
+        "the budget stops the pass partway: {first_names:?}, {} left",
+        first.left
+    );
+    assert_eq!(first_names, names[..first_names.len()], "in order, from the start");
+    assert_eq!(
+        first_names.len() + first.left,
+        names.len(),
+        "the rest is left for later"
+    );
+    let second = ferry_engine::reconcile::pass(&ports, &limits, usize::MAX)
+        .await
+        .unwrap();
+    assert_eq!(
+        visited(&second).first().map(String::as_str),
+        Some(names[first_names.len()]),
+        "the next pass resumes after the last CD reached"
+    );
+}
+
 #[tokio::test]
 async fn a_pending_deletion_deletes_the_objects_and_clears_itself() {
     use ferry_engine::deploy::{delete_resources, DeletionResult};

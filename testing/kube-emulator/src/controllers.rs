@@ -59,6 +59,9 @@ fn reconcile(store: &mut Store, key: &ObjKey) {
     }
 }
 
+/// `metadata.annotations["deployment.kubernetes.io/revision"]` as a JSON pointer.
+const REVISION_POINTER: &str = "/metadata/annotations/deployment.kubernetes.io~1revision";
+
 fn s<'a>(o: &'a Value, p: &str) -> &'a str {
     o.pointer(p).and_then(Value::as_str).unwrap_or("")
 }
@@ -192,7 +195,13 @@ fn deployment(store: &mut Store, d: &Value) {
     let hash = template_hash(&template);
     let rs_name = format!("{name}-{hash}");
     let owned = owned_by(store, &uid, "apps/replicasets");
-    let revision = owned.len() as i64 + 1;
+    let revision_of = |r: &Value| -> i64 { s(r, REVISION_POINTER).parse().unwrap_or(0) };
+    // The current ReplicaSet keeps its revision; a new one comes after the newest kept.
+    let revision = owned
+        .iter()
+        .find(|r| s(r, "/metadata/name") == rs_name)
+        .map(revision_of)
+        .unwrap_or_else(|| owned.iter().map(revision_of).max().unwrap_or(0) + 1);
     for old in owned.iter().filter(|r| s(r, "/metadata/name") != rs_name) {
         let old_name = s(old, "/metadata/name").to_string();
         if let Some(rs) = controller_write(store, &rs_kind, &ns, &old_name, |r| r["spec"]["replicas"] = json!(0)) {
@@ -223,6 +232,23 @@ fn deployment(store: &mut Store, d: &Value) {
         }
     };
     let ready = current.map(|rs| replicaset(store, &rs)).unwrap_or(0);
+    // The cleanup of the Deployment controller: beyond `revisionHistoryLimit` (defaulted to 10), the
+    // oldest old ReplicaSets (all scaled to 0 above) are deleted, so rollouts do not pile them up.
+    let limit = d
+        .pointer("/spec/revisionHistoryLimit")
+        .and_then(Value::as_i64)
+        .unwrap_or(10)
+        .max(0) as usize;
+    let mut old: Vec<(i64, String)> = owned
+        .iter()
+        .filter(|r| s(r, "/metadata/name") != rs_name)
+        .map(|r| (revision_of(r), s(r, "/metadata/name").to_string()))
+        .collect();
+    old.sort();
+    let excess = old.len().saturating_sub(limit);
+    for (_, old_name) in old.into_iter().take(excess) {
+        remove_object(store, &Store::key(&rs_kind, &ns, &old_name));
+    }
     let now = now_rfc3339();
     let generation = d.pointer("/metadata/generation").cloned().unwrap_or(json!(1));
     controller_write(store, &d_kind, &ns, &name, |o| {

@@ -249,6 +249,7 @@ async fn launch(config: Config, shutdown: watch::Receiver<bool>) -> Result<Launc
         faults: Mutex::new(faults),
         counts: Mutex::new(HashMap::new()),
         writes: Mutex::new(std::collections::VecDeque::new()),
+        received: std::sync::atomic::AtomicU64::new(0),
         latency: config.latency.unwrap_or_default(),
         fake_controllers: config.fake_controllers,
     });
@@ -493,6 +494,7 @@ impl KubeEmulator {
     pub fn reset_requests(&self) {
         self.shared.counts.lock().expect("counts lock").clear();
         self.shared.writes.lock().expect("writes lock").clear();
+        self.shared.received.store(0, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The write requests clients sent (not the fake controllers' own writes), oldest first: the
@@ -505,6 +507,13 @@ impl KubeEmulator {
             .iter()
             .cloned()
             .collect()
+    }
+
+    /// Every API request received since the start or the last [`Self::reset_requests`]: the
+    /// resource requests of [`Self::requests`] plus discovery, OpenAPI, `/version` and `/healthz`
+    /// (test-only `/_emulator/` requests are not counted).
+    pub fn requests_received(&self) -> u64 {
+        self.shared.received.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The current resourceVersion counter.

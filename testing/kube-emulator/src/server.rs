@@ -35,6 +35,9 @@ pub struct Shared {
     pub counts: Mutex<HashMap<(String, String), u64>>,
     /// The last [`WRITE_LOG_CAP`] writes, in the order they arrived.
     pub writes: Mutex<std::collections::VecDeque<crate::WriteRecord>>,
+    /// Every API request received (discovery, OpenAPI and `/version` included; `/_emulator/` not),
+    /// so that a client's whole cost can be counted, not only its resource requests.
+    pub received: std::sync::atomic::AtomicU64,
     pub latency: Duration,
     pub fake_controllers: Option<Duration>,
 }
@@ -306,6 +309,7 @@ pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Respo
     if let Route::Emulator(what) = &route {
         return Ok(crate::control::handle(&shared, &method, what, &body));
     }
+    shared.received.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
 
     let decision = shared.faults.lock().expect("faults lock").decide(&method, &path);
     let latency = shared.latency + decision.latency;

@@ -204,6 +204,51 @@ async fn namespace_deletion_removes_content() {
 }
 
 #[tokio::test]
+async fn rollouts_keep_revision_history_limit_old_replica_sets_and_number_revisions() {
+    let (emu, mut c) = start_with(Config {
+        fake_controllers: Some(Duration::from_millis(5)),
+        ..Config::default()
+    })
+    .await;
+    let path = format!("{DEPLOYMENTS}/web");
+    for rollout in 1..=5 {
+        let mut d = deployment("web", 1);
+        d["spec"]["revisionHistoryLimit"] = json!(2);
+        d["spec"]["template"]["spec"]["containers"][0]["image"] = json!(format!("nginx:1.2{rollout}"));
+        apply(&mut c, &path, &d, "m", "").await;
+        eventually(Duration::from_secs(5), "rollout done", || {
+            let d = emu.get("apps", "v1", "deployments", "default", "web")?;
+            (d["status"]["observedGeneration"] == d["metadata"]["generation"]
+                && d["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
+                    .as_str()
+                    .and_then(|r| r.parse::<i32>().ok())
+                    == Some(rollout))
+            .then_some(())
+        })
+        .await;
+    }
+    let mut revisions: Vec<(String, i64)> = emu
+        .list("apps", "v1", "replicasets", Some("default"))
+        .iter()
+        .map(|rs| {
+            (
+                rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                rs["spec"]["replicas"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    revisions.sort();
+    // The current one (revision 5, scaled up) and the two newest old ones, scaled to 0.
+    assert_eq!(
+        revisions,
+        [("3".to_string(), 0), ("4".to_string(), 0), ("5".to_string(), 1)]
+    );
+}
+
+#[tokio::test]
 async fn fake_controllers_make_workloads_healthy_with_real_dependents() {
     let (emu, mut c) = start_with(Config {
         fake_controllers: Some(Duration::from_millis(20)),

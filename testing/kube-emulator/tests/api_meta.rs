@@ -370,6 +370,26 @@ async fn write_log_keeps_client_writes_in_arrival_order() {
     assert!(emu.write_log().is_empty());
 }
 
+#[tokio::test]
+async fn every_request_is_received_and_counted_discovery_included() {
+    let (emu, mut c) = start().await;
+    emu.reset_requests();
+    assert_eq!(emu.requests_received(), 0);
+    c.get("/api").await.unwrap();
+    c.get("/apis").await.unwrap();
+    c.get("/apis/apps/v1").await.unwrap();
+    c.get("/api/v1/namespaces/default/configmaps").await.unwrap();
+    c.get("/_emulator/requests").await.unwrap();
+    assert_eq!(emu.requests().total(), 1, "one resource request");
+    assert_eq!(
+        emu.requests_received(),
+        4,
+        "three discovery requests and the LIST; /_emulator/ not counted"
+    );
+    emu.reset_requests();
+    assert_eq!(emu.requests_received(), 0);
+}
+
 #[test]
 fn blocking_start_serves_from_its_own_runtime() {
     let emu = KubeEmulator::start_blocking(Config::default()).unwrap();
