@@ -11,7 +11,10 @@
 //! After a full run (no filter) it writes `benchmarks/sync-decisions.md` from criterion's medians
 //! (`make bench` runs it so).
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use criterion::{criterion_group, Criterion};
 use ferry_core::cd;
@@ -19,6 +22,33 @@ use ferry_core::diff::compare;
 use ferry_core::manifests::{render, RenderLimits};
 use ferry_core::plan::{fence, plan, stamp, FencePolicy, PlanInput, ResourceScopes, SyncRequest};
 use serde_json::{json, Value};
+
+/// Counts allocations (and reallocations), so the page can say what each stage allocates per
+/// object. One relaxed atomic add per call: small next to the allocation itself.
+struct CountingAllocator;
+
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        System.alloc(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        System.alloc_zeroed(layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        System.realloc(ptr, layout, new_size)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAllocator = CountingAllocator;
 
 const OBJECTS: usize = 10_000;
 const PER_FILE: usize = 100;
@@ -217,6 +247,97 @@ fn bench(c: &mut Criterion) {
 
 criterion_group!(benches, bench);
 
+/// The stages of one pass, as the page names them in its CPU table.
+const CPU_STAGES: [&str; 5] = [
+    "render (YAML → objects)",
+    "fence (namespaces, scopes)",
+    "diff (stamp, compare with the live copy)",
+    "plan",
+    "free (drop the objects, statuses and plan)",
+];
+
+/// What one stage cost in one pass: CPU time and allocations.
+#[derive(Clone, Copy, Default)]
+struct StageCost {
+    cpu: Duration,
+    allocations: u64,
+}
+
+/// The all-four pass of [`all_four`], cut into stages: each stage's CPU time and allocations.
+fn staged(fx: &Fixture) -> Option<[StageCost; 5]> {
+    let mut costs = [StageCost::default(); 5];
+    let mut mark = (thread_cpu()?, ALLOCATIONS.load(Ordering::Relaxed));
+    let mut lap = |stage: usize| -> Option<()> {
+        let now = (thread_cpu()?, ALLOCATIONS.load(Ordering::Relaxed));
+        costs[stage] = StageCost {
+            cpu: now.0 - mark.0,
+            allocations: now.1 - mark.1,
+        };
+        mark = now;
+        Some(())
+    };
+    let rendered = render(&fx.files, "apps", &fx.directory, &fx.limits).unwrap();
+    lap(0)?;
+    let mut desired = fence(rendered, &fx.policy, &fx.scopes).unwrap();
+    lap(1)?;
+    let statuses: HashMap<_, _> = desired
+        .iter_mut()
+        .zip(&fx.live)
+        .map(|(d, l)| {
+            stamp(&mut d.object, "bench", &d.key);
+            (d.key.clone(), compare(&d.object, Some(l)).sync)
+        })
+        .collect();
+    lap(2)?;
+    let planned = plan(&PlanInput {
+        cd: &fx.cd,
+        desired: &desired,
+        live: &fx.live,
+        sync_status: &statuses,
+        namespace_exists: Some(true),
+        request: &fx.request,
+    })
+    .unwrap();
+    lap(3)?;
+    assert_eq!(planned.tasks().count(), OBJECTS);
+    drop(planned);
+    drop(statuses);
+    drop(desired);
+    lap(4)?;
+    Some(costs)
+}
+
+/// Median CPU ms and allocations per object of each stage over 10 passes.
+fn stage_costs(fx: &Fixture) -> Option<Vec<(f64, f64)>> {
+    let runs: Vec<[StageCost; 5]> = (0..10).map(|_| staged(fx)).collect::<Option<_>>()?;
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    Some(
+        (0..CPU_STAGES.len())
+            .map(|stage| {
+                let cpu = median(runs.iter().map(|r| r[stage].cpu.as_secs_f64() * 1000.0).collect());
+                let allocations = median(runs.iter().map(|r| r[stage].allocations as f64).collect());
+                (cpu, allocations / OBJECTS as f64)
+            })
+            .collect(),
+    )
+}
+
+fn cpu_table(costs: &[(f64, f64)]) -> String {
+    let mut table = String::from("| stage, 10,000 objects | median CPU | allocations per object |\n|---|---:|---:|\n");
+    for (label, (cpu, allocations)) in CPU_STAGES.iter().zip(costs) {
+        table.push_str(&format!("| {label} | {cpu:.0} ms | {allocations:.1} |\n"));
+    }
+    let total: f64 = costs.iter().map(|(cpu, _)| cpu).sum();
+    let allocations: f64 = costs.iter().map(|(_, a)| a).sum();
+    table.push_str(&format!(
+        "| **sum of the stages** | **{total:.0} ms** | {allocations:.1} |\n"
+    ));
+    table
+}
+
 /// The sub-benchmarks, as criterion names their directories, and how the page names them.
 const STAGES: [(&str, &str); 5] = [
     ("render 10000", "render (YAML → objects)"),
@@ -236,6 +357,15 @@ const STAGES: [(&str, &str); 5] = [
 ];
 
 fn main() {
+    // `SYNC_PLAN_CPU_ONLY=1 cargo bench ... --bench sync_plan`: the CPU table alone, no criterion
+    // run and no page (a quick measure while working on one stage).
+    if std::env::var_os("SYNC_PLAN_CPU_ONLY").is_some() {
+        match stage_costs(&fixture()) {
+            Some(costs) => print!("{}", cpu_table(&costs)),
+            None => eprintln!("no per-thread CPU time on this system (/proc/thread-self/schedstat)"),
+        }
+        return;
+    }
     benches();
     Criterion::default().configure_from_args().final_summary();
     // A filtered run (`cargo bench -- plan`) measured only some stages: keep the page as it is.
@@ -243,7 +373,8 @@ fn main() {
     if filtered || std::env::args().any(|a| a == "--list" || a == "--test" || a == "--profile-time") {
         return;
     }
-    match write_page(&cpu_times(&fixture())) {
+    let fx = fixture();
+    match write_page(&cpu_times(&fx), &stage_costs(&fx)) {
         Ok(path) => println!("wrote {}", path.display()),
         Err(e) => eprintln!("benchmarks/sync-decisions.md not written: {e}"),
     }
@@ -300,7 +431,7 @@ fn cpu_times(fx: &Fixture) -> Option<(f64, f64)> {
     Some((median(cpu), median(wall)))
 }
 
-fn write_page(times: &Option<(f64, f64)>) -> Result<std::path::PathBuf, String> {
+fn write_page(times: &Option<(f64, f64)>, stages: &Option<Vec<(f64, f64)>>) -> Result<std::path::PathBuf, String> {
     let mut rows = String::new();
     let mut total = 0.0;
     for (stage, label) in STAGES {
@@ -328,6 +459,14 @@ fn write_page(times: &Option<(f64, f64)>) -> Result<std::path::PathBuf, String> 
         ),
         None => String::new(),
     };
+    let stage_lines = match stages {
+        Some(costs) => format!(
+            "The same pass cut into stages, 10 more runs, median per stage: the thread's CPU time and the\n\
+             allocations (and reallocations) per object, counted by the bench's global allocator.\n\n{}\n",
+            cpu_table(costs)
+        ),
+        None => String::new(),
+    };
     let verdict = match times {
         Some((cpu, _)) if *cpu < 200.0 && total < 200.0 => "The goal (< 200 ms natively) is met in CPU time and in wall time",
         Some((cpu, _)) if *cpu < 200.0 => {
@@ -344,7 +483,7 @@ fn write_page(times: &Option<(f64, f64)>) -> Result<std::path::PathBuf, String> 
          ten drifted). Criterion medians of 10 samples. Machine: {cores} cores, {cpu}; load average {load} when\n\
          written (the machine is shared: other builds raise these figures).\n\n\
          | stage, 10,000 objects | median (wall) |\n|---|---:|\n{rows}\n\
-         {cpu_line}{verdict} in this run. `sync_bench` measures the same pipeline against objects read back from\n\
+         {cpu_line}{stage_lines}{verdict} in this run. `sync_bench` measures the same pipeline against objects read back from\n\
          kube-emulator (`benchmarks/sync.md`).\n"
     );
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../benchmarks/sync-decisions.md");

@@ -74,12 +74,18 @@ impl<'a> Walk<'a, '_> {
             // user-data maps (labels, data ...), where "" is a value.
             (Value::String(s), _) if s.is_empty() && !in_string_map(&self.path, self.context) => {}
             (Value::Object(fields), Some(Value::Object(live_fields))) => {
+                // Both maps iterate in key order (serde_json's `Map` is a BTreeMap; a test holds
+                // it to that), so one forward pass over the live fields finds every match: no
+                // lookup from the root of the live map for each desired field.
+                let mut live_iter = live_fields.iter().peekable();
                 for (name, desired_field) in fields {
+                    while live_iter.next_if(|(live_name, _)| *live_name < name).is_some() {}
+                    let live_field = live_iter.next_if(|(live_name, _)| *live_name == name).map(|(_, v)| v);
                     if is_ignored(&self.path, name, self.context) {
                         continue;
                     }
                     self.path.push(WalkStep::Field(name));
-                    self.value(desired_field, live_fields.get(name));
+                    self.value(desired_field, live_field);
                     self.path.pop();
                 }
             }

@@ -547,3 +547,26 @@ fn octal_file_modes_read_as_kubernetes_reads_them() {
         vec!["spec.volumes[name=c].configMap.defaultMode"]
     );
 }
+
+/// The walk matches desired and live fields in one forward pass, which is right only while
+/// `serde_json::Map` iterates in key order (no `preserve_order` feature anywhere in the build).
+#[test]
+fn json_maps_iterate_in_key_order() {
+    let map = json!({"b": 1, "a": 2, "B": 3, "é": 4, "aa": 5, "": 6});
+    let keys: Vec<&str> = map.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["", "B", "a", "aa", "b", "é"]);
+}
+
+/// Desired and live fields interleaved every way (only desired, only live, both; first and last
+/// positions): each desired field meets its own live value or none.
+#[test]
+fn fields_are_matched_by_name_whatever_the_other_map_holds() {
+    let desired = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "m"},
+        "data": {"a": "1", "c": "3", "e": "5", "z": "26"}});
+    let live = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "m"},
+        "data": {"0": "x", "b": "2", "c": "3", "d": "4", "e": "changed", "y": "25"}});
+    let diff = compare(&desired, Some(&live));
+    assert_eq!(paths(&diff), ["data.a", "data.e", "data.z"]);
+    let live_values: Vec<Option<Value>> = diff.differences.iter().map(|d| d.live.clone()).collect();
+    assert_eq!(live_values, [None, Some(json!("changed")), None]);
+}

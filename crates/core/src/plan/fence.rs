@@ -6,6 +6,7 @@
 //! Cluster-scoped objects lose a stray `metadata.namespace`, as the API server ignores it.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 use serde_json::Value;
 use thiserror::Error;
@@ -95,7 +96,10 @@ pub fn fence(
 ) -> Result<Vec<DesiredObject>, Vec<FenceError>> {
     let mut errors = Vec::new();
     let mut out: Vec<DesiredObject> = Vec::with_capacity(objects.len());
-    let mut seen: HashMap<ObjectKey, usize> = HashMap::with_capacity(objects.len());
+    // The hash of each key kept, with the first object that has it: keys are compared only
+    // when hashes are equal, and no key is copied into the map.
+    let hasher = std::collections::hash_map::RandomState::new();
+    let mut seen: HashMap<u64, usize> = HashMap::with_capacity(objects.len());
     for manifest in objects {
         let origin = manifest.origin();
         let mut object = manifest.object;
@@ -152,20 +156,28 @@ pub fn fence(
             metadata.remove("namespace");
         }
         let key = ObjectKey { namespace, ..written };
-        match seen.entry(key) {
-            std::collections::hash_map::Entry::Occupied(first) => {
-                errors.push(FenceError::Duplicate {
-                    key: first.key().to_string(),
-                    first: out[*first.get()].origin.clone(),
-                    second: origin,
-                });
-                continue;
+        let first = match seen.entry(hasher.hash_one(&key)) {
+            std::collections::hash_map::Entry::Occupied(same_hash) => {
+                let candidate = *same_hash.get();
+                if out[candidate].key == key {
+                    Some(candidate)
+                } else {
+                    // Two keys with one hash: look at every object kept.
+                    out.iter().position(|d| d.key == key)
+                }
             }
             std::collections::hash_map::Entry::Vacant(slot) => {
-                let key = slot.key().clone();
                 slot.insert(out.len());
-                out.push(DesiredObject { key, object, origin });
+                None
             }
+        };
+        match first {
+            Some(first) => errors.push(FenceError::Duplicate {
+                key: key.to_string(),
+                first: out[first].origin.clone(),
+                second: origin,
+            }),
+            None => out.push(DesiredObject { key, object, origin }),
         }
     }
     if errors.is_empty() {

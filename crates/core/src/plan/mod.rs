@@ -27,7 +27,7 @@ pub use tracking::{
     is_stamped, owner, ownership, parse_tracking_id, stamp, tracking_id, Ownership, CD_LABEL, TRACKING_ID_ANNOTATION,
 };
 
-use tracking::owner_ref;
+use tracking::owner_of_keyed;
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -319,7 +319,10 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Result<SyncPlan<'a>, PlanErrors> {
     let live_owned: Vec<(KeyRef, &Value, Option<&str>)> = input
         .live
         .iter()
-        .filter_map(|object| Some((KeyRef::of(object)?, object, owner_ref(object))))
+        .filter_map(|object| {
+            let key = KeyRef::of(object)?;
+            Some((key, object, owner_of_keyed(object, key)))
+        })
         .collect();
     let live: HashMap<KeyRef, (&Value, Option<&str>)> = live_owned
         .iter()

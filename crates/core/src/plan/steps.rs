@@ -78,8 +78,13 @@ pub fn group(tasks: Vec<SyncTask<'_>>) -> Vec<SyncStep<'_>> {
             });
         }
         let open = cuts.last_mut().expect("a step is open");
-        open.provides.extend(provides);
-        open.needs.extend(needs);
+        // A step of applies is read only for what it provides, a step of prunes only for what
+        // it needs (prunes and applies never share a step): 10,000 applies hash no needs.
+        if prune {
+            open.needs.extend(needs);
+        } else {
+            open.provides.extend(provides);
+        }
         open.all_create_namespace &= task.action == Action::CreateNamespace;
         open.tasks.push(i);
     }

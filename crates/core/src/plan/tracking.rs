@@ -43,13 +43,18 @@ pub fn owner(live: &Value) -> Option<String> {
 
 /// [`owner`] borrowed from the object: a plan asks it of every live object.
 pub(crate) fn owner_ref(live: &Value) -> Option<&str> {
+    owner_of_keyed(live, KeyRef::of(live)?)
+}
+
+/// [`owner_ref`] of an object whose key the caller read already.
+pub(crate) fn owner_of_keyed<'a>(live: &'a Value, key: KeyRef<'_>) -> Option<&'a str> {
     let id = live
         .get("metadata")?
         .get("annotations")?
         .get(TRACKING_ID_ANNOTATION)?
         .as_str()?;
     let (cd, named) = parse_tracking_ref(id)?;
-    (Some(named) == KeyRef::of(live)).then_some(cd)
+    (named == key).then_some(cd)
 }
 
 fn parse_tracking_ref(id: &str) -> Option<(&str, KeyRef<'_>)> {
