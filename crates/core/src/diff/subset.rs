@@ -10,7 +10,8 @@ use super::{display_path, field_at, quantity, secret, Context, Difference, PathS
 pub(crate) fn differences(desired: &Value, live: &Value, context: &Context) -> Vec<Difference> {
     let mut walk = Walk {
         context,
-        path: Vec::new(),
+        // Deep enough for a Pod template's container resources: one allocation per comparison.
+        path: Vec::with_capacity(8),
         out: Vec::new(),
     };
     walk.value(desired, Some(live));

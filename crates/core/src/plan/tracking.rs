@@ -103,23 +103,36 @@ pub fn is_stamped(object: &Value, cd: &str, key: &ObjectKey) -> bool {
 /// Add the tracking annotation and label to an object about to be applied.
 pub fn stamp(object: &mut Value, cd: &str, key: &ObjectKey) {
     let Some(root) = object.as_object_mut() else { return };
-    let metadata = root.entry("metadata").or_insert_with(|| Value::Object(Map::new()));
-    let Some(metadata) = metadata.as_object_mut() else {
+    if !root.contains_key("metadata") {
+        root.insert("metadata".into(), Value::Object(Map::new()));
+    }
+    let Some(metadata) = root.get_mut("metadata").and_then(Value::as_object_mut) else {
         return;
     };
     for (field, name, value) in [
         ("annotations", TRACKING_ID_ANNOTATION, tracking_id(cd, key)),
         ("labels", CD_LABEL, cd.to_string()),
     ] {
-        let entry = metadata.entry(field).or_insert_with(|| Value::Object(Map::new()));
-        if !entry.is_object() {
-            *entry = Value::Object(Map::new());
+        let map = child_map(metadata, field);
+        match map.get_mut(name) {
+            Some(slot) => *slot = Value::String(value),
+            None => {
+                map.insert(name.to_string(), Value::String(value));
+            }
         }
-        entry
-            .as_object_mut()
-            .expect("just made an object")
-            .insert(name.to_string(), Value::String(value));
     }
+}
+
+/// The map at `field`, made one if it is absent or not a map. Looked up by `&str`: `Map::entry`
+/// takes an owned key, an allocation for every field that is already there.
+fn child_map<'m>(parent: &'m mut Map<String, Value>, field: &str) -> &'m mut Map<String, Value> {
+    if !parent.get(field).is_some_and(Value::is_object) {
+        parent.insert(field.to_string(), Value::Object(Map::new()));
+    }
+    parent
+        .get_mut(field)
+        .and_then(Value::as_object_mut)
+        .expect("a map was just put there")
 }
 
 #[cfg(test)]
