@@ -16,7 +16,11 @@ pub const CD_LABEL: &str = "ferry.dev/cd";
 /// `<cd>:<group>/<kind>:<namespace>/<name>`; group and namespace are empty for the core group
 /// and for cluster-scoped objects.
 pub fn tracking_id(cd: &str, key: &ObjectKey) -> String {
-    format!("{cd}:{}/{}:{}/{}", key.group, key.kind, key.namespace, key.name)
+    // Every stamp builds one: sized once and appended, without the formatting machinery.
+    let parts = [cd, ":", &key.group, "/", &key.kind, ":", &key.namespace, "/", &key.name];
+    let mut id = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    parts.iter().for_each(|part| id.push_str(part));
+    id
 }
 
 /// The CD and object a tracking id names. Names may contain `:` (`system:auth-delegator`), so
