@@ -324,10 +324,22 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Result<SyncPlan<'a>, PlanErrors> {
             Some((key, object, owner_of_keyed(object, key)))
         })
         .collect();
-    let live: HashMap<KeyRef, (&Value, Option<&str>)> = live_owned
+    // Each distinct live key: its record number and the last live object with it (a key listed
+    // twice counts once, the later copy wins). Whether Git has the key is marked on the record
+    // when a desired object finds it, so finding the prune candidates hashes no key again.
+    let mut live: HashMap<KeyRef, (usize, usize)> = HashMap::with_capacity(live_owned.len());
+    let record_of: Vec<usize> = live_owned
         .iter()
-        .map(|(key, object, owner)| (*key, (*object, *owner)))
+        .enumerate()
+        .map(|(index, (key, _, _))| {
+            let next = live.len();
+            let slot = live.entry(*key).or_insert((next, index));
+            slot.1 = index;
+            slot.0
+        })
         .collect();
+    let mut in_git = vec![false; live.len()];
+    let live_object_of = |index: usize| (live_owned[index].1, live_owned[index].2);
     let selected: Option<HashSet<&ObjectKey>> = request.resources.as_ref().map(|r| r.iter().collect());
     let is_selected = |key: &ObjectKey| selected.as_ref().is_none_or(|s| s.contains(key));
     let base = TaskParameters {
@@ -351,9 +363,12 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Result<SyncPlan<'a>, PlanErrors> {
     let mut tasks = Vec::new();
     for ((desired, at), (overrides, stamped)) in input.desired.iter().zip(placed).zip(facts) {
         let key = &desired.key;
-        let live_object = live.get(&key.as_ref());
+        let live_object = live.get(&key.as_ref()).map(|&(record, index)| {
+            in_git[record] = true;
+            live_object_of(index)
+        });
         if let Some((_, Some(owner))) = live_object {
-            if *owner != cd_name {
+            if owner != cd_name {
                 errors.push(PlanError::OwnedByOtherCd {
                     key: key.to_string(),
                     owner: owner.to_string(),
@@ -417,12 +432,11 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Result<SyncPlan<'a>, PlanErrors> {
     }
 
     // Prunes.
-    let desired_keys: HashSet<KeyRef> = input.desired.iter().map(|d| d.key.as_ref()).collect();
     let prune_allowed = match request.trigger {
         Trigger::Automated => automated.is_some_and(|a| a.prune),
         Trigger::Manual => request.prune,
     };
-    let candidates = prune::candidates(cd_name, &desired_keys, &live_owned);
+    let candidates = prune::candidates(cd_name, &live_owned, |index| in_git[record_of[index]]);
     let mut prunes = Vec::new();
     for (key, live_object) in candidates {
         if !is_selected(&key) {
@@ -475,10 +489,11 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Result<SyncPlan<'a>, PlanErrors> {
     }
 
     if let Some(resources) = &request.resources {
+        let desired_keys: HashSet<KeyRef> = input.desired.iter().map(|d| d.key.as_ref()).collect();
         for key in resources {
             let tracked = live
                 .get(&key.as_ref())
-                .is_some_and(|(_, owner)| *owner == Some(cd_name));
+                .is_some_and(|&(_, index)| live_object_of(index).1 == Some(cd_name));
             if !desired_keys.contains(&key.as_ref()) && !tracked {
                 errors.push(PlanError::NotInCd {
                     key: key.to_string(),
@@ -489,12 +504,13 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Result<SyncPlan<'a>, PlanErrors> {
     }
 
     // The destination namespace.
-    let git_defines_namespace = desired_keys.contains(&KeyRef {
+    let destination_key = KeyRef {
         group: "",
         kind: "Namespace",
         namespace: "",
         name: destination,
-    });
+    };
+    let git_defines_namespace = input.desired.iter().any(|d| d.key.as_ref() == destination_key);
     if !git_defines_namespace {
         if options.create_namespace {
             if input.namespace_exists != Some(true) {

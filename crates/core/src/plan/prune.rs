@@ -16,13 +16,15 @@ use super::SyncTask;
 /// Tracked live objects that Git no longer has, in a stable order.
 pub fn candidates<'a>(
     cd: &str,
-    desired: &HashSet<KeyRef>,
     live: &[(KeyRef<'a>, &'a Value, Option<&'a str>)],
+    in_git: impl Fn(usize) -> bool,
 ) -> Vec<(ObjectKey, &'a Value)> {
     let mut seen = HashSet::new();
     let mut out: Vec<(ObjectKey, &Value)> = live
         .iter()
-        .filter(|(key, _, owner)| *owner == Some(cd) && !desired.contains(key) && seen.insert(*key))
+        .enumerate()
+        .filter(|(index, (key, _, owner))| *owner == Some(cd) && !in_git(*index) && seen.insert(*key))
+        .map(|(_, entry)| entry)
         .map(|(key, object, _)| (key.to_key(), *object))
         .collect();
     out.sort_by(|a, b| a.0.cmp(&b.0));

@@ -910,3 +910,20 @@ fn desired_objects_stamped_by_the_caller_plan_the_same_and_are_borrowed() {
         assert_eq!(ownership(&o.object, "shop"), Ownership::Ours, "{}", o.key);
     }
 }
+
+/// A live object listed twice (a LIST by label and a GET of a desired object can both return it)
+/// is one object: pruned once when Git no longer has it, never pruned when Git has it.
+#[test]
+fn a_live_object_listed_twice_is_one_object() {
+    let mut case = Case::new("{automated: {prune: true}}", &obj("ConfigMap", "kept"));
+    case.request = SyncRequest::automated();
+    case.live = vec![
+        live("ConfigMap", "shop", "kept", "shop", &[]),
+        live("ConfigMap", "shop", "gone", "shop", &[]),
+        live("ConfigMap", "shop", "kept", "shop", &[]),
+        live("ConfigMap", "shop", "gone", "shop", &[]),
+    ];
+    let plan = case.plan().unwrap();
+    assert_eq!(outline(&plan), "Prune ConfigMap gone | Apply ConfigMap kept");
+    assert_eq!(plan.skipped, []);
+}
