@@ -220,15 +220,17 @@ pub struct PlanErrors(pub Vec<PlanError>);
 /// gave it (a PreSync hook stays a PreSync hook).
 fn placements(
     desired: &[DesiredObject],
-    mut also: impl FnMut(&DesiredObject),
+    mut also: impl FnMut(&DesiredObject, Option<&Value>),
 ) -> (Vec<Option<(Phase, i32)>>, Vec<PlanError>) {
     let mut errors = Vec::new();
     let mut own = Vec::with_capacity(desired.len());
     for d in desired {
         // What else the caller reads of each object, while it is in cache: 10,000 objects do
         // not fit, and a second pass pays every lookup's misses again.
-        also(d);
-        let placed = placement(&d.object).and_then(|p| Ok((p, wave(&d.object)?)));
+        // The annotations are read once for every question asked of them.
+        let annotations = order::annotations(&d.object);
+        also(d, annotations);
+        let placed = order::placement_in(annotations).and_then(|p| Ok((p, order::wave_in(annotations)?)));
         match placed {
             Ok((Placement::Phase(phase), wave)) => own.push(Some((phase, wave))),
             Ok((Placement::Skip, _)) => own.push(None),
@@ -278,7 +280,7 @@ fn placements(
 /// Desired objects in apply order (for `ferry render`): phase, wave, kind, name, dependencies
 /// respected; `hook: Skip` objects left out, `SyncFail` hooks last.
 pub fn apply_order(desired: &[DesiredObject]) -> Result<Vec<&DesiredObject>, PlanErrors> {
-    let (at, errors) = placements(desired, |_| {});
+    let (at, errors) = placements(desired, |_, _| {});
     if !errors.is_empty() {
         return Err(PlanErrors(errors));
     }
@@ -356,8 +358,11 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Result<SyncPlan<'a>, PlanErrors> {
 
     // Writes.
     let mut facts: Vec<(ObjectSyncOptions, bool)> = Vec::with_capacity(input.desired.len());
-    let (placed, placement_errors) = placements(input.desired, |d| {
-        facts.push((object_sync_options(&d.object), is_stamped(&d.object, cd_name, &d.key)));
+    let (placed, placement_errors) = placements(input.desired, |d, annotations| {
+        facts.push((
+            options::sync_options_in(annotations),
+            tracking::is_stamped_in(&d.object, annotations, cd_name, &d.key),
+        ));
     });
     errors.extend(placement_errors);
     let mut tasks = Vec::new();

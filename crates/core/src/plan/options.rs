@@ -20,10 +20,13 @@ pub struct ObjectSyncOptions {
 }
 
 pub fn object_sync_options(object: &Value) -> ObjectSyncOptions {
+    sync_options_in(super::order::annotations(object))
+}
+
+/// [`object_sync_options`] from the object's annotations.
+pub(crate) fn sync_options_in(annotations: Option<&Value>) -> ObjectSyncOptions {
     let mut options = ObjectSyncOptions::default();
-    let Some(text) = object
-        .get("metadata")
-        .and_then(|m| m.get("annotations"))
+    let Some(text) = annotations
         .and_then(|a| a.get(SYNC_OPTIONS_ANNOTATION))
         .and_then(Value::as_str)
     else {

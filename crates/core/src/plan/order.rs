@@ -28,13 +28,19 @@ pub enum Placement {
     Skip,
 }
 
-fn annotation<'a>(object: &'a Value, name: &str) -> Option<&'a str> {
-    object.get("metadata")?.get("annotations")?.get(name)?.as_str()
+/// `metadata.annotations`, read once by a caller that asks several annotations of an object.
+pub(crate) fn annotations(object: &Value) -> Option<&Value> {
+    object.get("metadata")?.get("annotations")
 }
 
 /// The phase from `argocd.argoproj.io/hook` (no annotation: Sync).
 pub fn placement(object: &Value) -> Result<Placement, String> {
-    let Some(hook) = annotation(object, ARGO_HOOK_ANNOTATION) else {
+    placement_in(annotations(object))
+}
+
+/// [`placement`] from the object's annotations.
+pub(crate) fn placement_in(annotations: Option<&Value>) -> Result<Placement, String> {
+    let Some(hook) = annotations.and_then(|a| a.get(ARGO_HOOK_ANNOTATION)?.as_str()) else {
         return Ok(Placement::Phase(Phase::Sync));
     };
     match hook.trim() {
@@ -54,8 +60,13 @@ pub fn placement(object: &Value) -> Result<Placement, String> {
 
 /// The sync wave: `ferry.dev/sync-wave`, else `argocd.argoproj.io/sync-wave`, else 0.
 pub fn wave(object: &Value) -> Result<i32, String> {
+    wave_in(annotations(object))
+}
+
+/// [`wave`] from the object's annotations.
+pub(crate) fn wave_in(annotations: Option<&Value>) -> Result<i32, String> {
     for name in [FERRY_WAVE_ANNOTATION, ARGO_WAVE_ANNOTATION] {
-        if let Some(text) = annotation(object, name) {
+        if let Some(text) = annotations.and_then(|a| a.get(name)?.as_str()) {
             return text
                 .trim()
                 .parse::<i32>()

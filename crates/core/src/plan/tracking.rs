@@ -90,11 +90,15 @@ pub fn ownership(live: &Value, cd: &str) -> Ownership {
 
 /// Whether `object` already carries the tracking annotation and label [`stamp`] would give it.
 pub fn is_stamped(object: &Value, cd: &str, key: &ObjectKey) -> bool {
+    is_stamped_in(object, super::order::annotations(object), cd, key)
+}
+
+/// [`is_stamped`] with the object's annotations read already.
+pub(crate) fn is_stamped_in(object: &Value, annotations: Option<&Value>, cd: &str, key: &ObjectKey) -> bool {
     let Some(metadata) = object.get("metadata") else {
         return false;
     };
-    let annotation = metadata
-        .get("annotations")
+    let annotation = annotations
         .and_then(|a| a.get(TRACKING_ID_ANNOTATION))
         .and_then(Value::as_str);
     let label = metadata
