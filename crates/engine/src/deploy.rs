@@ -20,7 +20,7 @@ use crate::status::report;
 use crate::store::deploy_state::{self, AutoSyncAttempt};
 use crate::store::history::{self, HistoryRecord, InitiatedBy};
 use crate::store::pending::{self, PendingSync};
-use crate::store::{self, cds, clusters, diffs, repositories, status, StoreError};
+use crate::store::{self, cds, clusters, diffs, kept_files, repositories, status, StoreError};
 use crate::sync::{sync, SyncSettings};
 use crate::time::rfc3339;
 
@@ -232,50 +232,20 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     };
     deploy_state::put(kv, name, &state)?;
 
-    // The manifests.
-    let path = source.path.trim_matches('/');
-    let path = if path == "." { "" } else { path };
-    let files = match git
-        .download(&repository, &sha, (!path.is_empty()).then_some(path))
-        .await
-    {
-        Ok(archive) => {
-            let options = ExtractOptions {
-                keep_path: if archive.layout.path_filtered {
-                    String::new()
-                } else {
-                    path.to_string()
-                },
-                strip_top_dir: archive.layout.top_directory,
-                ..ExtractOptions::default()
-            };
-            let format = match archive.layout.format {
-                crate::git::ArchiveFormat::TarGz => ferry_core::archive::ArchiveFormat::TarGz,
-                crate::git::ArchiveFormat::Zip => ferry_core::archive::ArchiveFormat::Zip,
-            };
-            match extract(&archive.bytes, format, &options) {
-                Ok(extracted) => extracted
-                    .files
-                    .into_iter()
-                    .map(|(p, bytes)| {
-                        if archive.layout.entries_under.is_empty() {
-                            (p, bytes)
-                        } else {
-                            (format!("{}/{p}", archive.layout.entries_under), bytes)
-                        }
-                    })
-                    .collect::<Vec<_>>(),
-                Err(e) => {
-                    let message = format!("the archive of {sha} is refused: {e}");
-                    return finish_failed(kv, name, &now, &reference, pending.as_ref(), message, Cause::Lasting);
-                }
+    // The manifests: the ones kept from the last download when the commit and the source are
+    // the same (no archive request), otherwise downloaded and kept.
+    let fingerprint = kept_files::source_fingerprint(source);
+    let files = match kept_files::get(kv, name, &sha, &fingerprint)? {
+        Some(files) => files,
+        None => match download(&git, &repository, &source.repo_url, &sha, &source.path).await {
+            Ok(files) => {
+                kept_files::put(kv, name, &sha, &fingerprint, &files)?;
+                files
             }
-        }
-        Err(e) => {
-            let message = format!("cannot download {sha} of {}: {e}", source.repo_url);
-            let cause = Cause::of(e.is_transient());
-            return finish_failed(kv, name, &now, &reference, pending.as_ref(), message, cause);
-        }
+            Err((message, cause)) => {
+                return finish_failed(kv, name, &now, &reference, pending.as_ref(), message, cause);
+            }
+        },
     };
 
     let extra_kinds: Vec<KindRef> = previous
@@ -508,6 +478,54 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         })?;
     }
     Ok(result)
+}
+
+/// Download `path` of the repository at `sha` and extract it; on failure, what to say and
+/// whether it may pass.
+async fn download<H: Http, C: Clock>(
+    git: &GitClient<H, C>,
+    repository: &Repository,
+    repo_url: &str,
+    sha: &str,
+    path: &str,
+) -> Result<Vec<kept_files::KeptFile>, (String, Cause)> {
+    let path = path.trim_matches('/');
+    let path = if path == "." { "" } else { path };
+    let archive = git
+        .download(repository, sha, (!path.is_empty()).then_some(path))
+        .await
+        .map_err(|e| {
+            (
+                format!("cannot download {sha} of {repo_url}: {e}"),
+                Cause::of(e.is_transient()),
+            )
+        })?;
+    let options = ExtractOptions {
+        keep_path: if archive.layout.path_filtered {
+            String::new()
+        } else {
+            path.to_string()
+        },
+        strip_top_dir: archive.layout.top_directory,
+        ..ExtractOptions::default()
+    };
+    let format = match archive.layout.format {
+        crate::git::ArchiveFormat::TarGz => ferry_core::archive::ArchiveFormat::TarGz,
+        crate::git::ArchiveFormat::Zip => ferry_core::archive::ArchiveFormat::Zip,
+    };
+    let extracted = extract(&archive.bytes, format, &options)
+        .map_err(|e| (format!("the archive of {sha} is refused: {e}"), Cause::Lasting))?;
+    Ok(extracted
+        .files
+        .into_iter()
+        .map(|(p, bytes)| {
+            if archive.layout.entries_under.is_empty() {
+                (p, bytes)
+            } else {
+                (format!("{}/{p}", archive.layout.entries_under), bytes)
+            }
+        })
+        .collect())
 }
 
 /// What to do about a cluster certificate the host does not trust. A component's outbound
