@@ -12,7 +12,7 @@ use ferry_core::plan::{ObjectKey, SyncRequest, Trigger};
 use ferry_core::status::{HealthStatus, SyncStatus};
 use thiserror::Error;
 
-use crate::cluster_state::{read_state, KindRef, StateError};
+use crate::cluster_state::{read_rendered_state, render_manifests, KindRef, StateError};
 use crate::git::{GitClient, Repository, Resolution, Resolved};
 use crate::kube::{remember, DiscoverySource, KubeClient, StaticToken};
 use crate::ports::{Clock, Http, KeyValue, Sleep};
@@ -21,7 +21,7 @@ use crate::store::deploy_state::{self, AutoSyncAttempt};
 use crate::store::history::{self, HistoryRecord, InitiatedBy};
 use crate::store::pending::{self, PendingSync};
 use crate::store::{self, cds, clusters, diffs, kept_files, repositories, status, StoreError};
-use crate::sync::{sync, SyncSettings};
+use crate::sync::{sync_rendered, SyncSettings};
 use crate::time::rfc3339;
 
 /// The ports a deploy runs over, borrowed.
@@ -277,7 +277,10 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         }
     };
     let was_cached = discovery.source == DiscoverySource::Cached;
-    let read = read_state(&kube, &cd, &files, &extra_kinds, Some(discovery)).await;
+    // Rendered once: the refresh, every wave of the sync and the reads after it use these.
+    let rendered = render_manifests(&cd, &files);
+    drop(files);
+    let read = read_rendered_state(&kube, &cd, &rendered, &extra_kinds, Some(discovery)).await;
     let cluster_state = match read {
         Ok(s) => {
             if was_cached && s.discovery.source == DiscoverySource::Fetched {
@@ -348,7 +351,17 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
             discovery: Some(diff_state.discovery.clone()),
         };
         let checkpoint = state.checkpoint.take();
-        let outcome = sync(&kube, ports.clock, &cd, &sha, &files, &request, &settings, checkpoint).await;
+        let outcome = sync_rendered(
+            &kube,
+            ports.clock,
+            &cd,
+            &sha,
+            &rendered,
+            &request,
+            &settings,
+            checkpoint,
+        )
+        .await;
         let mut op = outcome.operation.clone();
         op.trigger = Some(trigger);
         if op.phase == OperationPhase::Running {
@@ -418,7 +431,7 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
             let wait_until = ports.clock.now_millis() + limits.wait_timeout_millis;
             loop {
                 let discovery = Some(diff_state.discovery.clone());
-                if let Ok(after) = read_state(&kube, &cd, &files, &extra_kinds, discovery).await {
+                if let Ok(after) = read_rendered_state(&kube, &cd, &rendered, &extra_kinds, discovery).await {
                     found = report(&cd, &after);
                     diff_state = after;
                 }
