@@ -861,7 +861,8 @@ async fn a_damaged_or_missing_chunk_is_detected_and_the_files_downloaded_again()
     w.put_cd("shop", "");
     w.run("shop", Work::Reconcile).await;
     let chunk = format!("{}/0", kept_files::key("shop"));
-    let damages: [(&str, &dyn Fn(&MemoryKeyValue)); 3] = [
+    type Damage<'a> = &'a dyn Fn(&MemoryKeyValue);
+    let damages: [(&str, Damage); 3] = [
         ("a changed byte", &|kv| {
             let mut bytes = kv.get(&chunk).unwrap().expect("a kept chunk");
             let last = bytes.len() - 1;

@@ -195,7 +195,8 @@ mod tests {
 
     #[test]
     fn damaged_records_are_ignored() {
-        let damage: [(&str, fn(&MemoryKeyValue)); 4] = [
+        type Damage = fn(&MemoryKeyValue);
+        let damage: [(&str, Damage); 4] = [
             ("header not JSON", |kv| kv.set("files/shop", b"{not json").unwrap()),
             ("chunk missing", |kv| kv.delete("files/shop/0").unwrap()),
             ("chunk changed", |kv| {
