@@ -1,5 +1,6 @@
-//! One CD, end to end, over the ports only: resolve its revision, download and extract its path,
-//! then sync it (a pending request, resumed from its checkpoint) or refresh its status, and write
+//! One CD, end to end, over the ports only: resolve its revision, download and extract its path
+//! (or, at the commit of the last download, take the files kept from it: `store::kept_files`),
+//! render them once, then sync it (a pending request, resumed from its checkpoint) or refresh its status, and write
 //! what happened to the store (status, history, diffs, the pending mark).
 //!
 //! Failures never erase what was known: the previous status stays, its health and sync become
