@@ -1,7 +1,7 @@
 //! One CD, end to end, over the ports only: resolve its revision, download and extract its path
 //! (or, at the commit of the last download, take the files kept from it: `store::kept_files`),
-//! render them once, then sync it (a pending request, resumed from its checkpoint) or refresh its status, and write
-//! what happened to the store (status, history, diffs, the pending mark).
+//! render them once, then sync it (a pending request, resumed from its checkpoint) or refresh its
+//! status, and write what happened to the store (status, history, diffs, the pending mark).
 //!
 //! Failures never erase what was known: the previous status stays, its health and sync become
 //! `Unknown`, and `message` names the step and the cause (a repository, a cluster, a manifest) —
