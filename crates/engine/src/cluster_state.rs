@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use ferry_core::cd::ContinuousDeployment;
 use ferry_core::diff::{compare, ObjectDiff};
-use ferry_core::manifests::{self, RenderLimits};
+use ferry_core::manifests::{self, ManifestObject, RenderLimits};
 use ferry_core::plan::{fence, stamp, DesiredObject, FenceError, FencePolicy, ObjectKey, Scope, CD_LABEL};
 use ferry_core::status::SyncStatus;
 use futures::StreamExt;
@@ -80,23 +80,32 @@ pub fn kinds_of<'a>(keys: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<K
         .collect()
 }
 
+/// A revision's files parsed into objects (not yet fenced: the fence depends on discovery), or
+/// why they could not be. Rendered once per deploy and read as often as the sync needs.
+pub type Rendered = Result<Vec<ManifestObject>, StateError>;
+
+/// Parse the CD's manifests out of `files` (its path, its directory options).
+pub fn render_manifests(cd: &ContinuousDeployment, files: &[(String, Vec<u8>)]) -> Rendered {
+    let directory = cd.spec.source.directory.clone().unwrap_or_default();
+    manifests::render(files, &cd.spec.source.path, &directory, &RenderLimits::default())
+        .map_err(|e| StateError::Render(e.to_string()))
+}
+
 pub fn render_desired(
     cd: &ContinuousDeployment,
     files: &[(String, Vec<u8>)],
     discovery: &Discovery,
 ) -> Result<Vec<DesiredObject>, StateError> {
-    render_fenced(cd, files, discovery)?.map_err(fence_error)
+    fence_rendered(cd, &render_manifests(cd, files), discovery)?.map_err(fence_error)
 }
 
-/// Render and fence; the fence's refusals apart, so that a caller can tell an unknown kind.
-fn render_fenced(
+/// Fence rendered objects; the fence's refusals apart, so that a caller can tell an unknown kind.
+fn fence_rendered(
     cd: &ContinuousDeployment,
-    files: &[(String, Vec<u8>)],
+    rendered: &Rendered,
     discovery: &Discovery,
 ) -> Result<Result<Vec<DesiredObject>, Vec<FenceError>>, StateError> {
-    let directory = cd.spec.source.directory.clone().unwrap_or_default();
-    let objects = manifests::render(files, &cd.spec.source.path, &directory, &RenderLimits::default())
-        .map_err(|e| StateError::Render(e.to_string()))?;
+    let objects = rendered.clone()?;
     let mut scopes = discovery.scopes();
     scopes.learn_crds(objects.iter().map(|o| &o.object));
     Ok(fence(
@@ -120,11 +129,22 @@ pub async fn read_state<H: Http, S: Sleep, T: TokenSource>(
     extra_kinds: &[KindRef],
     discovery: Option<Discovery>,
 ) -> Result<ClusterState, StateError> {
+    read_rendered_state(client, cd, &render_manifests(cd, files), extra_kinds, discovery).await
+}
+
+/// [`read_state`] from manifests already rendered ([`render_manifests`]).
+pub async fn read_rendered_state<H: Http, S: Sleep, T: TokenSource>(
+    client: &KubeClient<H, S, T>,
+    cd: &ContinuousDeployment,
+    rendered: &Rendered,
+    extra_kinds: &[KindRef],
+    discovery: Option<Discovery>,
+) -> Result<ClusterState, StateError> {
     let mut discovery = match discovery {
         Some(d) => d,
         None => client.discover().await?,
     };
-    let mut desired = match render_fenced(cd, files, &discovery)? {
+    let mut desired = match fence_rendered(cd, rendered, &discovery)? {
         Ok(desired) => desired,
         // A kept discovery may predate a CRD applied since (legacy discovery's check sees new
         // groups only): read it again, once, before refusing the kind.
@@ -133,7 +153,7 @@ pub async fn read_state<H: Http, S: Sleep, T: TokenSource>(
                 && errors.iter().any(|e| matches!(e, FenceError::UnknownKind { .. })) =>
         {
             discovery = client.discover().await?;
-            render_desired(cd, files, &discovery)?
+            fence_rendered(cd, rendered, &discovery)?.map_err(fence_error)?
         }
         Err(errors) => return Err(fence_error(errors)),
     };

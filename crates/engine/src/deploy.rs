@@ -1,6 +1,7 @@
-//! One CD, end to end, over the ports only: resolve its revision, download and extract its path,
-//! then sync it (a pending request, resumed from its checkpoint) or refresh its status, and write
-//! what happened to the store (status, history, diffs, the pending mark).
+//! One CD, end to end, over the ports only: resolve its revision, download and extract its path
+//! (or, at the commit of the last download, take the files kept from it: `store::kept_files`),
+//! render them once, then sync it (a pending request, resumed from its checkpoint) or refresh its
+//! status, and write what happened to the store (status, history, diffs, the pending mark).
 //!
 //! Failures never erase what was known: the previous status stays, its health and sync become
 //! `Unknown`, and `message` names the step and the cause (a repository, a cluster, a manifest) —
@@ -12,7 +13,7 @@ use ferry_core::plan::{ObjectKey, SyncRequest, Trigger};
 use ferry_core::status::{HealthStatus, SyncStatus};
 use thiserror::Error;
 
-use crate::cluster_state::{read_state, KindRef, StateError};
+use crate::cluster_state::{read_rendered_state, render_manifests, KindRef, StateError};
 use crate::git::{GitClient, Repository, Resolution, Resolved};
 use crate::kube::{remember, DiscoverySource, KubeClient, StaticToken};
 use crate::ports::{Clock, Http, KeyValue, Sleep};
@@ -20,8 +21,8 @@ use crate::status::report;
 use crate::store::deploy_state::{self, AutoSyncAttempt};
 use crate::store::history::{self, HistoryRecord, InitiatedBy};
 use crate::store::pending::{self, PendingSync};
-use crate::store::{self, cds, clusters, diffs, repositories, status, StoreError};
-use crate::sync::{sync, SyncSettings};
+use crate::store::{self, cds, clusters, diffs, kept_files, repositories, status, StoreError};
+use crate::sync::{sync_rendered, SyncSettings};
 use crate::time::rfc3339;
 
 /// The ports a deploy runs over, borrowed.
@@ -232,50 +233,20 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     };
     deploy_state::put(kv, name, &state)?;
 
-    // The manifests.
-    let path = source.path.trim_matches('/');
-    let path = if path == "." { "" } else { path };
-    let files = match git
-        .download(&repository, &sha, (!path.is_empty()).then_some(path))
-        .await
-    {
-        Ok(archive) => {
-            let options = ExtractOptions {
-                keep_path: if archive.layout.path_filtered {
-                    String::new()
-                } else {
-                    path.to_string()
-                },
-                strip_top_dir: archive.layout.top_directory,
-                ..ExtractOptions::default()
-            };
-            let format = match archive.layout.format {
-                crate::git::ArchiveFormat::TarGz => ferry_core::archive::ArchiveFormat::TarGz,
-                crate::git::ArchiveFormat::Zip => ferry_core::archive::ArchiveFormat::Zip,
-            };
-            match extract(&archive.bytes, format, &options) {
-                Ok(extracted) => extracted
-                    .files
-                    .into_iter()
-                    .map(|(p, bytes)| {
-                        if archive.layout.entries_under.is_empty() {
-                            (p, bytes)
-                        } else {
-                            (format!("{}/{p}", archive.layout.entries_under), bytes)
-                        }
-                    })
-                    .collect::<Vec<_>>(),
-                Err(e) => {
-                    let message = format!("the archive of {sha} is refused: {e}");
-                    return finish_failed(kv, name, &now, &reference, pending.as_ref(), message, Cause::Lasting);
-                }
+    // The manifests: the ones kept from the last download when the commit and the source are
+    // the same (no archive request), otherwise downloaded and kept.
+    let fingerprint = kept_files::source_fingerprint(source);
+    let files = match kept_files::get(kv, name, &sha, &fingerprint)? {
+        Some(files) => files,
+        None => match download(&git, &repository, &source.repo_url, &sha, &source.path).await {
+            Ok(files) => {
+                kept_files::put(kv, name, &sha, &fingerprint, &files)?;
+                files
             }
-        }
-        Err(e) => {
-            let message = format!("cannot download {sha} of {}: {e}", source.repo_url);
-            let cause = Cause::of(e.is_transient());
-            return finish_failed(kv, name, &now, &reference, pending.as_ref(), message, cause);
-        }
+            Err((message, cause)) => {
+                return finish_failed(kv, name, &now, &reference, pending.as_ref(), message, cause);
+            }
+        },
     };
 
     let extra_kinds: Vec<KindRef> = previous
@@ -307,7 +278,10 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         }
     };
     let was_cached = discovery.source == DiscoverySource::Cached;
-    let read = read_state(&kube, &cd, &files, &extra_kinds, Some(discovery)).await;
+    // Rendered once: the refresh, every wave of the sync and the reads after it use these.
+    let rendered = render_manifests(&cd, &files);
+    drop(files);
+    let read = read_rendered_state(&kube, &cd, &rendered, &extra_kinds, Some(discovery)).await;
     let cluster_state = match read {
         Ok(s) => {
             if was_cached && s.discovery.source == DiscoverySource::Fetched {
@@ -378,7 +352,17 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
             discovery: Some(diff_state.discovery.clone()),
         };
         let checkpoint = state.checkpoint.take();
-        let outcome = sync(&kube, ports.clock, &cd, &sha, &files, &request, &settings, checkpoint).await;
+        let outcome = sync_rendered(
+            &kube,
+            ports.clock,
+            &cd,
+            &sha,
+            &rendered,
+            &request,
+            &settings,
+            checkpoint,
+        )
+        .await;
         let mut op = outcome.operation.clone();
         op.trigger = Some(trigger);
         if op.phase == OperationPhase::Running {
@@ -448,7 +432,7 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
             let wait_until = ports.clock.now_millis() + limits.wait_timeout_millis;
             loop {
                 let discovery = Some(diff_state.discovery.clone());
-                if let Ok(after) = read_state(&kube, &cd, &files, &extra_kinds, discovery).await {
+                if let Ok(after) = read_rendered_state(&kube, &cd, &rendered, &extra_kinds, discovery).await {
                     found = report(&cd, &after);
                     diff_state = after;
                 }
@@ -508,6 +492,54 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         })?;
     }
     Ok(result)
+}
+
+/// Download `path` of the repository at `sha` and extract it; on failure, what to say and
+/// whether it may pass.
+async fn download<H: Http, C: Clock>(
+    git: &GitClient<H, C>,
+    repository: &Repository,
+    repo_url: &str,
+    sha: &str,
+    path: &str,
+) -> Result<Vec<kept_files::KeptFile>, (String, Cause)> {
+    let path = path.trim_matches('/');
+    let path = if path == "." { "" } else { path };
+    let archive = git
+        .download(repository, sha, (!path.is_empty()).then_some(path))
+        .await
+        .map_err(|e| {
+            (
+                format!("cannot download {sha} of {repo_url}: {e}"),
+                Cause::of(e.is_transient()),
+            )
+        })?;
+    let options = ExtractOptions {
+        keep_path: if archive.layout.path_filtered {
+            String::new()
+        } else {
+            path.to_string()
+        },
+        strip_top_dir: archive.layout.top_directory,
+        ..ExtractOptions::default()
+    };
+    let format = match archive.layout.format {
+        crate::git::ArchiveFormat::TarGz => ferry_core::archive::ArchiveFormat::TarGz,
+        crate::git::ArchiveFormat::Zip => ferry_core::archive::ArchiveFormat::Zip,
+    };
+    let extracted = extract(&archive.bytes, format, &options)
+        .map_err(|e| (format!("the archive of {sha} is refused: {e}"), Cause::Lasting))?;
+    Ok(extracted
+        .files
+        .into_iter()
+        .map(|(p, bytes)| {
+            if archive.layout.entries_under.is_empty() {
+                (p, bytes)
+            } else {
+                (format!("{}/{p}", archive.layout.entries_under), bytes)
+            }
+        })
+        .collect())
 }
 
 /// What to do about a cluster certificate the host does not trust. A component's outbound

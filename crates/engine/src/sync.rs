@@ -21,7 +21,7 @@ use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::cluster_state::{read_state, ClusterState, KindRef};
+use crate::cluster_state::{read_rendered_state, render_manifests, ClusterState, KindRef, Rendered};
 use crate::kube::{ApiResource, Discovery, KubeClient, KubeError, TokenSource};
 use crate::ports::{Clock, Http, Sleep};
 use crate::status::{health_options, ResourceResult, SyncOperation};
@@ -508,6 +508,23 @@ pub async fn sync<H: Http, S: Sleep, T: TokenSource, C: Clock>(
     settings: &SyncSettings,
     resume: Option<SyncCheckpoint>,
 ) -> SyncOutcome {
+    let rendered = render_manifests(cd, files);
+    sync_rendered(client, clock, cd, revision, &rendered, request, settings, resume).await
+}
+
+/// [`sync`] from manifests already rendered ([`render_manifests`]): each wave reads the cluster
+/// again, not the files.
+#[allow(clippy::too_many_arguments)]
+pub async fn sync_rendered<H: Http, S: Sleep, T: TokenSource, C: Clock>(
+    client: &KubeClient<H, S, T>,
+    clock: &C,
+    cd: &ContinuousDeployment,
+    revision: &str,
+    rendered: &Rendered,
+    request: &SyncRequest,
+    settings: &SyncSettings,
+    resume: Option<SyncCheckpoint>,
+) -> SyncOutcome {
     let now = clock.now_millis();
     let resume = resume.filter(|c| c.revision == revision);
     let started_at = resume.as_ref().map_or_else(|| rfc3339(now), |c| c.started_at.clone());
@@ -547,7 +564,7 @@ pub async fn sync<H: Http, S: Sleep, T: TokenSource, C: Clock>(
     };
     let mut discovery: Option<Discovery> = settings.discovery.clone();
     loop {
-        let state = match read_state(client, cd, files, &settings.extra_kinds, discovery.take()).await {
+        let state = match read_rendered_state(client, cd, rendered, &settings.extra_kinds, discovery.take()).await {
             Ok(state) => state,
             Err(e) => return finish(&run, OperationPhase::Error, e.to_string()),
         };

@@ -13,7 +13,7 @@ use ferry_engine::ports::{Clock, KeyValue, KvError, MemoryKeyValue, SystemClock}
 use ferry_engine::store::clusters::{self, ClusterToken, ClusterWrite};
 use ferry_engine::store::pending::{self, PendingSync, SyncRequest};
 use ferry_engine::store::repositories::{self, RepositoryCredentials};
-use ferry_engine::store::{cds, history, status};
+use ferry_engine::store::{cds, history, kept_files, status};
 use ferry_native_ports::{HttpConfig, ReqwestHttp, TokioSleep};
 use git_emulator::{GitEmulator, Provider, Repo, DEFAULT_TOKEN};
 use kube_emulator::{Config, Fault, FaultAction, KubeEmulator};
@@ -95,9 +95,13 @@ async fn world() -> World {
 
 impl World {
     fn put_cd(&self, name: &str, policy: &str) {
+        self.put_cd_at(name, "app", policy);
+    }
+
+    fn put_cd_at(&self, name: &str, path: &str, policy: &str) {
         let url = self.git.repo_url(Provider::Gitea, KEY);
         let text = format!(
-            "apiVersion: ferry.dev/v1alpha1\nkind: ContinuousDeployment\nmetadata:\n  name: {name}\nspec:\n  source:\n    repoURL: {url}\n    provider: gitea\n    targetRevision: main\n    path: app\n  destination:\n    cluster: prod\n    namespace: {name}\n  syncPolicy:\n    syncOptions:\n      createNamespace: true\n{policy}"
+            "apiVersion: ferry.dev/v1alpha1\nkind: ContinuousDeployment\nmetadata:\n  name: {name}\nspec:\n  source:\n    repoURL: {url}\n    provider: gitea\n    targetRevision: main\n    path: {path}\n  destination:\n    cluster: prod\n    namespace: {name}\n  syncPolicy:\n    syncOptions:\n      createNamespace: true\n{policy}"
         );
         let cd = ferry_core::cd::parse(&text).unwrap_or_else(|e| panic!("CD parses: {e}\n{text}"));
         cds::put(&self.kv, &cd).unwrap();
@@ -776,4 +780,181 @@ async fn a_pending_deletion_deletes_the_objects_and_clears_itself() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(delete_resources(&ports, "shop").await.unwrap(), DeletionResult::Nothing);
+}
+
+fn archive_requests(git: &GitEmulator) -> usize {
+    git.requests()
+        .iter()
+        .filter(|r| r.path_and_query.contains("/archive/"))
+        .count()
+}
+
+fn kept_keys(kv: &MemoryKeyValue, name: &str) -> Vec<String> {
+    let mut keys: Vec<String> = kv
+        .keys()
+        .unwrap()
+        .into_iter()
+        .filter(|k| k == &kept_files::key(name) || k.starts_with(&format!("{}/", kept_files::key(name))))
+        .collect();
+    keys.sort();
+    keys
+}
+
+#[tokio::test]
+async fn an_unchanged_revision_is_rendered_from_the_kept_files_with_one_git_request() {
+    let w = world().await;
+    w.put_cd("shop", "");
+    let first = w.run("shop", Work::Reconcile).await;
+    assert!(matches!(first, DeployResult::Refreshed { .. }), "{first:?}");
+    assert_eq!(archive_requests(&w.git), 1, "the first visit downloads");
+    let before = w.status("shop");
+
+    w.git.clear_requests();
+    assert_eq!(w.run("shop", Work::Reconcile).await, first);
+    let requests = w.git.requests();
+    assert_eq!(requests.len(), 1, "only the revision check: {requests:#?}");
+    assert!(!requests[0].path_and_query.contains("/archive/"), "{requests:#?}");
+    let after = w.status("shop");
+    assert_eq!(
+        after.resources, before.resources,
+        "the kept files render the same objects"
+    );
+    assert_eq!(after.resources.len(), 3);
+
+    // A new commit on the branch: downloaded again, and kept in place of the old files.
+    let mut changed = manifests("nginx:1.25", "two");
+    changed.push(("app/extra.yaml".into(), common::configmap("extra", "x")));
+    let head = commit(&w.repo, &changed);
+    w.git.clear_requests();
+    w.run("shop", Work::Reconcile).await;
+    assert_eq!(archive_requests(&w.git), 1, "a new commit downloads again");
+    assert_eq!(w.status("shop").revision.as_deref(), Some(head.as_str()));
+    assert_eq!(w.status("shop").resources.len(), 4, "the new commit's files are used");
+    w.git.clear_requests();
+    w.run("shop", Work::Reconcile).await;
+    assert_eq!(archive_requests(&w.git), 0, "and then kept");
+}
+
+#[tokio::test]
+async fn a_changed_path_downloads_again() {
+    let w = world().await;
+    commit(
+        &w.repo,
+        &[("other/config.yaml".into(), common::configmap("elsewhere", "x"))],
+    );
+    w.put_cd("shop", "");
+    w.run("shop", Work::Reconcile).await;
+    assert_eq!(w.status("shop").resources.len(), 3);
+
+    w.put_cd_at("shop", "other", "");
+    w.git.clear_requests();
+    w.run("shop", Work::Reconcile).await;
+    assert_eq!(archive_requests(&w.git), 1, "same commit, another path: downloaded");
+    let resources = w.status("shop").resources;
+    assert_eq!(resources.len(), 1, "{resources:#?}");
+    assert_eq!(resources[0].name, "elsewhere");
+}
+
+#[tokio::test]
+async fn a_damaged_or_missing_chunk_is_detected_and_the_files_downloaded_again() {
+    let w = world().await;
+    w.put_cd("shop", "");
+    w.run("shop", Work::Reconcile).await;
+    let chunk = format!("{}/0", kept_files::key("shop"));
+    type Damage<'a> = &'a dyn Fn(&MemoryKeyValue);
+    let damages: [(&str, Damage); 3] = [
+        ("a changed byte", &|kv| {
+            let mut bytes = kv.get(&chunk).unwrap().expect("a kept chunk");
+            let last = bytes.len() - 1;
+            bytes[last] ^= 0x20;
+            kv.set(&chunk, &bytes).unwrap();
+        }),
+        ("a missing chunk", &|kv| kv.delete(&chunk).unwrap()),
+        ("an undecodable header", &|kv| {
+            kv.set(&kept_files::key("shop"), b"{\"revision\":").unwrap()
+        }),
+    ];
+    for (what, damage) in damages {
+        damage(&w.kv);
+        w.git.clear_requests();
+        let result = w.run("shop", Work::Reconcile).await;
+        assert!(
+            matches!(
+                result,
+                DeployResult::Refreshed {
+                    sync: SyncStatus::OutOfSync,
+                    ..
+                }
+            ),
+            "{what}: {result:?}"
+        );
+        assert_eq!(archive_requests(&w.git), 1, "{what}: downloaded again");
+        assert_eq!(w.status("shop").resources.len(), 3, "{what}");
+        w.git.clear_requests();
+        w.run("shop", Work::Reconcile).await;
+        assert_eq!(archive_requests(&w.git), 0, "{what}: the files were kept again");
+    }
+}
+
+#[tokio::test]
+async fn a_deleted_cd_leaves_no_kept_files() {
+    let w = world().await;
+    w.put_cd("shop", "");
+    w.put_cd("shop-2", "");
+    w.run("shop", Work::Reconcile).await;
+    w.run("shop-2", Work::Reconcile).await;
+    assert_eq!(kept_keys(&w.kv, "shop"), vec!["files/shop", "files/shop/0"]);
+    // A chunk an interrupted write left past the header's count goes too.
+    w.kv.set("files/shop/7", b"left over").unwrap();
+    cds::delete(&w.kv, "shop").unwrap();
+    assert!(kept_keys(&w.kv, "shop").is_empty(), "{:?}", kept_keys(&w.kv, "shop"));
+    assert_eq!(kept_keys(&w.kv, "shop-2").len(), 2, "another CD's files stay");
+}
+
+#[tokio::test]
+async fn files_over_a_mebibyte_are_kept_in_chunks_and_read_back_identically() {
+    let w = world().await;
+    // Twelve ConfigMaps of ~100 KiB each (a ConfigMap may hold up to 1 MiB), distinct contents.
+    let big: Vec<(String, String)> = (0..12)
+        .map(|i| {
+            let value: String = (0..100 * 1024)
+                .map(|j| char::from(b'a' + ((i * 7 + j) % 26) as u8))
+                .collect();
+            (
+                format!("app/big-{i:02}.yaml"),
+                common::configmap(&format!("big-{i:02}"), &value),
+            )
+        })
+        .collect();
+    let head = commit(&w.repo, &big);
+    w.put_cd("shop", "");
+    w.run("shop", Work::Reconcile).await;
+    assert_eq!(w.status("shop").resources.len(), 15);
+
+    let chunks = kept_keys(&w.kv, "shop").len() - 1;
+    assert!(chunks >= 5, "over 1 MiB in chunks of at most 256 KiB: {chunks} chunks");
+    for key in kept_keys(&w.kv, "shop") {
+        let size = w.kv.get(&key).unwrap().unwrap().len();
+        assert!(size <= kept_files::CHUNK_BYTES, "{key}: {size} bytes");
+    }
+    let cd = cds::get(&w.kv, "shop").unwrap().unwrap();
+    let fingerprint = kept_files::source_fingerprint(&cd.spec.source);
+    let mut kept = kept_files::get(&w.kv, "shop", &head, &fingerprint)
+        .unwrap()
+        .expect("kept files");
+    kept.sort();
+    let mut expected: Vec<(String, Vec<u8>)> = manifests("nginx:1.25", "one")
+        .into_iter()
+        .chain(big)
+        .filter(|(p, _)| p.starts_with("app/"))
+        .map(|(p, t)| (p, t.into_bytes()))
+        .collect();
+    expected.sort();
+    assert_eq!(kept.len(), expected.len());
+    assert!(kept == expected, "the kept files are the committed ones");
+
+    w.git.clear_requests();
+    w.run("shop", Work::Reconcile).await;
+    assert_eq!(archive_requests(&w.git), 0);
+    assert_eq!(w.status("shop").resources.len(), 15);
 }

@@ -68,6 +68,7 @@ pub fn delete(kv: &impl KeyValue, name: &str) -> Result<Option<ContinuousDeploym
     history::delete(kv, name)?;
     diffs::delete(kv, name)?;
     super::deploy_state::delete(kv, name)?;
+    super::kept_files::delete(kv, name)?;
     if let Some(repo) = matching_key(&cd) {
         repo_index::remove(kv, &repo, name)?;
     }

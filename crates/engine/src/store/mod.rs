@@ -17,6 +17,8 @@
 //! | `delivery/<provider>/<id>`, `deliveries/last-sweep` | replay ledger | [`deliveries`] |
 //! | `pending/<name>`, `pending-delete/<name>`, `reconcile/requested` | work for the engine | [`pending`] |
 //! | `discovery/<cluster>` | the cluster's served kinds and the `/apis` ETag and digest that validate them | [`discovery`] |
+//! | `deploy/<name>` | the resolved ref and its ETag, a sync's checkpoint, the last automated sync | [`deploy_state`] |
+//! | `files/<name>`, `files/<name>/<i>` | the manifests directory last downloaded: a JSON header (commit, source fingerprint, chunk count, SHA-256), then the files framed in binary chunks of at most 256 KiB | [`kept_files`] |
 
 pub mod cds;
 pub mod clusters;
@@ -25,6 +27,7 @@ pub mod deploy_state;
 pub mod diffs;
 pub mod discovery;
 pub mod history;
+pub mod kept_files;
 pub mod pending;
 pub mod repo_index;
 pub mod repositories;
