@@ -48,11 +48,16 @@ impl FollowUp {
     ) -> Result<(), String> {
         match self {
             FollowUp::Nothing => Ok(()),
-            // `Work::Pending` runs the pending sync, and refreshes when none is pending.
-            FollowUp::Sync(name) | FollowUp::Refresh(name) => deploy::deploy(ports, &name, Work::Pending, limits)
-                .await
-                .map(drop)
-                .map_err(|e| format!("deploying {name} failed: {e}")),
+            // `Work::Pending` runs the pending sync, and refreshes when none is pending. A request
+            // that arrived while it ran (a push during the CD's first sync, which found the CD busy
+            // and left its request) runs next, as the webhook's and the reconciler's runs do.
+            FollowUp::Sync(name) | FollowUp::Refresh(name) => {
+                let report = crate::reconcile::deploy_each(ports, &[name], Work::Pending, limits).await;
+                match report.errors.into_iter().next() {
+                    Some((name, e)) => Err(format!("deploying {name} failed: {e}")),
+                    None => Ok(()),
+                }
+            }
             FollowUp::DeleteResources(name) => match deploy::delete_resources(ports, &name).await {
                 Ok(DeletionResult::Failed(message)) => Err(format!("deleting the objects of {name}: {message}")),
                 Ok(_) => Ok(()),
