@@ -1280,21 +1280,24 @@ fn pending_trigger(ctx: &ApiContext<MemoryKeyValue, FixedClock>, name: &str) -> 
         .map(|p| p.trigger)
 }
 
+/// (what, method, path, token, body, status, follow-up, the CD with a pending sync after it and
+/// that sync's trigger).
+type FollowUpCase = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    String,
+    u16,
+    FollowUp,
+    Option<(&'static str, ferry_core::cd::SyncTrigger)>,
+);
+
 #[test]
 fn each_answer_names_the_work_that_follows_it() {
     use ferry_core::cd::SyncTrigger;
     let automated = json!({"syncPolicy": {"automated": {"prune": false}}});
-    // (what, method, path, token, body, status, follow-up, the pending sync of `path`'s CD after it)
-    let cases: Vec<(
-        &str,
-        &str,
-        &str,
-        &str,
-        String,
-        u16,
-        FollowUp,
-        Option<(&str, SyncTrigger)>,
-    )> = vec![
+    let cases: Vec<FollowUpCase> = vec![
         (
             "an automated CD is synced right after it is created",
             "POST",
