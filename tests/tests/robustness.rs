@@ -109,6 +109,8 @@ async fn consistent_at(w: &World, name: &str, sha: &str, value: &str) {
 async fn pushes_racing_each_other_converge_on_the_last_commit() {
     let w = World::start("1h").await;
     w.create_cd("busy", Some(json!({"prune": true}))).await;
+    // Its first sync (the api's, right after the creation) done first: the race here is the pushes'.
+    w.synced_at("busy", &w.repo.head().unwrap()).await;
     let first = w.push(&manifests("nginx:1.25", "zero")).await;
     consistent_at(&w, "busy", &first, "zero").await;
 
