@@ -109,6 +109,8 @@ async fn consistent_at(w: &World, name: &str, sha: &str, value: &str) {
 async fn pushes_racing_each_other_converge_on_the_last_commit() {
     let w = World::start("1h").await;
     w.create_cd("busy", Some(json!({"prune": true}))).await;
+    // Its first sync (the api's, right after the creation) done first: the race here is the pushes'.
+    w.synced_at("busy", &w.repo.head().unwrap()).await;
     let first = w.push(&manifests("nginx:1.25", "zero")).await;
     consistent_at(&w, "busy", &first, "zero").await;
 
@@ -138,22 +140,36 @@ async fn a_sync_that_outran_the_webhooks_budget_is_finished_by_the_next_tick() {
         ..WorldOptions::default()
     })
     .await;
-    // Right after a tick (the automated CD's first sync is pending, and left to the push), so
-    // the webhook has the next 8 s to itself.
+    // The automated CD deploys its first commit right after it is created (the api's run).
+    w.create_cd("slow", Some(json!({"prune": true}))).await;
+    let first = w.repo.head().unwrap();
+    w.synced_at("slow", &first).await;
+    // Right after a tick (which finds the CD synced), so the webhook has the next 8 s to itself.
     let ticks_before = ticks(&w).await;
     eventually(DEADLINE, "a reconciler tick", || async {
         (ticks(&w).await > ticks_before).then_some(())
     })
     .await;
-    w.create_cd("slow", Some(json!({"prune": true}))).await;
     let ticks_before = ticks(&w).await;
-    // Every write takes 2.5 s: the namespace outlasts the webhook's budget, the rest waits.
+    // Every write takes 2.5 s: the Deployment's new image outlasts the webhook's budget, the rest waits.
     w.kube.inject_fault(Fault::new(
         Some("PATCH"),
         "*",
         FaultAction::Latency(Duration::from_millis(2_500)),
     ));
-    let pushed = w.push(&manifests("nginx:1.27", "two")).await;
+    // The CD is deployed, so the new image is the first write, and the ConfigMap (a later wave)
+    // what it leaves for after the budget.
+    let later_configmap: Vec<(String, String)> = manifests("nginx:1.27", "two")
+        .into_iter()
+        .map(|(path, text)| {
+            let text = text.replace(
+                "name: settings\n",
+                "name: settings\n  annotations:\n    ferry.dev/sync-wave: \"1\"\n",
+            );
+            (path, text)
+        })
+        .collect();
+    let pushed = w.push(&later_configmap).await;
 
     let running = eventually(DEADLINE, "the webhook to stop mid-sync", || async {
         let doc = w.cd("slow").await;
@@ -162,11 +178,15 @@ async fn a_sync_that_outran_the_webhooks_budget_is_finished_by_the_next_tick() {
     .await;
     assert_eq!(list_item(&w, "slow").await["syncing"], true, "{running}");
     assert_eq!(running["status"]["operation"]["trigger"], "Webhook", "{running}");
-    assert!(history(&w, "slow").await.is_empty(), "nothing finished yet: {running}");
     assert_eq!(
-        w.configmap_value("slow"),
-        None,
-        "the webhook stopped before the objects"
+        history(&w, "slow").await.len(),
+        1,
+        "only the first commit's sync finished: {running}"
+    );
+    assert_eq!(
+        w.configmap_value("slow").as_deref(),
+        Some("one"),
+        "the webhook stopped before the ConfigMap's wave"
     );
     w.kube.clear_faults();
 
@@ -179,9 +199,11 @@ async fn a_sync_that_outran_the_webhooks_budget_is_finished_by_the_next_tick() {
         "the same sync, resumed"
     );
     let records = history(&w, "slow").await;
-    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records.len(), 2, "{records:?}");
     assert_eq!(records[0]["revision"], pushed.as_str());
     assert_eq!(records[0]["initiatedBy"], "webhook");
+    assert_eq!(records[1]["revision"], first.as_str());
+    assert_eq!(records[1]["initiatedBy"], "automated");
     assert_eq!(w.configmap_value("slow").as_deref(), Some("two"));
     assert_eq!(deployment_image(&w, "slow").as_deref(), Some("nginx:1.27"));
 }

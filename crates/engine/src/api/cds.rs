@@ -7,12 +7,20 @@ use serde_json::json;
 
 use super::body;
 use super::response::{json, yaml, ApiError};
-use super::{Call, Role};
+use super::{Answer, Call, FollowUp, Role};
 use crate::ports::{Clock, KeyValue};
 use crate::store::pending::{self, ObjectRef, PendingDeletion, PendingSync, SyncRequest};
 use crate::store::{cds, clusters, diffs, history, status};
 
 type Response = Result<http::Response<Vec<u8>>, ApiError>;
+type Answered = Result<Answer, ApiError>;
+
+fn then(response: Response, follow_up: FollowUp) -> Answered {
+    response.map(|response| Answer {
+        response,
+        then: follow_up,
+    })
+}
 
 fn no_such(name: &str) -> ApiError {
     ApiError::not_found(format!("no continuous deployment named {name:?}"))
@@ -152,7 +160,7 @@ pub fn list<K: KeyValue, C: Clock>(call: &Call<K, C>) -> Response {
     Ok(json(200, &json!({"items": items})))
 }
 
-pub fn create<K: KeyValue, C: Clock>(call: &Call<K, C>) -> Response {
+pub fn create<K: KeyValue, C: Clock>(call: &Call<K, C>) -> Answered {
     call.require(Role::Operator)?;
     let cd = checked_document(call)?;
     let kv = &call.ctx.kv;
@@ -163,21 +171,55 @@ pub fn create<K: KeyValue, C: Clock>(call: &Call<K, C>) -> Response {
         )));
     }
     cds::put(kv, &cd)?;
-    if cd.is_automated() {
-        // An automated CD deploys without waiting for the next tick.
-        pending::request_sync(
-            kv,
-            cd.name(),
-            &cd.spec.source.target_revision,
-            PendingSync {
-                request: SyncRequest::default(),
-                trigger: SyncTrigger::Automated,
-                requested_at: call.now(),
-                pushed_commit: None,
-            },
-        )?;
+    // An automated CD deploys without waiting for the next tick.
+    let follow_up = if cd.is_automated() {
+        request_automated_sync(call, &cd)?
+    } else {
+        FollowUp::Nothing
+    };
+    then(document(call, 201, cd), follow_up)
+}
+
+/// The sync an automated CD gets for new intent (its creation, an edit of what it deploys): the
+/// CD's own revision and options, initiated by `automated`, as Argo CD's auto-sync would.
+fn request_automated_sync<K: KeyValue, C: Clock>(
+    call: &Call<K, C>,
+    cd: &ContinuousDeployment,
+) -> Result<FollowUp, ApiError> {
+    pending::request_sync(
+        &call.ctx.kv,
+        cd.name(),
+        &cd.spec.source.target_revision,
+        PendingSync {
+            request: SyncRequest::default(),
+            trigger: SyncTrigger::Automated,
+            requested_at: call.now(),
+            pushed_commit: None,
+        },
+    )?;
+    Ok(FollowUp::Sync(cd.name().to_string()))
+}
+
+/// What an accepted Edit YAML sets off. Argo CD auto-syncs an application whose source changed
+/// (its "already attempted" check compares the source, not only the commit), so an automated CD
+/// is synced when the edit turns automation on or changes its source or destination. A manual CD
+/// pointed elsewhere is refreshed, so that its page does not show the old revision's status. Any
+/// other edit (options, alias, description) waits for the next sync or tick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AfterEdit {
+    Nothing,
+    Sync,
+    Refresh,
+}
+
+pub(crate) fn after_edit(before: &ContinuousDeployment, after: &ContinuousDeployment) -> AfterEdit {
+    let moved = before.spec.source != after.spec.source || before.spec.destination != after.spec.destination;
+    match (before.is_automated(), after.is_automated()) {
+        (false, true) => AfterEdit::Sync,
+        (true, true) if moved => AfterEdit::Sync,
+        (_, false) if moved => AfterEdit::Refresh,
+        _ => AfterEdit::Nothing,
     }
-    document(call, 201, cd)
 }
 
 pub fn get<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Response {
@@ -217,8 +259,9 @@ pub fn edit_information<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) ->
     document(call, 200, cd)
 }
 
-/// Edit YAML: the whole document; the status in it is ignored and the stored one kept.
-pub fn replace<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Response {
+/// Edit YAML: the whole document; the status in it is ignored and the stored one kept. What the
+/// edit sets off is [`after_edit`]'s decision.
+pub fn replace<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Answered {
     call.require(Role::Operator)?;
     let mut cd = checked_document(call)?;
     if cd.name() != name {
@@ -227,15 +270,18 @@ pub fn replace<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Response
             format!("the name cannot change (this is {name:?}; create a new CD instead)"),
         ));
     }
-    if !cds::exists(&call.ctx.kv, name)? {
-        return Err(no_such(name));
-    }
+    let before = load(call, name)?;
     cd.status = None;
     cds::put(&call.ctx.kv, &cd)?;
-    document(call, 200, cd)
+    let follow_up = match after_edit(&before, &cd) {
+        AfterEdit::Nothing => FollowUp::Nothing,
+        AfterEdit::Sync => request_automated_sync(call, &cd)?,
+        AfterEdit::Refresh => FollowUp::Refresh(name.to_string()),
+    };
+    then(document(call, 200, cd), follow_up)
 }
 
-pub fn delete<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Response {
+pub fn delete<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Answered {
     call.require(Role::Operator)?;
     let cascade = call.query.bool("cascade", false)?;
     let kv = &call.ctx.kv;
@@ -273,15 +319,18 @@ pub fn delete<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Response 
     }
     cds::delete(kv, name)?;
     if cascade {
-        Ok(json(202, &json!({"deleted": [], "pending": objects})))
+        then(
+            Ok(json(202, &json!({"deleted": [], "pending": objects}))),
+            FollowUp::DeleteResources(name.to_string()),
+        )
     } else {
-        Ok(json(200, &json!({"deleted": []})))
+        Ok(json(200, &json!({"deleted": []})).into())
     }
 }
 
 const SYNC_FIELDS: &[&str] = &["revision", "prune", "dryRun", "resources", "syncOptions"];
 
-pub fn sync<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Response {
+pub fn sync<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Answered {
     call.require(Role::Operator)?;
     let map = body::json_object(call.body(), SYNC_FIELDS, true)?;
     let request = SyncRequest {
@@ -316,7 +365,7 @@ pub fn sync<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Response {
             pushed_commit: None,
         },
     )?;
-    Ok(json(202, &operation))
+    then(Ok(json(202, &operation)), FollowUp::Sync(name.to_string()))
 }
 
 pub fn resources<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Response {
@@ -343,17 +392,18 @@ pub fn history<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Response
     Ok(json(200, &json!({"items": history::list(&call.ctx.kv, name)?})))
 }
 
-/// `POST /reconcile`: recorded for the reconciler, which runs it on its next pass.
-pub fn reconcile<K: KeyValue, C: Clock>(call: &Call<K, C>) -> Response {
+/// `POST /reconcile`: recorded for the reconciler, and run after the answer.
+pub fn reconcile<K: KeyValue, C: Clock>(call: &Call<K, C>) -> Answered {
     call.require(Role::Operator)?;
     let kv = &call.ctx.kv;
     pending::request_reconcile(kv, &call.now())?;
     let pending = pending::list_syncs(kv)?.len();
-    Ok(json(
+    let response = json(
         202,
         &json!({
             "checked": 0, "synced": 0, "skipped": 0, "pending": pending, "errors": [],
             "message": "reconcile requested: the reconciler runs it on its next pass",
         }),
-    ))
+    );
+    then(Ok(response), FollowUp::Reconcile)
 }

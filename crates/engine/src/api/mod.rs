@@ -1,10 +1,12 @@
 //! The REST API of docs/API.md as one function: a request in, a response out, the store and the
-//! clock through ports. The api component only moves bytes between Spin and [`handle`].
+//! clock through ports. The api component only moves bytes between Spin and [`answer`], and runs
+//! the [`FollowUp`] the answer names after sending it.
 
 mod auth;
 mod body;
 mod cds;
 mod clusters;
+mod follow_up;
 mod query;
 mod repositories;
 mod response;
@@ -12,6 +14,7 @@ mod response;
 mod tests;
 
 pub use auth::{constant_time_eq, ApiTokens, Role};
+pub use follow_up::{Answer, FollowUp};
 pub use response::ApiError;
 
 use http::Method;
@@ -71,16 +74,19 @@ pub fn handle<K: KeyValue, C: Clock>(
     request: http::Request<Vec<u8>>,
     ctx: &ApiContext<K, C>,
 ) -> http::Response<Vec<u8>> {
-    match respond(&request, ctx) {
-        Ok(response) => response,
-        Err(error) => error.into_response(),
-    }
+    answer(request, ctx).response
+}
+
+/// Answer one request, and name the work to run once the answer is sent (a refused request
+/// leaves none).
+pub fn answer<K: KeyValue, C: Clock>(request: http::Request<Vec<u8>>, ctx: &ApiContext<K, C>) -> Answer {
+    respond(&request, ctx).unwrap_or_else(|error| error.into_response().into())
 }
 
 fn respond<K: KeyValue, C: Clock>(
     request: &http::Request<Vec<u8>>,
     ctx: &ApiContext<K, C>,
-) -> Result<http::Response<Vec<u8>>, ApiError> {
+) -> Result<Answer, ApiError> {
     let path = request.uri().path();
     let Some(rest) = path
         .strip_prefix("/api/v1/")
@@ -95,7 +101,7 @@ fn respond<K: KeyValue, C: Clock>(
         return if method == Method::GET {
             let health = crate::service::healthz(&ctx.kv);
             let status = if health.key_value.reachable { 200 } else { 503 };
-            Ok(json(status, &health))
+            Ok(json(status, &health).into())
         } else {
             Err(method_not_allowed(path, &["GET"]))
         };
@@ -126,7 +132,7 @@ fn respond<K: KeyValue, C: Clock>(
     let m = method.clone();
     match segments.as_slice() {
         ["whoami"] => match m {
-            Method::GET => Ok(json(200, &serde_json::json!({"role": role.as_str()}))),
+            Method::GET => Ok(json(200, &serde_json::json!({"role": role.as_str()})).into()),
             _ => Err(method_not_allowed(path, &["GET"])),
         },
         ["reconcile"] => match m {
@@ -134,28 +140,28 @@ fn respond<K: KeyValue, C: Clock>(
             _ => Err(method_not_allowed(path, &["POST"])),
         },
         ["repositories"] => match m {
-            Method::POST => repositories::put(&call),
+            Method::POST => repositories::put(&call).map(Answer::from),
             _ => Err(method_not_allowed(path, &["POST"])),
         },
         ["clusters"] => match m {
-            Method::GET => clusters::list(&call),
-            Method::POST => clusters::create(&call),
+            Method::GET => clusters::list(&call).map(Answer::from),
+            Method::POST => clusters::create(&call).map(Answer::from),
             _ => Err(method_not_allowed(path, &["GET", "POST"])),
         },
         ["clusters", name] => match m {
-            Method::GET => clusters::get(&call, name),
-            Method::PUT => clusters::replace(&call, name),
-            Method::DELETE => clusters::delete(&call, name),
+            Method::GET => clusters::get(&call, name).map(Answer::from),
+            Method::PUT => clusters::replace(&call, name).map(Answer::from),
+            Method::DELETE => clusters::delete(&call, name).map(Answer::from),
             _ => Err(method_not_allowed(path, &["GET", "PUT", "DELETE"])),
         },
         ["cds"] => match m {
-            Method::GET => cds::list(&call),
+            Method::GET => cds::list(&call).map(Answer::from),
             Method::POST => cds::create(&call),
             _ => Err(method_not_allowed(path, &["GET", "POST"])),
         },
         ["cds", name] => match m {
-            Method::GET => cds::get(&call, name),
-            Method::PATCH => cds::edit_information(&call, name),
+            Method::GET => cds::get(&call, name).map(Answer::from),
+            Method::PATCH => cds::edit_information(&call, name).map(Answer::from),
             Method::PUT => cds::replace(&call, name),
             Method::DELETE => cds::delete(&call, name),
             _ => Err(method_not_allowed(path, &["GET", "PATCH", "PUT", "DELETE"])),
@@ -165,15 +171,15 @@ fn respond<K: KeyValue, C: Clock>(
             _ => Err(method_not_allowed(path, &["POST"])),
         },
         ["cds", name, "resources"] => match m {
-            Method::GET => cds::resources(&call, name),
+            Method::GET => cds::resources(&call, name).map(Answer::from),
             _ => Err(method_not_allowed(path, &["GET"])),
         },
         ["cds", name, "diff"] => match m {
-            Method::GET => cds::diff(&call, name),
+            Method::GET => cds::diff(&call, name).map(Answer::from),
             _ => Err(method_not_allowed(path, &["GET"])),
         },
         ["cds", name, "history"] => match m {
-            Method::GET => cds::history(&call, name),
+            Method::GET => cds::history(&call, name).map(Answer::from),
             _ => Err(method_not_allowed(path, &["GET"])),
         },
         _ => Err(ApiError::not_found(format!("no such endpoint: {path}"))),

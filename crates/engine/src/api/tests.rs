@@ -4,6 +4,7 @@ use std::cell::Cell;
 
 use serde_json::{json, Value};
 
+use super::cds::{self, AfterEdit};
 use super::*;
 use crate::ports::{Clock, KeyValue, MemoryKeyValue};
 use crate::store::{history, status};
@@ -1253,4 +1254,313 @@ fn repository_credentials_go_in_and_never_come_out() {
     }
     let stored = crate::store::repositories::for_url(&ctx.kv, "https://git.example.com/acme/app").unwrap();
     assert!(stored.is_some(), "found under the repository's matching key");
+}
+
+/// The status and the follow-up of one request.
+fn follow_up(
+    ctx: &ApiContext<MemoryKeyValue, FixedClock>,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: &str,
+) -> (u16, FollowUp) {
+    let request = http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("authorization", format!("Bearer {token}"))
+        .body(body.as_bytes().to_vec())
+        .unwrap();
+    let answer = answer(request, ctx);
+    (answer.response.status().as_u16(), answer.then)
+}
+
+fn pending_trigger(ctx: &ApiContext<MemoryKeyValue, FixedClock>, name: &str) -> Option<ferry_core::cd::SyncTrigger> {
+    crate::store::pending::get_sync(&ctx.kv, name)
+        .unwrap()
+        .map(|p| p.trigger)
+}
+
+/// (what, method, path, token, body, status, follow-up, the CD with a pending sync after it and
+/// that sync's trigger).
+type FollowUpCase = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    String,
+    u16,
+    FollowUp,
+    Option<(&'static str, ferry_core::cd::SyncTrigger)>,
+);
+
+#[test]
+fn each_answer_names_the_work_that_follows_it() {
+    use ferry_core::cd::SyncTrigger;
+    let automated = json!({"syncPolicy": {"automated": {"prune": false}}});
+    let cases: Vec<FollowUpCase> = vec![
+        (
+            "an automated CD is synced right after it is created",
+            "POST",
+            "/api/v1/cds",
+            OPERATOR,
+            cd_json("fresh", automated.clone()),
+            201,
+            FollowUp::Sync("fresh".into()),
+            Some(("fresh", SyncTrigger::Automated)),
+        ),
+        (
+            "a manual CD waits for a sync request",
+            "POST",
+            "/api/v1/cds",
+            OPERATOR,
+            cd_json("fresh", json!({})),
+            201,
+            FollowUp::Nothing,
+            None,
+        ),
+        (
+            "a CD that exists already is not synced again",
+            "POST",
+            "/api/v1/cds",
+            OPERATOR,
+            cd_json("auto", automated.clone()),
+            409,
+            FollowUp::Nothing,
+            None,
+        ),
+        (
+            "a viewer creates nothing",
+            "POST",
+            "/api/v1/cds",
+            VIEWER,
+            cd_json("fresh", automated.clone()),
+            403,
+            FollowUp::Nothing,
+            None,
+        ),
+        (
+            "an invalid automated CD is not synced",
+            "POST",
+            "/api/v1/cds",
+            OPERATOR,
+            cd_json("Fresh_", automated.clone()),
+            422,
+            FollowUp::Nothing,
+            None,
+        ),
+        (
+            "a sync request",
+            "POST",
+            "/api/v1/cds/web/sync",
+            OPERATOR,
+            String::new(),
+            202,
+            FollowUp::Sync("web".into()),
+            Some(("web", SyncTrigger::Manual)),
+        ),
+        (
+            "a cascade delete",
+            "DELETE",
+            "/api/v1/cds/web?cascade=true",
+            OPERATOR,
+            String::new(),
+            202,
+            FollowUp::DeleteResources("web".into()),
+            None,
+        ),
+        (
+            "a delete that keeps the objects",
+            "DELETE",
+            "/api/v1/cds/web",
+            OPERATOR,
+            String::new(),
+            200,
+            FollowUp::Nothing,
+            None,
+        ),
+        (
+            "a reconcile request",
+            "POST",
+            "/api/v1/reconcile",
+            OPERATOR,
+            String::new(),
+            202,
+            FollowUp::Reconcile,
+            None,
+        ),
+        (
+            "a read",
+            "GET",
+            "/api/v1/cds/auto",
+            VIEWER,
+            String::new(),
+            200,
+            FollowUp::Nothing,
+            None,
+        ),
+    ];
+    for (what, method, path, token, body, status, then, pending) in cases {
+        let ctx = world();
+        // `world` created `auto` with its first sync pending; start each case without it.
+        crate::store::pending::clear_sync(&ctx.kv, "auto").unwrap();
+        let got = follow_up(&ctx, method, path, token, &body);
+        assert_eq!(got, (status, then), "{what}");
+        let names = crate::store::pending::list_syncs(&ctx.kv).unwrap();
+        match pending {
+            Some((name, trigger)) => {
+                assert_eq!(names, [name], "{what}");
+                assert_eq!(pending_trigger(&ctx, name), Some(trigger), "{what}");
+                let doc = send(&ctx, "GET", &format!("/api/v1/cds/{name}"), Some(VIEWER), None, "").json();
+                assert_eq!(doc["status"]["operation"]["phase"], "Pending", "{what}: {doc}");
+            }
+            None => assert!(names.is_empty(), "{what}: {names:?}"),
+        }
+    }
+}
+
+#[test]
+fn edit_yaml_syncs_an_automated_cd_pointed_elsewhere_and_refreshes_a_manual_one() {
+    let automated = json!({"prune": true, "selfHeal": true});
+    let with = |name: &str, automated: Option<&Value>, change: &dyn Fn(&mut Value)| {
+        let mut doc: Value = serde_json::from_str(&cd_json(name, json!({}))).unwrap();
+        if let Some(a) = automated {
+            doc["spec"]["syncPolicy"] = json!({"automated": a});
+        }
+        change(&mut doc);
+        doc.to_string()
+    };
+    let same = |_: &mut Value| {};
+    let auto = Some(&automated);
+    // `auto` is automated (prune, selfHeal), `web` manual; both follow main at their own path,
+    // into `in-cluster`/`shop`. (what, CD, the edited document, follow-up)
+    let cases: Vec<(&str, &str, String, AfterEdit)> = vec![
+        (
+            "automated, targetRevision changed",
+            "auto",
+            with("auto", auto, &|d| d["spec"]["source"]["targetRevision"] = json!("v2")),
+            AfterEdit::Sync,
+        ),
+        (
+            "automated, path changed",
+            "auto",
+            with("auto", auto, &|d| d["spec"]["source"]["path"] = json!("auto-v2")),
+            AfterEdit::Sync,
+        ),
+        (
+            "automated, repoURL changed",
+            "auto",
+            with("auto", auto, &|d| {
+                d["spec"]["source"]["repoURL"] = json!("https://github.com/org/other")
+            }),
+            AfterEdit::Sync,
+        ),
+        (
+            "automated, destination namespace changed",
+            "auto",
+            with("auto", auto, &|d| {
+                d["spec"]["destination"]["namespace"] = json!("shop-2")
+            }),
+            AfterEdit::Sync,
+        ),
+        (
+            "automated, saved unchanged",
+            "auto",
+            with("auto", auto, &same),
+            AfterEdit::Nothing,
+        ),
+        (
+            "automated, only its options changed",
+            "auto",
+            with("auto", Some(&json!({"prune": false})), &|d| {
+                d["spec"]["syncPolicy"]["syncOptions"] = json!({"pruneLast": true});
+                d["spec"]["description"] = json!("edited");
+            }),
+            AfterEdit::Nothing,
+        ),
+        (
+            "automation turned off, source unchanged",
+            "auto",
+            with("auto", None, &same),
+            AfterEdit::Nothing,
+        ),
+        (
+            "automation turned off and the path changed",
+            "auto",
+            with("auto", None, &|d| d["spec"]["source"]["path"] = json!("auto-v2")),
+            AfterEdit::Refresh,
+        ),
+        ("automation turned on", "web", with("web", auto, &same), AfterEdit::Sync),
+        (
+            "manual, targetRevision changed",
+            "web",
+            with("web", None, &|d| d["spec"]["source"]["targetRevision"] = json!("v2")),
+            AfterEdit::Refresh,
+        ),
+        (
+            "manual, destination namespace changed",
+            "web",
+            with("web", None, &|d| {
+                d["spec"]["destination"]["namespace"] = json!("shop-2")
+            }),
+            AfterEdit::Refresh,
+        ),
+        (
+            "manual, options only",
+            "web",
+            with("web", None, &|d| {
+                d["spec"]["syncPolicy"] = json!({"syncOptions": {"replace": true}})
+            }),
+            AfterEdit::Nothing,
+        ),
+    ];
+    for (what, name, body, expected) in cases {
+        let ctx = world();
+        crate::store::pending::clear_sync(&ctx.kv, "auto").unwrap();
+        let before = crate::store::cds::get(&ctx.kv, name).unwrap().unwrap();
+        let path = format!("/api/v1/cds/{name}");
+        let (status, then) = follow_up(&ctx, "PUT", &path, OPERATOR, &body);
+        assert_eq!(status, 200, "{what}");
+        let after = crate::store::cds::get(&ctx.kv, name).unwrap().unwrap();
+        assert_eq!(cds::after_edit(&before, &after), expected, "{what}");
+        let doc = send(&ctx, "GET", &path, Some(VIEWER), None, "").json();
+        match expected {
+            AfterEdit::Sync => {
+                assert_eq!(then, FollowUp::Sync(name.into()), "{what}");
+                assert_eq!(
+                    pending_trigger(&ctx, name),
+                    Some(ferry_core::cd::SyncTrigger::Automated),
+                    "{what}"
+                );
+                assert_eq!(doc["status"]["operation"]["phase"], "Pending", "{what}: {doc}");
+                assert_eq!(
+                    doc["status"]["operation"]["revision"], after.spec.source.target_revision,
+                    "{what}: the edited revision is the one pending"
+                );
+            }
+            AfterEdit::Refresh | AfterEdit::Nothing => {
+                let expected_then = if expected == AfterEdit::Refresh {
+                    FollowUp::Refresh(name.into())
+                } else {
+                    FollowUp::Nothing
+                };
+                assert_eq!(then, expected_then, "{what}");
+                assert_eq!(pending_trigger(&ctx, name), None, "{what}: nothing is requested");
+            }
+        }
+    }
+
+    // A refused edit sets nothing off.
+    let ctx = world();
+    crate::store::pending::clear_sync(&ctx.kv, "auto").unwrap();
+    let renamed = with("other", auto, &|d| d["spec"]["source"]["path"] = json!("auto-v2"));
+    assert_eq!(
+        follow_up(&ctx, "PUT", "/api/v1/cds/auto", OPERATOR, &renamed),
+        (422, FollowUp::Nothing)
+    );
+    let unknown = with("ghost", auto, &same);
+    assert_eq!(
+        follow_up(&ctx, "PUT", "/api/v1/cds/ghost", OPERATOR, &unknown),
+        (404, FollowUp::Nothing)
+    );
+    assert!(crate::store::pending::list_syncs(&ctx.kv).unwrap().is_empty());
 }
