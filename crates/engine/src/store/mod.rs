@@ -16,6 +16,9 @@
 //! | `repo/<hash>` | the CDs following a repository | [`repo_index`] |
 //! | `delivery/<provider>/<id>`, `deliveries/last-sweep` | replay ledger | [`deliveries`] |
 //! | `pending/<name>`, `pending-delete/<name>`, `reconcile/requested` | work for the engine | [`pending`] |
+//! | `pending-claim/<name>` | the run working on a pending sync, until when | [`pending`] |
+//! | `repocred/<key>` | a repository's credentials (write-only) | [`repositories`] |
+//! | `reconciler/last-tick`, `reconciler/cursor` | the last working tick; where the next pass resumes | `service`, `reconcile` |
 //! | `discovery/<cluster>` | the cluster's served kinds and the `/apis` ETag and digest that validate them | [`discovery`] |
 //! | `deploy/<name>` | the resolved ref and its ETag, a sync's checkpoint, the last automated sync | [`deploy_state`] |
 //! | `files/<name>`, `files/<name>/<i>` | the manifests directory last downloaded: a JSON header (commit, source fingerprint, chunk count, SHA-256), then the files framed in binary chunks of at most 256 KiB | [`kept_files`] |
