@@ -192,6 +192,40 @@ async fn the_api_component_serves_the_console_with_a_strict_policy() {
             );
         }
     }
+    // The component carries the files gzipped: a client that accepts gzip gets them so (and they
+    // inflate to the file), one that refuses it (`q=0`) or says nothing gets them as they are.
+    let app_js = std::fs::read(dir.join("app.js")).unwrap();
+    for (accept, gzipped) in [
+        ("gzip, deflate, br", true),
+        ("br;q=1.0, *;q=0.5", true),
+        ("gzip;q=0, identity", false),
+    ] {
+        let response = client
+            .get(console.url("/console/app.js"))
+            .header("accept-encoding", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{accept}");
+        assert_eq!(response.headers()["vary"], "accept-encoding");
+        let encoding = response.headers().get("content-encoding").cloned();
+        let body = response.bytes().await.unwrap().to_vec();
+        if gzipped {
+            assert_eq!(encoding.unwrap(), "gzip", "{accept}");
+            assert!(
+                body.len() * 2 < app_js.len(),
+                "compressed: {} of {}",
+                body.len(),
+                app_js.len()
+            );
+            let mut inflated = Vec::new();
+            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&body[..]), &mut inflated).unwrap();
+            assert!(inflated == app_js, "{accept}: inflates to the file");
+        } else {
+            assert!(encoding.is_none(), "{accept}");
+            assert!(body == app_js, "{accept}");
+        }
+    }
     let readme = client.get(console.url("/console/README.md")).send().await.unwrap();
     assert_eq!(readme.status().as_u16(), 404);
 

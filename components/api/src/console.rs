@@ -13,29 +13,49 @@ const FILES: &[(&str, &str, &[u8])] = &[
     (
         "index.html",
         "text/html; charset=utf-8",
-        include_bytes!("../console/index.html"),
+        include_bytes!(concat!(env!("OUT_DIR"), "/index.html.gz")),
     ),
     (
         "style.css",
         "text/css; charset=utf-8",
-        include_bytes!("../console/style.css"),
+        include_bytes!(concat!(env!("OUT_DIR"), "/style.css.gz")),
     ),
-    ("favicon.svg", "image/svg+xml", include_bytes!("../console/favicon.svg")),
-    ("app.js", JS, include_bytes!("../console/app.js")),
-    ("api.js", JS, include_bytes!("../console/api.js")),
-    ("dom.js", JS, include_bytes!("../console/dom.js")),
-    ("icons.js", JS, include_bytes!("../console/icons.js")),
-    ("status.js", JS, include_bytes!("../console/status.js")),
-    ("dialog.js", JS, include_bytes!("../console/dialog.js")),
-    ("menu.js", JS, include_bytes!("../console/menu.js")),
-    ("actions.js", JS, include_bytes!("../console/actions.js")),
-    ("list.js", JS, include_bytes!("../console/list.js")),
-    ("detail.js", JS, include_bytes!("../console/detail.js")),
+    (
+        "favicon.svg",
+        "image/svg+xml",
+        include_bytes!(concat!(env!("OUT_DIR"), "/favicon.svg.gz")),
+    ),
+    ("app.js", JS, include_bytes!(concat!(env!("OUT_DIR"), "/app.js.gz"))),
+    ("api.js", JS, include_bytes!(concat!(env!("OUT_DIR"), "/api.js.gz"))),
+    ("dom.js", JS, include_bytes!(concat!(env!("OUT_DIR"), "/dom.js.gz"))),
+    ("icons.js", JS, include_bytes!(concat!(env!("OUT_DIR"), "/icons.js.gz"))),
+    (
+        "status.js",
+        JS,
+        include_bytes!(concat!(env!("OUT_DIR"), "/status.js.gz")),
+    ),
+    (
+        "dialog.js",
+        JS,
+        include_bytes!(concat!(env!("OUT_DIR"), "/dialog.js.gz")),
+    ),
+    ("menu.js", JS, include_bytes!(concat!(env!("OUT_DIR"), "/menu.js.gz"))),
+    (
+        "actions.js",
+        JS,
+        include_bytes!(concat!(env!("OUT_DIR"), "/actions.js.gz")),
+    ),
+    ("list.js", JS, include_bytes!(concat!(env!("OUT_DIR"), "/list.js.gz"))),
+    (
+        "detail.js",
+        JS,
+        include_bytes!(concat!(env!("OUT_DIR"), "/detail.js.gz")),
+    ),
 ];
 
 const JS: &str = "text/javascript; charset=utf-8";
 
-/// The console file served at `path` (`/` or `/console/<file>`): its content type and bytes.
+/// The console file served at `path` (`/` or `/console/<file>`): its content type and gzipped bytes.
 pub fn asset(path: &str) -> Option<(&'static str, &'static [u8])> {
     let file = match path {
         "/" | "" => "index.html",
@@ -49,10 +69,12 @@ pub fn asset(path: &str) -> Option<(&'static str, &'static [u8])> {
 
 /// The response for a console `path`, or `None` when the path is not the console's. The files
 /// have stable names, so browsers revalidate each time (`no-cache`) and get 304 while the
-/// ETag (a hash of the bytes) matches.
-pub fn response(path: &str, if_none_match: Option<&str>) -> Option<Response> {
-    let (content_type, bytes) = asset(path)?;
-    let etag = format!("\"{:016x}\"", fnv1a(bytes));
+/// ETag (a hash of the bytes, one per encoding) matches. A client that accepts gzip gets the
+/// compressed bytes as the component carries them; another gets them inflated.
+pub fn response(path: &str, if_none_match: Option<&str>, accept_encoding: Option<&str>) -> Option<Response> {
+    let (content_type, gzipped) = asset(path)?;
+    let gzip = accept_encoding.is_some_and(accepts_gzip);
+    let etag = format!("\"{:016x}{}\"", fnv1a(gzipped), if gzip { "-gzip" } else { "" });
     let unchanged = if_none_match.is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
     let mut builder = Response::builder();
     builder
@@ -63,12 +85,41 @@ pub fn response(path: &str, if_none_match: Option<&str>) -> Option<Response> {
         .header("content-security-policy", CONTENT_SECURITY_POLICY)
         .header("x-content-type-options", "nosniff")
         .header("referrer-policy", "no-referrer")
-        .header("x-frame-options", "DENY");
+        .header("x-frame-options", "DENY")
+        .header("vary", "accept-encoding");
+    if gzip {
+        builder.header("content-encoding", "gzip");
+    }
     Some(if unchanged {
         builder.body(Vec::new()).build()
+    } else if gzip {
+        builder.body(gzipped.to_vec()).build()
     } else {
-        builder.body(bytes.to_vec()).build()
+        builder.body(inflate(gzipped)).build()
     })
+}
+
+/// Whether an `Accept-Encoding` value accepts gzip (listed, or `*`, and not with `q=0`).
+fn accepts_gzip(value: &str) -> bool {
+    value.split(',').any(|item| {
+        let mut parts = item.split(';').map(str::trim);
+        let coding = parts.next().unwrap_or_default();
+        let refused = parts.any(|p| {
+            p.strip_prefix("q=")
+                .is_some_and(|q| q.trim().parse::<f32>().is_ok_and(|q| q == 0.0))
+        });
+        (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+    })
+}
+
+fn inflate(gzipped: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    // The bytes were compressed by build.rs: they inflate.
+    flate2::read::GzDecoder::new(gzipped)
+        .read_to_end(&mut bytes)
+        .expect("console assets are valid gzip");
+    bytes
 }
 
 /// FNV-1a, 64 bits: a cheap content hash for the ETag (not a security boundary).

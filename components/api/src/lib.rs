@@ -59,7 +59,8 @@ async fn handle(request: IncomingRequest, response_out: ResponseOutparam) {
 fn api_answer(request: &http::Request<Vec<u8>>) -> Answer {
     if request.method() == http::Method::GET || request.method() == http::Method::HEAD {
         let if_none_match = request.headers().get("if-none-match").and_then(|v| v.to_str().ok());
-        if let Some(response) = console::response(request.uri().path(), if_none_match) {
+        let accept_encoding = request.headers().get("accept-encoding").and_then(|v| v.to_str().ok());
+        if let Some(response) = console::response(request.uri().path(), if_none_match, accept_encoding) {
             return from_spin(response).into();
         }
     }
