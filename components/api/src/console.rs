@@ -73,7 +73,7 @@ pub fn asset(path: &str) -> Option<(&'static str, &'static [u8])> {
 /// compressed bytes as the component carries them; another gets them inflated.
 pub fn response(path: &str, if_none_match: Option<&str>, accept_encoding: Option<&str>) -> Option<Response> {
     let (content_type, gzipped) = asset(path)?;
-    let gzip = accept_encoding.is_some_and(accepts_gzip);
+    let gzip = accept_encoding.is_some_and(ferry_engine::ferry_core::content_coding::accepts_gzip);
     let etag = format!("\"{:016x}{}\"", fnv1a(gzipped), if gzip { "-gzip" } else { "" });
     let unchanged = if_none_match.is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
     let mut builder = Response::builder();
@@ -96,19 +96,6 @@ pub fn response(path: &str, if_none_match: Option<&str>, accept_encoding: Option
         builder.body(gzipped.to_vec()).build()
     } else {
         builder.body(inflate(gzipped)).build()
-    })
-}
-
-/// Whether an `Accept-Encoding` value accepts gzip (listed, or `*`, and not with `q=0`).
-fn accepts_gzip(value: &str) -> bool {
-    value.split(',').any(|item| {
-        let mut parts = item.split(';').map(str::trim);
-        let coding = parts.next().unwrap_or_default();
-        let refused = parts.any(|p| {
-            p.strip_prefix("q=")
-                .is_some_and(|q| q.trim().parse::<f32>().is_ok_and(|q| q == 0.0))
-        });
-        (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
     })
 }
 

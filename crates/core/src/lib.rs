@@ -5,6 +5,7 @@
 
 pub mod archive;
 pub mod cd;
+pub mod content_coding;
 pub mod diff;
 pub mod git_api;
 pub mod health;
