@@ -7,6 +7,7 @@
 mod emit;
 pub mod glob;
 mod yaml;
+mod yaml_subset;
 
 pub use emit::to_kube_yaml;
 
@@ -282,6 +283,19 @@ fn parse_json(file: &str, text: &str) -> Result<Vec<(usize, Value)>, RenderError
 }
 
 fn parse_yaml(
+    file: &str,
+    text: &str,
+    limits: &RenderLimits,
+    documents_before: usize,
+) -> Result<Vec<(usize, Value)>, RenderError> {
+    match yaml_subset::parse(text, limits.max_values_per_file) {
+        Some(documents) if documents_before + documents.count <= limits.max_documents => Ok(documents.values),
+        // Outside the subset, malformed or over a cap: serde_yaml reads it and names the problem.
+        _ => parse_yaml_fully(file, text, limits, documents_before),
+    }
+}
+
+fn parse_yaml_fully(
     file: &str,
     text: &str,
     limits: &RenderLimits,
