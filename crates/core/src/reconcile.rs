@@ -1,6 +1,7 @@
 //! The reconciler's decisions: whether an automated CD gets synced now, and which CDs a tick
 //! visits. Pure: the engine reads the facts and acts on the answer.
 
+use crate::cd::CdSpec;
 use crate::status::SyncStatus;
 
 /// The facts about one CD that decide an automated sync.
@@ -72,6 +73,15 @@ pub fn batch<'a>(names: &'a [String], after: Option<&str>, size: usize) -> Vec<&
         .take(size.min(names.len()))
         .map(String::as_str)
         .collect()
+}
+
+/// The fingerprint of what a CD asks to be applied, and how: its source, destination and sync
+/// policy. Its alias, description and health policy are left out: editing them is not a new
+/// intent, so an automated CD without self-heal is not synced again for it (Argo CD likewise
+/// counts only the revision and source as "already attempted").
+pub fn intent_fingerprint(spec: &CdSpec) -> u64 {
+    let intent = (&spec.source, &spec.destination, &spec.sync_policy);
+    fingerprint(&serde_json::to_vec(&intent).unwrap_or_default())
 }
 
 /// A stable fingerprint of a serialized spec (FNV-1a, 64 bits): equal specs, equal numbers.
@@ -185,5 +195,44 @@ mod tests {
     fn fingerprint_separates_specs() {
         assert_eq!(fingerprint(b"{\"a\":1}"), fingerprint(b"{\"a\":1}"));
         assert_ne!(fingerprint(b"{\"a\":1}"), fingerprint(b"{\"a\":2}"));
+    }
+
+    #[test]
+    fn only_source_destination_and_sync_policy_are_intent() {
+        let base: crate::cd::ContinuousDeployment = serde_json::from_value(serde_json::json!({
+            "apiVersion": "ferry.dev/v1alpha1", "kind": "ContinuousDeployment",
+            "metadata": {"name": "web"},
+            "spec": {
+                "source": {"repoURL": "https://github.com/acme/web", "targetRevision": "main", "path": "deploy"},
+                "destination": {"cluster": "prod", "namespace": "web"},
+                "syncPolicy": {"automated": {"prune": false, "selfHeal": false}}
+            }
+        }))
+        .unwrap();
+        let of = |edit: &dyn Fn(&mut CdSpec)| {
+            let mut spec = base.spec.clone();
+            edit(&mut spec);
+            intent_fingerprint(&spec)
+        };
+        let unchanged = intent_fingerprint(&base.spec);
+        let same: [(&str, &dyn Fn(&mut CdSpec)); 3] = [
+            ("alias", &|s| s.alias = Some("Web shop".into())),
+            ("description", &|s| s.description = Some("the shop".into())),
+            ("health policy", &|s| {
+                s.health_policy.ingress_without_address_healthy = true
+            }),
+        ];
+        for (what, edit) in same {
+            assert_eq!(of(edit), unchanged, "editing the {what} is not a new intent");
+        }
+        let new: [(&str, &dyn Fn(&mut CdSpec)); 4] = [
+            ("path", &|s| s.source.path = "other".into()),
+            ("target revision", &|s| s.source.target_revision = "v2".into()),
+            ("namespace", &|s| s.destination.namespace = "shop".into()),
+            ("sync policy", &|s| s.sync_policy = Default::default()),
+        ];
+        for (what, edit) in new {
+            assert_ne!(of(edit), unchanged, "editing the {what} is a new intent");
+        }
     }
 }

@@ -84,9 +84,9 @@ impl Default for DeployLimits {
     }
 }
 
-/// The fingerprint of a CD's spec, for "synced once per (revision, spec)".
+/// The fingerprint of what a CD asks for (`intent_fingerprint`), for "synced once per (revision, spec)".
 pub fn spec_fingerprint(cd: &ContinuousDeployment) -> u64 {
-    ferry_core::reconcile::fingerprint(&serde_json::to_vec(&cd.spec).unwrap_or_default())
+    ferry_core::reconcile::intent_fingerprint(&cd.spec)
 }
 
 fn initiated_by(trigger: SyncTrigger) -> InitiatedBy {

@@ -271,6 +271,56 @@ async fn an_automated_cd_syncs_a_new_revision_once_and_self_heals_only_when_aske
 }
 
 #[tokio::test]
+async fn editing_alias_or_description_is_not_a_new_intent_but_editing_the_policy_is() {
+    let w = world().await;
+    w.put_cd("auto", "    automated: {}\n");
+    assert_eq!(
+        w.run("auto", Work::Reconcile).await,
+        DeployResult::Synced(OperationPhase::Succeeded)
+    );
+    let mut other = w.kube.client().unwrap();
+    let drift = other
+        .request(
+            "PATCH",
+            "/api/v1/namespaces/auto/configmaps/settings?fieldManager=kubectl-edit",
+            Some("application/merge-patch+json"),
+            br#"{"data":{"key":"drifted"}}"#,
+        )
+        .await
+        .unwrap();
+    assert_eq!(drift.status, 200, "{}", drift.text());
+
+    // The Edit Information dialog: alias and description.
+    let mut cd = cds::get(&w.kv, "auto").unwrap().expect("cd");
+    cd.spec.alias = Some("Shop".into());
+    cd.spec.description = Some("the shop front".into());
+    cds::put(&w.kv, &cd).unwrap();
+    let refreshed = w.run("auto", Work::Reconcile).await;
+    assert!(
+        matches!(
+            refreshed,
+            DeployResult::Refreshed {
+                sync: SyncStatus::OutOfSync,
+                ..
+            }
+        ),
+        "a new alias and description do not sync the drift back: {refreshed:?}"
+    );
+    let cm = w.kube.get("", "v1", "configmaps", "auto", "settings").unwrap();
+    assert_eq!(cm["data"]["key"], "drifted");
+
+    // Turning prune on changes how the CD asks to be applied: synced once more.
+    w.put_cd("auto", "    automated: {prune: true}\n");
+    assert_eq!(
+        w.run("auto", Work::Reconcile).await,
+        DeployResult::Synced(OperationPhase::Succeeded)
+    );
+    let cm = w.kube.get("", "v1", "configmaps", "auto", "settings").unwrap();
+    assert_eq!(cm["data"]["key"], "one");
+    assert_eq!(history::list(&w.kv, "auto").unwrap().len(), 2);
+}
+
+#[tokio::test]
 async fn drift_after_a_pending_automated_sync_is_left_without_self_heal() {
     let w = world().await;
     w.put_cd("auto", "    automated: {}\n");
