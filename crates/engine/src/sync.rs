@@ -59,6 +59,11 @@ impl Default for SyncSettings {
 #[serde(rename_all = "camelCase")]
 pub struct SyncCheckpoint {
     pub revision: String,
+    /// The CD's intent when the sync started (`intent_fingerprint`): a checkpoint is resumed only
+    /// for the same revision and intent, so an edit of the path, destination or sync policy while
+    /// a sync is Running starts it afresh rather than skipping objects of the old plan.
+    #[serde(default)]
+    pub intent: u64,
     pub started_at: String,
     /// CD-level retries already made.
     pub attempt: u32,
@@ -526,7 +531,8 @@ pub async fn sync_rendered<H: Http, S: Sleep, T: TokenSource, C: Clock>(
     resume: Option<SyncCheckpoint>,
 ) -> SyncOutcome {
     let now = clock.now_millis();
-    let resume = resume.filter(|c| c.revision == revision);
+    let intent = ferry_core::reconcile::intent_fingerprint(&cd.spec);
+    let resume = resume.filter(|c| c.revision == revision && c.intent == intent);
     let started_at = resume.as_ref().map_or_else(|| rfc3339(now), |c| c.started_at.clone());
     let mut attempt = resume.as_ref().map_or(0, |c| c.attempt);
     let mut run = Run {
@@ -632,6 +638,7 @@ pub async fn sync_rendered<H: Http, S: Sleep, T: TokenSource, C: Clock>(
                     ),
                     checkpoint: Some(SyncCheckpoint {
                         revision: revision.to_string(),
+                        intent,
                         started_at: started_at.clone(),
                         attempt,
                         results,

@@ -834,3 +834,71 @@ async fn a_budget_that_runs_out_midway_stops_between_objects_and_resumes_without
         "no object written twice"
     );
 }
+
+#[tokio::test]
+async fn a_checkpoint_is_not_resumed_after_the_cd_was_edited() {
+    let w = plain().await;
+    w.emu.create(&namespace("shop")).unwrap();
+    let slow = Fault::new(Some("PATCH"), "*", FaultAction::Latency(Duration::from_millis(100)));
+    w.emu.inject_fault(slow);
+    let client = client_for(&w.emu).with_concurrency(1);
+    let mut cd = cd("shop", "shop", "");
+    // The same ten ConfigMaps twice: under `app` (the CD's path) with "1", under `next` with "2".
+    let mut files = Vec::new();
+    for (dir, value) in [("app", "1"), ("next", "2")] {
+        for i in 0..10 {
+            files.push((
+                format!("{dir}/cm-{i}.yaml"),
+                configmap(&format!("cm-{i}"), value).into_bytes(),
+            ));
+        }
+    }
+    let budget = SyncSettings {
+        budget_millis: Some(400),
+        ..settings()
+    };
+    let first = sync(
+        &client,
+        &SystemClock,
+        &cd,
+        "rev1",
+        &files,
+        &SyncRequest::manual(false),
+        &budget,
+        None,
+    )
+    .await;
+    assert_eq!(first.operation.phase, OperationPhase::Running, "{:#?}", first.operation);
+    let written = w.emu.requests().count("patch", "configmaps");
+    assert!(written > 0 && written < 10, "stopped partway: {written}");
+
+    // Edited while Running: the same commit, another path.
+    cd.spec.source.path = "next".into();
+    let after_edit = sync(
+        &client,
+        &SystemClock,
+        &cd,
+        "rev1",
+        &files,
+        &SyncRequest::manual(false),
+        &settings(),
+        first.checkpoint,
+    )
+    .await;
+    assert_eq!(
+        after_edit.operation.phase,
+        OperationPhase::Succeeded,
+        "{:#?}",
+        after_edit.operation
+    );
+    for i in 0..10 {
+        let cm = w
+            .emu
+            .get("", "v1", "configmaps", "shop", &format!("cm-{i}"))
+            .expect("configmap");
+        assert_eq!(
+            cm["data"]["key"], "2",
+            "cm-{i} follows the edited path, not skipped as done by the old plan"
+        );
+    }
+}
