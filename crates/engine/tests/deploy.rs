@@ -94,6 +94,21 @@ async fn world() -> World {
 }
 
 impl World {
+    /// Someone edits the CD's ConfigMap by hand (`kubectl edit`, another field manager).
+    async fn drift(&self, namespace: &str) {
+        let mut other = self.kube.client().unwrap();
+        let drift = other
+            .request(
+                "PATCH",
+                &format!("/api/v1/namespaces/{namespace}/configmaps/settings?fieldManager=kubectl-edit"),
+                Some("application/merge-patch+json"),
+                br#"{"data":{"key":"drifted"}}"#,
+            )
+            .await
+            .unwrap();
+        assert_eq!(drift.status, 200, "{}", drift.text());
+    }
+
     fn put_cd(&self, name: &str, policy: &str) {
         self.put_cd_at(name, "app", policy);
     }
@@ -238,17 +253,7 @@ async fn an_automated_cd_syncs_a_new_revision_once_and_self_heals_only_when_aske
     }
     // Drift written by someone else.
     for name in ["auto", "heal"] {
-        let mut other = w.kube.client().unwrap();
-        let drift = other
-            .request(
-                "PATCH",
-                &format!("/api/v1/namespaces/{name}/configmaps/settings?fieldManager=kubectl-edit"),
-                Some("application/merge-patch+json"),
-                br#"{"data":{"key":"drifted"}}"#,
-            )
-            .await
-            .unwrap();
-        assert_eq!(drift.status, 200, "{}", drift.text());
+        w.drift(name).await;
     }
     let auto = w.run("auto", Work::Reconcile).await;
     assert!(
@@ -278,17 +283,7 @@ async fn editing_alias_or_description_is_not_a_new_intent_but_editing_the_policy
         w.run("auto", Work::Reconcile).await,
         DeployResult::Synced(OperationPhase::Succeeded)
     );
-    let mut other = w.kube.client().unwrap();
-    let drift = other
-        .request(
-            "PATCH",
-            "/api/v1/namespaces/auto/configmaps/settings?fieldManager=kubectl-edit",
-            Some("application/merge-patch+json"),
-            br#"{"data":{"key":"drifted"}}"#,
-        )
-        .await
-        .unwrap();
-    assert_eq!(drift.status, 200, "{}", drift.text());
+    w.drift("auto").await;
 
     // The Edit Information dialog: alias and description.
     let mut cd = cds::get(&w.kv, "auto").unwrap().expect("cd");
@@ -343,17 +338,7 @@ async fn drift_after_a_pending_automated_sync_is_left_without_self_heal() {
             DeployResult::Synced(OperationPhase::Succeeded),
             "{trigger:?}"
         );
-        let mut other = w.kube.client().unwrap();
-        let drift = other
-            .request(
-                "PATCH",
-                "/api/v1/namespaces/auto/configmaps/settings?fieldManager=kubectl-edit",
-                Some("application/merge-patch+json"),
-                br#"{"data":{"key":"drifted"}}"#,
-            )
-            .await
-            .unwrap();
-        assert_eq!(drift.status, 200, "{}", drift.text());
+        w.drift("auto").await;
         let refreshed = w.run("auto", Work::Reconcile).await;
         assert!(
             matches!(

@@ -6,10 +6,11 @@ mod common;
 use std::time::Duration;
 
 use common::*;
+use ferry_core::cd::ContinuousDeployment;
 use ferry_core::cd::{OperationPhase, ResultCode};
 use ferry_core::plan::SyncRequest;
 use ferry_engine::ports::SystemClock;
-use ferry_engine::sync::{sync, SyncSettings};
+use ferry_engine::sync::{sync, SyncCheckpoint, SyncOutcome, SyncSettings};
 use kube_emulator::{Fault, FaultAction};
 use serde_json::json;
 
@@ -770,34 +771,55 @@ async fn sync_waves_run_in_one_sync_when_controllers_make_the_wave_healthy() {
     assert!(created(&later) > 0);
 }
 
+/// A client to an emulator whose every PATCH takes `latency_millis`, one request at a time, with
+/// the namespace `shop` in place: a sync's time budget then runs out between objects.
+fn slow_writes(w: &World, latency_millis: u64) -> Client {
+    w.emu.create(&namespace("shop")).unwrap();
+    let slow = Fault::new(
+        Some("PATCH"),
+        "*",
+        FaultAction::Latency(Duration::from_millis(latency_millis)),
+    );
+    w.emu.inject_fault(slow);
+    client_for(&w.emu).with_concurrency(1)
+}
+
+/// A manual sync of revision `rev1` within `budget_millis`, resuming `from`.
+async fn manual_within(
+    client: &Client,
+    cd: &ContinuousDeployment,
+    files: &[(String, Vec<u8>)],
+    budget_millis: Option<u64>,
+    from: Option<SyncCheckpoint>,
+) -> SyncOutcome {
+    let settings = SyncSettings {
+        budget_millis,
+        ..settings()
+    };
+    sync(
+        client,
+        &SystemClock,
+        cd,
+        "rev1",
+        files,
+        &SyncRequest::manual(false),
+        &settings,
+        from,
+    )
+    .await
+}
+
 #[tokio::test]
 async fn a_budget_that_runs_out_midway_stops_between_objects_and_resumes_without_rewriting() {
     let w = plain().await;
-    w.emu.create(&namespace("shop")).unwrap();
-    let slow = Fault::new(Some("PATCH"), "*", FaultAction::Latency(Duration::from_millis(60)));
-    w.emu.inject_fault(slow);
-    let client = client_for(&w.emu).with_concurrency(1);
+    let client = slow_writes(&w, 60);
     let cd = cd("shop", "shop", "");
     let many: Vec<(String, String)> = (0..20)
         .map(|i| (format!("cm-{i}.yaml"), configmap(&format!("cm-{i}"), "1")))
         .collect();
     let refs: Vec<(&str, &str)> = many.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
     let files = files(&refs);
-    let budget = SyncSettings {
-        budget_millis: Some(400),
-        ..settings()
-    };
-    let first = sync(
-        &client,
-        &SystemClock,
-        &cd,
-        "rev1",
-        &files,
-        &SyncRequest::manual(false),
-        &budget,
-        None,
-    )
-    .await;
+    let first = manual_within(&client, &cd, &files, Some(400), None).await;
     assert_eq!(first.operation.phase, OperationPhase::Running, "{:#?}", first.operation);
     let written = w.emu.requests().count("patch", "configmaps");
     assert!(written > 0 && written < 20, "stopped partway: {written}");
@@ -807,17 +829,7 @@ async fn a_budget_that_runs_out_midway_stops_between_objects_and_resumes_without
     while let Some(c) = checkpoint {
         rounds += 1;
         assert!(rounds < 20, "makes progress");
-        let next = sync(
-            &client,
-            &SystemClock,
-            &cd,
-            "rev1",
-            &files,
-            &SyncRequest::manual(false),
-            &budget,
-            Some(c),
-        )
-        .await;
+        let next = manual_within(&client, &cd, &files, Some(400), Some(c)).await;
         checkpoint = next.checkpoint;
         if checkpoint.is_none() {
             assert_eq!(next.operation.phase, OperationPhase::Succeeded, "{:#?}", next.operation);
@@ -838,10 +850,7 @@ async fn a_budget_that_runs_out_midway_stops_between_objects_and_resumes_without
 #[tokio::test]
 async fn a_checkpoint_is_not_resumed_after_the_cd_was_edited() {
     let w = plain().await;
-    w.emu.create(&namespace("shop")).unwrap();
-    let slow = Fault::new(Some("PATCH"), "*", FaultAction::Latency(Duration::from_millis(100)));
-    w.emu.inject_fault(slow);
-    let client = client_for(&w.emu).with_concurrency(1);
+    let client = slow_writes(&w, 100);
     let mut cd = cd("shop", "shop", "");
     // The same ten ConfigMaps twice: under `app` (the CD's path) with "1", under `next` with "2".
     let mut files = Vec::new();
@@ -853,38 +862,14 @@ async fn a_checkpoint_is_not_resumed_after_the_cd_was_edited() {
             ));
         }
     }
-    let budget = SyncSettings {
-        budget_millis: Some(400),
-        ..settings()
-    };
-    let first = sync(
-        &client,
-        &SystemClock,
-        &cd,
-        "rev1",
-        &files,
-        &SyncRequest::manual(false),
-        &budget,
-        None,
-    )
-    .await;
+    let first = manual_within(&client, &cd, &files, Some(400), None).await;
     assert_eq!(first.operation.phase, OperationPhase::Running, "{:#?}", first.operation);
     let written = w.emu.requests().count("patch", "configmaps");
     assert!(written > 0 && written < 10, "stopped partway: {written}");
 
     // Edited while Running: the same commit, another path.
     cd.spec.source.path = "next".into();
-    let after_edit = sync(
-        &client,
-        &SystemClock,
-        &cd,
-        "rev1",
-        &files,
-        &SyncRequest::manual(false),
-        &settings(),
-        first.checkpoint,
-    )
-    .await;
+    let after_edit = manual_within(&client, &cd, &files, None, first.checkpoint).await;
     assert_eq!(
         after_edit.operation.phase,
         OperationPhase::Succeeded,
