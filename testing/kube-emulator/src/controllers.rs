@@ -1,7 +1,8 @@
 //! Fake controllers (`--fake-controllers`): a configurable delay after a write, Deployments get a
 //! ReplicaSet and Pods (owned through ownerReferences, so cascading deletion has real dependents) and
-//! become available; ReplicaSets, StatefulSets and DaemonSets get ready Pods; Jobs complete; PVCs bind;
-//! standalone Pods run. LoadBalancer Services and Ingresses are left alone: tests give them an address
+//! become available; ReplicaSets, StatefulSets and DaemonSets get ready Pods; Jobs complete (or, when
+//! their containers run `false` or `sh -c "exit N"` with N ≠ 0, fail after `backoffLimit` retries, as
+//! the Job controller reports it); PVCs bind; standalone Pods run. LoadBalancer Services and Ingresses are left alone: tests give them an address
 //! through the status subresource when they want one.
 
 use std::sync::Arc;
@@ -97,17 +98,62 @@ fn owned_by(store: &Store, uid: &str, store_key: &str) -> Vec<Value> {
         .collect()
 }
 
-fn ready_conditions(now: &str) -> Value {
+/// A Pod's conditions: Ready while it runs; once its containers have ended, not Ready, with the
+/// reason the kubelet gives (`PodCompleted`, `PodFailed`).
+fn ready_conditions(now: &str, end: PodEnd) -> Value {
+    let ready = match end {
+        PodEnd::Running => json!({"status":"True","lastProbeTime":null,"lastTransitionTime":now}),
+        PodEnd::Succeeded => {
+            json!({"status":"False","reason":"PodCompleted","lastProbeTime":null,"lastTransitionTime":now})
+        }
+        PodEnd::Failed(_) => {
+            json!({"status":"False","reason":"PodFailed","lastProbeTime":null,"lastTransitionTime":now})
+        }
+    };
+    let with_type = |t: &str| {
+        let mut c = ready.clone();
+        c["type"] = json!(t);
+        c
+    };
     json!([
-        {"type":"PodReadyToStartContainers","status":"True","lastProbeTime":null,"lastTransitionTime":now},
+        {"type":"PodReadyToStartContainers","status":if end == PodEnd::Running { "True" } else { "False" },"lastProbeTime":null,"lastTransitionTime":now},
         {"type":"Initialized","status":"True","lastProbeTime":null,"lastTransitionTime":now},
-        {"type":"Ready","status":"True","lastProbeTime":null,"lastTransitionTime":now},
-        {"type":"ContainersReady","status":"True","lastProbeTime":null,"lastTransitionTime":now},
+        with_type("Ready"),
+        with_type("ContainersReady"),
         {"type":"PodScheduled","status":"True","lastProbeTime":null,"lastTransitionTime":now}
     ])
 }
 
-fn container_statuses(pod: &Value, running: bool, now: &str) -> Value {
+/// How a fake Pod ends up.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PodEnd {
+    Running,
+    Succeeded,
+    /// Its first failing container exited with this code.
+    Failed(i64),
+}
+
+/// The exit code of a container's program, as far as the emulator reads programs: `false`, and
+/// `sh -c "exit N"`, fail; anything else succeeds.
+fn exit_code(container: &Value) -> i64 {
+    let words: Vec<&str> = ["command", "args"]
+        .iter()
+        .filter_map(|f| container.get(*f).and_then(Value::as_array))
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    match words.as_slice() {
+        ["false" | "/bin/false"] => 1,
+        ["sh" | "/bin/sh" | "bash" | "/bin/bash", "-c", script] => script
+            .trim()
+            .strip_prefix("exit ")
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(0),
+        _ => 0,
+    }
+}
+
+fn container_statuses(pod: &Value, end: PodEnd, now: &str) -> Value {
     let containers = pod
         .pointer("/spec/containers")
         .and_then(Value::as_array)
@@ -117,10 +163,17 @@ fn container_statuses(pod: &Value, running: bool, now: &str) -> Value {
         containers
             .iter()
             .map(|c| {
-                let state = if running {
-                    json!({"running":{"startedAt":now}})
-                } else {
-                    json!({"terminated":{"exitCode":0,"reason":"Completed","startedAt":now,"finishedAt":now}})
+                let running = end == PodEnd::Running;
+                let state = match end {
+                    PodEnd::Running => json!({"running":{"startedAt":now}}),
+                    PodEnd::Succeeded => {
+                        json!({"terminated":{"exitCode":0,"reason":"Completed","startedAt":now,"finishedAt":now}})
+                    }
+                    PodEnd::Failed(_) => {
+                        let code = exit_code(c);
+                        let reason = if code == 0 { "Completed" } else { "Error" };
+                        json!({"terminated":{"exitCode":code,"reason":reason,"startedAt":now,"finishedAt":now}})
+                    }
                 };
                 json!({"name": c["name"], "image": c["image"], "imageID": "", "ready": running, "restartCount": 0,
                        "started": running, "state": state})
@@ -130,7 +183,7 @@ fn container_statuses(pod: &Value, running: bool, now: &str) -> Value {
 }
 
 /// Creates a pod from a template, owned by `owner`, and marks it Running and Ready (or Succeeded).
-fn spawn_pod(store: &mut Store, owner: &Value, template: &Value, name: &str, extra_labels: &Value, succeeded: bool) {
+fn spawn_pod(store: &mut Store, owner: &Value, template: &Value, name: &str, extra_labels: &Value, end: PodEnd) {
     let Some(pods) = kind(store, "", "v1", "pods") else {
         return;
     };
@@ -147,17 +200,21 @@ fn spawn_pod(store: &mut Store, owner: &Value, template: &Value, name: &str, ext
         return;
     }
     let ns = s(owner, "/metadata/namespace").to_string();
-    mark_pod(store, &pods, &ns, name, succeeded);
+    mark_pod(store, &pods, &ns, name, end);
 }
 
-fn mark_pod(store: &mut Store, pods: &Arc<Kind>, ns: &str, name: &str, succeeded: bool) {
+fn mark_pod(store: &mut Store, pods: &Arc<Kind>, ns: &str, name: &str, end: PodEnd) {
     let now = now_rfc3339();
     controller_write(store, pods, ns, name, |p| {
-        let statuses = container_statuses(p, !succeeded, &now);
+        let statuses = container_statuses(p, end, &now);
         p["spec"]["nodeName"] = json!("emulator-node");
         p["status"] = json!({
-            "phase": if succeeded { "Succeeded" } else { "Running" },
-            "conditions": ready_conditions(&now),
+            "phase": match end {
+                PodEnd::Running => "Running",
+                PodEnd::Succeeded => "Succeeded",
+                PodEnd::Failed(_) => "Failed",
+            },
+            "conditions": ready_conditions(&now, end),
             "hostIP": "10.0.0.1", "podIP": "10.244.0.10", "podIPs": [{"ip":"10.244.0.10"}],
             "startTime": now, "qosClass": "BestEffort", "containerStatuses": statuses,
         });
@@ -173,7 +230,7 @@ fn pod_running(store: &mut Store, ns: &str, name: &str) {
     };
     let Some(pod) = store.get(&pods, ns, name) else { return };
     if s(pod, "/status/phase") == "Pending" {
-        mark_pod(store, &pods, ns, name, false);
+        mark_pod(store, &pods, ns, name, PodEnd::Running);
     }
 }
 
@@ -293,7 +350,7 @@ fn replicaset(store: &mut Store, rs: &Value) -> i64 {
             &template,
             &format!("{name}-{}", random_suffix(5)),
             &json!({}),
-            false,
+            PodEnd::Running,
         );
     }
     let generation = rs.pointer("/metadata/generation").cloned().unwrap_or(json!(1));
@@ -325,7 +382,7 @@ fn statefulset(store: &mut Store, sts: &Value) {
         if store.get(&pods_kind, &ns, &pod_name).is_none() {
             let extra = json!({"apps.kubernetes.io/pod-index": i.to_string(), "controller-revision-hash": revision,
                                "statefulset.kubernetes.io/pod-name": pod_name});
-            spawn_pod(store, sts, &template, &pod_name, &extra, false);
+            spawn_pod(store, sts, &template, &pod_name, &extra, PodEnd::Running);
         }
     }
     let uid = s(sts, "/metadata/uid").to_string();
@@ -362,7 +419,7 @@ fn daemonset(store: &mut Store, ds: &Value) {
             &template,
             &format!("{name}-{}", random_suffix(5)),
             &json!({}),
-            false,
+            PodEnd::Running,
         );
     }
     let generation = ds.pointer("/metadata/generation").cloned().unwrap_or(json!(1));
@@ -393,6 +450,31 @@ fn job(store: &mut Store, j: &Value) {
     let name = s(j, "/metadata/name").to_string();
     let completions = j.pointer("/spec/completions").and_then(Value::as_i64).unwrap_or(1);
     let template = j.pointer("/spec/template").cloned().unwrap_or(json!({}));
+    let failing = template
+        .pointer("/spec/containers")
+        .and_then(Value::as_array)
+        .and_then(|cs| cs.iter().map(exit_code).find(|code| *code != 0));
+    let now = now_rfc3339();
+    if let Some(code) = failing {
+        // Every attempt fails: the first Pod and `backoffLimit` retries (the real controller
+        // spaces them with a growing delay; here they come at once).
+        let attempts = j.pointer("/spec/backoffLimit").and_then(Value::as_i64).unwrap_or(6) + 1;
+        for _ in 0..attempts {
+            let pod = format!("{name}-{}", random_suffix(5));
+            spawn_pod(store, j, &template, &pod, &json!({}), PodEnd::Failed(code));
+        }
+        controller_write(store, &job_kind, &ns, &name, |o| {
+            o["status"] = json!({"startTime": now, "failed": attempts, "ready": 0, "terminating": 0,
+            "uncountedTerminatedPods": {},
+            "conditions": [
+                {"type":"FailureTarget","status":"True","lastProbeTime":now,"lastTransitionTime":now,
+                 "reason":"BackoffLimitExceeded","message":"Job has reached the specified backoff limit"},
+                {"type":"Failed","status":"True","lastProbeTime":now,"lastTransitionTime":now,
+                 "reason":"BackoffLimitExceeded","message":"Job has reached the specified backoff limit"}
+            ]});
+        });
+        return;
+    }
     for _ in 0..completions {
         spawn_pod(
             store,
@@ -400,10 +482,9 @@ fn job(store: &mut Store, j: &Value) {
             &template,
             &format!("{name}-{}", random_suffix(5)),
             &json!({}),
-            true,
+            PodEnd::Succeeded,
         );
     }
-    let now = now_rfc3339();
     controller_write(store, &job_kind, &ns, &name, |o| {
         o["status"] = json!({"startTime": now, "completionTime": now, "succeeded": completions, "ready": 0, "terminating": 0,
         "uncountedTerminatedPods": {},

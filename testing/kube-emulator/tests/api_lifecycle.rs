@@ -546,3 +546,76 @@ async fn concurrent_writes_serialize_and_lose_nothing() {
     let data = c.get(path).await.unwrap().json()["data"].clone();
     assert_eq!(data.as_object().unwrap().len(), 320, "no write lost");
 }
+
+#[tokio::test]
+async fn a_job_whose_program_fails_fails_after_its_backoff_limit() {
+    let (emu, mut c) = start_with(Config {
+        fake_controllers: Some(Duration::from_millis(5)),
+        ..Config::default()
+    })
+    .await;
+    // The template of shared/fixtures/health/job-failed.yaml (recorded from a real cluster), and
+    // `false` with the default backoff limit (6).
+    for (name, container, backoff) in [
+        (
+            "fail",
+            json!({"name":"fail","image":"alpine:latest","command":["sh","-c","exit 1"]}),
+            json!(0),
+        ),
+        (
+            "nope",
+            json!({"name":"nope","image":"busybox","command":["false"]}),
+            Value::Null,
+        ),
+    ] {
+        let mut spec = json!({"template":{"spec":{"restartPolicy":"Never","containers":[container]}}});
+        if !backoff.is_null() {
+            spec["backoffLimit"] = backoff;
+        }
+        let job = json!({"apiVersion":"batch/v1","kind":"Job","metadata":{"name":name},"spec":spec});
+        apply(
+            &mut c,
+            &format!("/apis/batch/v1/namespaces/default/jobs/{name}"),
+            &job,
+            "m",
+            "",
+        )
+        .await;
+    }
+    for (name, attempts) in [("fail", 1), ("nope", 7)] {
+        let job = eventually(Duration::from_secs(5), "job failed", || {
+            let j = emu.get("batch", "v1", "jobs", "default", name)?;
+            j["status"]["conditions"]
+                .as_array()?
+                .iter()
+                .any(|c| c["type"] == "Failed" && c["status"] == "True")
+                .then_some(j)
+        })
+        .await;
+        assert_eq!(job["status"]["failed"], attempts, "{name}");
+        let failed = job["status"]["conditions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["type"] == "Failed")
+            .unwrap();
+        assert_eq!(failed["reason"], "BackoffLimitExceeded");
+        assert_eq!(failed["message"], "Job has reached the specified backoff limit");
+        assert!(
+            job["status"]["completionTime"].is_null(),
+            "a failed Job has no completion time"
+        );
+        let pods: Vec<Value> = emu
+            .list("", "v1", "pods", Some("default"))
+            .into_iter()
+            .filter(|p| p["metadata"]["ownerReferences"][0]["name"] == name)
+            .collect();
+        assert_eq!(pods.len(), attempts as usize, "{name}: one Pod per attempt");
+        for pod in &pods {
+            assert_eq!(pod["status"]["phase"], "Failed");
+            let terminated = &pod["status"]["containerStatuses"][0]["state"]["terminated"];
+            assert_eq!(terminated["exitCode"], 1);
+            assert_eq!(terminated["reason"], "Error");
+        }
+    }
+}
