@@ -4,7 +4,7 @@
 //! (`?health=`, `?sync=`). The cluster's truth is checked in the kube-emulator beside each.
 //!
 //! Definitions (DESIGN.md "Semantics", SEMANTICS.md "Health"): Degraded is a Deployment whose
-//! rollout exceeded its progress deadline; Progressing a rollout whose new replicas are not yet
+//! rollout exceeded its progress deadline, or a Job that failed past its backoff limit; Progressing a rollout whose new replicas are not yet
 //! all available; Suspended a paused Deployment or a suspended CronJob; Missing an object Git has
 //! and the cluster does not; Unknown a revision or a cluster that could not be read. Kinds without
 //! a health rule (ConfigMap) never change a CD's health.
@@ -153,18 +153,25 @@ async fn each_health_status_comes_from_a_cause_in_the_cluster_or_in_git() {
                 "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: report\nspec:\n  schedule: \"0 3 * * *\"\n  suspend: true\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: Never\n          containers:\n          - name: report\n            image: busybox:1.36\n"
                     .to_string(),
             ),
+            // The Job of shared/fixtures/health/job-failed.yaml: its one attempt exits 1.
+            file(
+                "failing/job.yaml",
+                "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: fail\nspec:\n  backoffLimit: 0\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: fail\n        image: alpine:latest\n        command: [sh, -c, exit 1]\n"
+                    .to_string(),
+            ),
         ],
     );
     create_on_path(&w, "healthy", "app").await;
     create_on_path(&w, "stalled", "stalled").await;
     create_on_path(&w, "rolling", "rolling").await;
     create_on_path(&w, "paused", "paused").await;
+    create_on_path(&w, "failing", "failing").await;
     create_on_path(&w, "missing", "app").await;
     let mut unreadable = w.cd_document("unreadable");
     unreadable["spec"]["source"]["targetRevision"] = json!("release-9");
     w.create(&unreadable).await;
 
-    for name in ["healthy", "stalled", "rolling", "paused"] {
+    for name in ["healthy", "stalled", "rolling", "paused", "failing"] {
         sync_and_wait(&w, name).await;
     }
     // Healthy: the fake controllers made every rollout available.
@@ -212,6 +219,16 @@ async fn each_health_status_comes_from_a_cause_in_the_cluster_or_in_git() {
         "{web}"
     );
 
+    // Degraded, from a Job whose program fails: the Job controller gives up after its backoff
+    // limit and says so.
+    shown(&w, "failing", "Degraded", "Synced").await;
+    let items = resources(&w, "failing").await;
+    let job = resource(&items, "Job", "fail");
+    assert_eq!(job["health"], "Degraded", "{job}");
+    assert_eq!(job["message"], "Job has reached the specified backoff limit", "{job}");
+    let live = w.kube.get("batch", "v1", "jobs", "failing", "fail").unwrap();
+    assert_eq!(live["status"]["failed"], 1, "{live}");
+
     // Suspended: the Deployment is paused and the CronJob suspended, in Git itself.
     shown(&w, "paused", "Suspended", "Synced").await;
     let items = resources(&w, "paused").await;
@@ -250,20 +267,20 @@ async fn each_health_status_comes_from_a_cause_in_the_cluster_or_in_git() {
     // The list page's filters show each CD under its status, and only there.
     for (query, names) in [
         ("health=Healthy", vec!["healthy"]),
-        ("health=Degraded", vec!["stalled"]),
+        ("health=Degraded", vec!["failing", "stalled"]),
         ("health=Progressing", vec!["rolling"]),
         ("health=Suspended", vec!["paused"]),
         ("health=Missing", vec!["missing"]),
         ("health=Unknown", vec!["unreadable"]),
         ("sync=OutOfSync", vec!["missing"]),
         ("sync=Unknown", vec!["unreadable"]),
-        ("health=Degraded&sync=Synced", vec!["stalled"]),
+        ("health=Degraded&sync=Synced", vec!["failing", "stalled"]),
     ] {
         assert_eq!(listed(&w, query).await, names, "{query}");
     }
     assert_eq!(
         listed(&w, "sync=Synced").await,
-        vec!["healthy", "paused", "rolling", "stalled"]
+        vec!["failing", "healthy", "paused", "rolling", "stalled"]
     );
 
     // The rollout finishes: the same CD turns Healthy on the next refresh.
