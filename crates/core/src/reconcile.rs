@@ -215,7 +215,8 @@ mod tests {
             intent_fingerprint(&spec)
         };
         let unchanged = intent_fingerprint(&base.spec);
-        let same: [(&str, &dyn Fn(&mut CdSpec)); 3] = [
+        type Edit<'e> = (&'e str, &'e dyn Fn(&mut CdSpec));
+        let same: [Edit; 3] = [
             ("alias", &|s| s.alias = Some("Web shop".into())),
             ("description", &|s| s.description = Some("the shop".into())),
             ("health policy", &|s| {
@@ -225,7 +226,7 @@ mod tests {
         for (what, edit) in same {
             assert_eq!(of(edit), unchanged, "editing the {what} is not a new intent");
         }
-        let new: [(&str, &dyn Fn(&mut CdSpec)); 4] = [
+        let new: [Edit; 4] = [
             ("path", &|s| s.source.path = "other".into()),
             ("target revision", &|s| s.source.target_revision = "v2".into()),
             ("namespace", &|s| s.destination.namespace = "shop".into()),
