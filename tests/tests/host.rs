@@ -97,7 +97,7 @@ async fn routes_most_specific_first_and_sets_spins_headers() {
     // The exact route beats the wildcard that also covers it.
     let exact = echo(&host, "/probe/echo/exact").await;
     assert_eq!(exact["headers"]["spin-matched-route"], "/probe/echo/exact");
-    assert_eq!(exact["headers"]["spin-path-info"], &[]);
+    assert_eq!(exact["headers"]["spin-path-info"], "");
     let below_exact = echo(&host, "/probe/echo/exact/more").await;
     assert_eq!(below_exact["headers"]["spin-matched-route"], "/probe/...");
 
