@@ -2,6 +2,7 @@
 //! secrets, and a small client for the REST API.
 
 use crate::host::HostProcess;
+use crate::manifest::{Component, SpinManifest, Variable, WEBHOOK_SECRET_VARIABLES};
 use crate::wasm;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -11,7 +12,6 @@ pub const OPERATOR_TOKEN: &str = "e2e-operator-token";
 pub const VIEWER_TOKEN: &str = "e2e-viewer-token";
 /// The webhook secret of every provider.
 pub const WEBHOOK_SECRET: &str = "e2e-webhook-secret";
-
 /// A spin.toml in a temp dir; the KV store is a SQLite file beside it.
 pub struct FerryApp {
     pub dir: tempfile::TempDir,
@@ -25,55 +25,18 @@ impl FerryApp {
     /// With the given api and webhook `.wasm` files.
     pub fn with_components(api: &Path, webhook: &Path) -> FerryApp {
         let dir = tempfile::tempdir().unwrap();
-        let providers = [
-            "github",
-            "gitlab",
-            "gitea",
-            "forgejo",
-            "gogs",
-            "bitbucket",
-            "bitbucket_server",
-            "azure_devops",
-        ];
-        let secret_vars: String = providers
-            .iter()
-            .map(|p| format!("{p}_webhook_secret = {{ default = \"{WEBHOOK_SECRET}\", secret = true }}\n"))
-            .collect();
-        let secret_map: String = providers
-            .iter()
-            .map(|p| format!("{p}_webhook_secret = \"{{{{ {p}_webhook_secret }}}}\"\n"))
-            .collect();
-        let manifest = format!(
-            r#"spin_manifest_version = 2
-[application]
-name = "ferry-e2e"
-[variables]
-api_admin_tokens = {{ default = "{ADMIN_TOKEN}", secret = true }}
-api_operator_tokens = {{ default = "{OPERATOR_TOKEN},second-operator", secret = true }}
-api_viewer_tokens = {{ default = "{VIEWER_TOKEN}", secret = true }}
-{secret_vars}
-[[trigger.http]]
-route = "/..."
-component = "api"
-[[trigger.http]]
-route = "/hooks/..."
-component = "webhook"
-[component.api]
-source = "{api}"
-key_value_stores = ["default"]
-[component.api.variables]
-api_admin_tokens = "{{{{ api_admin_tokens }}}}"
-api_operator_tokens = "{{{{ api_operator_tokens }}}}"
-api_viewer_tokens = "{{{{ api_viewer_tokens }}}}"
-[component.webhook]
-source = "{webhook}"
-key_value_stores = ["default"]
-[component.webhook.variables]
-{secret_map}"#,
-            api = api.display(),
-            webhook = webhook.display(),
-        );
-        std::fs::write(dir.path().join("spin.toml"), manifest).unwrap();
+        let operators = format!("{OPERATOR_TOKEN},second-operator");
+        SpinManifest::new("ferry-e2e")
+            .api_tokens(ADMIN_TOKEN, &operators, VIEWER_TOKEN)
+            .variables(
+                WEBHOOK_SECRET_VARIABLES,
+                Variable::with_default(WEBHOOK_SECRET).secret(),
+            )
+            .http_route("/...", "api")
+            .http_route("/hooks/...", "webhook")
+            .component(Component::ferry_api(api))
+            .component(Component::ferry("webhook", webhook).application_variables(WEBHOOK_SECRET_VARIABLES))
+            .write_in(dir.path());
         FerryApp { dir }
     }
 

@@ -5,10 +5,11 @@ pub mod app;
 pub mod browser;
 pub mod console_page;
 pub mod host;
+pub mod manifest;
 pub mod servers;
 pub mod world;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The cargo target directory these tests were built into (`target/` or `$CARGO_TARGET_DIR`).
 pub fn target_dir() -> PathBuf {
@@ -31,7 +32,12 @@ pub fn wasm_dir() -> PathBuf {
 /// A built component, e.g. `wasm("ferry_api")`. Missing means `make components` was not run:
 /// the test fails and says so.
 pub fn wasm(name: &str) -> PathBuf {
-    let path = wasm_dir().join(format!("{name}.wasm"));
+    wasm_in(&wasm_dir(), name)
+}
+
+/// [`wasm`] from another directory of built components (the benchmarks' `--wasm-dir`).
+pub fn wasm_in(dir: &Path, name: &str) -> PathBuf {
+    let path = dir.join(format!("{name}.wasm"));
     assert!(
         path.exists(),
         "{} is missing: run `make components` (make test does) first",

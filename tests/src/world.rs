@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::app::{ApiClient, ADMIN_TOKEN, OPERATOR_TOKEN, VIEWER_TOKEN, WEBHOOK_SECRET};
 use crate::host::{eventually, host_binary, HostProcess};
+use crate::manifest::{Component, RuntimeConfig, SpinManifest, Variable};
 use git_emulator::{GitEmulator, Provider, Repo, DEFAULT_TOKEN};
 use kube_emulator::{Config, KubeEmulator};
 use serde_json::{json, Value};
@@ -92,75 +93,45 @@ pub struct World {
 /// kube-emulator's CA through the runtime config; the reconciler ticks every second and works
 /// every `interval`.
 fn write_app(dir: &Path, kube: &KubeEmulator, git: &GitEmulator, options: &WorldOptions) {
-    let interval = &options.reconcile_interval;
-    let webhook_budget = &options.webhook_sync_budget;
-    let wasm = |name: &str| {
-        let path = options.wasm_dir.join(format!("{name}.wasm"));
-        assert!(
-            path.exists(),
-            "{} is missing: run `make components` first",
-            path.display()
-        );
-        path
-    };
+    let wasm = |name: &str| crate::wasm_in(&options.wasm_dir, name);
     let kube_authority = format!("127.0.0.1:{}", kube.addr().port());
-    let git_base = git.base_url(Provider::Gitea);
-    let outbound = format!("\"https://{kube_authority}\", \"{git_base}\"");
-    let manifest = format!(
-        r#"spin_manifest_version = 2
-[application]
-name = "ferry-deploy-e2e"
-[variables]
-api_admin_tokens = {{ default = "{ADMIN_TOKEN}", secret = true }}
-api_operator_tokens = {{ default = "{OPERATOR_TOKEN}", secret = true }}
-api_viewer_tokens = {{ default = "{VIEWER_TOKEN}", secret = true }}
-gitea_webhook_secret = {{ default = "{WEBHOOK_SECRET}", secret = true }}
-reconcile_interval = {{ default = "{interval}" }}
-webhook_sync_budget = {{ default = "{webhook_budget}" }}
-[[trigger.http]]
-route = "/..."
-component = "api"
-[[trigger.http]]
-route = "/hooks/..."
-component = "webhook"
-[[trigger.cron]]
-component = "reconciler"
-cron_expression = "*/1 * * * * *"
-[component.api]
-source = "{api}"
-key_value_stores = ["default"]
-allowed_outbound_hosts = [{outbound}]
-[component.api.variables]
-api_admin_tokens = "{{{{ api_admin_tokens }}}}"
-api_operator_tokens = "{{{{ api_operator_tokens }}}}"
-api_viewer_tokens = "{{{{ api_viewer_tokens }}}}"
-[component.webhook]
-source = "{webhook}"
-key_value_stores = ["default"]
-allowed_outbound_hosts = [{outbound}]
-[component.webhook.variables]
-gitea_webhook_secret = "{{{{ gitea_webhook_secret }}}}"
-webhook_sync_budget = "{{{{ webhook_sync_budget }}}}"
-[component.reconciler]
-source = "{reconciler}"
-key_value_stores = ["default"]
-allowed_outbound_hosts = [{outbound}]
-[component.reconciler.variables]
-reconcile_interval = "{{{{ reconcile_interval }}}}"
-"#,
-        api = wasm("ferry_api").display(),
-        webhook = wasm("ferry_webhook").display(),
-        reconciler = wasm("ferry_reconciler").display(),
-    );
-    std::fs::write(dir.join("spin.toml"), manifest).unwrap();
-    std::fs::write(dir.join("kube-ca.pem"), kube.ca_pem()).unwrap();
-    let client_tls = match options.cluster_ca {
-        ClusterCa::HostRuntimeConfig => format!(
-            "[[client_tls]]\ncomponent_ids = [\"api\", \"webhook\", \"reconciler\"]\nhosts = [\"{kube_authority}\"]\nca_roots_file = \"kube-ca.pem\"\n"
+    let outbound = [format!("https://{kube_authority}"), git.base_url(Provider::Gitea)];
+    SpinManifest::new("ferry-deploy-e2e")
+        .api_tokens(ADMIN_TOKEN, OPERATOR_TOKEN, VIEWER_TOKEN)
+        .variable("gitea_webhook_secret", Variable::with_default(WEBHOOK_SECRET).secret())
+        .variable(
+            "reconcile_interval",
+            Variable::with_default(&options.reconcile_interval),
+        )
+        .variable(
+            "webhook_sync_budget",
+            Variable::with_default(&options.webhook_sync_budget),
+        )
+        .http_route("/...", "api")
+        .http_route("/hooks/...", "webhook")
+        .cron("reconciler", "*/1 * * * * *")
+        .component(Component::ferry_api(wasm("ferry_api")).allowed_outbound_hosts(&outbound))
+        .component(
+            Component::ferry("webhook", wasm("ferry_webhook"))
+                .allowed_outbound_hosts(&outbound)
+                .application_variables(["gitea_webhook_secret", "webhook_sync_budget"]),
+        )
+        .component(
+            Component::ferry("reconciler", wasm("ferry_reconciler"))
+                .allowed_outbound_hosts(&outbound)
+                .application_variables(["reconcile_interval"]),
+        )
+        .write_in(dir);
+    let runtime_config = match options.cluster_ca {
+        ClusterCa::HostRuntimeConfig => RuntimeConfig::new().client_tls(
+            &["api", "webhook", "reconciler"],
+            &[&kube_authority],
+            "kube-ca.pem",
+            &kube.ca_pem(),
         ),
-        ClusterCa::CaData => String::new(),
+        ClusterCa::CaData => RuntimeConfig::new(),
     };
-    std::fs::write(dir.join("runtime-config.toml"), client_tls).unwrap();
+    runtime_config.write_in(dir);
 }
 
 /// ferry-host on the world's spin.toml, key-value file and runtime config.

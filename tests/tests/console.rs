@@ -7,6 +7,7 @@
 use ferry_e2e::browser::{keys, screenshot_dir, Browser};
 use ferry_e2e::console_page::ConsolePage;
 use ferry_e2e::host::HostProcess;
+use ferry_e2e::manifest::{Component, SpinManifest};
 use ferry_e2e::wasm;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -24,30 +25,11 @@ struct Console {
 impl Console {
     fn start() -> Console {
         let dir = tempfile::tempdir().unwrap();
-        let manifest = format!(
-            r#"spin_manifest_version = 2
-[application]
-name = "console-test"
-[variables]
-api_admin_tokens = {{ default = "", secret = true }}
-api_operator_tokens = {{ default = "", secret = true }}
-api_viewer_tokens = {{ default = "", secret = true }}
-[[trigger.http]]
-route = "/..."
-component = "api"
-[component.api]
-source = "{api}"
-key_value_stores = ["default"]
-allowed_outbound_hosts = ["http://127.0.0.1:*"]
-[component.api.variables]
-api_admin_tokens = "{{{{ api_admin_tokens }}}}"
-api_operator_tokens = "{{{{ api_operator_tokens }}}}"
-api_viewer_tokens = "{{{{ api_viewer_tokens }}}}"
-"#,
-            api = wasm("ferry_api").display()
-        );
-        let path = dir.path().join("spin.toml");
-        std::fs::write(&path, manifest).unwrap();
+        let path = SpinManifest::new("console-test")
+            .api_tokens("", "", "")
+            .http_route("/...", "api")
+            .component(Component::ferry_api(wasm("ferry_api")).allowed_outbound_hosts(["http://127.0.0.1:*"]))
+            .write_in(dir.path());
         let host = HostProcess::start(
             &path,
             &["--kv", "memory"],

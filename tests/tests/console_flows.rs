@@ -13,6 +13,7 @@
 
 use ferry_e2e::console_page::{ConsolePage, WAIT};
 use ferry_e2e::host::{eventually, HostProcess};
+use ferry_e2e::manifest::{Component, RuntimeConfig, SpinManifest, Variable, SHIPPED_OUTBOUND_HOSTS};
 use ferry_e2e::wasm;
 use git_emulator::{GitEmulator, Provider, DEFAULT_TOKEN};
 use serde_json::{json, Value};
@@ -123,52 +124,26 @@ impl World {
         .unwrap();
         let cluster = start_cluster().await;
         let dir = tempfile::tempdir().unwrap();
-        let manifest = format!(
-            r#"spin_manifest_version = 2
-[application]
-name = "console-flows"
-[variables]
-api_admin_tokens = {{ default = "", secret = true }}
-api_operator_tokens = {{ default = "", secret = true }}
-api_viewer_tokens = {{ default = "", secret = true }}
-gitea_webhook_secret = {{ default = "", secret = true }}
-[[trigger.http]]
-route = "/..."
-component = "api"
-[[trigger.http]]
-route = "/hooks/..."
-component = "webhook"
-[component.api]
-source = "{api}"
-key_value_stores = ["default"]
-allowed_outbound_hosts = ["https://*:*", "http://127.0.0.1:*", "http://localhost:*"]
-[component.api.variables]
-api_admin_tokens = "{{{{ api_admin_tokens }}}}"
-api_operator_tokens = "{{{{ api_operator_tokens }}}}"
-api_viewer_tokens = "{{{{ api_viewer_tokens }}}}"
-[component.webhook]
-source = "{webhook}"
-key_value_stores = ["default"]
-allowed_outbound_hosts = ["https://*:*", "http://127.0.0.1:*", "http://localhost:*"]
-[component.webhook.variables]
-gitea_webhook_secret = "{{{{ gitea_webhook_secret }}}}"
-"#,
-            api = wasm("ferry_api").display(),
-            webhook = wasm("ferry_webhook").display(),
-        );
-        std::fs::write(dir.path().join("spin.toml"), manifest).unwrap();
+        let manifest = SpinManifest::new("console-flows")
+            .api_tokens("", "", "")
+            .variable("gitea_webhook_secret", Variable::with_default("").secret())
+            .http_route("/...", "api")
+            .http_route("/hooks/...", "webhook")
+            .component(Component::ferry_api(wasm("ferry_api")).allowed_outbound_hosts(SHIPPED_OUTBOUND_HOSTS))
+            .component(
+                Component::ferry("webhook", wasm("ferry_webhook"))
+                    .allowed_outbound_hosts(SHIPPED_OUTBOUND_HOSTS)
+                    .application_variables(["gitea_webhook_secret"]),
+            )
+            .write_in(dir.path());
         // The components reach the cluster through the host, which trusts its CA by the runtime
         // config (a component cannot hand a CA to an outgoing request).
-        let authority = cluster.server.trim_start_matches("https://").to_string();
-        std::fs::write(dir.path().join("kube-ca.pem"), &cluster.ca_pem).unwrap();
-        let runtime_config = dir.path().join("runtime-config.toml");
-        std::fs::write(
-            &runtime_config,
-            format!("[[client_tls]]\ncomponent_ids = [\"api\", \"webhook\"]\nhosts = [\"{authority}\"]\nca_roots_file = \"kube-ca.pem\"\n"),
-        )
-        .unwrap();
+        let authority = cluster.server.trim_start_matches("https://");
+        let runtime_config = RuntimeConfig::new()
+            .client_tls(&["api", "webhook"], &[authority], "kube-ca.pem", &cluster.ca_pem)
+            .write_in(dir.path());
         let host = HostProcess::start(
-            &dir.path().join("spin.toml"),
+            &manifest,
             &[
                 "--kv",
                 "memory",

@@ -2,6 +2,7 @@
 //! key-value, variables, cron, outbound HTTP(S), traps and concurrency — over real HTTP.
 
 use ferry_e2e::host::{eventually, HostProcess};
+use ferry_e2e::manifest::{Component, RuntimeConfig, SpinManifest, Variable};
 use ferry_e2e::servers::TestServer;
 use ferry_e2e::wasm;
 use serde_json::Value;
@@ -13,61 +14,39 @@ struct App {
     dir: tempfile::TempDir,
 }
 
+/// Ferry's three components and two probes (`probe` may reach `outbound`).
+fn probe_manifest(outbound: &[String]) -> SpinManifest {
+    SpinManifest::new("host-test")
+        .variable("greeting", Variable::with_default("hello"))
+        .variable("audience", Variable::with_default("world"))
+        .variable("reconcile_interval", Variable::with_default("0"))
+        .http_route("/...", "api")
+        .http_route("/hooks/...", "webhook")
+        .http_route("/probe/...", "probe")
+        .http_route("/probe/echo/exact", "exact-probe")
+        .cron("reconciler", "*/1 * * * * *")
+        .component(Component::ferry("api", wasm("ferry_api")))
+        .component(Component::ferry("webhook", wasm("ferry_webhook")))
+        .component(
+            Component::ferry("reconciler", wasm("ferry_reconciler")).application_variables(["reconcile_interval"]),
+        )
+        .component(
+            Component::ferry("probe", wasm("host_probe"))
+                .allowed_outbound_hosts(outbound)
+                .variable("message", "{{ greeting }}, {{ audience }}!")
+                .variable("plain", "literal"),
+        )
+        .component(Component::new("exact-probe", wasm("host_probe")))
+}
+
 impl App {
-    fn new(outbound: &[String], extra: &str) -> App {
+    fn new(outbound: &[String]) -> App {
+        App::with(probe_manifest(outbound))
+    }
+
+    fn with(manifest: SpinManifest) -> App {
         let dir = tempfile::tempdir().unwrap();
-        let outbound = outbound.iter().map(|h| format!("{h:?}")).collect::<Vec<_>>().join(", ");
-        let manifest = format!(
-            r#"spin_manifest_version = 2
-[application]
-name = "host-test"
-[variables]
-greeting = {{ default = "hello" }}
-audience = {{ default = "world" }}
-reconcile_interval = {{ default = "0" }}
-{extra}
-[[trigger.http]]
-route = "/..."
-component = "api"
-[[trigger.http]]
-route = "/hooks/..."
-component = "webhook"
-[[trigger.http]]
-route = "/probe/..."
-component = "probe"
-[[trigger.http]]
-route = "/probe/echo/exact"
-component = "exact-probe"
-[[trigger.cron]]
-component = "reconciler"
-cron_expression = "*/1 * * * * *"
-[component.api]
-source = "{api}"
-key_value_stores = ["default"]
-[component.webhook]
-source = "{webhook}"
-key_value_stores = ["default"]
-[component.reconciler]
-source = "{reconciler}"
-key_value_stores = ["default"]
-[component.reconciler.variables]
-reconcile_interval = "{{{{ reconcile_interval }}}}"
-[component.probe]
-source = "{probe}"
-key_value_stores = ["default"]
-allowed_outbound_hosts = [{outbound}]
-[component.probe.variables]
-message = "{{{{ greeting }}}}, {{{{ audience }}}}!"
-plain = "literal"
-[component.exact-probe]
-source = "{probe}"
-"#,
-            api = wasm("ferry_api").display(),
-            webhook = wasm("ferry_webhook").display(),
-            reconciler = wasm("ferry_reconciler").display(),
-            probe = wasm("host_probe").display(),
-        );
-        std::fs::write(dir.path().join("spin.toml"), manifest).unwrap();
+        manifest.write_in(dir.path());
         App { dir }
     }
 
@@ -97,7 +76,7 @@ async fn echo(host: &HostProcess, path: &str) -> Value {
 
 #[tokio::test]
 async fn routes_most_specific_first_and_sets_spins_headers() {
-    let app = App::new(&[], "");
+    let app = App::new(&[]);
     let host = app.start(&["--kv", "memory"], &[]);
 
     let wildcard = echo(&host, "/probe/echo/a/b?x=1").await;
@@ -143,12 +122,11 @@ async fn routes_most_specific_first_and_sets_spins_headers() {
 #[tokio::test]
 async fn no_route_is_404_from_the_host() {
     let dir = tempfile::tempdir().unwrap();
-    let manifest = format!(
-        "spin_manifest_version = 2\n[application]\nname = \"narrow\"\n[[trigger.http]]\nroute = \"/only\"\ncomponent = \"p\"\n[component.p]\nsource = \"{}\"\n",
-        wasm("host_probe").display()
-    );
-    std::fs::write(dir.path().join("spin.toml"), manifest).unwrap();
-    let host = HostProcess::start(&dir.path().join("spin.toml"), &["--kv", "memory"], &[]).unwrap();
+    let manifest = SpinManifest::new("narrow")
+        .http_route("/only", "p")
+        .component(Component::new("p", wasm("host_probe")))
+        .write_in(dir.path());
+    let host = HostProcess::start(&manifest, &["--kv", "memory"], &[]).unwrap();
     assert_eq!(get(&format!("{}/other", host.url)).await.0, 404);
     assert_eq!(get(&format!("{}/only/below", host.url)).await.0, 404);
     // `/only` reaches the probe, which has no route called "/only" itself.
@@ -158,7 +136,7 @@ async fn no_route_is_404_from_the_host() {
 
 #[tokio::test]
 async fn key_value_persists_across_requests_and_restarts() {
-    let app = App::new(&[], "");
+    let app = App::new(&[]);
     let db = app.dir.path().join("state/kv.db");
     let db_arg = db.to_str().unwrap();
     let host = app.start(&["--kv", db_arg], &[]);
@@ -191,7 +169,7 @@ async fn key_value_persists_across_requests_and_restarts() {
 
 #[tokio::test]
 async fn default_store_lives_where_spin_up_puts_it() {
-    let app = App::new(&[], "");
+    let app = App::new(&[]);
     let host = app.start(&[], &[]);
     let put = client()
         .put(format!("{}/probe/kv/default/k", host.url))
@@ -206,7 +184,7 @@ async fn default_store_lives_where_spin_up_puts_it() {
 
 #[tokio::test]
 async fn a_store_the_component_does_not_list_is_access_denied() {
-    let app = App::new(&[], "");
+    let app = App::new(&[]);
     let host = app.start(&["--kv", "memory"], &[]);
     let (status, body) = get(&format!("{}/probe/kv/other/k", host.url)).await;
     assert_eq!((status, body.as_str()), (403, "Error::AccessDenied"));
@@ -214,7 +192,7 @@ async fn a_store_the_component_does_not_list_is_access_denied() {
 
 #[tokio::test]
 async fn variables_from_defaults_templates_and_environment() {
-    let app = App::new(&[], "");
+    let app = App::new(&[]);
     let host = app.start(&["--kv", "memory"], &[]);
     assert_eq!(
         get(&format!("{}/probe/var/message", host.url)).await,
@@ -241,7 +219,7 @@ async fn variables_from_defaults_templates_and_environment() {
 
 #[tokio::test]
 async fn a_required_variable_without_value_stops_start_up() {
-    let app = App::new(&[], "api_token = { required = true, secret = true }");
+    let app = App::with(probe_manifest(&[]).variable("api_token", Variable::required().secret()));
     let (status, output) = HostProcess::start_failure(&app.manifest(), &["--kv", "memory"], &[]);
     assert!(!status.success());
     assert!(output.contains("required variable `api_token`"), "{output}");
@@ -256,19 +234,21 @@ async fn a_required_variable_without_value_stops_start_up() {
 async fn bad_manifests_stop_start_up_with_the_problem_named() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("spin.toml");
+    let missing_source = SpinManifest::new("x")
+        .http_route("/...", "c")
+        .component(Component::new("c", "missing.wasm"));
+    let five_field_cron = SpinManifest::new("x")
+        .cron("c", "*/3 * * * *")
+        .component(Component::new("c", wasm("ferry_reconciler")));
     let cases = [
-        ("spin_manifest_version = 2\n[application\nname = \"x\"\n", "not a valid Spin manifest"),
         (
-            "spin_manifest_version = 2\n[application]\nname = \"x\"\n[[trigger.http]]\nroute = \"/...\"\ncomponent = \"c\"\n[component.c]\nsource = \"missing.wasm\"\n",
-            "missing.wasm does not exist",
+            "spin_manifest_version = 2\n[application\nname = \"x\"\n".to_string(),
+            "not a valid Spin manifest",
         ),
-        (
-            "spin_manifest_version = 2\n[application]\nname = \"x\"\n[[trigger.cron]]\ncomponent = \"c\"\ncron_expression = \"*/3 * * * *\"\n[component.c]\nsource = \"SOURCE\"\n",
-            "5 fields",
-        ),
+        (missing_source.to_toml(), "missing.wasm does not exist"),
+        (five_field_cron.to_toml(), "5 fields"),
     ];
     for (text, expected) in cases {
-        let text = text.replace("SOURCE", wasm("ferry_reconciler").to_str().unwrap());
         std::fs::write(&path, text).unwrap();
         let (status, output) = HostProcess::start_failure(&path, &["--kv", "memory"], &[]);
         assert!(!status.success(), "{output}");
@@ -281,7 +261,7 @@ async fn bad_manifests_stop_start_up_with_the_problem_named() {
 
 #[tokio::test]
 async fn cron_fires_repeatedly_on_a_seconds_schedule() {
-    let app = App::new(&[], "");
+    let app = App::new(&[]);
     let host = app.start(&["--kv", "memory"], &[]);
     let url = format!("{}/api/v1/healthz", host.url);
     let ticks: Vec<u64> = eventually(Duration::from_secs(15), "three cron ticks recorded in KV", || {
@@ -302,7 +282,7 @@ async fn cron_fires_repeatedly_on_a_seconds_schedule() {
 async fn outbound_http_only_to_allowed_hosts() {
     let allowed = TestServer::http("allowed upstream").await;
     let other = TestServer::http("should never be reached").await;
-    let app = App::new(&[format!("http://127.0.0.1:{}", allowed.addr.port())], "");
+    let app = App::new(&[format!("http://127.0.0.1:{}", allowed.addr.port())]);
     let host = app.start(&["--kv", "memory"], &[]);
 
     let response = client()
@@ -332,7 +312,7 @@ async fn outbound_http_only_to_allowed_hosts() {
 async fn https_to_a_self_signed_server_needs_its_ca_in_the_runtime_config() {
     let server = TestServer::https("secure upstream").await;
     let port = server.addr.port();
-    let app = App::new(&[format!("https://127.0.0.1:{port}")], "");
+    let app = App::new(&[format!("https://127.0.0.1:{port}")]);
     let fetch = |host: &HostProcess| format!("{}/probe/fetch?url=https://127.0.0.1:{port}/", host.url);
 
     let host = app.start(&["--kv", "memory"], &[]);
@@ -341,16 +321,14 @@ async fn https_to_a_self_signed_server_needs_its_ca_in_the_runtime_config() {
     assert!(body.contains("Tls") || body.contains("tls"), "{body}");
     drop(host);
 
-    let ca = app.dir.path().join("ca.pem");
-    std::fs::write(&ca, server.ca_pem.as_ref().unwrap()).unwrap();
-    let runtime_config = app.dir.path().join("runtime-config.toml");
-    std::fs::write(
-        &runtime_config,
-        format!(
-            "[[client_tls]]\ncomponent_ids = [\"probe\"]\nhosts = [\"127.0.0.1:{port}\"]\nca_roots_file = \"ca.pem\"\n"
-        ),
-    )
-    .unwrap();
+    let runtime_config = RuntimeConfig::new()
+        .client_tls(
+            &["probe"],
+            &[&format!("127.0.0.1:{port}")],
+            "ca.pem",
+            server.ca_pem.as_ref().unwrap(),
+        )
+        .write_in(app.dir.path());
     let host = app.start(
         &[
             "--kv",
@@ -366,7 +344,7 @@ async fn https_to_a_self_signed_server_needs_its_ca_in_the_runtime_config() {
 
 #[tokio::test]
 async fn a_trap_answers_500_and_the_host_keeps_serving() {
-    let app = App::new(&[], "");
+    let app = App::new(&[]);
     let host = app.start(&["--kv", "memory"], &[]);
     for _ in 0..3 {
         let (status, body) = get(&format!("{}/probe/trap", host.url)).await;
@@ -385,7 +363,7 @@ async fn a_trap_answers_500_and_the_host_keeps_serving() {
 
 #[tokio::test]
 async fn two_hundred_concurrent_requests_are_all_answered_correctly() {
-    let app = App::new(&[], "");
+    let app = App::new(&[]);
     let host = app.start(&["--kv", "memory"], &[]);
     let client = client();
     let writes = (0..200).map(|i| {
@@ -419,7 +397,7 @@ async fn two_hundred_concurrent_requests_are_all_answered_correctly() {
 #[tokio::test]
 async fn malformed_requests_are_rejected() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let app = App::new(&[], "");
+    let app = App::new(&[]);
     let host = app.start(&["--kv", "memory"], &[]);
     let addr = host.url.trim_start_matches("http://").to_string();
     for garbage in [
@@ -478,7 +456,7 @@ async fn the_shipped_spin_toml_runs() {
 /// the time asked, and other requests are served meanwhile.
 #[tokio::test]
 async fn a_component_sleeps_without_blocking_the_host() {
-    let app = App::new(&[], "");
+    let app = App::new(&[]);
     let host = app.start(&["--kv", "memory"], &[]);
     let sleep_url = format!("{}/probe/sleep?ms=1500", host.url);
     let sleeper = tokio::spawn(async move { get(&sleep_url).await });
