@@ -13,7 +13,6 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::collections::HashMap;
 use std::time::Duration;
 
 use criterion::{criterion_group, Criterion};
@@ -21,6 +20,7 @@ use ferry_core::cd;
 use ferry_core::diff::compare;
 use ferry_core::manifests::{render, RenderLimits};
 use ferry_core::plan::{fence, plan, stamp, FencePolicy, PlanInput, ResourceScopes, SyncRequest};
+use ferry_core::status::SyncStatus;
 use serde_json::{json, Value};
 
 /// Counts allocations (and reallocations) of the thread, so the page can say what each stage
@@ -169,18 +169,15 @@ fn all_four(fx: &Fixture) -> usize {
         &fx.scopes,
     )
     .unwrap();
-    let statuses: HashMap<_, _> = desired
+    let statuses: Vec<SyncStatus> = desired
         .iter_mut()
         .zip(&fx.live)
         .map(|(d, l)| {
             stamp(&mut d.object, "bench", &d.key);
-            (d.key.clone(), compare(&d.object, Some(l)).sync)
+            compare(&d.object, Some(l)).sync
         })
         .collect();
-    let drifted = statuses
-        .values()
-        .filter(|s| **s == ferry_core::status::SyncStatus::OutOfSync)
-        .count();
+    let drifted = statuses.iter().filter(|s| **s == SyncStatus::OutOfSync).count();
     assert!(drifted > 0 && drifted < OBJECTS);
     let planned = plan(&PlanInput {
         cd: &fx.cd,
@@ -230,14 +227,14 @@ fn bench(c: &mut Criterion) {
                     stamp(&mut d.object, "bench", &d.key);
                     compare(&d.object, Some(l)).sync
                 })
-                .filter(|sync| *sync == ferry_core::status::SyncStatus::Synced)
+                .filter(|sync| *sync == SyncStatus::Synced)
                 .count()
         })
     });
-    let statuses: HashMap<_, _> = desired
+    let statuses: Vec<SyncStatus> = desired
         .iter()
         .zip(live)
-        .map(|(d, l)| (d.key.clone(), compare(&d.object, Some(l)).sync))
+        .map(|(d, l)| compare(&d.object, Some(l)).sync)
         .collect();
     group.bench_function("plan 10000", |b| {
         b.iter(|| {
@@ -290,12 +287,12 @@ fn staged(fx: &Fixture) -> Option<[StageCost; 5]> {
     lap(0)?;
     let mut desired = fence(rendered, &fx.policy, &fx.scopes).unwrap();
     lap(1)?;
-    let statuses: HashMap<_, _> = desired
+    let statuses: Vec<SyncStatus> = desired
         .iter_mut()
         .zip(&fx.live)
         .map(|(d, l)| {
             stamp(&mut d.object, "bench", &d.key);
-            (d.key.clone(), compare(&d.object, Some(l)).sync)
+            compare(&d.object, Some(l)).sync
         })
         .collect();
     lap(2)?;

@@ -6,6 +6,7 @@
 //! step may run concurrently.
 
 mod fence;
+pub(crate) mod fields;
 mod key;
 mod options;
 mod order;
@@ -82,7 +83,8 @@ pub struct SyncTask<'a> {
     pub phase: Phase,
     pub wave: i32,
     pub action: Action,
-    pub key: ObjectKey,
+    /// Borrowed from the desired object for writes; prunes and the destination namespace own theirs.
+    pub key: Cow<'a, ObjectKey>,
     /// For writes: the object to send, tracking stamped (borrowed from the desired object when
     /// the caller stamped it already, as the engine does before comparing). For prunes: the live object.
     pub object: Cow<'a, Value>,
@@ -133,8 +135,10 @@ pub struct PlanInput<'a> {
     pub cd: &'a ContinuousDeployment,
     pub desired: &'a [DesiredObject],
     pub live: &'a [Value],
-    /// Per-object comparison result; objects without an entry count as OutOfSync.
-    pub sync_status: &'a HashMap<ObjectKey, SyncStatus>,
+    /// The comparison result of each desired object, in the order of `desired` (`sync_status[i]`
+    /// is that of `desired[i]`): no key is copied or hashed to pass it. Objects past its end
+    /// count as OutOfSync.
+    pub sync_status: &'a [SyncStatus],
     /// Whether the destination namespace exists, if the engine looked.
     pub namespace_exists: Option<bool>,
     pub request: &'a SyncRequest,
@@ -366,7 +370,7 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Result<SyncPlan<'a>, PlanErrors> {
     });
     errors.extend(placement_errors);
     let mut tasks = Vec::new();
-    for ((desired, at), (overrides, stamped)) in input.desired.iter().zip(placed).zip(facts) {
+    for (index, ((desired, at), (overrides, stamped))) in input.desired.iter().zip(placed).zip(facts).enumerate() {
         let key = &desired.key;
         let live_object = live.get(&key.as_ref()).map(|&(record, index)| {
             in_git[record] = true;
@@ -398,7 +402,7 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Result<SyncPlan<'a>, PlanErrors> {
             });
             continue;
         }
-        if options.apply_out_of_sync_only && input.sync_status.get(key) == Some(&SyncStatus::Synced) {
+        if options.apply_out_of_sync_only && input.sync_status.get(index) == Some(&SyncStatus::Synced) {
             skipped.push(SkippedObject {
                 key: key.clone(),
                 reason: SkipReason::Synced,
@@ -427,7 +431,7 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Result<SyncPlan<'a>, PlanErrors> {
             phase,
             wave,
             action,
-            key: key.clone(),
+            key: Cow::Borrowed(key),
             object,
             parameters: TaskParameters {
                 field_validation,
@@ -473,7 +477,7 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Result<SyncPlan<'a>, PlanErrors> {
                 phase: Phase::Sync,
                 wave: 0,
                 action: Action::Prune,
-                key,
+                key: Cow::Owned(key),
                 object: Cow::Borrowed(live_object),
                 parameters: TaskParameters {
                     propagation_policy: Some(options.prune_propagation_policy),
@@ -523,7 +527,7 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Result<SyncPlan<'a>, PlanErrors> {
                     phase: Phase::PreSync,
                     wave: i32::MIN,
                     action: Action::CreateNamespace,
-                    key: ObjectKey::new("", "Namespace", "", destination),
+                    key: Cow::Owned(ObjectKey::new("", "Namespace", "", destination)),
                     object: Cow::Owned(
                         json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": destination}}),
                     ),

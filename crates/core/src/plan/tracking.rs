@@ -8,6 +8,7 @@
 
 use serde_json::{Map, Value};
 
+use super::fields::field;
 use super::key::{KeyRef, ObjectKey};
 
 pub const TRACKING_ID_ANNOTATION: &str = "ferry.dev/tracking-id";
@@ -52,11 +53,7 @@ pub(crate) fn owner_ref(live: &Value) -> Option<&str> {
 
 /// [`owner_ref`] of an object whose key the caller read already.
 pub(crate) fn owner_of_keyed<'a>(live: &'a Value, key: KeyRef<'_>) -> Option<&'a str> {
-    let id = live
-        .get("metadata")?
-        .get("annotations")?
-        .get(TRACKING_ID_ANNOTATION)?
-        .as_str()?;
+    let id = field(field(field(live, "metadata")?, "annotations")?, TRACKING_ID_ANNOTATION)?.as_str()?;
     let (cd, named) = parse_tracking_ref(id)?;
     (named == key).then_some(cd)
 }
@@ -95,15 +92,14 @@ pub fn is_stamped(object: &Value, cd: &str, key: &ObjectKey) -> bool {
 
 /// [`is_stamped`] with the object's annotations read already.
 pub(crate) fn is_stamped_in(object: &Value, annotations: Option<&Value>, cd: &str, key: &ObjectKey) -> bool {
-    let Some(metadata) = object.get("metadata") else {
+    let Some(metadata) = field(object, "metadata") else {
         return false;
     };
     let annotation = annotations
-        .and_then(|a| a.get(TRACKING_ID_ANNOTATION))
+        .and_then(|a| field(a, TRACKING_ID_ANNOTATION))
         .and_then(Value::as_str);
-    let label = metadata
-        .get("labels")
-        .and_then(|l| l.get(CD_LABEL))
+    let label = field(metadata, "labels")
+        .and_then(|l| field(l, CD_LABEL))
         .and_then(Value::as_str);
     label == Some(cd) && annotation.and_then(parse_tracking_ref) == Some((cd, key.as_ref()))
 }
