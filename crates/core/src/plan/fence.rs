@@ -101,8 +101,13 @@ pub fn fence(
     let hasher = std::collections::hash_map::RandomState::new();
     let mut seen: HashMap<u64, usize> = HashMap::with_capacity(objects.len());
     for manifest in objects {
-        let origin = manifest.origin();
-        let mut object = manifest.object;
+        let ManifestObject {
+            source,
+            document,
+            item,
+            mut object,
+        } = manifest;
+        let origin = origin_of(source, document, item);
         let written = ObjectKey::of(&object).expect("rendered objects carry apiVersion, kind and metadata.name");
         let scope = match scopes.scope(&written.group, &written.kind) {
             Some(scope) => scope,
@@ -184,5 +189,58 @@ pub fn fence(
         Ok(out)
     } else {
         Err(errors)
+    }
+}
+
+/// [`ManifestObject::origin`] written onto the manifest's own path: no formatting machinery and
+/// no copy of the path for each of thousands of objects.
+fn origin_of(source: String, document: usize, item: Option<usize>) -> String {
+    let mut origin = source;
+    origin.reserve(", document , item ".len() + 2 * 20);
+    origin.push_str(", document ");
+    push_decimal(&mut origin, document);
+    if let Some(item) = item {
+        origin.push_str(", item ");
+        push_decimal(&mut origin, item);
+    }
+    origin
+}
+
+fn push_decimal(out: &mut String, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&digits[at..]).expect("ASCII digits"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn origins_read_as_the_manifests_say_them() {
+        for (document, item) in [
+            (1, None),
+            (2, Some(3)),
+            (10, Some(0)),
+            (usize::MAX, Some(1_000_007)),
+            (907, None),
+        ] {
+            let manifest = ManifestObject {
+                source: "apps/web.yaml".to_string(),
+                document,
+                item,
+                object: json!({}),
+            };
+            assert_eq!(origin_of(manifest.source.clone(), document, item), manifest.origin());
+        }
     }
 }

@@ -46,17 +46,23 @@ pub struct KeyRef<'a> {
 impl<'a> KeyRef<'a> {
     /// As [`ObjectKey::of`], without copying.
     pub fn of(object: &'a Value) -> Option<KeyRef<'a>> {
+        KeyRef::with_annotations(object).map(|(key, _)| key)
+    }
+
+    /// As [`KeyRef::of`], with `metadata.annotations` found in the same reading of `metadata`.
+    pub(crate) fn with_annotations(object: &'a Value) -> Option<(KeyRef<'a>, Option<&'a Value>)> {
         let [api_version, kind, metadata] = fields(object, ["apiVersion", "kind", "metadata"]);
         let (api_version, kind) = (api_version?.as_str()?, kind?.as_str()?);
-        let [name, namespace] = fields(metadata?, ["name", "namespace"]);
+        let [name, namespace, annotations] = fields(metadata?, ["name", "namespace", "annotations"]);
         let name = name?.as_str()?;
         let namespace = namespace.and_then(Value::as_str).unwrap_or("");
-        Some(KeyRef {
+        let key = KeyRef {
             group: group_of(api_version),
             kind,
             namespace,
             name,
-        })
+        };
+        Some((key, annotations))
     }
 
     pub fn to_key(self) -> ObjectKey {

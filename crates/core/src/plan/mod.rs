@@ -28,7 +28,7 @@ pub use tracking::{
     is_stamped, owner, ownership, parse_tracking_id, stamp, tracking_id, Ownership, CD_LABEL, TRACKING_ID_ANNOTATION,
 };
 
-use tracking::owner_of_keyed;
+use tracking::owner_in;
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -326,8 +326,8 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Result<SyncPlan<'a>, PlanErrors> {
         .live
         .iter()
         .filter_map(|object| {
-            let key = KeyRef::of(object)?;
-            Some((key, object, owner_of_keyed(object, key)))
+            let (key, annotations) = KeyRef::with_annotations(object)?;
+            Some((key, object, owner_in(annotations, key)))
         })
         .collect();
     // Each distinct live key: its record number and the last live object with it (a key listed
@@ -545,7 +545,12 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Result<SyncPlan<'a>, PlanErrors> {
         return Err(PlanErrors(errors));
     }
     tasks.extend(prune::place(prunes, &tasks));
-    let (failure, tasks): (Vec<SyncTask>, Vec<SyncTask>) = tasks.into_iter().partition(|t| t.phase == Phase::SyncFail);
+    // Most plans have no failure hook: then the tasks stay in their vector.
+    let (failure, tasks): (Vec<SyncTask>, Vec<SyncTask>) = if tasks.iter().any(|t| t.phase == Phase::SyncFail) {
+        tasks.into_iter().partition(|t| t.phase == Phase::SyncFail)
+    } else {
+        (Vec::new(), tasks)
+    };
     Ok(SyncPlan {
         cd: cd_name.to_string(),
         dry_run: request.dry_run,

@@ -48,12 +48,13 @@ pub fn owner(live: &Value) -> Option<String> {
 
 /// [`owner`] borrowed from the object: a plan asks it of every live object.
 pub(crate) fn owner_ref(live: &Value) -> Option<&str> {
-    owner_of_keyed(live, KeyRef::of(live)?)
+    let (key, annotations) = KeyRef::with_annotations(live)?;
+    owner_in(annotations, key)
 }
 
-/// [`owner_ref`] of an object whose key the caller read already.
-pub(crate) fn owner_of_keyed<'a>(live: &'a Value, key: KeyRef<'_>) -> Option<&'a str> {
-    let id = field(field(field(live, "metadata")?, "annotations")?, TRACKING_ID_ANNOTATION)?.as_str()?;
+/// [`owner_ref`] of an object whose key and annotations the caller read already.
+pub(crate) fn owner_in<'a>(annotations: Option<&'a Value>, key: KeyRef<'_>) -> Option<&'a str> {
+    let id = field(annotations?, TRACKING_ID_ANNOTATION)?.as_str()?;
     let (cd, named) = parse_tracking_ref(id)?;
     (named == key).then_some(cd)
 }
