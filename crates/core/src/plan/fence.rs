@@ -12,6 +12,7 @@ use serde_json::Value;
 use thiserror::Error;
 
 use super::key::ObjectKey;
+use super::key_hash::KeyHashing;
 use super::scope::{ResourceScopes, Scope};
 use crate::cd::Destination;
 use crate::manifests::ManifestObject;
@@ -22,7 +23,30 @@ pub struct DesiredObject {
     pub key: ObjectKey,
     pub object: Value,
     /// Where it came from (`apps/web.yaml, document 2`).
-    pub origin: String,
+    pub origin: Origin,
+}
+
+/// Where a desired object came from, written out only for a message (`apps/web.yaml, document
+/// 2`, and `, item 3` for an item of a `List`): thousands of objects are fenced, few are named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// Path of the file in the repository.
+    pub source: String,
+    /// 1-based index of the YAML document in the file.
+    pub document: usize,
+    /// 1-based index in the `items` of a `List`.
+    pub item: Option<usize>,
+}
+
+impl std::fmt::Display for Origin {
+    /// As [`ManifestObject::origin`].
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}, document {}", self.source, self.document)?;
+        match self.item {
+            Some(item) => write!(f, ", item {item}"),
+            None => Ok(()),
+        }
+    }
 }
 
 /// What to do with a kind whose scope nobody knows.
@@ -98,8 +122,9 @@ pub fn fence(
     let mut out: Vec<DesiredObject> = Vec::with_capacity(objects.len());
     // The hash of each key kept, with the first object that has it: keys are compared only
     // when hashes are equal, and no key is copied into the map.
-    let hasher = std::collections::hash_map::RandomState::new();
-    let mut seen: HashMap<u64, usize> = HashMap::with_capacity(objects.len());
+    let hasher = KeyHashing::default();
+    let mut seen: HashMap<u64, usize, KeyHashing> =
+        HashMap::with_capacity_and_hasher(objects.len(), KeyHashing::default());
     for manifest in objects {
         let ManifestObject {
             source,
@@ -107,7 +132,7 @@ pub fn fence(
             item,
             mut object,
         } = manifest;
-        let origin = origin_of(source, document, item);
+        let origin = Origin { source, document, item };
         let written = ObjectKey::of(&object).expect("rendered objects carry apiVersion, kind and metadata.name");
         let scope = match scopes.scope(&written.group, &written.kind) {
             Some(scope) => scope,
@@ -115,7 +140,7 @@ pub fn fence(
                 UnknownKinds::AssumeNamespaced => Scope::Namespaced,
                 UnknownKinds::Refuse => {
                     errors.push(FenceError::UnknownKind {
-                        origin,
+                        origin: origin.to_string(),
                         group: written.group,
                         kind: written.kind,
                     });
@@ -131,7 +156,7 @@ pub fn fence(
                 metadata.remove("namespace");
                 if written.group.is_empty() && written.kind == "Namespace" && !policy.allows(&written.name) {
                     errors.push(FenceError::OtherNamespaceObject {
-                        origin,
+                        origin: origin.to_string(),
                         key: written.to_string(),
                         destination: policy.namespace.clone().unwrap_or_default(),
                     });
@@ -148,7 +173,7 @@ pub fn fence(
                 (named, _) if policy.allows(named) => named.to_string(),
                 (named, destination) => {
                     errors.push(FenceError::OtherNamespace {
-                        origin,
+                        origin: origin.to_string(),
                         key: written.to_string(),
                         namespace: named.to_string(),
                         destination: destination.clone().unwrap_or_default(),
@@ -179,8 +204,8 @@ pub fn fence(
         match first {
             Some(first) => errors.push(FenceError::Duplicate {
                 key: key.to_string(),
-                first: out[first].origin.clone(),
-                second: origin,
+                first: out[first].origin.to_string(),
+                second: origin.to_string(),
             }),
             None => out.push(DesiredObject { key, object, origin }),
         }
@@ -190,34 +215,6 @@ pub fn fence(
     } else {
         Err(errors)
     }
-}
-
-/// [`ManifestObject::origin`] written onto the manifest's own path: no formatting machinery and
-/// no copy of the path for each of thousands of objects.
-fn origin_of(source: String, document: usize, item: Option<usize>) -> String {
-    let mut origin = source;
-    origin.reserve(", document , item ".len() + 2 * 20);
-    origin.push_str(", document ");
-    push_decimal(&mut origin, document);
-    if let Some(item) = item {
-        origin.push_str(", item ");
-        push_decimal(&mut origin, item);
-    }
-    origin
-}
-
-fn push_decimal(out: &mut String, mut n: usize) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.push_str(std::str::from_utf8(&digits[at..]).expect("ASCII digits"));
 }
 
 #[cfg(test)]
@@ -240,7 +237,12 @@ mod tests {
                 item,
                 object: json!({}),
             };
-            assert_eq!(origin_of(manifest.source.clone(), document, item), manifest.origin());
+            let origin = Origin {
+                source: manifest.source.clone(),
+                document,
+                item,
+            };
+            assert_eq!(origin.to_string(), manifest.origin());
         }
     }
 }

@@ -8,6 +8,7 @@
 mod fence;
 pub(crate) mod fields;
 mod key;
+mod key_hash;
 mod options;
 mod order;
 mod prune;
@@ -15,7 +16,7 @@ mod scope;
 mod steps;
 mod tracking;
 
-pub use fence::{fence, DesiredObject, FenceError, FencePolicy, UnknownKinds};
+pub use fence::{fence, DesiredObject, FenceError, FencePolicy, Origin, UnknownKinds};
 pub use key::{group_of, KeyRef, ObjectKey};
 pub use options::{object_sync_options, ObjectSyncOptions, SYNC_OPTIONS_ANNOTATION};
 pub use order::{
@@ -28,6 +29,7 @@ pub use tracking::{
     is_stamped, owner, ownership, parse_tracking_id, stamp, tracking_id, Ownership, CD_LABEL, TRACKING_ID_ANNOTATION,
 };
 
+use key_hash::KeyHashing;
 use tracking::owner_in;
 
 use std::borrow::Cow;
@@ -240,7 +242,7 @@ fn placements(
             Ok((Placement::Skip, _)) => own.push(None),
             Err(message) => {
                 errors.push(PlanError::BadAnnotation {
-                    origin: d.origin.clone(),
+                    origin: d.origin.to_string(),
                     key: d.key.to_string(),
                     message,
                 });
@@ -333,7 +335,8 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Result<SyncPlan<'a>, PlanErrors> {
     // Each distinct live key: its record number and the last live object with it (a key listed
     // twice counts once, the later copy wins). Whether Git has the key is marked on the record
     // when a desired object finds it, so finding the prune candidates hashes no key again.
-    let mut live: HashMap<KeyRef, (usize, usize)> = HashMap::with_capacity(live_owned.len());
+    let mut live: HashMap<KeyRef, (usize, usize), KeyHashing> =
+        HashMap::with_capacity_and_hasher(live_owned.len(), KeyHashing::default());
     let record_of: Vec<usize> = live_owned
         .iter()
         .enumerate()
