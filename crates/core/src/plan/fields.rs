@@ -7,7 +7,7 @@
 //! match reads the characters of little more than the keys it finds, and one scan finds several
 //! names at once.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// Above this many keys a map may not be a single node: ordered lookups are cheaper than a scan.
 const SCAN_LIMIT: usize = 11;
@@ -47,6 +47,16 @@ pub(crate) fn field<'v>(value: &'v Value, name: &str) -> Option<&'v Value> {
     found
 }
 
+/// The field `name` of `map`, to change it.
+pub(crate) fn field_mut<'m>(map: &'m mut Map<String, Value>, name: &str) -> Option<&'m mut Value> {
+    if map.len() > SCAN_LIMIT {
+        return map.get_mut(name);
+    }
+    map.iter_mut()
+        .find(|(key, _)| key.len() == name.len() && *key == name)
+        .map(|(_, field)| field)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,6 +72,17 @@ mod tests {
             for (name, got) in names.iter().zip(found) {
                 assert_eq!(got, object.as_object().and_then(|m| m.get(*name)), "{name} in {object}");
                 assert_eq!(field(object, name), got, "{name} in {object}");
+                let mut changed = object.clone();
+                if let Some(map) = changed.as_object_mut() {
+                    if let Some(slot) = field_mut(map, name) {
+                        *slot = json!("changed");
+                    }
+                    let mut want = object.clone();
+                    if let Some(slot) = want.as_object_mut().and_then(|m| m.get_mut(*name)) {
+                        *slot = json!("changed");
+                    }
+                    assert_eq!(changed, want, "{name} in {object}");
+                }
             }
         }
     }

@@ -8,7 +8,7 @@
 
 use serde_json::{Map, Value};
 
-use super::fields::field;
+use super::fields::{field, field_mut};
 use super::key::{KeyRef, ObjectKey};
 
 pub const TRACKING_ID_ANNOTATION: &str = "ferry.dev/tracking-id";
@@ -108,10 +108,10 @@ pub(crate) fn is_stamped_in(object: &Value, annotations: Option<&Value>, cd: &st
 /// Add the tracking annotation and label to an object about to be applied.
 pub fn stamp(object: &mut Value, cd: &str, key: &ObjectKey) {
     let Some(root) = object.as_object_mut() else { return };
-    if !root.contains_key("metadata") {
+    if field_mut(root, "metadata").is_none() {
         root.insert("metadata".into(), Value::Object(Map::new()));
     }
-    let Some(metadata) = root.get_mut("metadata").and_then(Value::as_object_mut) else {
+    let Some(metadata) = field_mut(root, "metadata").and_then(Value::as_object_mut) else {
         return;
     };
     for (field, name, value) in [
@@ -119,7 +119,7 @@ pub fn stamp(object: &mut Value, cd: &str, key: &ObjectKey) {
         ("labels", CD_LABEL, cd.to_string()),
     ] {
         let map = child_map(metadata, field);
-        match map.get_mut(name) {
+        match field_mut(map, name) {
             Some(slot) => *slot = Value::String(value),
             None => {
                 map.insert(name.to_string(), Value::String(value));
@@ -131,11 +131,10 @@ pub fn stamp(object: &mut Value, cd: &str, key: &ObjectKey) {
 /// The map at `field`, made one if it is absent or not a map. Looked up by `&str`: `Map::entry`
 /// takes an owned key, an allocation for every field that is already there.
 fn child_map<'m>(parent: &'m mut Map<String, Value>, field: &str) -> &'m mut Map<String, Value> {
-    if !parent.get(field).is_some_and(Value::is_object) {
+    if !field_mut(parent, field).is_some_and(|v| v.is_object()) {
         parent.insert(field.to_string(), Value::Object(Map::new()));
     }
-    parent
-        .get_mut(field)
+    field_mut(parent, field)
         .and_then(Value::as_object_mut)
         .expect("a map was just put there")
 }
