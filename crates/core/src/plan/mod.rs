@@ -30,7 +30,7 @@ pub use tracking::{
 };
 
 use key_hash::KeyHashing;
-use tracking::owner_in;
+use tracking::tracked_in;
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -224,9 +224,9 @@ pub struct PlanErrors(pub Vec<PlanError>);
 /// the earliest phase and wave of the objects that need it, so nothing is applied before its
 /// namespace or the definition of its kind, and every other object keeps the place its author
 /// gave it (a PreSync hook stays a PreSync hook).
-fn placements(
-    desired: &[DesiredObject],
-    mut also: impl FnMut(&DesiredObject, Option<&Value>),
+fn placements<'d>(
+    desired: &'d [DesiredObject],
+    mut also: impl FnMut(&'d DesiredObject, Option<&'d Value>),
 ) -> (Vec<Option<(Phase, i32)>>, Vec<PlanError>) {
     let mut errors = Vec::new();
     let mut own = Vec::with_capacity(desired.len());
@@ -329,7 +329,11 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Result<SyncPlan<'a>, PlanErrors> {
         .iter()
         .filter_map(|object| {
             let (key, annotations) = KeyRef::with_annotations(object)?;
-            Some((key, object, owner_in(annotations, key)))
+            Some(match tracked_in(annotations, key) {
+                // The same key, read from one string when the plan looks it up again.
+                Some((owner, tracked)) => (tracked, object, Some(owner)),
+                None => (key, object, None),
+            })
         })
         .collect();
     // Each distinct live key: its record number and the last live object with it (a key listed
@@ -364,18 +368,19 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Result<SyncPlan<'a>, PlanErrors> {
     };
 
     // Writes.
-    let mut facts: Vec<(ObjectSyncOptions, bool)> = Vec::with_capacity(input.desired.len());
+    let mut facts: Vec<(ObjectSyncOptions, Option<KeyRef>)> = Vec::with_capacity(input.desired.len());
     let (placed, placement_errors) = placements(input.desired, |d, annotations| {
         facts.push((
             options::sync_options_in(annotations),
-            tracking::is_stamped_in(&d.object, annotations, cd_name, &d.key),
+            tracking::stamped_key_in(&d.object, annotations, cd_name, &d.key),
         ));
     });
     errors.extend(placement_errors);
     let mut tasks = Vec::new();
-    for (index, ((desired, at), (overrides, stamped))) in input.desired.iter().zip(placed).zip(facts).enumerate() {
+    for (index, ((desired, at), (overrides, stamped_key))) in input.desired.iter().zip(placed).zip(facts).enumerate() {
         let key = &desired.key;
-        let live_object = live.get(&key.as_ref()).map(|&(record, index)| {
+        let stamped = stamped_key.is_some();
+        let live_object = live.get(&stamped_key.unwrap_or(key.as_ref())).map(|&(record, index)| {
             in_git[record] = true;
             live_object_of(index)
         });
