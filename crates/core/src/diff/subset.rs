@@ -241,3 +241,40 @@ impl<'a> Walk<'a, '_> {
             || octal_mode_equal(field, desired, live)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::LiveFields;
+    use serde_json::{Map, Value};
+
+    fn map(keys: &[&str]) -> Map<String, Value> {
+        keys.iter()
+            .map(|k| (k.to_string(), Value::String(format!("live {k}"))))
+            .collect()
+    }
+
+    #[test]
+    fn live_fields_match_as_lookups_do_in_small_and_large_maps() {
+        let small = map(&["apiVersion", "data", "kind", "metadata", "spec", "status"]);
+        let large_keys: Vec<String> = (0..30).map(|i| format!("k{i:02}")).collect();
+        let large = map(&large_keys.iter().map(String::as_str).collect::<Vec<_>>());
+        let desired_sets: [&[&str]; 5] = [
+            &["apiVersion", "kind", "metadata", "spec"],
+            &["data", "dat", "datb", "kind", "zzz"],
+            &["", "aaaa", "spec", "status", "statuz"],
+            &["k00", "k03", "k031", "k10", "k2", "k29", "k30"],
+            &["a", "k05", "k05x", "k06", "z"],
+        ];
+        for live in [&small, &large] {
+            for desired in desired_sets {
+                // Desired maps iterate in key order too.
+                let mut desired: Vec<&str> = desired.to_vec();
+                desired.sort_unstable();
+                let mut fields = LiveFields::new(live);
+                for name in desired {
+                    assert_eq!(fields.find(name), live.get(name), "{name} in {:?}", live.keys());
+                }
+            }
+        }
+    }
+}
