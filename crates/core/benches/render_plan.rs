@@ -1,8 +1,6 @@
 //! Render, fence and plan a 1,000-object revision (500 Deployments and 500 Services), the size
 //! DESIGN.md's performance budget names.
 
-use std::collections::HashMap;
-
 use criterion::{criterion_group, criterion_main, Criterion};
 use ferry_core::cd;
 use ferry_core::manifests::{render, RenderLimits};
@@ -66,7 +64,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| fence(objects.clone(), &policy, &scopes).unwrap())
     });
     let desired = fence(objects, &policy, &scopes).unwrap();
-    let status = HashMap::new();
+    let status = Vec::new();
     let request = SyncRequest::automated();
     c.bench_function("plan 1000 objects", |b| {
         b.iter(|| {

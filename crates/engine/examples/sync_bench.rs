@@ -116,14 +116,11 @@ fn decide(
     // As `cluster_state` does: each desired object stamped once, in place, then compared; the
     // plan borrows the stamped objects.
     let mut desired = desired;
-    let statuses: std::collections::HashMap<_, _> = desired
+    let statuses: Vec<_> = desired
         .iter_mut()
         .map(|d| {
             stamp(&mut d.object, cd.name(), &d.key);
-            (
-                d.key.clone(),
-                ferry_core::diff::compare(&d.object, by_key.get(&d.key).copied()).sync,
-            )
+            ferry_core::diff::compare(&d.object, by_key.get(&d.key).copied()).sync
         })
         .collect();
     let request = SyncRequest::manual(false);
@@ -137,7 +134,7 @@ fn decide(
     })
     .unwrap();
     let synced = statuses
-        .values()
+        .iter()
         .filter(|s| **s == ferry_core::status::SyncStatus::Synced)
         .count();
     assert!(planned.tasks().count() > 0);

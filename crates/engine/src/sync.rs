@@ -9,7 +9,7 @@
 //! re-reads the cluster and carries on (what was done is then Synced, or gone).
 
 use std::cell::Cell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use ferry_core::cd::{ContinuousDeployment, OperationPhase, ResultCode, SyncTrigger};
 use ferry_core::health::assess;
@@ -353,7 +353,12 @@ impl<H: Http, S: Sleep, T: TokenSource, C: Clock> Run<'_, H, S, T, C> {
                             .iter()
                             .flat_map(|s| &s.tasks)
                             .filter(|t| t.action != Action::Prune && t.key.kind == "CustomResourceDefinition")
-                            .filter_map(|t| Some((resource_for(discovery, &t.key, &t.object).ok()?, t.key.clone())))
+                            .filter_map(|t| {
+                                Some((
+                                    resource_for(discovery, &t.key, &t.object).ok()?,
+                                    ObjectKey::clone(&t.key),
+                                ))
+                            })
                             .collect();
                         let waited = self.wait_for("Established", &crds, |crd| Ok(established(crd))).await;
                         if waited.is_ok() && !crds.is_empty() {
@@ -379,7 +384,12 @@ impl<H: Http, S: Sleep, T: TokenSource, C: Clock> Run<'_, H, S, T, C> {
                                     &t.key.kind,
                                 )
                             })
-                            .filter_map(|t| Some((resource_for(discovery, &t.key, &t.object).ok()?, t.key.clone())))
+                            .filter_map(|t| {
+                                Some((
+                                    resource_for(discovery, &t.key, &t.object).ok()?,
+                                    ObjectKey::clone(&t.key),
+                                ))
+                            })
                             .collect();
                         self.wait_for("healthy", &objects, |object| match assess(object, &health) {
                             Some(h) if h.status == HealthStatus::Degraded => {
@@ -406,14 +416,14 @@ impl<H: Http, S: Sleep, T: TokenSource, C: Clock> Run<'_, H, S, T, C> {
             let pending: Vec<&SyncTask> = step
                 .tasks
                 .iter()
-                .filter(|t| !self.done(&(t.key.clone(), action_name(t.action))))
+                .filter(|t| !self.done(&(ObjectKey::clone(&t.key), action_name(t.action))))
                 .collect();
             let this = &*self;
             let discovery_now = &*discovery;
             let ends: Vec<(TaskId, TaskEnd)> = futures::stream::iter(pending)
                 .map(|t| async move {
                     (
-                        (t.key.clone(), action_name(t.action)),
+                        (ObjectKey::clone(&t.key), action_name(t.action)),
                         this.task(t, state, discovery_now).await,
                     )
                 })
@@ -584,12 +594,7 @@ pub async fn sync_rendered<H: Http, S: Sleep, T: TokenSource, C: Clock>(
                 )
             }
         };
-        let sync_status: HashMap<ObjectKey, SyncStatus> = state
-            .desired
-            .iter()
-            .zip(&state.diffs)
-            .map(|(d, diff)| (d.key.clone(), diff.sync))
-            .collect();
+        let sync_status: Vec<SyncStatus> = state.diffs.iter().map(|diff| diff.sync).collect();
         let sync_plan = match plan(&PlanInput {
             cd,
             desired: &state.desired,

@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::merge_keys::has_key;
 use super::normalize::LAST_APPLIED_ANNOTATION;
 use super::{display_path, Difference, PathSegment};
+use crate::plan::fields::{field, fields};
 
 /// Ferry's own bookkeeping on every object it applies (DESIGN.md "Tracking"): Git never has
 /// them, so their absence from the desired object is not a removal.
@@ -219,19 +220,20 @@ fn walk(
 /// reported. `None` when the manager never applied or an entry is malformed (as `compare` skips
 /// those).
 pub(crate) fn removed_since_apply(live: &Value, manager: &str, desired: &Value) -> Option<Vec<Difference>> {
-    let entries = live.get("metadata")?.get("managedFields")?.as_array()?;
-    let mut applied = entries.iter().filter(|fields| {
-        let text = |name: &str| fields.get(name).and_then(Value::as_str).unwrap_or("");
-        text("manager") == manager
-            && text("operation") == "Apply"
-            && text("subresource").is_empty()
-            && fields.get("fieldsV1").is_some_and(|f| !f.is_null())
+    let entries = field(field(live, "metadata")?, "managedFields")?.as_array()?;
+    // The `fieldsV1` of each entry of the manager's apply.
+    let mut applied = entries.iter().filter_map(|entry| {
+        let [name, operation, subresource, fields_v1] =
+            fields(entry, ["manager", "operation", "subresource", "fieldsV1"]);
+        let is = |value: Option<&Value>, wanted: &str| value.and_then(Value::as_str).unwrap_or("") == wanted;
+        let applied = is(name, manager) && is(operation, "Apply") && is(subresource, "");
+        fields_v1.filter(|f| applied && !f.is_null())
     });
     let (Some(only), None) = (applied.next(), applied.next()) else {
         let owned = applied_fields(live, manager).ok()??;
         return Some(removed_from_git(&owned, desired, live));
     };
-    let tree = only.get("fieldsV1")?.as_object()?;
+    let tree = only.as_object()?;
     well_formed(tree).then_some(())?;
     let mut out = Vec::new();
     walk_tree(tree, Some(desired), Some(live), &[], &mut Vec::new(), &mut out);
@@ -316,8 +318,8 @@ fn walk_tree<'t>(
                 }
                 (
                     TreeStep::Field(name),
-                    present(desired.and_then(|d| d.get(name))),
-                    present(live.and_then(|l| l.get(name))),
+                    present(desired.and_then(|d| field(d, name))),
+                    present(live.and_then(|l| field(l, name))),
                     Vec::new(),
                 )
             }

@@ -15,6 +15,7 @@ use serde_json::Value;
 #[cfg(test)]
 use super::PathSegment;
 use super::{field_at, Context, Step};
+use crate::plan::fields::field;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ListType {
@@ -72,7 +73,7 @@ pub(crate) fn list_type<S: Step>(context: &Context, path: &[S]) -> ListType {
         "webhooks"
             if path.len() == 1
                 && matches!(
-                    context.kind.as_str(),
+                    context.kind,
                     "MutatingWebhookConfiguration" | "ValidatingWebhookConfiguration"
                 ) =>
         {
@@ -101,18 +102,21 @@ pub(crate) fn key_of(item: &Value, keys: &[&str]) -> Option<Vec<(String, Value)>
 /// Whether `item` has a value for every key field that has no default (so it can be matched).
 pub(crate) fn is_keyed(item: &Value, keys: &[&str]) -> bool {
     keys.iter()
-        .all(|&key| key == "protocol" || item.get(key).is_some_and(|v| !v.is_null()))
+        .all(|&key| key == "protocol" || field(item, key).is_some_and(|v| !v.is_null()))
 }
 
 /// Whether two items have the same key (without building it; the hot path of the comparison).
 pub(crate) fn same_key(a: &Value, b: &Value, keys: &[&str]) -> bool {
-    keys.iter().all(
-        |&key| match (a.get(key).filter(|v| !v.is_null()), b.get(key).filter(|v| !v.is_null())) {
+    keys.iter().all(|&key| {
+        match (
+            field(a, key).filter(|v| !v.is_null()),
+            field(b, key).filter(|v| !v.is_null()),
+        ) {
             (Some(x), Some(y)) => x == y,
             (None, None) => key == "protocol",
             (Some(x), None) | (None, Some(x)) => key == "protocol" && x.as_str() == Some("TCP"),
-        },
-    )
+        }
+    })
 }
 
 /// Whether `item` has exactly this key (an entry from `managedFields` or from [`key_of`]).

@@ -24,6 +24,7 @@ use std::fmt;
 
 use serde_json::Value;
 
+use crate::plan::fields::fields;
 use crate::status::SyncStatus;
 
 pub use managed_fields::{applied_fields, FieldSet, ManagedFieldsError};
@@ -138,10 +139,20 @@ pub struct ObjectDiff {
     pub differences: Vec<Difference>,
 }
 
+/// The kinds some comparison rule names (list merge keys, label-map selectors).
+const SPECIAL_KINDS: &[&str] = &[
+    "Service",
+    "ServiceAccount",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
+
 /// What is known of the object's kind that changes how its fields compare.
 #[derive(Debug, Clone)]
 pub(crate) struct Context {
-    pub(crate) kind: String,
+    /// The kind, if it is one of [`SPECIAL_KINDS`]; `""` otherwise (no copy of the name is made
+    /// for each object compared).
+    pub(crate) kind: &'static str,
     /// Built-in API groups (`""`, `apps`, `*.k8s.io`, ...) have strategic-merge keys; custom resources do not.
     pub(crate) builtin: bool,
     pub(crate) secret: bool,
@@ -151,16 +162,20 @@ pub(crate) struct Context {
 
 impl Context {
     pub(crate) fn new(desired: &Value) -> Context {
-        let api_version = desired.get("apiVersion").and_then(Value::as_str).unwrap_or("");
-        let kind = desired.get("kind").and_then(Value::as_str).unwrap_or("").to_string();
+        let [api_version, kind, aggregation_rule] = fields(desired, ["apiVersion", "kind", "aggregationRule"]);
+        let api_version = api_version.and_then(Value::as_str).unwrap_or("");
+        let kind = kind.and_then(Value::as_str).unwrap_or("");
         let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
         // Custom resource groups must contain a dot; `*.k8s.io` is reserved for Kubernetes itself.
         let builtin = !group.contains('.') || group.ends_with(".k8s.io");
         Context {
             secret: group.is_empty() && kind == "Secret",
-            aggregated_cluster_role: kind == "ClusterRole"
-                && desired.get("aggregationRule").is_some_and(|r| !r.is_null()),
-            kind,
+            aggregated_cluster_role: kind == "ClusterRole" && aggregation_rule.is_some_and(|r| !r.is_null()),
+            kind: SPECIAL_KINDS
+                .iter()
+                .find(|special| **special == kind)
+                .copied()
+                .unwrap_or(""),
             builtin,
         }
     }

@@ -12,6 +12,7 @@ use serde_json::Value;
 use thiserror::Error;
 
 use super::key::ObjectKey;
+use super::key_hash::KeyHashing;
 use super::scope::{ResourceScopes, Scope};
 use crate::cd::Destination;
 use crate::manifests::ManifestObject;
@@ -22,7 +23,30 @@ pub struct DesiredObject {
     pub key: ObjectKey,
     pub object: Value,
     /// Where it came from (`apps/web.yaml, document 2`).
-    pub origin: String,
+    pub origin: Origin,
+}
+
+/// Where a desired object came from, written out only for a message (`apps/web.yaml, document
+/// 2`, and `, item 3` for an item of a `List`): thousands of objects are fenced, few are named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// Path of the file in the repository.
+    pub source: String,
+    /// 1-based index of the YAML document in the file.
+    pub document: usize,
+    /// 1-based index in the `items` of a `List`.
+    pub item: Option<usize>,
+}
+
+impl std::fmt::Display for Origin {
+    /// As [`ManifestObject::origin`].
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}, document {}", self.source, self.document)?;
+        match self.item {
+            Some(item) => write!(f, ", item {item}"),
+            None => Ok(()),
+        }
+    }
 }
 
 /// What to do with a kind whose scope nobody knows.
@@ -98,11 +122,17 @@ pub fn fence(
     let mut out: Vec<DesiredObject> = Vec::with_capacity(objects.len());
     // The hash of each key kept, with the first object that has it: keys are compared only
     // when hashes are equal, and no key is copied into the map.
-    let hasher = std::collections::hash_map::RandomState::new();
-    let mut seen: HashMap<u64, usize> = HashMap::with_capacity(objects.len());
+    let hasher = KeyHashing::default();
+    let mut seen: HashMap<u64, usize, KeyHashing> =
+        HashMap::with_capacity_and_hasher(objects.len(), KeyHashing::default());
     for manifest in objects {
-        let origin = manifest.origin();
-        let mut object = manifest.object;
+        let ManifestObject {
+            source,
+            document,
+            item,
+            mut object,
+        } = manifest;
+        let origin = Origin { source, document, item };
         let written = ObjectKey::of(&object).expect("rendered objects carry apiVersion, kind and metadata.name");
         let scope = match scopes.scope(&written.group, &written.kind) {
             Some(scope) => scope,
@@ -110,7 +140,7 @@ pub fn fence(
                 UnknownKinds::AssumeNamespaced => Scope::Namespaced,
                 UnknownKinds::Refuse => {
                     errors.push(FenceError::UnknownKind {
-                        origin,
+                        origin: origin.to_string(),
                         group: written.group,
                         kind: written.kind,
                     });
@@ -126,7 +156,7 @@ pub fn fence(
                 metadata.remove("namespace");
                 if written.group.is_empty() && written.kind == "Namespace" && !policy.allows(&written.name) {
                     errors.push(FenceError::OtherNamespaceObject {
-                        origin,
+                        origin: origin.to_string(),
                         key: written.to_string(),
                         destination: policy.namespace.clone().unwrap_or_default(),
                     });
@@ -143,7 +173,7 @@ pub fn fence(
                 (named, _) if policy.allows(named) => named.to_string(),
                 (named, destination) => {
                     errors.push(FenceError::OtherNamespace {
-                        origin,
+                        origin: origin.to_string(),
                         key: written.to_string(),
                         namespace: named.to_string(),
                         destination: destination.clone().unwrap_or_default(),
@@ -174,8 +204,8 @@ pub fn fence(
         match first {
             Some(first) => errors.push(FenceError::Duplicate {
                 key: key.to_string(),
-                first: out[first].origin.clone(),
-                second: origin,
+                first: out[first].origin.to_string(),
+                second: origin.to_string(),
             }),
             None => out.push(DesiredObject { key, object, origin }),
         }
@@ -184,5 +214,35 @@ pub fn fence(
         Ok(out)
     } else {
         Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn origins_read_as_the_manifests_say_them() {
+        for (document, item) in [
+            (1, None),
+            (2, Some(3)),
+            (10, Some(0)),
+            (usize::MAX, Some(1_000_007)),
+            (907, None),
+        ] {
+            let manifest = ManifestObject {
+                source: "apps/web.yaml".to_string(),
+                document,
+                item,
+                object: json!({}),
+            };
+            let origin = Origin {
+                source: manifest.source.clone(),
+                document,
+                item,
+            };
+            assert_eq!(origin.to_string(), manifest.origin());
+        }
     }
 }

@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::fields::fields;
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ObjectKey {
     /// API group; empty for the core group (`v1`).
@@ -26,12 +28,7 @@ impl ObjectKey {
 
     /// The key of an object; `None` without `apiVersion`, `kind` or `metadata.name`.
     pub fn of(object: &Value) -> Option<ObjectKey> {
-        let api_version = object.get("apiVersion")?.as_str()?;
-        let kind = object.get("kind")?.as_str()?;
-        let metadata = object.get("metadata")?;
-        let name = metadata.get("name")?.as_str()?;
-        let namespace = metadata.get("namespace").and_then(Value::as_str).unwrap_or("");
-        Some(ObjectKey::new(group_of(api_version), kind, namespace, name))
+        KeyRef::of(object).map(KeyRef::to_key)
     }
 }
 
@@ -49,17 +46,23 @@ pub struct KeyRef<'a> {
 impl<'a> KeyRef<'a> {
     /// As [`ObjectKey::of`], without copying.
     pub fn of(object: &'a Value) -> Option<KeyRef<'a>> {
-        let api_version = object.get("apiVersion")?.as_str()?;
-        let kind = object.get("kind")?.as_str()?;
-        let metadata = object.get("metadata")?;
-        let name = metadata.get("name")?.as_str()?;
-        let namespace = metadata.get("namespace").and_then(Value::as_str).unwrap_or("");
-        Some(KeyRef {
+        KeyRef::with_annotations(object).map(|(key, _)| key)
+    }
+
+    /// As [`KeyRef::of`], with `metadata.annotations` found in the same reading of `metadata`.
+    pub(crate) fn with_annotations(object: &'a Value) -> Option<(KeyRef<'a>, Option<&'a Value>)> {
+        let [api_version, kind, metadata] = fields(object, ["apiVersion", "kind", "metadata"]);
+        let (api_version, kind) = (api_version?.as_str()?, kind?.as_str()?);
+        let [name, namespace, annotations] = fields(metadata?, ["name", "namespace", "annotations"]);
+        let name = name?.as_str()?;
+        let namespace = namespace.and_then(Value::as_str).unwrap_or("");
+        let key = KeyRef {
             group: group_of(api_version),
             kind,
             namespace,
             name,
-        })
+        };
+        Some((key, annotations))
     }
 
     pub fn to_key(self) -> ObjectKey {

@@ -6,7 +6,9 @@
 //! step may run concurrently.
 
 mod fence;
+pub(crate) mod fields;
 mod key;
+mod key_hash;
 mod options;
 mod order;
 mod prune;
@@ -14,7 +16,7 @@ mod scope;
 mod steps;
 mod tracking;
 
-pub use fence::{fence, DesiredObject, FenceError, FencePolicy, UnknownKinds};
+pub use fence::{fence, DesiredObject, FenceError, FencePolicy, Origin, UnknownKinds};
 pub use key::{group_of, KeyRef, ObjectKey};
 pub use options::{object_sync_options, ObjectSyncOptions, SYNC_OPTIONS_ANNOTATION};
 pub use order::{
@@ -27,7 +29,8 @@ pub use tracking::{
     is_stamped, owner, ownership, parse_tracking_id, stamp, tracking_id, Ownership, CD_LABEL, TRACKING_ID_ANNOTATION,
 };
 
-use tracking::owner_of_keyed;
+use key_hash::KeyHashing;
+use tracking::tracked_in;
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -82,7 +85,8 @@ pub struct SyncTask<'a> {
     pub phase: Phase,
     pub wave: i32,
     pub action: Action,
-    pub key: ObjectKey,
+    /// Borrowed from the desired object for writes; prunes and the destination namespace own theirs.
+    pub key: Cow<'a, ObjectKey>,
     /// For writes: the object to send, tracking stamped (borrowed from the desired object when
     /// the caller stamped it already, as the engine does before comparing). For prunes: the live object.
     pub object: Cow<'a, Value>,
@@ -133,8 +137,10 @@ pub struct PlanInput<'a> {
     pub cd: &'a ContinuousDeployment,
     pub desired: &'a [DesiredObject],
     pub live: &'a [Value],
-    /// Per-object comparison result; objects without an entry count as OutOfSync.
-    pub sync_status: &'a HashMap<ObjectKey, SyncStatus>,
+    /// The comparison result of each desired object, in the order of `desired` (`sync_status[i]`
+    /// is that of `desired[i]`): no key is copied or hashed to pass it. Objects past its end
+    /// count as OutOfSync.
+    pub sync_status: &'a [SyncStatus],
     /// Whether the destination namespace exists, if the engine looked.
     pub namespace_exists: Option<bool>,
     pub request: &'a SyncRequest,
@@ -218,9 +224,9 @@ pub struct PlanErrors(pub Vec<PlanError>);
 /// the earliest phase and wave of the objects that need it, so nothing is applied before its
 /// namespace or the definition of its kind, and every other object keeps the place its author
 /// gave it (a PreSync hook stays a PreSync hook).
-fn placements(
-    desired: &[DesiredObject],
-    mut also: impl FnMut(&DesiredObject, Option<&Value>),
+fn placements<'d>(
+    desired: &'d [DesiredObject],
+    mut also: impl FnMut(&'d DesiredObject, Option<&'d Value>),
 ) -> (Vec<Option<(Phase, i32)>>, Vec<PlanError>) {
     let mut errors = Vec::new();
     let mut own = Vec::with_capacity(desired.len());
@@ -236,7 +242,7 @@ fn placements(
             Ok((Placement::Skip, _)) => own.push(None),
             Err(message) => {
                 errors.push(PlanError::BadAnnotation {
-                    origin: d.origin.clone(),
+                    origin: d.origin.to_string(),
                     key: d.key.to_string(),
                     message,
                 });
@@ -322,14 +328,19 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Result<SyncPlan<'a>, PlanErrors> {
         .live
         .iter()
         .filter_map(|object| {
-            let key = KeyRef::of(object)?;
-            Some((key, object, owner_of_keyed(object, key)))
+            let (key, annotations) = KeyRef::with_annotations(object)?;
+            Some(match tracked_in(annotations, key) {
+                // The same key, read from one string when the plan looks it up again.
+                Some((owner, tracked)) => (tracked, object, Some(owner)),
+                None => (key, object, None),
+            })
         })
         .collect();
     // Each distinct live key: its record number and the last live object with it (a key listed
     // twice counts once, the later copy wins). Whether Git has the key is marked on the record
     // when a desired object finds it, so finding the prune candidates hashes no key again.
-    let mut live: HashMap<KeyRef, (usize, usize)> = HashMap::with_capacity(live_owned.len());
+    let mut live: HashMap<KeyRef, (usize, usize), KeyHashing> =
+        HashMap::with_capacity_and_hasher(live_owned.len(), KeyHashing::default());
     let record_of: Vec<usize> = live_owned
         .iter()
         .enumerate()
@@ -357,18 +368,19 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Result<SyncPlan<'a>, PlanErrors> {
     };
 
     // Writes.
-    let mut facts: Vec<(ObjectSyncOptions, bool)> = Vec::with_capacity(input.desired.len());
+    let mut facts: Vec<(ObjectSyncOptions, Option<KeyRef>)> = Vec::with_capacity(input.desired.len());
     let (placed, placement_errors) = placements(input.desired, |d, annotations| {
         facts.push((
             options::sync_options_in(annotations),
-            tracking::is_stamped_in(&d.object, annotations, cd_name, &d.key),
+            tracking::stamped_key_in(&d.object, annotations, cd_name, &d.key),
         ));
     });
     errors.extend(placement_errors);
     let mut tasks = Vec::new();
-    for ((desired, at), (overrides, stamped)) in input.desired.iter().zip(placed).zip(facts) {
+    for (index, ((desired, at), (overrides, stamped_key))) in input.desired.iter().zip(placed).zip(facts).enumerate() {
         let key = &desired.key;
-        let live_object = live.get(&key.as_ref()).map(|&(record, index)| {
+        let stamped = stamped_key.is_some();
+        let live_object = live.get(&stamped_key.unwrap_or(key.as_ref())).map(|&(record, index)| {
             in_git[record] = true;
             live_object_of(index)
         });
@@ -398,7 +410,7 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Result<SyncPlan<'a>, PlanErrors> {
             });
             continue;
         }
-        if options.apply_out_of_sync_only && input.sync_status.get(key) == Some(&SyncStatus::Synced) {
+        if options.apply_out_of_sync_only && input.sync_status.get(index) == Some(&SyncStatus::Synced) {
             skipped.push(SkippedObject {
                 key: key.clone(),
                 reason: SkipReason::Synced,
@@ -427,7 +439,7 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Result<SyncPlan<'a>, PlanErrors> {
             phase,
             wave,
             action,
-            key: key.clone(),
+            key: Cow::Borrowed(key),
             object,
             parameters: TaskParameters {
                 field_validation,
@@ -473,7 +485,7 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Result<SyncPlan<'a>, PlanErrors> {
                 phase: Phase::Sync,
                 wave: 0,
                 action: Action::Prune,
-                key,
+                key: Cow::Owned(key),
                 object: Cow::Borrowed(live_object),
                 parameters: TaskParameters {
                     propagation_policy: Some(options.prune_propagation_policy),
@@ -523,7 +535,7 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Result<SyncPlan<'a>, PlanErrors> {
                     phase: Phase::PreSync,
                     wave: i32::MIN,
                     action: Action::CreateNamespace,
-                    key: ObjectKey::new("", "Namespace", "", destination),
+                    key: Cow::Owned(ObjectKey::new("", "Namespace", "", destination)),
                     object: Cow::Owned(
                         json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": destination}}),
                     ),
@@ -541,7 +553,12 @@ pub fn plan<'a>(input: &PlanInput<'a>) -> Result<SyncPlan<'a>, PlanErrors> {
         return Err(PlanErrors(errors));
     }
     tasks.extend(prune::place(prunes, &tasks));
-    let (failure, tasks): (Vec<SyncTask>, Vec<SyncTask>) = tasks.into_iter().partition(|t| t.phase == Phase::SyncFail);
+    // Most plans have no failure hook: then the tasks stay in their vector.
+    let (failure, tasks): (Vec<SyncTask>, Vec<SyncTask>) = if tasks.iter().any(|t| t.phase == Phase::SyncFail) {
+        tasks.into_iter().partition(|t| t.phase == Phase::SyncFail)
+    } else {
+        (Vec::new(), tasks)
+    };
     Ok(SyncPlan {
         cd: cd_name.to_string(),
         dry_run: request.dry_run,

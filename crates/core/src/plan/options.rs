@@ -3,6 +3,8 @@
 
 use serde_json::Value;
 
+use super::fields::field;
+
 pub const SYNC_OPTIONS_ANNOTATION: &str = "argocd.argoproj.io/sync-options";
 
 /// The overrides one object carries; `None` leaves the CD's setting.
@@ -27,7 +29,7 @@ pub fn object_sync_options(object: &Value) -> ObjectSyncOptions {
 pub(crate) fn sync_options_in(annotations: Option<&Value>) -> ObjectSyncOptions {
     let mut options = ObjectSyncOptions::default();
     let Some(text) = annotations
-        .and_then(|a| a.get(SYNC_OPTIONS_ANNOTATION))
+        .and_then(|a| field(a, SYNC_OPTIONS_ANNOTATION))
         .and_then(Value::as_str)
     else {
         return options;

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::fields::field;
 use super::key::ObjectKey;
 use super::scope::{builtin_scope, crd_defines};
 
@@ -30,7 +31,7 @@ pub enum Placement {
 
 /// `metadata.annotations`, read once by a caller that asks several annotations of an object.
 pub(crate) fn annotations(object: &Value) -> Option<&Value> {
-    object.get("metadata")?.get("annotations")
+    field(field(object, "metadata")?, "annotations")
 }
 
 /// The phase from `argocd.argoproj.io/hook` (no annotation: Sync).
@@ -40,7 +41,7 @@ pub fn placement(object: &Value) -> Result<Placement, String> {
 
 /// [`placement`] from the object's annotations.
 pub(crate) fn placement_in(annotations: Option<&Value>) -> Result<Placement, String> {
-    let Some(hook) = annotations.and_then(|a| a.get(ARGO_HOOK_ANNOTATION)?.as_str()) else {
+    let Some(hook) = annotations.and_then(|a| field(a, ARGO_HOOK_ANNOTATION)?.as_str()) else {
         return Ok(Placement::Phase(Phase::Sync));
     };
     match hook.trim() {
@@ -66,7 +67,7 @@ pub fn wave(object: &Value) -> Result<i32, String> {
 /// [`wave`] from the object's annotations.
 pub(crate) fn wave_in(annotations: Option<&Value>) -> Result<i32, String> {
     for name in [FERRY_WAVE_ANNOTATION, ARGO_WAVE_ANNOTATION] {
-        if let Some(text) = annotations.and_then(|a| a.get(name)?.as_str()) {
+        if let Some(text) = annotations.and_then(|a| field(a, name)?.as_str()) {
             return text
                 .trim()
                 .parse::<i32>()

@@ -30,12 +30,13 @@ pub struct SyncStep<'a> {
     pub tasks: Vec<SyncTask<'a>>,
 }
 
-/// A step being filled: tasks by index, and what they provide and need.
+/// A step being filled: how many tasks, and what they provide and need.
 struct Open<'a> {
     phase: Phase,
     wave: i32,
     wait_before: Wait,
-    tasks: Vec<usize>,
+    /// How many tasks, of the sorted order, the step takes.
+    len: usize,
     all_create_namespace: bool,
     prune: bool,
     provides: HashSet<Provider<'a>>,
@@ -43,8 +44,9 @@ struct Open<'a> {
 }
 
 /// Order the tasks and cut them into steps. The cuts are decided on borrowed tasks (sorted by
-/// index), then the tasks are moved into their steps: nothing is copied.
-pub fn group(tasks: Vec<SyncTask<'_>>) -> Vec<SyncStep<'_>> {
+/// index), then the tasks are put in order in place and the steps split off the end: the first
+/// step keeps the tasks' own vector, nothing is cloned.
+pub fn group(mut tasks: Vec<SyncTask<'_>>) -> Vec<SyncStep<'_>> {
     let mut sorted: Vec<usize> = (0..tasks.len()).collect();
     sorted.sort_by_cached_key(|&i| task_order(&tasks[i]));
     let mut cuts: Vec<Open> = Vec::new();
@@ -70,7 +72,7 @@ pub fn group(tasks: Vec<SyncTask<'_>>) -> Vec<SyncStep<'_>> {
                 phase: task.phase,
                 wave: task.wave,
                 wait_before,
-                tasks: Vec::new(),
+                len: 0,
                 all_create_namespace: true,
                 prune,
                 provides: HashSet::new(),
@@ -86,22 +88,65 @@ pub fn group(tasks: Vec<SyncTask<'_>>) -> Vec<SyncStep<'_>> {
             open.provides.extend(provides);
         }
         open.all_create_namespace &= task.action == Action::CreateNamespace;
-        open.tasks.push(i);
+        open.len += 1;
     }
-    let cuts: Vec<(Phase, i32, Wait, Vec<usize>)> = cuts
+    let cuts: Vec<(Phase, i32, Wait, usize)> = cuts
         .into_iter()
-        .map(|o| (o.phase, o.wave, o.wait_before, o.tasks))
+        .map(|o| (o.phase, o.wave, o.wait_before, o.len))
         .collect();
-    let mut slots: Vec<Option<SyncTask>> = tasks.into_iter().map(Some).collect();
-    cuts.into_iter()
-        .map(|(phase, wave, wait_before, indices)| SyncStep {
-            phase,
-            wave,
-            wait_before,
-            tasks: indices
-                .into_iter()
-                .map(|i| slots[i].take().expect("each task is in one step"))
-                .collect(),
+    put_in_order(&mut tasks, sorted);
+    let mut end = tasks.len();
+    let mut steps: Vec<SyncStep> = cuts
+        .into_iter()
+        .rev()
+        .map(|(phase, wave, wait_before, len)| {
+            end -= len;
+            SyncStep {
+                phase,
+                wave,
+                wait_before,
+                tasks: if end == 0 {
+                    std::mem::take(&mut tasks)
+                } else {
+                    tasks.split_off(end)
+                },
+            }
         })
-        .collect()
+        .collect();
+    steps.reverse();
+    steps
+}
+
+/// Rearrange `items` in place so that position `p` holds the item that was at `order[p]`
+/// (`order` is a permutation): each cycle of the permutation is followed once, by swaps.
+fn put_in_order<T>(items: &mut [T], mut order: Vec<usize>) {
+    for start in 0..order.len() {
+        let mut at = start;
+        // A position already done holds its own index.
+        while order[at] != at {
+            let from = order[at];
+            order[at] = at;
+            if from == start {
+                break;
+            }
+            items.swap(at, from);
+            at = from;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::put_in_order;
+
+    #[test]
+    fn put_in_order_follows_every_cycle() {
+        let orders: [&[usize]; 5] = [&[], &[0], &[2, 0, 1], &[1, 0, 3, 2, 4], &[4, 3, 0, 1, 2]];
+        for order in orders {
+            let mut items: Vec<char> = ('a'..).take(order.len()).collect();
+            let want: Vec<char> = order.iter().map(|&i| items[i]).collect();
+            put_in_order(&mut items, order.to_vec());
+            assert_eq!(items, want, "{order:?}");
+        }
+    }
 }

@@ -80,7 +80,8 @@ struct Case<'a> {
     cd: ContinuousDeployment,
     desired: Vec<DesiredObject>,
     live: Vec<Value>,
-    status: HashMap<ObjectKey, SyncStatus>,
+    /// The status of each desired object, in their order.
+    status: Vec<SyncStatus>,
     namespace_exists: Option<bool>,
     request: SyncRequest,
     _marker: std::marker::PhantomData<&'a ()>,
@@ -92,7 +93,7 @@ impl Case<'_> {
             cd: cd_with(policy),
             desired: if yaml.is_empty() { vec![] } else { desired(yaml) },
             live: vec![],
-            status: HashMap::new(),
+            status: Vec::new(),
             namespace_exists: Some(true),
             request: SyncRequest::manual(false),
             _marker: std::marker::PhantomData,
@@ -634,7 +635,11 @@ fn apply_out_of_sync_only() {
         ),
     ] {
         let mut case = Case::new(policy, &yaml);
-        case.status = status.clone();
+        case.status = case
+            .desired
+            .iter()
+            .map(|d| status.get(&d.key).copied().unwrap_or(SyncStatus::OutOfSync))
+            .collect();
         let plan = case.plan().unwrap();
         assert_eq!(outline(&plan), want);
         assert_eq!(

@@ -8,6 +8,7 @@
 
 use serde_json::{Map, Value};
 
+use super::fields::{field, field_mut};
 use super::key::{KeyRef, ObjectKey};
 
 pub const TRACKING_ID_ANNOTATION: &str = "ferry.dev/tracking-id";
@@ -47,18 +48,21 @@ pub fn owner(live: &Value) -> Option<String> {
 
 /// [`owner`] borrowed from the object: a plan asks it of every live object.
 pub(crate) fn owner_ref(live: &Value) -> Option<&str> {
-    owner_of_keyed(live, KeyRef::of(live)?)
+    let (key, annotations) = KeyRef::with_annotations(live)?;
+    owner_in(annotations, key)
 }
 
-/// [`owner_ref`] of an object whose key the caller read already.
-pub(crate) fn owner_of_keyed<'a>(live: &'a Value, key: KeyRef<'_>) -> Option<&'a str> {
-    let id = live
-        .get("metadata")?
-        .get("annotations")?
-        .get(TRACKING_ID_ANNOTATION)?
-        .as_str()?;
+/// [`owner_ref`] of an object whose key and annotations the caller read already.
+pub(crate) fn owner_in<'a>(annotations: Option<&'a Value>, key: KeyRef<'_>) -> Option<&'a str> {
+    tracked_in(annotations, key).map(|(cd, _)| cd)
+}
+
+/// The owner, and the object's key as its tracking id spells it (equal to `key`, but in one
+/// string: comparing it later reads one allocation instead of four).
+pub(crate) fn tracked_in<'a>(annotations: Option<&'a Value>, key: KeyRef<'_>) -> Option<(&'a str, KeyRef<'a>)> {
+    let id = field(annotations?, TRACKING_ID_ANNOTATION)?.as_str()?;
     let (cd, named) = parse_tracking_ref(id)?;
-    (named == key).then_some(cd)
+    (named == key).then_some((cd, named))
 }
 
 fn parse_tracking_ref(id: &str) -> Option<(&str, KeyRef<'_>)> {
@@ -95,26 +99,33 @@ pub fn is_stamped(object: &Value, cd: &str, key: &ObjectKey) -> bool {
 
 /// [`is_stamped`] with the object's annotations read already.
 pub(crate) fn is_stamped_in(object: &Value, annotations: Option<&Value>, cd: &str, key: &ObjectKey) -> bool {
-    let Some(metadata) = object.get("metadata") else {
-        return false;
-    };
-    let annotation = annotations
-        .and_then(|a| a.get(TRACKING_ID_ANNOTATION))
+    stamped_key_in(object, annotations, cd, key).is_some()
+}
+
+/// If the object is stamped for `cd`: its key as the tracking id spells it (equal to `key`, but
+/// in one string: hashing and comparing it later reads one allocation instead of four).
+pub(crate) fn stamped_key_in<'a>(
+    object: &Value,
+    annotations: Option<&'a Value>,
+    cd: &str,
+    key: &ObjectKey,
+) -> Option<KeyRef<'a>> {
+    let metadata = field(object, "metadata")?;
+    let annotation = field(annotations?, TRACKING_ID_ANNOTATION)?.as_str()?;
+    let label = field(metadata, "labels")
+        .and_then(|l| field(l, CD_LABEL))
         .and_then(Value::as_str);
-    let label = metadata
-        .get("labels")
-        .and_then(|l| l.get(CD_LABEL))
-        .and_then(Value::as_str);
-    label == Some(cd) && annotation.and_then(parse_tracking_ref) == Some((cd, key.as_ref()))
+    let (owner, named) = parse_tracking_ref(annotation)?;
+    (label == Some(cd) && owner == cd && named == key.as_ref()).then_some(named)
 }
 
 /// Add the tracking annotation and label to an object about to be applied.
 pub fn stamp(object: &mut Value, cd: &str, key: &ObjectKey) {
     let Some(root) = object.as_object_mut() else { return };
-    if !root.contains_key("metadata") {
+    if field_mut(root, "metadata").is_none() {
         root.insert("metadata".into(), Value::Object(Map::new()));
     }
-    let Some(metadata) = root.get_mut("metadata").and_then(Value::as_object_mut) else {
+    let Some(metadata) = field_mut(root, "metadata").and_then(Value::as_object_mut) else {
         return;
     };
     for (field, name, value) in [
@@ -122,7 +133,7 @@ pub fn stamp(object: &mut Value, cd: &str, key: &ObjectKey) {
         ("labels", CD_LABEL, cd.to_string()),
     ] {
         let map = child_map(metadata, field);
-        match map.get_mut(name) {
+        match field_mut(map, name) {
             Some(slot) => *slot = Value::String(value),
             None => {
                 map.insert(name.to_string(), Value::String(value));
@@ -134,11 +145,10 @@ pub fn stamp(object: &mut Value, cd: &str, key: &ObjectKey) {
 /// The map at `field`, made one if it is absent or not a map. Looked up by `&str`: `Map::entry`
 /// takes an owned key, an allocation for every field that is already there.
 fn child_map<'m>(parent: &'m mut Map<String, Value>, field: &str) -> &'m mut Map<String, Value> {
-    if !parent.get(field).is_some_and(Value::is_object) {
+    if !field_mut(parent, field).is_some_and(|v| v.is_object()) {
         parent.insert(field.to_string(), Value::Object(Map::new()));
     }
-    parent
-        .get_mut(field)
+    field_mut(parent, field)
         .and_then(Value::as_object_mut)
         .expect("a map was just put there")
 }
