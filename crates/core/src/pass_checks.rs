@@ -258,7 +258,8 @@ mod tests {
         let crd = ("apiextensions.k8s.io", "CustomResourceDefinition");
         let api_service = ("apiregistration.k8s.io", "APIService");
         let deployment = ("apps", "Deployment");
-        let cases: [(&str, Vec<((&str, &str), ResultCode)>, bool); 7] = [
+        type Results<'a> = Vec<((&'a str, &'a str), ResultCode)>;
+        let cases: [(&str, Results, bool); 7] = [
             ("nothing synced", vec![], false),
             (
                 "workloads only",
