@@ -142,11 +142,11 @@ async fn world() -> World {
 }
 
 impl World {
-    /// A manual CD (a pass refreshes it and syncs nothing) following `repo` into `cluster`.
+    /// A manual CD (a pass refreshes it and syncs it only on request) following `repo` into `cluster`.
     fn put_cd(&self, name: &str, repo: &str, cluster: &str) {
         let url = self.git.repo_url(Provider::Gitea, repo);
         let text = format!(
-            "apiVersion: ferry.dev/v1alpha1\nkind: ContinuousDeployment\nmetadata:\n  name: {name}\nspec:\n  source:\n    repoURL: {url}\n    provider: gitea\n    targetRevision: main\n    path: app\n  destination:\n    cluster: {cluster}\n    namespace: {name}\n"
+            "apiVersion: ferry.dev/v1alpha1\nkind: ContinuousDeployment\nmetadata:\n  name: {name}\nspec:\n  source:\n    repoURL: {url}\n    provider: gitea\n    targetRevision: main\n    path: app\n  destination:\n    cluster: {cluster}\n    namespace: {name}\n  syncPolicy:\n    syncOptions:\n      createNamespace: true\n"
         );
         let cd = ferry_core::cd::parse(&text).unwrap_or_else(|e| panic!("CD parses: {e}\n{text}"));
         cds::put(&self.kv, &cd).unwrap();
@@ -458,4 +458,56 @@ spec:
         kept.resources.iter().any(|r| r.kind == "Widget"),
         "b's check found the new kind and kept it"
     );
+}
+
+#[tokio::test]
+async fn a_cd_with_a_pending_sync_checks_its_revision_itself_and_shares_its_answer() {
+    let w = world().await;
+    for name in ["a", "b", "c"] {
+        w.put_cd(name, REPOS[0], "prod");
+    }
+    w.pass().await;
+    ferry_engine::store::pending::request_sync(
+        &w.kv,
+        "b",
+        "main",
+        ferry_engine::store::pending::PendingSync {
+            request: ferry_engine::store::pending::SyncRequest::default(),
+            trigger: ferry_core::cd::SyncTrigger::Manual,
+            requested_at: "2026-11-26T00:00:00Z".into(),
+            pushed_commit: None,
+        },
+    )
+    .unwrap();
+    w.http.sent.lock().unwrap().clear();
+    let ports = DeployPorts {
+        kv: &w.kv,
+        http: &w.http,
+        sleep: &TokioSleep,
+        clock: &SystemClock,
+    };
+    let limits = DeployLimits {
+        budget_millis: Some(30_000),
+        wait_timeout_millis: 10_000,
+        poll_millis: 50,
+    };
+    // In this order on purpose: "a" (nothing pending: a refresh) answers first, then "b", whose
+    // request may be newer than that answer, asks for itself; "c" takes the latest answer.
+    let names: Vec<String> = ["a", "b", "c"].iter().map(|n| n.to_string()).collect();
+    let report =
+        ferry_engine::reconcile::deploy_each(&ports, &names, ferry_engine::deploy::Work::Pending, &limits).await;
+    let got = results(&report);
+    assert!(refreshed(got[0].1) && refreshed(got[2].1), "{got:?}");
+    assert_eq!(
+        got[1],
+        ("b", DeployResult::Synced(OperationPhase::Succeeded)),
+        "{got:?}"
+    );
+    assert_eq!(
+        w.revision_checks(REPOS[0]).len(),
+        3,
+        "a's check, b's own, b's check after its sync; none for c: {:#?}",
+        w.sent()
+    );
+    assert_eq!(w.discovery_checks(&w.prod).len(), 1, "{:#?}", w.sent());
 }
