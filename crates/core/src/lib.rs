@@ -12,6 +12,7 @@ pub mod health;
 pub mod http_date;
 pub mod kube;
 pub mod manifests;
+pub mod pass_checks;
 pub mod plan;
 pub mod provider;
 pub mod reconcile;

@@ -9,6 +9,7 @@
 
 use ferry_core::archive::{extract, ExtractOptions};
 use ferry_core::cd::{CdStatus, ContinuousDeployment, Location, OperationPhase, SyncTrigger};
+use ferry_core::pass_checks::{sync_changes_discovery, takes_shared_revision, DiscoveryCheck};
 use ferry_core::plan::{ObjectKey, SyncRequest, Trigger};
 use ferry_core::status::{HealthStatus, SyncStatus};
 use thiserror::Error;
@@ -16,6 +17,7 @@ use thiserror::Error;
 use crate::cluster_state::{read_rendered_state, render_manifests, KindRef, StateError};
 use crate::git::{GitClient, Repository, Resolution, Resolved};
 use crate::kube::{remember, DiscoverySource, KubeClient, StaticToken};
+use crate::pass_checks::PassChecks;
 use crate::ports::{Clock, Http, KeyValue, Sleep};
 use crate::status::report;
 use crate::store::deploy_state::{self, AutoSyncAttempt};
@@ -140,10 +142,22 @@ pub async fn deploy<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     work: Work,
     limits: &DeployLimits,
 ) -> Result<DeployResult, DeployError> {
+    deploy_in_pass(ports, name, work, limits, &PassChecks::default()).await
+}
+
+/// [`deploy`] as one CD of a pass: the revision and discovery checks other CDs of the pass
+/// already made are taken from `checks`, and this CD's are recorded there.
+pub async fn deploy_in_pass<K: KeyValue, H: Http, S: Sleep, C: Clock>(
+    ports: &DeployPorts<'_, K, H, S, C>,
+    name: &str,
+    work: Work,
+    limits: &DeployLimits,
+    checks: &PassChecks,
+) -> Result<DeployResult, DeployError> {
     let kv = ports.kv;
     let started = ports.clock.now_millis();
     let Some(request) = pending::get_sync(kv, name)? else {
-        return deploy_once(ports, name, work, limits).await;
+        return deploy_once(ports, name, work, limits, checks).await;
     };
     // Two runs starting in the same millisecond share an id and may both run, as they all
     // would without claims; the engine has no source of randomness to tell them apart.
@@ -152,7 +166,7 @@ pub async fn deploy<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     if !pending::claim_sync(kv, name, &request, &run, started, until)? {
         return Ok(DeployResult::Busy);
     }
-    let result = deploy_once(ports, name, work, limits).await;
+    let result = deploy_once(ports, name, work, limits, checks).await;
     pending::release_claim(kv, name, &run)?;
     result
 }
@@ -162,6 +176,7 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     name: &str,
     work: Work,
     limits: &DeployLimits,
+    checks: &PassChecks,
 ) -> Result<DeployResult, DeployError> {
     let kv = ports.kv;
     let started = ports.clock.now_millis();
@@ -198,8 +213,9 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         StaticToken::new(credentials.token.expose()),
         credentials.server.trim_end_matches('/').to_string(),
     );
+    let discovery_check = DiscoveryCheck::new(cluster, &credentials.server, credentials.token.expose());
 
-    // The revision.
+    // The revision: checked once per (repository, ref, credentials) in a pass.
     let repo_credentials = repositories::for_url(kv, &source.repo_url)?;
     let repository = match Repository::parse(&source.repo_url, source.provider, None, repo_credentials) {
         Ok(r) => r,
@@ -217,9 +233,12 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
             })
         })
         .flatten();
-    let sha = match git.resolve(&repository, &reference, known.as_ref()).await {
-        Ok(Resolution::Unchanged) => known.map(|k| k.sha).unwrap_or_default(),
-        Ok(Resolution::Resolved(resolved)) => {
+    let may_share = takes_shared_revision(pending.is_some());
+    let sha = match checks
+        .revision(&git, &repository, &reference, known.as_ref(), may_share)
+        .await
+    {
+        Ok(resolved) => {
             state.reference = Some(reference.clone());
             state.sha = Some(resolved.sha.clone());
             state.etag = resolved.etag;
@@ -263,8 +282,9 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     };
 
     // Refresh first: it tells whether a reconcile should sync, and is the status of a refresh.
-    // Discovery comes from the store, checked with one request (`kube::discovery`).
-    let discovery = match kube.discover_cached(kv, cluster).await {
+    // Discovery comes from the store, checked with one request (`kube::discovery`) per cluster
+    // in a pass.
+    let discovery = match checks.discovery(&kube, kv, &discovery_check).await {
         Ok(d) => d,
         Err(e) => {
             let hint = if e.is_tls() {
@@ -287,6 +307,7 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
             if was_cached && s.discovery.source == DiscoverySource::Fetched {
                 // Read again because the kept one lacked a kind Git uses: keep the new one.
                 remember(kv, cluster, &s.discovery);
+                checks.discovery_read_again(&discovery_check, &s.discovery);
             }
             s
         }
@@ -294,6 +315,7 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
             if matches!(&e, StateError::Cluster(k) if k.is_not_found()) {
                 // A kind the kept discovery listed is gone: read it in full next time.
                 let _ = store::discovery::delete(kv, cluster);
+                checks.forget_discovery(&discovery_check);
             }
             let hint = if e.is_tls() {
                 tls_hint(credentials.ca_data.is_some())
@@ -365,6 +387,13 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         .await;
         let mut op = outcome.operation.clone();
         op.trigger = Some(trigger);
+        if sync_changes_discovery(
+            op.resources
+                .iter()
+                .map(|r| (r.group.as_str(), r.kind.as_str(), r.result)),
+        ) {
+            checks.forget_discovery(&discovery_check);
+        }
         if op.phase == OperationPhase::Running {
             state.checkpoint = outcome.checkpoint;
             result = DeployResult::Running;
@@ -415,6 +444,9 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
                     etag: state.etag.clone(),
                 };
                 if let Ok(Resolution::Resolved(now_at)) = git.resolve(&repository, &reference, Some(&synced)).await {
+                    if now_at.sha != sha {
+                        checks.revision_moved(&repository, &reference, &now_at);
+                    }
                     if now_at.sha != sha && pending::get_sync(kv, name)?.is_none() {
                         let again = PendingSync {
                             requested_at: rfc3339(ports.clock.now_millis()),

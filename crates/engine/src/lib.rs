@@ -6,6 +6,7 @@ pub mod cluster_state;
 pub mod deploy;
 pub mod git;
 pub mod kube;
+pub mod pass_checks;
 pub mod ports;
 pub mod push;
 pub mod reconcile;

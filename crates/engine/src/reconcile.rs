@@ -1,10 +1,15 @@
 //! The reconciler's pass, within a time budget: the store's housekeeping, then every pending
 //! sync, then a fair batch of CDs (resuming after the last CD the previous pass reached), each
 //! refreshed and auto-synced by the rule of `ferry_core::reconcile::auto_sync`.
+//!
+//! The CDs of a pass share their checks ([`PassChecks`]): discovery is checked once per cluster
+//! and a repository's revision once per (repository, ref, credentials), however many CDs deploy
+//! to that cluster or follow that repository.
 
 use serde::{Deserialize, Serialize};
 
-use crate::deploy::{deploy, DeployError, DeployLimits, DeployPorts, DeployResult, Work};
+use crate::deploy::{deploy_in_pass, DeployError, DeployLimits, DeployPorts, DeployResult, Work};
+use crate::pass_checks::PassChecks;
 use crate::ports::{Clock, Http, KeyValue, Sleep};
 use crate::store::{self, cds, get_json, pending, put_json, StoreError};
 
@@ -45,12 +50,24 @@ fn limits_for(limits: &DeployLimits, left: Option<u64>) -> DeployLimits {
     }
 }
 
-/// Deploy `names` with `work`, one after the other, while the budget lasts.
+/// Deploy `names` with `work`, one after the other, while the budget lasts, sharing their
+/// revision and discovery checks.
 pub async fn deploy_each<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     ports: &DeployPorts<'_, K, H, S, C>,
     names: &[String],
     work: Work,
     limits: &DeployLimits,
+) -> PassReport {
+    deploy_each_in_pass(ports, names, work, limits, &PassChecks::default()).await
+}
+
+/// [`deploy_each`] with the checks of the pass it is part of.
+pub async fn deploy_each_in_pass<K: KeyValue, H: Http, S: Sleep, C: Clock>(
+    ports: &DeployPorts<'_, K, H, S, C>,
+    names: &[String],
+    work: Work,
+    limits: &DeployLimits,
+    checks: &PassChecks,
 ) -> PassReport {
     let deadline = limits.budget_millis.map(|b| ports.clock.now_millis() + b);
     let mut report = PassReport::default();
@@ -64,7 +81,8 @@ pub async fn deploy_each<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         loop {
             rounds += 1;
             let left = remaining(ports.clock, deadline);
-            match deploy(ports, name, work.clone(), &limits_for(limits, left)).await {
+            // A round after the first has a pending request, so it checks its revision itself.
+            match deploy_in_pass(ports, name, work.clone(), &limits_for(limits, left), checks).await {
                 Ok(result) => {
                     report.visited.push((name.clone(), result));
                     // A newer request arrived while this sync ran (or its revision moved): run
@@ -98,6 +116,7 @@ pub async fn pass<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     store::maintain(kv, ports.clock)?;
     kv.delete(pending::RECONCILE_KEY)?;
     let mut report = PassReport::default();
+    let checks = PassChecks::default();
 
     for key in store::keys_with_prefix(kv, pending::DELETE_PREFIX)? {
         let name = &key[pending::DELETE_PREFIX.len()..];
@@ -107,11 +126,12 @@ pub async fn pass<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     }
 
     let pending_names = pending::list_syncs(kv)?;
-    let mut deployed = deploy_each(
+    let mut deployed = deploy_each_in_pass(
         ports,
         &pending_names,
         Work::Pending,
         &limits_for(limits, remaining(ports.clock, deadline)),
+        &checks,
     )
     .await;
     deployed.errors.append(&mut report.errors);
@@ -130,7 +150,7 @@ pub async fn pass<K: KeyValue, H: Http, S: Sleep, C: Clock>(
             report.left += batch.len() - i;
             break;
         }
-        match deploy(ports, name, Work::Reconcile, &limits_for(limits, left)).await {
+        match deploy_in_pass(ports, name, Work::Reconcile, &limits_for(limits, left), &checks).await {
             Ok(result) => report.visited.push((name.clone(), result)),
             Err(DeployError::Store(e)) => report.errors.push((name.clone(), e.to_string())),
         }
