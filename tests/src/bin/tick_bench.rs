@@ -8,6 +8,7 @@ use anyhow::{bail, ensure, Context, Result};
 use clap::Parser;
 use ferry_e2e::app::{ApiClient, ADMIN_TOKEN, OPERATOR_TOKEN, VIEWER_TOKEN};
 use ferry_e2e::host::HostProcess;
+use ferry_e2e::manifest::{Component, RuntimeConfig, SpinManifest, Variable};
 use ferry_e2e::world::{commit, manifests};
 use git_emulator::{GitEmulator, Provider, DEFAULT_TOKEN};
 use kube_emulator::{Config, KubeEmulator};
@@ -44,61 +45,31 @@ struct Args {
 const PASS_BUDGET: &str = "45 s";
 const BATCH_SIZE: usize = 10_000;
 
-fn spin_toml(wasm_dir: &Path, kube: &KubeEmulator, git: &GitEmulator, cron: &str, interval: &str) -> Result<String> {
-    let wasm = |name: &str| -> Result<PathBuf> {
-        let path = wasm_dir.join(format!("{name}.wasm"));
-        ensure!(
-            path.exists(),
-            "{} is missing: run `make components` first",
-            path.display()
-        );
-        Ok(path)
-    };
-    let outbound = format!(
-        "\"https://127.0.0.1:{}\", \"{}\"",
-        kube.addr().port(),
-        git.base_url(Provider::Gitea)
-    );
-    Ok(format!(
-        r#"spin_manifest_version = 2
-[application]
-name = "ferry-tick-bench"
-[variables]
-api_admin_tokens = {{ default = "{ADMIN_TOKEN}", secret = true }}
-api_operator_tokens = {{ default = "{OPERATOR_TOKEN}", secret = true }}
-api_viewer_tokens = {{ default = "{VIEWER_TOKEN}", secret = true }}
-reconcile_interval = {{ default = "{interval}" }}
-[[trigger.http]]
-route = "/..."
-component = "api"
-[[trigger.cron]]
-component = "reconciler"
-cron_expression = "{cron}"
-[component.api]
-source = "{api}"
-key_value_stores = ["default"]
-allowed_outbound_hosts = [{outbound}]
-[component.api.variables]
-api_admin_tokens = "{{{{ api_admin_tokens }}}}"
-api_operator_tokens = "{{{{ api_operator_tokens }}}}"
-api_viewer_tokens = "{{{{ api_viewer_tokens }}}}"
-[component.reconciler]
-source = "{reconciler}"
-key_value_stores = ["default"]
-allowed_outbound_hosts = [{outbound}]
-[component.reconciler.variables]
-reconcile_interval = "{{{{ reconcile_interval }}}}"
-"#,
-        api = wasm("ferry_api")?.display(),
-        reconciler = wasm("ferry_reconciler")?.display(),
-    ))
+/// The application: the api (to register CDs) and the reconciler on `cron`.
+fn spin_toml(wasm_dir: &Path, kube: &KubeEmulator, git: &GitEmulator, cron: &str, interval: &str) -> SpinManifest {
+    let wasm = |name: &str| ferry_e2e::wasm_in(wasm_dir, name);
+    let outbound = [
+        format!("https://127.0.0.1:{}", kube.addr().port()),
+        git.base_url(Provider::Gitea),
+    ];
+    SpinManifest::new("ferry-tick-bench")
+        .api_tokens(ADMIN_TOKEN, OPERATOR_TOKEN, VIEWER_TOKEN)
+        .variable("reconcile_interval", Variable::with_default(interval))
+        .http_route("/...", "api")
+        .cron("reconciler", cron)
+        .component(Component::ferry_api(wasm("ferry_api")).allowed_outbound_hosts(&outbound))
+        .component(
+            Component::ferry("reconciler", wasm("ferry_reconciler"))
+                .allowed_outbound_hosts(&outbound)
+                .application_variables(["reconcile_interval"]),
+        )
 }
 
-fn start_host(args: &Args, dir: &Path, manifest: &str) -> Result<HostProcess> {
-    std::fs::write(dir.join("spin.toml"), manifest)?;
+fn start_host(args: &Args, dir: &Path, manifest: &SpinManifest) -> Result<HostProcess> {
+    let spin_toml = manifest.write_in(dir);
     HostProcess::start_binary(
         &args.host,
-        &dir.join("spin.toml"),
+        &spin_toml,
         &[
             "--kv",
             dir.join("kv.db").to_str().context("temp dir path")?,
@@ -532,17 +503,17 @@ fn main() -> Result<()> {
             commit(&repo, &manifests("nginx:1.25", "one"));
         }
         let dir = tempfile::tempdir()?;
-        std::fs::write(dir.path().join("kube-ca.pem"), kube.ca_pem())?;
-        std::fs::write(
-            dir.path().join("runtime-config.toml"),
-            format!(
-                "[[client_tls]]\ncomponent_ids = [\"api\", \"reconciler\"]\nhosts = [\"127.0.0.1:{}\"]\nca_roots_file = \"kube-ca.pem\"\n",
-                kube.addr().port()
-            ),
-        )?;
+        RuntimeConfig::new()
+            .client_tls(
+                &["api", "reconciler"],
+                &[&format!("127.0.0.1:{}", kube.addr().port())],
+                "kube-ca.pem",
+                &kube.ca_pem(),
+            )
+            .write_in(dir.path());
 
         // Registered and synced on a host whose reconciler works once, at start.
-        let manifest = spin_toml(&args.wasm_dir, &kube, &git, "*/1 * * * * *", "1h")?;
+        let manifest = spin_toml(&args.wasm_dir, &kube, &git, "*/1 * * * * *", "1h");
         let host = start_host(&args, dir.path(), &manifest)?;
         let setup = setup(&args, &host, &kube, &git).await?;
         let status = host.stop()?;
@@ -550,7 +521,7 @@ fn main() -> Result<()> {
 
         // The same store on a host whose reconciler works on every tick, ticks `tick_every` apart.
         let cron = format!("*/{} * * * * *", args.tick_every);
-        let manifest = spin_toml(&args.wasm_dir, &kube, &git, &cron, "0")?;
+        let manifest = spin_toml(&args.wasm_dir, &kube, &git, &cron, "0");
         let host = start_host(&args, dir.path(), &manifest)?;
         let ticks = measure(&args, &host, &kube, &git).await?;
         let viewer = ApiClient::new(&host.url, Some(VIEWER_TOKEN));
