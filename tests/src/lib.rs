@@ -38,10 +38,12 @@ pub fn wasm(name: &str) -> PathBuf {
 /// [`wasm`] from another directory of built components (the benchmarks' `--wasm-dir`).
 pub fn wasm_in(dir: &Path, name: &str) -> PathBuf {
     let path = dir.join(format!("{name}.wasm"));
-    assert!(
-        path.exists(),
-        "{} is missing: run `make components` (make test does) first",
-        path.display()
-    );
-    path
+    // Absolute: the manifest that names it is written elsewhere (a temporary directory), and a
+    // host resolves a relative source against the manifest's directory.
+    path.canonicalize().unwrap_or_else(|_| {
+        panic!(
+            "{} is missing: run `make components` (make test does) first",
+            path.display()
+        )
+    })
 }
