@@ -62,7 +62,9 @@ fn main() -> Result<()> {
     let url = url.context("ferry-host did not start")?;
     let startup = started.elapsed();
 
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    // One client thread: on two cores, a multi-threaded client's wake-ups across its own threads
+    // and the host's would be counted as the host's latency.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let (sequential, concurrent) = runtime.block_on(async {
         let client = reqwest::Client::builder()
             .no_proxy()
