@@ -93,6 +93,21 @@ async fn world() -> World {
     }
 }
 
+/// A refresh that found the CD OutOfSync (and synced nothing).
+#[track_caller]
+fn assert_out_of_sync(result: &DeployResult, context: impl std::fmt::Display) {
+    assert!(
+        matches!(
+            result,
+            DeployResult::Refreshed {
+                sync: SyncStatus::OutOfSync,
+                ..
+            }
+        ),
+        "{context}: {result:?}"
+    );
+}
+
 impl World {
     /// Someone edits the CD's ConfigMap by hand (`kubectl edit`, another field manager).
     async fn drift(&self, namespace: &str) {
@@ -115,41 +130,17 @@ impl World {
 
     fn put_cd_at(&self, name: &str, path: &str, policy: &str) {
         let url = self.git.repo_url(Provider::Gitea, KEY);
-        let text = format!(
-            "apiVersion: ferry.dev/v1alpha1\nkind: ContinuousDeployment\nmetadata:\n  name: {name}\nspec:\n  source:\n    repoURL: {url}\n    provider: gitea\n    targetRevision: main\n    path: {path}\n  destination:\n    cluster: prod\n    namespace: {name}\n  syncPolicy:\n    syncOptions:\n      createNamespace: true\n{policy}"
-        );
-        let cd = ferry_core::cd::parse(&text).unwrap_or_else(|e| panic!("CD parses: {e}\n{text}"));
-        cds::put(&self.kv, &cd).unwrap();
+        cds::put(&self.kv, &common::gitea_cd(name, &url, path, "prod", policy)).unwrap();
     }
 
     async fn run(&self, name: &str, work: Work) -> DeployResult {
-        let ports = DeployPorts {
-            kv: &self.kv,
-            http: &self.http,
-            sleep: &TokioSleep,
-            clock: &SystemClock,
-        };
-        let limits = DeployLimits {
-            budget_millis: Some(20_000),
-            wait_timeout_millis: 10_000,
-            poll_millis: 50,
-        };
+        let ports = common::deploy_ports(&self.kv, &self.http);
+        let limits = common::deploy_limits(20_000);
         deploy(&ports, name, work, &limits).await.expect("store works")
     }
 
     fn request_sync(&self, name: &str) {
-        pending::request_sync(
-            &self.kv,
-            name,
-            "main",
-            PendingSync {
-                request: SyncRequest::default(),
-                trigger: SyncTrigger::Manual,
-                requested_at: "2026-11-26T00:00:00Z".into(),
-                pushed_commit: None,
-            },
-        )
-        .unwrap();
+        common::request_sync(&self.kv, name, SyncTrigger::Manual);
     }
 
     fn status(&self, name: &str) -> ferry_core::cd::CdStatus {
@@ -164,16 +155,7 @@ async fn a_manual_cd_is_refreshed_then_synced_on_request() {
     let head = w.repo.head().unwrap();
 
     let refreshed = w.run("shop", Work::Reconcile).await;
-    assert!(
-        matches!(
-            refreshed,
-            DeployResult::Refreshed {
-                sync: SyncStatus::OutOfSync,
-                ..
-            }
-        ),
-        "{refreshed:?}"
-    );
+    assert_out_of_sync(&refreshed, "a manual CD is refreshed, not synced");
     let s = w.status("shop");
     assert_eq!(s.revision.as_deref(), Some(head.as_str()));
     assert_eq!(s.resources.len(), 3, "three objects under app/: {:?}", s.resources);
@@ -256,16 +238,7 @@ async fn an_automated_cd_syncs_a_new_revision_once_and_self_heals_only_when_aske
         w.drift(name).await;
     }
     let auto = w.run("auto", Work::Reconcile).await;
-    assert!(
-        matches!(
-            auto,
-            DeployResult::Refreshed {
-                sync: SyncStatus::OutOfSync,
-                ..
-            }
-        ),
-        "{auto:?}"
-    );
+    assert_out_of_sync(&auto, "without self-heal the drift stays");
     assert_eq!(
         w.run("heal", Work::Reconcile).await,
         DeployResult::Synced(OperationPhase::Succeeded)
@@ -291,16 +264,7 @@ async fn editing_alias_or_description_is_not_a_new_intent_but_editing_the_policy
     cd.spec.description = Some("the shop front".into());
     cds::put(&w.kv, &cd).unwrap();
     let refreshed = w.run("auto", Work::Reconcile).await;
-    assert!(
-        matches!(
-            refreshed,
-            DeployResult::Refreshed {
-                sync: SyncStatus::OutOfSync,
-                ..
-            }
-        ),
-        "a new alias and description do not sync the drift back: {refreshed:?}"
-    );
+    assert_out_of_sync(&refreshed, "a new alias and description do not sync the drift back");
     let cm = w.kube.get("", "v1", "configmaps", "auto", "settings").unwrap();
     assert_eq!(cm["data"]["key"], "drifted");
 
@@ -321,18 +285,7 @@ async fn drift_after_a_pending_automated_sync_is_left_without_self_heal() {
     w.put_cd("auto", "    automated: {}\n");
     // A new automated CD, and a push, arrive as pending automated syncs.
     for trigger in [SyncTrigger::Automated, SyncTrigger::Webhook] {
-        pending::request_sync(
-            &w.kv,
-            "auto",
-            "main",
-            PendingSync {
-                request: SyncRequest::default(),
-                trigger,
-                requested_at: "2026-11-26T00:00:00Z".into(),
-                pushed_commit: None,
-            },
-        )
-        .unwrap();
+        common::request_sync(&w.kv, "auto", trigger);
         assert_eq!(
             w.run("auto", Work::Pending).await,
             DeployResult::Synced(OperationPhase::Succeeded),
@@ -340,15 +293,9 @@ async fn drift_after_a_pending_automated_sync_is_left_without_self_heal() {
         );
         w.drift("auto").await;
         let refreshed = w.run("auto", Work::Reconcile).await;
-        assert!(
-            matches!(
-                refreshed,
-                DeployResult::Refreshed {
-                    sync: SyncStatus::OutOfSync,
-                    ..
-                }
-            ),
-            "{trigger:?}: the same revision is not synced again: {refreshed:?}"
+        assert_out_of_sync(
+            &refreshed,
+            format!("{trigger:?}: the same revision is not synced again"),
         );
         let cm = w.kube.get("", "v1", "configmaps", "auto", "settings").unwrap();
         assert_eq!(cm["data"]["key"], "drifted", "{trigger:?}");
@@ -514,17 +461,8 @@ async fn a_sync_whose_branch_moved_while_it_ran_is_run_again_at_the_new_commit()
         FaultAction::Latency(Duration::from_millis(1_000)),
     ));
     let first = w.repo.head().unwrap();
-    let ports = DeployPorts {
-        kv: &w.kv,
-        http: &w.http,
-        sleep: &TokioSleep,
-        clock: &SystemClock,
-    };
-    let limits = DeployLimits {
-        budget_millis: Some(20_000),
-        wait_timeout_millis: 10_000,
-        poll_millis: 50,
-    };
+    let ports = common::deploy_ports(&w.kv, &w.http);
+    let limits = common::deploy_limits(20_000);
     let names = vec!["shop".to_string()];
     let (report, moved) = tokio::join!(
         ferry_engine::reconcile::deploy_each(&ports, &names, Work::Pending, &limits),
@@ -672,17 +610,8 @@ async fn a_pass_runs_pending_syncs_then_a_fair_batch() {
         w.put_cd(name, "");
     }
     w.request_sync("c");
-    let ports = DeployPorts {
-        kv: &w.kv,
-        http: &w.http,
-        sleep: &TokioSleep,
-        clock: &SystemClock,
-    };
-    let limits = DeployLimits {
-        budget_millis: Some(20_000),
-        wait_timeout_millis: 10_000,
-        poll_millis: 50,
-    };
+    let ports = common::deploy_ports(&w.kv, &w.http);
+    let limits = common::deploy_limits(20_000);
     let visited = |report: &ferry_engine::reconcile::PassReport| -> Vec<String> {
         report.visited.iter().map(|(n, _)| n.clone()).collect()
     };
@@ -796,12 +725,7 @@ async fn a_pending_deletion_deletes_the_objects_and_clears_itself() {
         requested_at: "2026-11-26T00:00:00Z".into(),
     };
     pending::request_deletion(&w.kv, "shop", &deletion).unwrap();
-    let ports = DeployPorts {
-        kv: &w.kv,
-        http: &w.http,
-        sleep: &TokioSleep,
-        clock: &SystemClock,
-    };
+    let ports = common::deploy_ports(&w.kv, &w.http);
     assert_eq!(
         delete_resources(&ports, "shop").await.unwrap(),
         DeletionResult::Deleted(3)
@@ -913,16 +837,7 @@ async fn a_damaged_or_missing_chunk_is_detected_and_the_files_downloaded_again()
         damage(&w.kv);
         w.git.clear_requests();
         let result = w.run("shop", Work::Reconcile).await;
-        assert!(
-            matches!(
-                result,
-                DeployResult::Refreshed {
-                    sync: SyncStatus::OutOfSync,
-                    ..
-                }
-            ),
-            "{what}: {result:?}"
-        );
+        assert_out_of_sync(&result, what);
         assert_eq!(archive_requests(&w.git), 1, "{what}: downloaded again");
         assert_eq!(w.status("shop").resources.len(), 3, "{what}");
         w.git.clear_requests();

@@ -11,13 +11,13 @@ use std::time::Duration;
 
 use ferry_core::cd::OperationPhase;
 use ferry_core::status::SyncStatus;
-use ferry_engine::deploy::{DeployLimits, DeployPorts, DeployResult};
-use ferry_engine::ports::{Http, HttpError, MemoryKeyValue, SystemClock};
+use ferry_engine::deploy::DeployResult;
+use ferry_engine::ports::{Http, HttpError, MemoryKeyValue};
 use ferry_engine::reconcile::{pass, PassReport};
 use ferry_engine::store::clusters::{self, ClusterToken, ClusterWrite};
 use ferry_engine::store::repositories::{self, RepositoryCredentials};
 use ferry_engine::store::{cds, discovery as kept_discovery, status};
-use ferry_native_ports::{HttpConfig, ReqwestHttp, TokioSleep};
+use ferry_native_ports::{HttpConfig, ReqwestHttp};
 use git_emulator::{GitEmulator, Provider, Repo, DEFAULT_TOKEN};
 use kube_emulator::{Config, KubeEmulator};
 
@@ -145,26 +145,13 @@ impl World {
     /// A manual CD (a pass refreshes it and syncs it only on request) following `repo` into `cluster`.
     fn put_cd(&self, name: &str, repo: &str, cluster: &str) {
         let url = self.git.repo_url(Provider::Gitea, repo);
-        let text = format!(
-            "apiVersion: ferry.dev/v1alpha1\nkind: ContinuousDeployment\nmetadata:\n  name: {name}\nspec:\n  source:\n    repoURL: {url}\n    provider: gitea\n    targetRevision: main\n    path: app\n  destination:\n    cluster: {cluster}\n    namespace: {name}\n  syncPolicy:\n    syncOptions:\n      createNamespace: true\n"
-        );
-        let cd = ferry_core::cd::parse(&text).unwrap_or_else(|e| panic!("CD parses: {e}\n{text}"));
-        cds::put(&self.kv, &cd).unwrap();
+        cds::put(&self.kv, &common::gitea_cd(name, &url, "app", cluster, "")).unwrap();
     }
 
     async fn pass(&self) -> PassReport {
         self.http.sent.lock().unwrap().clear();
-        let ports = DeployPorts {
-            kv: &self.kv,
-            http: &self.http,
-            sleep: &TokioSleep,
-            clock: &SystemClock,
-        };
-        let limits = DeployLimits {
-            budget_millis: Some(30_000),
-            wait_timeout_millis: 10_000,
-            poll_millis: 50,
-        };
+        let ports = common::deploy_ports(&self.kv, &self.http);
+        let limits = common::deploy_limits(30_000);
         pass(&ports, &limits, usize::MAX).await.expect("store works")
     }
 
@@ -413,25 +400,11 @@ spec:
       openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
 "#;
     let url = w.git.repo_url(Provider::Gitea, REPOS[0]);
-    let text = format!(
-        "apiVersion: ferry.dev/v1alpha1\nkind: ContinuousDeployment\nmetadata:\n  name: a\nspec:\n  source:\n    repoURL: {url}\n    provider: gitea\n    targetRevision: main\n    path: crds\n  destination:\n    cluster: prod\n    namespace: a\n  syncPolicy:\n    syncOptions:\n      createNamespace: true\n"
-    );
-    cds::put(&w.kv, &ferry_core::cd::parse(&text).unwrap()).unwrap();
+    cds::put(&w.kv, &common::gitea_cd("a", &url, "crds", "prod", "")).unwrap();
     w.repos[0]
         .commit("a CRD", &[("crds/widgets.yaml", crd)])
         .expect("commit");
-    ferry_engine::store::pending::request_sync(
-        &w.kv,
-        "a",
-        "main",
-        ferry_engine::store::pending::PendingSync {
-            request: ferry_engine::store::pending::SyncRequest::default(),
-            trigger: ferry_core::cd::SyncTrigger::Manual,
-            requested_at: "2026-11-26T00:00:00Z".into(),
-            pushed_commit: None,
-        },
-    )
-    .unwrap();
+    common::request_sync(&w.kv, "a", ferry_core::cd::SyncTrigger::Manual);
 
     let report = w.pass().await;
     assert_eq!(
@@ -467,30 +440,10 @@ async fn a_cd_with_a_pending_sync_checks_its_revision_itself_and_shares_its_answ
         w.put_cd(name, REPOS[0], "prod");
     }
     w.pass().await;
-    ferry_engine::store::pending::request_sync(
-        &w.kv,
-        "b",
-        "main",
-        ferry_engine::store::pending::PendingSync {
-            request: ferry_engine::store::pending::SyncRequest::default(),
-            trigger: ferry_core::cd::SyncTrigger::Manual,
-            requested_at: "2026-11-26T00:00:00Z".into(),
-            pushed_commit: None,
-        },
-    )
-    .unwrap();
+    common::request_sync(&w.kv, "b", ferry_core::cd::SyncTrigger::Manual);
     w.http.sent.lock().unwrap().clear();
-    let ports = DeployPorts {
-        kv: &w.kv,
-        http: &w.http,
-        sleep: &TokioSleep,
-        clock: &SystemClock,
-    };
-    let limits = DeployLimits {
-        budget_millis: Some(30_000),
-        wait_timeout_millis: 10_000,
-        poll_millis: 50,
-    };
+    let ports = common::deploy_ports(&w.kv, &w.http);
+    let limits = common::deploy_limits(30_000);
     // In this order on purpose: "a" (nothing pending: a refresh) answers first, then "b", whose
     // request may be newer than that answer, asks for itself; "c" takes the latest answer.
     let names: Vec<String> = ["a", "b", "c"].iter().map(|n| n.to_string()).collect();

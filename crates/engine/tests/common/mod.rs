@@ -139,3 +139,54 @@ pub async fn eventually(what: &str, timeout: Duration, mut probe: impl FnMut() -
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// A CD following `repo_url` (a git-emulator Gitea repository, branch `main`) at `path` into
+/// `cluster`, in its own namespace (created by the sync); `policy`: further `syncPolicy` lines,
+/// indented by four spaces.
+pub fn gitea_cd(name: &str, repo_url: &str, path: &str, cluster: &str, policy: &str) -> ContinuousDeployment {
+    let text = format!(
+        "apiVersion: ferry.dev/v1alpha1\nkind: ContinuousDeployment\nmetadata:\n  name: {name}\nspec:\n  source:\n    repoURL: {repo_url}\n    provider: gitea\n    targetRevision: main\n    path: {path}\n  destination:\n    cluster: {cluster}\n    namespace: {name}\n  syncPolicy:\n    syncOptions:\n      createNamespace: true\n{policy}"
+    );
+    ferry_core::cd::parse(&text).unwrap_or_else(|e| panic!("CD parses: {e}\n{text}"))
+}
+
+/// A sync of branch `main` requested for `name`, as the api, a webhook or the reconciler leave it.
+pub fn request_sync(kv: &impl ferry_engine::ports::KeyValue, name: &str, trigger: ferry_core::cd::SyncTrigger) {
+    use ferry_engine::store::pending::{self, PendingSync, SyncRequest};
+    pending::request_sync(
+        kv,
+        name,
+        "main",
+        PendingSync {
+            request: SyncRequest::default(),
+            trigger,
+            requested_at: "2026-11-26T00:00:00Z".into(),
+            pushed_commit: None,
+        },
+    )
+    .unwrap();
+}
+
+/// The ports a deploy runs on in these tests: the given store and HTTP client, tokio's timer, the
+/// system clock.
+pub fn deploy_ports<'a, K, H>(
+    kv: &'a K,
+    http: &'a H,
+) -> ferry_engine::deploy::DeployPorts<'a, K, H, TokioSleep, SystemClock> {
+    ferry_engine::deploy::DeployPorts {
+        kv,
+        http,
+        sleep: &TokioSleep,
+        clock: &SystemClock,
+    }
+}
+
+/// Limits for a deploy in these tests: `budget_millis` for the whole run, health waited for up to
+/// 10 s, polled every 50 ms.
+pub fn deploy_limits(budget_millis: u64) -> ferry_engine::deploy::DeployLimits {
+    ferry_engine::deploy::DeployLimits {
+        budget_millis: Some(budget_millis),
+        wait_timeout_millis: 10_000,
+        poll_millis: 50,
+    }
+}
