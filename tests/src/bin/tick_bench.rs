@@ -229,12 +229,17 @@ async fn setup(args: &Args, host: &HostProcess, kube: &KubeEmulator, git: &GitEm
                 loop {
                     let doc = operator.get(&format!("/api/v1/cds/{name}")).await.json();
                     let s = &doc["status"];
-                    if s["sync"] == "Synced" && s["health"] == "Healthy" {
+                    // The requested sync itself finished (a CD created automated is Synced and
+                    // Healthy already, from its first sync): none left Pending or Running when
+                    // the host stops.
+                    let requested_done =
+                        s["operation"]["trigger"] == "Manual" && s["operation"]["phase"] == "Succeeded";
+                    if requested_done && s["sync"] == "Synced" && s["health"] == "Healthy" {
                         break;
                     }
                     ensure!(
                         Instant::now() < deadline,
-                        "{name} not Synced and Healthy after 60 s: {s}"
+                        "{name}'s requested sync not finished Synced and Healthy after 60 s: {s}"
                     );
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
