@@ -143,7 +143,7 @@ impl key_value::Host for InstanceState {}
 
 impl key_value::HostStore for InstanceState {
     fn open(&mut self, label: String) -> Result<Resource<OpenStore>, key_value::Error> {
-        if !self.kv.allowed.iter().any(|l| *l == label) {
+        if !self.kv.allowed.contains(&label) {
             return Err(key_value::Error::AccessDenied);
         }
         let Some(backend) = self.kv.stores.by_label.get(&label).cloned() else {

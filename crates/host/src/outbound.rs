@@ -348,7 +348,9 @@ mod tests {
 
     #[test]
     fn spin_allowed_host_forms() {
-        let cases: &[(&str, &[(&str, &str, u16, bool)])] = &[
+        // (allowed form, [(scheme, host, port, allowed?)])
+        type Case<'c> = (&'c str, &'c [(&'c str, &'c str, u16, bool)]);
+        let cases: &[Case] = &[
             (
                 "https://example.com",
                 &[
