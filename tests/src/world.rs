@@ -315,23 +315,7 @@ impl World {
     /// Deliver the git-emulator's signed push webhook for commits already made on `main` (a removal,
     /// several commits in one push); expects 202.
     pub async fn announce(&self, before: &str, after: &str) {
-        let event = self.git.push_event(KEY, "refs/heads/main", before, after).unwrap();
-        let request = self
-            .git
-            .push_webhook(
-                Provider::Gitea,
-                &format!("{}/hooks/gitea", self.host.url),
-                Some(WEBHOOK_SECRET),
-                &event,
-            )
-            .unwrap();
-        let client = reqwest::Client::builder().no_proxy().build().unwrap();
-        let (parts, body) = request.into_parts();
-        let mut builder = client.post(parts.uri.to_string());
-        for (name, value) in &parts.headers {
-            builder = builder.header(name.as_str(), value.to_str().unwrap());
-        }
-        let response = builder.body(body).send().await.unwrap();
-        assert_eq!(response.status().as_u16(), 202, "{}", response.text().await.unwrap());
+        let (status, body) = self.deliver_push(before, after).await;
+        assert_eq!(status, 202, "{body}");
     }
 }
