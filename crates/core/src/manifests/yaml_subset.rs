@@ -319,9 +319,7 @@ impl<'a> Reader<'a> {
         match self.next_line()? {
             Next::Line(i) if i > indent => {
                 self.pos += i;
-                if matches!(self.peek(), Some(b'{' | b'[' | b'"' | b'\''))
-                    || !(self.is_sequence_entry() || self.key_ahead()?)
-                {
+                if matches!(self.peek(), Some(b'{' | b'[')) || !(self.is_sequence_entry() || self.key_ahead()?) {
                     // A scalar or flow node on its own line: left to serde_yaml.
                     return None;
                 }

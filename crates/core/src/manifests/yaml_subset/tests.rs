@@ -108,6 +108,10 @@ fn reads_the_yaml_manifests_are_written_in() {
         ),
         ("unicode: 日本語 é\n", json!({"unicode": "日本語 é"})),
         (
+            "metadata:\n  annotations:\n    \"helm.sh/hook\": post-install\n    'x': \"1\"\n",
+            json!({"metadata": {"annotations": {"helm.sh/hook": "post-install", "x": "1"}}}),
+        ),
+        (
             "description: the HPA was able to\n  successfully calculate\n\n    a count\nnext: 1\n",
             json!({"description": "the HPA was able to successfully calculate\na count", "next": 1}),
         ),
