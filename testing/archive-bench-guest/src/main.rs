@@ -5,34 +5,13 @@
 //! kept path with `ferry_core::archive::extract`, and prints one JSON line with the time and the
 //! heap it took. A counting allocator measures the heap; the host measures linear memory.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Read;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use ferry_core::archive::{extract, ArchiveFormat, ExtractOptions};
 
-struct Counting;
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
+#[path = "../../../crates/core/benches/peak_heap.rs"]
+mod peak_heap;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -69,8 +48,7 @@ fn main() {
     };
     // Only the rise during `extract` is measured: WASI's stdin buffers are allocated through this
     // allocator and freed by wasi-libc around it, so the level before is not the live heap.
-    let heap_before = LIVE.load(Ordering::Relaxed);
-    PEAK.store(heap_before, Ordering::Relaxed);
+    let heap_before = peak_heap::reset();
     let started = Instant::now();
     let extracted = match extract(&bytes, format, &options) {
         Ok(extracted) => extracted,
@@ -80,7 +58,7 @@ fn main() {
         }
     };
     let extract_nanos = started.elapsed().as_nanos() as u64;
-    let peak_heap = PEAK.load(Ordering::Relaxed) - heap_before;
+    let peak = peak_heap::peak_since(heap_before);
     let kept_bytes: usize = extracted.files.iter().map(|(_, data)| data.len()).sum();
     println!(
         "{}",
@@ -89,7 +67,7 @@ fn main() {
             "kept_files": extracted.files.len(),
             "kept_bytes": kept_bytes,
             "extract_nanos": extract_nanos,
-            "peak_heap_during_extract": peak_heap,
+            "peak_heap_during_extract": peak,
         })
     );
 }

@@ -9,9 +9,7 @@
 //! its own clock and counts its heap, and a resource limiter here records how far linear memory
 //! grew (the figure a host's memory cap applies to).
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
@@ -30,27 +28,8 @@ const MIB: f64 = 1024.0 * 1024.0;
 /// What serverless Spin hosts give a component; the figure the Wasm memory is compared with.
 const HOST_MEMORY_CAP: usize = 128 << 20;
 
-struct Counting;
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
+#[path = "../../../crates/core/benches/peak_heap.rs"]
+mod peak_heap;
 
 struct Args {
     guest: PathBuf,
@@ -247,12 +226,11 @@ fn main() -> anyhow::Result<()> {
         let mut native_peak_heap = 0;
         let mut kept = (0, 0);
         for _ in 0..args.rounds {
-            let before = LIVE.load(Ordering::Relaxed);
-            PEAK.store(before, Ordering::Relaxed);
+            let before = peak_heap::reset();
             let started = Instant::now();
             let out = extract(bytes, *format, &options).with_context(|| format!("native extraction of the {name}"))?;
             native_times.push(started.elapsed());
-            native_peak_heap = native_peak_heap.max(PEAK.load(Ordering::Relaxed) - before);
+            native_peak_heap = native_peak_heap.max(peak_heap::peak_since(before));
             kept = (out.files.len(), out.files.iter().map(|(_, d)| d.len()).sum());
         }
         if kept.1 != tarball::KEPT_BYTES {
