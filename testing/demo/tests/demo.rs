@@ -5,6 +5,7 @@
 //! Needs the built components (`make components`) and ferry-host (`cargo build -p ferry-host`)
 //! in the same target directory; `make test` and `make demo` build both.
 
+use ferry_e2e::host::eventually;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -177,25 +178,6 @@ async fn get_json(client: &reqwest::Client, url: &str, token: &str) -> Value {
     let response = client.get(url).bearer_auth(token).send().await.unwrap();
     assert_eq!(response.status(), 200, "{url}");
     response.json().await.unwrap()
-}
-
-/// Poll `check` until it returns `Some`, or fail after `timeout` saying what was awaited.
-async fn eventually<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {timeout:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 fn port_of(url: &str) -> u16 {
