@@ -8,7 +8,7 @@
 //! never a credential, which stays inside the clients.
 
 use ferry_core::archive::{extract, ExtractOptions};
-use ferry_core::cd::{CdStatus, ContinuousDeployment, Location, OperationPhase, SyncTrigger};
+use ferry_core::cd::{CdStatus, Location, OperationPhase, SyncTrigger};
 use ferry_core::pass_checks::{sync_changes_discovery, takes_shared_revision, DiscoveryCheck};
 use ferry_core::plan::{ObjectKey, SyncRequest, Trigger};
 use ferry_core::status::{HealthStatus, SyncStatus};
@@ -84,11 +84,6 @@ impl Default for DeployLimits {
             poll_millis: 500,
         }
     }
-}
-
-/// The fingerprint of what a CD asks for (`intent_fingerprint`), for "synced once per (revision, spec)".
-pub fn spec_fingerprint(cd: &ContinuousDeployment) -> u64 {
-    ferry_core::reconcile::intent_fingerprint(&cd.spec)
 }
 
 fn initiated_by(trigger: SyncTrigger) -> InitiatedBy {
@@ -333,7 +328,7 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         (Some(p), _) => Some((plan_request(p), p.trigger)),
         (None, Work::Reconcile) => {
             let automated = cd.spec.sync_policy.automated.as_ref();
-            let fingerprint = spec_fingerprint(&cd);
+            let fingerprint = ferry_core::reconcile::intent_fingerprint(&cd.spec);
             let last = state.last_auto_sync.as_ref();
             let retries_left = last.filter(|a| !a.succeeded).map_or(0, |a| {
                 cd.spec
@@ -406,7 +401,7 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
                 .as_ref()
                 .is_none_or(|p| !p.request.dry_run && p.request.resources.is_empty());
             if whole {
-                let fingerprint = spec_fingerprint(&cd);
+                let fingerprint = ferry_core::reconcile::intent_fingerprint(&cd.spec);
                 let attempts = match &state.last_auto_sync {
                     Some(a) if a.revision == sha && a.spec_fingerprint == fingerprint => a.attempts + 1,
                     _ => 1,
