@@ -418,13 +418,14 @@ impl<'a> Reader<'a> {
                     return None;
                 }
                 let first_line = self.plain_line()?;
-                let value = match self.plain_continuation(indent)? {
-                    None => resolve_plain(first_line)?,
-                    Some(mut folded) => {
-                        folded.insert_str(0, first_line);
-                        while self.plain_continuation_into(indent, &mut folded)? {}
-                        resolve_plain(&folded)?
-                    }
+                // The folded rest of a multi-line scalar (empty for a one-line one: nothing is
+                // allocated then).
+                let mut rest = String::new();
+                while self.plain_continuation(indent, &mut rest)? {}
+                let value = if rest.is_empty() {
+                    resolve_plain(first_line)?
+                } else {
+                    resolve_plain(&format!("{first_line}{rest}"))?
                 };
                 self.count_value()?;
                 value
@@ -452,15 +453,10 @@ impl<'a> Reader<'a> {
         Some(text)
     }
 
-    /// The next line of a multi-line plain scalar, folded as libyaml folds it (one line break
+    /// Appends to `folded` the next line of a multi-line plain scalar, folded as libyaml folds it (one line break
     /// becomes a space, each empty line a line break), if the scalar goes on: the line is deeper
-    /// than the collection (`indent`) and is not a comment. The position ends after it.
-    fn plain_continuation(&mut self, indent: usize) -> Option<Option<String>> {
-        let mut folded = String::new();
-        Some(self.plain_continuation_into(indent, &mut folded)?.then_some(folded))
-    }
-
-    fn plain_continuation_into(&mut self, indent: usize, folded: &mut String) -> Option<bool> {
+    /// than the collection (`indent`) and is not a comment. Whether it did; the position ends after it.
+    fn plain_continuation(&mut self, indent: usize, folded: &mut String) -> Option<bool> {
         let mut p = self.pos;
         while self.at(p).is_some_and(is_blank) {
             p += 1;
