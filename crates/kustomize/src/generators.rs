@@ -1,0 +1,306 @@
+//! `configMapGenerator` and `secretGenerator`: ConfigMaps and Secrets from literals, files and env
+//! files, with `generatorOptions`.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use serde_json::{json, Map, Value};
+
+use crate::error::KustomizeError;
+use crate::files::{parent, resolve, FileTree};
+use crate::kustomization::{scalar_string, string_map, Kustomization};
+use crate::resource::{Behavior, Resource};
+
+const ENTRY_KEYS: [&str; 10] = [
+    "name",
+    "namespace",
+    "behavior",
+    "files",
+    "literals",
+    "envs",
+    "env",
+    "options",
+    "type",
+    "kind",
+];
+const OPTION_KEYS: [&str; 4] = ["labels", "annotations", "disableNameSuffixHash", "immutable"];
+
+#[derive(Debug, Clone, Default)]
+struct Options {
+    labels: BTreeMap<String, String>,
+    annotations: BTreeMap<String, String>,
+    disable_hash: Option<bool>,
+    immutable: Option<bool>,
+}
+
+fn read_options(k: &Kustomization, field: &str, value: Option<&Value>) -> Result<Options, KustomizeError> {
+    let Some(value) = value.filter(|v| !v.is_null()) else {
+        return Ok(Options::default());
+    };
+    let map = value
+        .as_object()
+        .ok_or_else(|| k.invalid(field, "must be a mapping".into()))?;
+    if let Some(key) = map.keys().find(|key| !OPTION_KEYS.contains(&key.as_str())) {
+        return Err(KustomizeError::UnknownField {
+            at: k.at_entry(field.split(['.', '[']).next().unwrap_or(field), key),
+            field: format!("{field}.{key}"),
+        });
+    }
+    let strings = |key: &str| match map.get(key) {
+        None | Some(Value::Null) => Ok(BTreeMap::new()),
+        Some(v) => string_map(v).map_err(|m| k.invalid(&format!("{field}.{key}"), m)),
+    };
+    let flag = |key: &str| match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(k.invalid(&format!("{field}.{key}"), "must be true or false".into())),
+    };
+    Ok(Options {
+        labels: strings("labels")?,
+        annotations: strings("annotations")?,
+        disable_hash: flag("disableNameSuffixHash")?,
+        immutable: flag("immutable")?,
+    })
+}
+
+/// The generated objects of a kustomization, in its order (ConfigMaps, then Secrets).
+pub fn generate(
+    k: &Kustomization,
+    files: &FileTree<'_>,
+    read: &mut dyn FnMut(&str),
+) -> Result<Vec<Resource>, KustomizeError> {
+    let global = read_options(k, "generatorOptions", k.get("generatorOptions"))?;
+    let mut out = Vec::new();
+    for field in ["configMapGenerator", "secretGenerator"] {
+        for (i, entry) in k.object_list(field)?.into_iter().enumerate() {
+            k.check_keys(field, i, entry, &ENTRY_KEYS)?;
+            out.push(generate_one(k, files, field, i, entry, &global, read)?);
+        }
+    }
+    Ok(out)
+}
+
+fn generate_one(
+    k: &Kustomization,
+    files: &FileTree<'_>,
+    field: &str,
+    index: usize,
+    entry: &Map<String, Value>,
+    global: &Options,
+    read: &mut dyn FnMut(&str),
+) -> Result<Resource, KustomizeError> {
+    let at = |key: &str| format!("{field}[{index}].{key}");
+    let text = |key: &str| -> Result<Option<String>, KustomizeError> {
+        match entry.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => scalar_string(v)
+                .map(Some)
+                .ok_or_else(|| k.invalid(&at(key), "must be a string".into())),
+        }
+    };
+    let list = |key: &str| -> Result<Vec<String>, KustomizeError> {
+        match entry.get(key) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| scalar_string(v).ok_or_else(|| k.invalid(&at(key), "must be a list of strings".into())))
+                .collect(),
+            Some(_) => Err(k.invalid(&at(key), "must be a list of strings".into())),
+        }
+    };
+    let name = text("name")?.ok_or_else(|| k.invalid(&at("name"), "a generator needs a name".into()))?;
+    let behavior = match text("behavior")?.as_deref() {
+        None | Some("") | Some("create") => Behavior::Create,
+        Some("merge") => Behavior::Merge,
+        Some("replace") => Behavior::Replace,
+        Some(other) => {
+            return Err(k.invalid(
+                &at("behavior"),
+                format!("must be create, merge or replace, not {other:?}"),
+            ))
+        }
+    };
+    let is_secret = field == "secretGenerator";
+    let mut data: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut env_files = list("envs")?;
+    if let Some(env) = text("env")? {
+        env_files.push(env);
+    }
+    for env_file in &env_files {
+        let bytes = read_file(k, files, &at("envs"), env_file, read)?;
+        let text =
+            std::str::from_utf8(bytes).map_err(|_| k.invalid(&at("envs"), format!("{env_file}: not UTF-8 text")))?;
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim_start_matches('\u{feff}').trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (key, value) = line.split_once('=').ok_or_else(|| {
+                k.invalid(
+                    &at("envs"),
+                    format!(
+                        "{env_file}, line {}: {line:?} has no =; values from the environment are not supported",
+                        n + 1
+                    ),
+                )
+            })?;
+            data.push((key.trim().to_string(), value.as_bytes().to_vec()));
+        }
+    }
+    for literal in list("literals")? {
+        let (key, value) = literal
+            .split_once('=')
+            .ok_or_else(|| k.invalid(&at("literals"), format!("{literal:?} is not KEY=VALUE")))?;
+        data.push((key.to_string(), unquote(value).as_bytes().to_vec()));
+    }
+    for source in list("files")? {
+        let (key, path) = match source.split_once('=') {
+            Some((key, path)) => (key.to_string(), path.to_string()),
+            None => (source.rsplit('/').next().unwrap_or(&source).to_string(), source.clone()),
+        };
+        let bytes = read_file(k, files, &at("files"), &path, read)?;
+        data.push((key, bytes.to_vec()));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (key, _) in &data {
+        if !valid_key(key) {
+            return Err(k.invalid(&at("name"), format!("{key:?} is not a valid ConfigMap/Secret key")));
+        }
+        if !seen.insert(key.clone()) {
+            return Err(k.invalid(&at("name"), format!("key {key:?} is defined more than once")));
+        }
+    }
+    let local = read_options(k, &at("options"), entry.get("options"))?;
+    let object = build_object(
+        &name,
+        text("namespace")?,
+        is_secret,
+        text("type")?,
+        data,
+        global,
+        &local,
+    );
+    let disable_hash = global.disable_hash.unwrap_or(false) || local.disable_hash.unwrap_or(false);
+    let mut resource = Resource::new(object, k.file.clone());
+    resource.needs_hash = !disable_hash;
+    resource.behavior = Some(behavior);
+    Ok(resource)
+}
+
+fn build_object(
+    name: &str,
+    namespace: Option<String>,
+    is_secret: bool,
+    secret_type: Option<String>,
+    data: Vec<(String, Vec<u8>)>,
+    global: &Options,
+    local: &Options,
+) -> Value {
+    let mut metadata = Map::new();
+    metadata.insert("name".into(), json!(name));
+    if let Some(ns) = namespace.filter(|n| !n.is_empty()) {
+        metadata.insert("namespace".into(), json!(ns));
+    }
+    let merged = |a: &BTreeMap<String, String>, b: &BTreeMap<String, String>| {
+        let mut m = a.clone();
+        m.extend(b.clone());
+        m
+    };
+    let labels = merged(&global.labels, &local.labels);
+    if !labels.is_empty() {
+        metadata.insert("labels".into(), json!(labels));
+    }
+    let annotations = merged(&global.annotations, &local.annotations);
+    if !annotations.is_empty() {
+        metadata.insert("annotations".into(), json!(annotations));
+    }
+    let mut object = Map::new();
+    object.insert("apiVersion".into(), json!("v1"));
+    object.insert("kind".into(), json!(if is_secret { "Secret" } else { "ConfigMap" }));
+    object.insert("metadata".into(), Value::Object(metadata));
+    let b64 = encode_base64;
+    let mut text_data = Map::new();
+    let mut binary_data = Map::new();
+    for (key, bytes) in data {
+        if is_secret {
+            text_data.insert(key, json!(b64(&bytes)));
+        } else {
+            match String::from_utf8(bytes) {
+                Ok(text) => {
+                    text_data.insert(key, json!(text));
+                }
+                Err(err) => {
+                    binary_data.insert(key, json!(b64(err.as_bytes())));
+                }
+            }
+        }
+    }
+    if !text_data.is_empty() {
+        object.insert("data".into(), Value::Object(text_data));
+    }
+    if !binary_data.is_empty() {
+        object.insert("binaryData".into(), Value::Object(binary_data));
+    }
+    if is_secret {
+        object.insert("type".into(), json!(secret_type.unwrap_or_else(|| "Opaque".into())));
+    }
+    if global.immutable.unwrap_or(false) || local.immutable.unwrap_or(false) {
+        object.insert("immutable".into(), json!(true));
+    }
+    Value::Object(object)
+}
+
+fn read_file<'a>(
+    k: &Kustomization,
+    files: &FileTree<'a>,
+    field: &str,
+    path: &str,
+    read: &mut dyn FnMut(&str),
+) -> Result<&'a [u8], KustomizeError> {
+    let full = resolve(&k.dir, path).ok_or_else(|| KustomizeError::OutsideRepository {
+        at: k.at_entry(field.split('[').next().unwrap_or(field), path),
+        field: field.to_string(),
+        path: path.to_string(),
+    })?;
+    let bytes = files.get(&full).ok_or_else(|| KustomizeError::NotFound {
+        at: k.at_entry(field.split('[').next().unwrap_or(field), path),
+        field: field.to_string(),
+        path: path.to_string(),
+    })?;
+    read(parent(&full));
+    Ok(bytes)
+}
+
+/// Base64 as kustomize writes generated data: lines of 70 characters, each ended by a newline
+/// once there is more than one.
+fn encode_base64(bytes: &[u8]) -> String {
+    const LINE: usize = 70;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+    if encoded.len() < LINE {
+        return encoded;
+    }
+    let mut out = String::with_capacity(encoded.len() + encoded.len() / LINE + 1);
+    for chunk in encoded.as_bytes().chunks(LINE) {
+        out.push_str(std::str::from_utf8(chunk).expect("base64 is ASCII"));
+        out.push('\n');
+    }
+    out
+}
+
+/// kustomize drops one pair of matching quotes around a literal's value.
+fn unquote(value: &str) -> &str {
+    for quote in ['"', '\''] {
+        if value.len() >= 2 && value.starts_with(quote) && value.ends_with(quote) {
+            return &value[1..value.len() - 1];
+        }
+    }
+    value
+}
+
+fn valid_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= 253
+        && key != "."
+        && key != ".."
+        && key.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+}
