@@ -133,6 +133,13 @@ impl<'a, 'f> Builder<'a, 'f> {
     /// The resources one `resources:`/`bases:` entry brings: a file's objects or a kustomization's build.
     fn resource_entry(&mut self, k: &Kustomization, field: &str, entry: &str) -> Result<Vec<Resource>, KustomizeError> {
         let path = self.locate(k, field, entry)?;
+        if self.stack.contains(&path) {
+            return Err(KustomizeError::Cycle {
+                at: k.at_entry(field, entry),
+                field: field.into(),
+                path: entry.into(),
+            });
+        }
         if let Some(bytes) = self.files.get(&path) {
             let name = path.rsplit('/').next().unwrap_or(&path);
             if KUSTOMIZATION_FILE_NAMES.contains(&name) {

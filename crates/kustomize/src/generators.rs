@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 
 use crate::error::KustomizeError;
 use crate::files::{parent, resolve, FileTree};
-use crate::kustomization::{scalar_string, string_map, Kustomization};
+use crate::kustomization::{string_map, text_value, Kustomization};
 use crate::resource::{Behavior, Resource};
 
 const ENTRY_KEYS: [&str; 10] = [
@@ -93,7 +93,7 @@ fn generate_one(
     let text = |key: &str| -> Result<Option<String>, KustomizeError> {
         match entry.get(key) {
             None | Some(Value::Null) => Ok(None),
-            Some(v) => scalar_string(v)
+            Some(v) => text_value(v)
                 .map(Some)
                 .ok_or_else(|| k.invalid(&at(key), "must be a string".into())),
         }
@@ -103,7 +103,7 @@ fn generate_one(
             None | Some(Value::Null) => Ok(Vec::new()),
             Some(Value::Array(items)) => items
                 .iter()
-                .map(|v| scalar_string(v).ok_or_else(|| k.invalid(&at(key), "must be a list of strings".into())))
+                .map(|v| text_value(v).ok_or_else(|| k.invalid(&at(key), "must be a list of strings".into())))
                 .collect(),
             Some(_) => Err(k.invalid(&at(key), "must be a list of strings".into())),
         }

@@ -191,7 +191,7 @@ impl Kustomization {
     pub fn string(&self, field: &str) -> Result<Option<String>, KustomizeError> {
         match self.get(field) {
             None => Ok(None),
-            Some(value) => scalar_string(value)
+            Some(value) => text_value(value)
                 .map(Some)
                 .ok_or_else(|| self.invalid(field, "must be a string".into())),
         }
@@ -204,7 +204,7 @@ impl Kustomization {
                 .iter()
                 .enumerate()
                 .map(|(i, item)| {
-                    scalar_string(item).ok_or_else(|| self.invalid(&format!("{field}[{i}]"), "must be a string".into()))
+                    text_value(item).ok_or_else(|| self.invalid(&format!("{field}[{i}]"), "must be a string".into()))
                 })
                 .collect(),
             Some(_) => Err(self.invalid(field, "must be a list of strings".into())),
@@ -252,6 +252,12 @@ impl Kustomization {
     }
 }
 
+/// A string field of a kustomization: kustomize refuses a number or boolean there (`newTag: 1.25`
+/// must be quoted), and so does this build.
+pub fn text_value(value: &Value) -> Option<String> {
+    value.as_str().map(str::to_string)
+}
+
 /// A YAML scalar as kustomize reads it into a string field (numbers and booleans as written).
 pub fn scalar_string(value: &Value) -> Option<String> {
     match value {
@@ -267,7 +273,7 @@ pub fn string_map(value: &Value) -> Result<BTreeMap<String, String>, String> {
     map.iter()
         .map(|(k, v)| match v {
             Value::Null => Ok((k.clone(), String::new())),
-            v => scalar_string(v)
+            v => text_value(v)
                 .map(|s| (k.clone(), s))
                 .ok_or_else(|| format!("{k} must be a string")),
         })

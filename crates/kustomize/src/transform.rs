@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use crate::error::KustomizeError;
 use crate::fieldspec::{self, apply_specs, FieldSpec, Leaf};
 use crate::files::{parent, resolve, FileTree};
-use crate::kustomization::{scalar_string, string_map, Kustomization};
+use crate::kustomization::{string_map, text_value, Kustomization};
 use crate::patch::{self, Merged};
 use crate::resource::{parse_documents, ResId, Resource};
 use crate::select::Selector;
@@ -523,7 +523,7 @@ fn read_image(k: &Kustomization, index: usize, entry: &Map<String, Value>) -> Re
     let text = |key: &str| -> Result<Option<String>, KustomizeError> {
         match entry.get(key) {
             None | Some(Value::Null) => Ok(None),
-            Some(v) => scalar_string(v)
+            Some(v) => text_value(v)
                 .map(Some)
                 .ok_or_else(|| k.invalid(&format!("images[{index}].{key}"), "must be a string".into())),
         }
