@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::edits::Edits;
 use crate::error::KustomizeError;
-use crate::files::{is_remote, kustomization_file, parent, resolve, FileTree, KUSTOMIZATION_FILE_NAMES};
+use crate::files::{is_remote, is_within, kustomization_file, parent, resolve, FileTree, KUSTOMIZATION_FILE_NAMES};
 use crate::generators;
 use crate::hash::name_hash;
 use crate::kustomization::Kustomization;
@@ -141,6 +141,14 @@ impl<'a, 'f> Builder<'a, 'f> {
             });
         }
         if let Some(bytes) = self.files.get(&path) {
+            if !is_within(&k.dir, &path) {
+                return Err(KustomizeError::LoadRestriction {
+                    at: k.at_entry(field, entry),
+                    field: field.into(),
+                    path: entry.into(),
+                    dir: k.dir.clone(),
+                });
+            }
             let name = path.rsplit('/').next().unwrap_or(&path);
             if KUSTOMIZATION_FILE_NAMES.contains(&name) {
                 return Err(k.invalid(

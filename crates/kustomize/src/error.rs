@@ -58,6 +58,15 @@ pub enum KustomizeError {
     NotFound { at: Location, field: String, path: String },
     #[error("{at}: {field}: {path:?} is outside the repository")]
     OutsideRepository { at: Location, field: String, path: String },
+    /// kustomize's default load restriction: files (not bases) must be in or below the
+    /// kustomization's directory.
+    #[error("{at}: {field}: {path:?} is not in or below {dir:?}; kustomize reads files only from the kustomization's directory (bases may be anywhere)")]
+    LoadRestriction {
+        at: Location,
+        field: String,
+        path: String,
+        dir: String,
+    },
     #[error("{at}: {field}: {path:?} is included twice (a cycle or a repeated base)")]
     Cycle { at: Location, field: String, path: String },
     #[error("{file}, document {document}: {message}")]

@@ -107,6 +107,11 @@ pub fn resolve(dir: &str, reference: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
+/// Whether `path` is `dir` or below it.
+pub fn is_within(dir: &str, path: &str) -> bool {
+    dir.is_empty() || path == dir || path.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/'))
+}
+
 /// Whether a `resources`/`bases`/`components` entry names another repository rather than a path.
 pub fn is_remote(reference: &str) -> bool {
     let lower = reference.to_ascii_lowercase();

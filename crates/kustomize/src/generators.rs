@@ -7,7 +7,7 @@ use base64::Engine;
 use serde_json::{json, Map, Value};
 
 use crate::error::KustomizeError;
-use crate::files::{parent, resolve, FileTree};
+use crate::files::{parent, FileTree};
 use crate::kustomization::{string_map, text_value, Kustomization};
 use crate::resource::{Behavior, Resource};
 
@@ -257,11 +257,7 @@ fn read_file<'a>(
     path: &str,
     read: &mut dyn FnMut(&str),
 ) -> Result<&'a [u8], KustomizeError> {
-    let full = resolve(&k.dir, path).ok_or_else(|| KustomizeError::OutsideRepository {
-        at: k.at_entry(field.split('[').next().unwrap_or(field), path),
-        field: field.to_string(),
-        path: path.to_string(),
-    })?;
+    let full = k.file_path(field, path)?;
     let bytes = files.get(&full).ok_or_else(|| KustomizeError::NotFound {
         at: k.at_entry(field.split('[').next().unwrap_or(field), path),
         field: field.to_string(),

@@ -176,6 +176,26 @@ impl Kustomization {
             .map(|i| i + 1)
     }
 
+    /// The repository path of a file this kustomization names (a patch, a generator's source),
+    /// refused outside the repository and outside the kustomization's directory.
+    pub fn file_path(&self, field: &str, entry: &str) -> Result<String, KustomizeError> {
+        let top = field.split(['.', '[']).next().unwrap_or(field);
+        let full = crate::files::resolve(&self.dir, entry).ok_or_else(|| KustomizeError::OutsideRepository {
+            at: self.at_entry(top, entry),
+            field: field.to_string(),
+            path: entry.to_string(),
+        })?;
+        if !crate::files::is_within(&self.dir, &full) {
+            return Err(KustomizeError::LoadRestriction {
+                at: self.at_entry(top, entry),
+                field: field.to_string(),
+                path: entry.to_string(),
+                dir: self.dir.clone(),
+            });
+        }
+        Ok(full)
+    }
+
     pub fn invalid(&self, field: &str, message: String) -> KustomizeError {
         KustomizeError::InvalidField {
             at: self.at(field.split(['.', '[']).next().unwrap_or(field)),

@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 
 use crate::error::KustomizeError;
-use crate::files::{parent, resolve};
+use crate::files::parent;
 use crate::kustomization::{scalar_string, Kustomization};
 use crate::resource::{parse_documents, Resource};
 use crate::select::Selector;
@@ -50,11 +50,7 @@ pub fn run(k: &Kustomization, cx: &mut Context<'_, '_>, resources: &mut [Resourc
         k.check_keys(field, i, entry, &REPLACEMENT_KEYS)?;
         let entry_field = format!("{field}[{i}]");
         if let Some(path) = entry.get("path").and_then(Value::as_str) {
-            let full = resolve(&k.dir, path).ok_or_else(|| KustomizeError::OutsideRepository {
-                at: k.at_entry(field, path),
-                field: entry_field.clone(),
-                path: path.into(),
-            })?;
+            let full = k.file_path(&entry_field, path)?;
             let bytes = cx.files.get(&full).ok_or_else(|| KustomizeError::NotFound {
                 at: k.at_entry(field, path),
                 field: entry_field.clone(),

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::error::KustomizeError;
 use crate::fieldspec::{self, apply_specs, FieldSpec, Leaf};
-use crate::files::{parent, resolve, FileTree};
+use crate::files::{parent, FileTree};
 use crate::kustomization::{string_map, text_value, Kustomization};
 use crate::patch::{self, Merged};
 use crate::resource::{parse_documents, ResId, Resource};
@@ -46,11 +46,7 @@ fn patch_text(
         (None, None) => Err(k.invalid(field, "needs a path or a patch".into())),
         (None, Some(text)) => Ok((k.file.clone(), text.to_string())),
         (Some(path), None) => {
-            let full = resolve(&k.dir, path).ok_or_else(|| KustomizeError::OutsideRepository {
-                at: k.at_entry(top(field), path),
-                field: field.into(),
-                path: path.into(),
-            })?;
+            let full = k.file_path(field, path)?;
             let bytes = cx.files.get(&full).ok_or_else(|| KustomizeError::NotFound {
                 at: k.at_entry(top(field), path),
                 field: field.into(),

@@ -265,6 +265,31 @@ fn cases() -> Vec<Case> {
             is: |e| matches!(e, KustomizeError::InvalidField { field, .. } if field == "patches[0].target"),
             says: &["kustomization.yaml, line 3", "name"],
         },
+        Case {
+            name: "a patch file outside the kustomization's directory",
+            files: &[
+                ("app/kustomization.yaml", "resources:\n- d.yaml\npatches:\n- path: ../patches/p.yaml\n"),
+                ("app/d.yaml", DEPLOYMENT),
+                ("patches/p.yaml", DEPLOYMENT),
+            ],
+            dir: "app",
+            is: |e| matches!(e, KustomizeError::LoadRestriction { path, .. } if path == "../patches/p.yaml"),
+            says: &["app/kustomization.yaml, line 4", "patches[0]", "not in or below"],
+        },
+        Case {
+            name: "a resource file outside the kustomization's directory",
+            files: &[("app/kustomization.yaml", "resources:\n- ../other/d.yaml\n"), ("other/d.yaml", DEPLOYMENT)],
+            dir: "app",
+            is: |e| matches!(e, KustomizeError::LoadRestriction { field, .. } if field == "resources"),
+            says: &["app/kustomization.yaml, line 2", "../other/d.yaml"],
+        },
+        Case {
+            name: "a generator file outside the kustomization's directory",
+            files: &[("app/kustomization.yaml", "configMapGenerator:\n- name: c\n  files:\n  - ../x.conf\n"), ("x.conf", "a=1\n")],
+            dir: "app",
+            is: |e| matches!(e, KustomizeError::LoadRestriction { field, .. } if field == "configMapGenerator[0].files"),
+            says: &["app/kustomization.yaml, line 4"],
+        },
     ]
 }
 
