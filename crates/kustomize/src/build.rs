@@ -133,7 +133,8 @@ impl<'a, 'f> Builder<'a, 'f> {
     /// The resources one `resources:`/`bases:` entry brings: a file's objects or a kustomization's build.
     fn resource_entry(&mut self, k: &Kustomization, field: &str, entry: &str) -> Result<Vec<Resource>, KustomizeError> {
         let path = self.locate(k, field, entry)?;
-        if self.stack.contains(&path) {
+        // kustomize refuses a base that is, or contains, a kustomization being built.
+        if self.stack.iter().any(|visited| is_within(&path, visited)) && self.files.get(&path).is_none() {
             return Err(KustomizeError::Cycle {
                 at: k.at_entry(field, entry),
                 field: field.into(),

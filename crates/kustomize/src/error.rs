@@ -35,6 +35,8 @@ impl fmt::Display for Location {
 pub enum KustomizeError {
     #[error("{dir}: no kustomization.yaml, kustomization.yml or Kustomization in this directory")]
     NoKustomization { dir: String },
+    #[error("{file}: the kustomization is empty (it needs a field besides apiVersion and kind)")]
+    EmptyKustomization { file: String },
     #[error("{at}: {message}")]
     Yaml { at: Location, message: String },
     #[error("{at}: unknown field {field:?} in a kustomization")]
@@ -67,7 +69,7 @@ pub enum KustomizeError {
         path: String,
         dir: String,
     },
-    #[error("{at}: {field}: {path:?} is included twice (a cycle or a repeated base)")]
+    #[error("{at}: {field}: {path:?} is, or contains, a kustomization already being built (a cycle)")]
     Cycle { at: Location, field: String, path: String },
     #[error("{file}, document {document}: {message}")]
     BadResource {

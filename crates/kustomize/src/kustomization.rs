@@ -97,6 +97,9 @@ impl Kustomization {
             fields,
             text,
         };
+        if kustomization.fields.keys().all(|k| k == "apiVersion" || k == "kind") {
+            return Err(KustomizeError::EmptyKustomization { file: file.to_string() });
+        }
         kustomization.check_fields()?;
         kustomization.is_component = kustomization.fields.get("kind").and_then(Value::as_str) == Some("Component");
         Ok(kustomization)

@@ -111,7 +111,8 @@ fn edits_match_the_edited_kustomization_built_by_kubectl() {
             "resources:\n- d.yaml\nreplicas:\n- name: web\n  count: 4\npatches:\n- target:\n    kind: Deployment\n  patch: |\n    - op: add\n      path: /spec/paused\n      value: true\ncomponents:\n- ../component\n",
         ),
     ];
-    let component = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ncommonAnnotations:\n  from: component\n";
+    let component =
+        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ncommonAnnotations:\n  from: component\n";
     for (i, (name, original, edits, edited)) in cases.into_iter().enumerate() {
         let files = [
             ("app/kustomization.yaml", original.to_string()),
@@ -140,9 +141,15 @@ fn dirs_read_cover_bases_patches_and_generator_files() {
     ];
     let tree: FileTree = files.iter().map(|(p, t)| (*p, t.as_bytes())).collect();
     let built = build(&tree, "overlays/prod", &BuildOptions::default()).unwrap();
-    let want: BTreeSet<String> = ["overlays/prod", "overlays/prod/patches", "overlays/prod/config", "base", "shared/sa"]
-        .into_iter()
-        .map(String::from)
-        .collect();
+    let want: BTreeSet<String> = [
+        "overlays/prod",
+        "overlays/prod/patches",
+        "overlays/prod/config",
+        "base",
+        "shared/sa",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
     assert_eq!(built.dirs_read, want);
 }

@@ -131,7 +131,7 @@ fn cases() -> Vec<Case> {
                 ("o/kustomization.yaml", "resources:\n- ../c\n"),
                 (
                     "c/kustomization.yaml",
-                    "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n",
+                    "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nnamePrefix: c-\n",
                 ),
             ],
             dir: "o",
@@ -268,7 +268,10 @@ fn cases() -> Vec<Case> {
         Case {
             name: "a patch file outside the kustomization's directory",
             files: &[
-                ("app/kustomization.yaml", "resources:\n- d.yaml\npatches:\n- path: ../patches/p.yaml\n"),
+                (
+                    "app/kustomization.yaml",
+                    "resources:\n- d.yaml\npatches:\n- path: ../patches/p.yaml\n",
+                ),
                 ("app/d.yaml", DEPLOYMENT),
                 ("patches/p.yaml", DEPLOYMENT),
             ],
@@ -278,17 +281,46 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "a resource file outside the kustomization's directory",
-            files: &[("app/kustomization.yaml", "resources:\n- ../other/d.yaml\n"), ("other/d.yaml", DEPLOYMENT)],
+            files: &[
+                ("app/kustomization.yaml", "resources:\n- ../other/d.yaml\n"),
+                ("other/d.yaml", DEPLOYMENT),
+            ],
             dir: "app",
             is: |e| matches!(e, KustomizeError::LoadRestriction { field, .. } if field == "resources"),
             says: &["app/kustomization.yaml, line 2", "../other/d.yaml"],
         },
         Case {
             name: "a generator file outside the kustomization's directory",
-            files: &[("app/kustomization.yaml", "configMapGenerator:\n- name: c\n  files:\n  - ../x.conf\n"), ("x.conf", "a=1\n")],
+            files: &[
+                (
+                    "app/kustomization.yaml",
+                    "configMapGenerator:\n- name: c\n  files:\n  - ../x.conf\n",
+                ),
+                ("x.conf", "a=1\n"),
+            ],
             dir: "app",
             is: |e| matches!(e, KustomizeError::LoadRestriction { field, .. } if field == "configMapGenerator[0].files"),
             says: &["app/kustomization.yaml, line 4"],
+        },
+        Case {
+            name: "an empty kustomization, as kustomize refuses it",
+            files: &[(
+                "kustomization.yaml",
+                "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n",
+            )],
+            dir: "",
+            is: |e| matches!(e, KustomizeError::EmptyKustomization { file } if file == "kustomization.yaml"),
+            says: &["kustomization.yaml", "empty"],
+        },
+        Case {
+            name: "a base that contains the overlay",
+            files: &[
+                ("env/kustomization.yaml", "namePrefix: e-\n"),
+                ("env/one/kustomization.yaml", "resources:\n- ..\n"),
+            ],
+            dir: "env/one",
+            is: |e| matches!(e, KustomizeError::Cycle { path, .. } if path == ".."),
+            says: &["env/one/kustomization.yaml, line 2", "resources"],
         },
     ]
 }
