@@ -30,13 +30,16 @@ enum Command {
     /// Assess the health of live objects, one line per object: `<file> <Kind>/<name> <Health>`
     /// (`none` for kinds without a health rule).
     Health(health::HealthArgs),
-    /// Render a directory of manifests into the normalized desired objects, as YAML in apply order.
+    /// Render a directory of manifests, or a kustomization, into the normalized desired objects,
+    /// as YAML in apply order.
     Render(RenderArgs),
 }
 
 #[derive(Debug, clap::Args)]
 struct RenderArgs {
-    /// The directory of manifests (`.yaml`, `.yml`, `.json`).
+    /// The directory of manifests (`.yaml`, `.yml`, `.json`), or of a kustomization
+    /// (`kustomization.yaml`, `kustomization.yml` or `Kustomization`; its bases may be anywhere
+    /// in the same Git repository).
     dir: std::path::PathBuf,
     /// The destination namespace: namespaced objects without one get it; others are refused.
     #[arg(long, short = 'n')]

@@ -1,7 +1,8 @@
 //! `ferry render DIR [--namespace NS]`: the objects a CD with `path: DIR` would apply, offline.
 //!
-//! Reads the directory from disk (the CLI is an edge), then runs exactly the core's pure steps:
-//! render, fence (with the built-in kinds' scopes and the CRDs found in DIR; other kinds are
+//! Reads the directory from disk (the CLI is an edge) — for a kustomization, every file below
+//! the nearest directory that holds its bases — then runs exactly the core's pure steps:
+//! render (a kustomization as kustomize builds it, a plain directory otherwise), fence (with the built-in kinds' scopes and the CRDs found in DIR; other kinds are
 //! assumed namespaced), and apply order. Prints multi-document YAML that kubectl reads back as
 //! the same objects (YAML 1.1 traps such as `"yes"` stay quoted), each document headed by the
 //! file it came from.
@@ -11,7 +12,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use ferry_core::cd::{rules, Directory};
-use ferry_core::manifests::{render, to_kube_yaml, RenderLimits};
+use ferry_core::manifests::{
+    render_source, to_kube_yaml, KustomizeError, ManifestObject, RenderError, RenderLimits, RenderSource,
+};
 use ferry_core::plan::{apply_order, fence, FencePolicy, ResourceScopes, UnknownKinds};
 
 /// Render `dir` as a CD without `source.directory` would (no subdirectories).
@@ -27,11 +30,25 @@ pub fn run_with(dir: &Path, namespace: Option<&str>, directory: &Directory, out:
         rules::dns1123_label(ns).map_err(|reason| anyhow::anyhow!("--namespace: {reason}"))?;
     }
     let limits = RenderLimits::default();
-    let files = read_manifest_files(dir, directory.recurse, &limits)?;
-    if files.is_empty() {
-        bail!("{}: no .yaml, .yml or .json files", dir.display());
-    }
-    let objects = render(&files, ".", directory, &limits).with_context(|| format!("rendering {}", dir.display()))?;
+    let objects = if ferry_core::manifests::KUSTOMIZATION_FILE_NAMES
+        .iter()
+        .any(|name| dir.join(name).is_file())
+    {
+        render_kustomization(dir, &limits)?
+    } else {
+        let files = read_manifest_files(dir, directory.recurse, &limits)?;
+        if files.is_empty() {
+            bail!("{}: no .yaml, .yml or .json files", dir.display());
+        }
+        let source = RenderSource {
+            path: ".",
+            directory: Some(directory),
+            kustomize: None,
+        };
+        render_source(&files, &source, &limits)
+            .with_context(|| format!("rendering {}", dir.display()))?
+            .objects
+    };
     let mut scopes = ResourceScopes::builtin();
     scopes.learn_crds(objects.iter().map(|o| &o.object));
     let policy = FencePolicy {
@@ -56,6 +73,93 @@ pub fn run_with(dir: &Path, namespace: Option<&str>, directory: &Directory, out:
     }
     out.flush()?;
     Ok(())
+}
+
+/// How many directories above DIR the CLI may look for a kustomization's bases.
+const MAX_CLIMB: usize = 8;
+
+/// Build the kustomization in `dir`. Its bases may lie above it (`../../base`): the files read
+/// start at `dir` and move up a directory at a time while the build reaches outside them,
+/// stopping at a Git repository's top (`.git`) and after [`MAX_CLIMB`] levels.
+fn render_kustomization(dir: &Path, limits: &RenderLimits) -> anyhow::Result<Vec<ManifestObject>> {
+    let dir = dir
+        .canonicalize()
+        .with_context(|| format!("reading {}", dir.display()))?;
+    let mut root = dir.clone();
+    loop {
+        let files = read_tree(&root, limits)?;
+        let path = dir.strip_prefix(&root).expect("root is an ancestor of dir");
+        let path = path.to_string_lossy().replace('\\', "/");
+        let path = if path.is_empty() { ".".to_string() } else { path };
+        let source = RenderSource {
+            path: &path,
+            directory: None,
+            kustomize: None,
+        };
+        match render_source(&files, &source, limits) {
+            Err(RenderError::Kustomize(KustomizeError::OutsideRepository { .. }))
+                if !root.join(".git").exists()
+                    && root.parent().is_some()
+                    && dir.components().count() - root.components().count() < MAX_CLIMB =>
+            {
+                root = root.parent().expect("checked").to_path_buf();
+            }
+            result => {
+                let out = result.with_context(|| format!("building the kustomization in {}", dir.display()))?;
+                return Ok(out.objects);
+            }
+        }
+    }
+}
+
+/// Every file below `root` (a kustomization reads `.env`, `.properties`, any file), as (path
+/// relative to `root`, bytes); dot-entries and symbolic links are skipped, sizes capped.
+fn read_tree(root: &Path, limits: &RenderLimits) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    let mut out = Vec::new();
+    let mut pending: Vec<(PathBuf, String)> = vec![(root.to_path_buf(), String::new())];
+    let mut total = 0usize;
+    while let Some((path, prefix)) = pending.pop() {
+        let entries = std::fs::read_dir(&path).with_context(|| format!("reading {}", path.display()))?;
+        for entry in entries {
+            let entry = entry.with_context(|| format!("reading {}", path.display()))?;
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if name.starts_with('.') {
+                continue;
+            }
+            let relative = if prefix.is_empty() {
+                name.to_string()
+            } else {
+                format!("{prefix}/{name}")
+            };
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                pending.push((entry.path(), relative));
+                continue;
+            }
+            if !kind.is_file() {
+                continue;
+            }
+            let size = entry.metadata()?.len() as usize;
+            if size > limits.max_file_bytes {
+                bail!(
+                    "{relative}: {size} bytes; the cap per file is {} bytes",
+                    limits.max_file_bytes
+                );
+            }
+            total += size;
+            if total > limits.max_total_bytes {
+                bail!(
+                    "the files below {} total more than {} bytes (reached at {relative})",
+                    root.display(),
+                    limits.max_total_bytes
+                );
+            }
+            let bytes = std::fs::read(entry.path()).with_context(|| format!("reading {relative}"))?;
+            out.push((relative, bytes));
+        }
+    }
+    Ok(out)
 }
 
 /// Manifest files under `dir`, as (path relative to `dir` with `/` separators, bytes). Symbolic
@@ -280,5 +384,47 @@ mod tests {
             .to_string()
             .contains("--namespace"));
         assert!(rendered(&dir.0.join("missing"), None, &Directory::default()).is_err());
+    }
+
+    const KUSTOMIZED: &[(&str, &str)] = &[
+        (
+            "repo/base/kustomization.yaml",
+            "resources:\n- deployment.yaml\nconfigMapGenerator:\n- name: settings\n  envs: [app.env]\n",
+        ),
+        (
+            "repo/base/deployment.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.25\n        envFrom:\n        - configMapRef: {name: settings}\n",
+        ),
+        ("repo/base/app.env", "MODE=fast\n"),
+        (
+            "repo/overlays/prod/Kustomization",
+            "resources:\n- ../../base\nnamePrefix: prod-\nimages:\n- name: nginx\n  newTag: \"1.27\"\n",
+        ),
+        ("repo/overlays/broken/kustomization.yaml", "resources:\n- ../../missing\n"),
+    ];
+
+    #[test]
+    fn renders_a_kustomization_whose_base_is_above_it() {
+        let dir = TempDir::new(KUSTOMIZED);
+        let (text, docs) = rendered(&dir.0.join("repo/overlays/prod"), Some("shop"), &Directory::default()).unwrap();
+        // The generated name's suffix is the one kubectl kustomize (v5.5.0) gives MODE=fast.
+        assert_eq!(
+            summary(&docs),
+            ["ConfigMap shop/prod-settings-7kcm455446", "Deployment shop/prod-web"]
+        );
+        let container = &docs[1]["spec"]["template"]["spec"]["containers"][0];
+        assert_eq!(container["image"], "nginx:1.27");
+        assert_eq!(
+            container["envFrom"][0]["configMapRef"]["name"],
+            "prod-settings-7kcm455446"
+        );
+        assert!(text.contains("# Source: base/deployment.yaml, document 1\n"), "{text}");
+
+        let err = rendered(&dir.0.join("repo/overlays/broken"), None, &Directory::default()).unwrap_err();
+        assert!(
+            format!("{err:#}")
+                .contains("overlays/broken/kustomization.yaml, line 2: resources: \"../../missing\" does not exist"),
+            "{err:#}"
+        );
     }
 }

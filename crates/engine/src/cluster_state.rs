@@ -84,10 +84,16 @@ pub fn kinds_of<'a>(keys: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<K
 /// why they could not be. Rendered once per deploy and read as often as the sync needs.
 pub type Rendered = Result<Vec<ManifestObject>, StateError>;
 
-/// Parse the CD's manifests out of `files` (its path, its directory options).
+/// Parse the CD's manifests out of `files`: its path as a kustomization (with
+/// `source.kustomize`) or a plain directory (with `source.directory`).
 pub fn render_manifests(cd: &ContinuousDeployment, files: &[(String, Vec<u8>)]) -> Rendered {
-    let directory = cd.spec.source.directory.clone().unwrap_or_default();
-    manifests::render(files, &cd.spec.source.path, &directory, &RenderLimits::default())
+    let source = manifests::RenderSource {
+        path: &cd.spec.source.path,
+        directory: cd.spec.source.directory.as_ref(),
+        kustomize: cd.spec.source.kustomize.as_ref(),
+    };
+    manifests::render_source(files, &source, &RenderLimits::default())
+        .map(|out| out.objects)
         .map_err(|e| StateError::Render(e.to_string()))
 }
 

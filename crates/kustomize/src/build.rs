@@ -295,6 +295,7 @@ fn absorb_generated(
             generated.previous = old.previous.clone();
             generated.needs_hash = old.needs_hash || generated.needs_hash;
             generated.origin = old.origin.clone();
+            generated.document = old.document;
             generated.behavior = None;
             resources[i] = generated;
             Ok(())

@@ -38,12 +38,34 @@ pub struct BuildOptions {
     pub edits: Edits,
 }
 
+/// Where a built object was defined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The manifest file, or the kustomization whose generator made it.
+    pub file: String,
+    /// Its 1-based YAML document in `file`.
+    pub document: usize,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Build {
     /// The objects, in kustomize's output order.
     pub objects: Vec<Value>,
+    /// Where each of `objects` was defined, in the same order.
+    pub origins: Vec<Origin>,
     /// Every directory the build read a file from (repository-relative, `` for the root).
     pub dirs_read: BTreeSet<String>,
+}
+
+/// Check a patch target as `patches[].target` reads it (known fields, regular expressions,
+/// label and annotation selectors).
+pub fn check_selector(selector: &serde_json::Map<String, Value>) -> Result<(), String> {
+    select::Selector::parse(selector).map(|_| ())
+}
+
+/// Whether a `resources`/`components` entry names another repository (a remote base).
+pub fn is_remote(reference: &str) -> bool {
+    files::is_remote(reference)
 }
 
 /// The kustomization file of `dir`, if `dir` is a kustomization (`kustomization.yaml`,
@@ -61,8 +83,16 @@ pub fn build(files: &FileTree<'_>, dir: &str, options: &BuildOptions) -> Result<
     })?;
     let mut builder = build::Builder::new(files);
     let resources = builder.build_root(&dir, &options.edits)?;
+    let origins = resources
+        .iter()
+        .map(|r| Origin {
+            file: r.origin.clone(),
+            document: r.document,
+        })
+        .collect();
     Ok(Build {
         objects: resources.into_iter().map(|r| r.object).collect(),
+        origins,
         dirs_read: builder.dirs_read,
     })
 }

@@ -157,6 +157,8 @@ pub struct Resource {
     pub previous: Vec<ResId>,
     /// The file that defined it (a manifest, or the kustomization that generated it).
     pub origin: String,
+    /// The 1-based YAML document of `origin` it came from (1 for generated objects).
+    pub document: usize,
     /// A generated object whose name gets kustomize's content-hash suffix at the end of the build.
     pub needs_hash: bool,
     pub behavior: Option<Behavior>,
@@ -168,6 +170,7 @@ impl Resource {
             object,
             previous: Vec::new(),
             origin: origin.into(),
+            document: 1,
             needs_hash: false,
             behavior: None,
         }
@@ -310,7 +313,9 @@ pub fn read_objects(file: &str, bytes: &[u8]) -> Result<Vec<Resource>, Kustomize
             if meta_str(&item, "name").is_empty() {
                 return Err(bad("missing metadata.name".into()));
             }
-            out.push(Resource::new(item, file));
+            let mut resource = Resource::new(item, file);
+            resource.document = document;
+            out.push(resource);
         }
     }
     Ok(out)

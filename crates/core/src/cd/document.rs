@@ -1,5 +1,7 @@
 //! The shape of the CD document (metadata and spec); the status lives in `status.rs`.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::CdStatus;
@@ -53,6 +55,128 @@ pub struct Source {
     pub provider: Option<Provider>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub directory: Option<Directory>,
+    /// Changes made to the path's kustomization before it is built (Argo CD's `source.kustomize`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kustomize: Option<KustomizeOptions>,
+}
+
+/// Argo CD's `source.kustomize`: applied to the kustomization at deploy time, as Argo CD's
+/// `kustomize edit` calls apply them.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct KustomizeOptions {
+    /// Replaces the kustomization's `namePrefix`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_prefix: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_suffix: Option<String>,
+    /// Set by image name: Argo CD's `[name=]newName[:tag][@digest]` strings or kustomize's
+    /// `{name, newName, newTag, digest}`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<KustomizeImage>,
+    /// Added to the kustomization's `commonLabels` (selectors too, as kustomize does).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub common_labels: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub common_annotations: BTreeMap<String, String>,
+    /// Replaces the kustomization's `namespace`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replicas: Vec<KustomizeReplica>,
+    /// Appended to the kustomization's `patches`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub patches: Vec<KustomizePatch>,
+    /// Appended to the kustomization's `components` (paths relative to the kustomization).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub components: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum KustomizeImage {
+    /// `[name=]newName[:tag][@digest]`, as Argo CD and `kustomize edit set image` write it.
+    Text(String),
+    Fields(KustomizeImageFields),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct KustomizeImageFields {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_tag: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct KustomizeReplica {
+    /// The workload's name (as written in the manifests, or after prefixes).
+    pub name: String,
+    pub count: ReplicaCount,
+}
+
+/// Argo CD's replica count is an int-or-string.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ReplicaCount {
+    Number(i64),
+    Text(String),
+}
+
+impl ReplicaCount {
+    pub fn value(&self) -> Result<i64, String> {
+        let n = match self {
+            ReplicaCount::Number(n) => *n,
+            ReplicaCount::Text(t) => t
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| format!("{t:?} is not a whole number"))?,
+        };
+        if n < 0 {
+            return Err(format!("must not be negative (is {n})"));
+        }
+        Ok(n)
+    }
+}
+
+/// A kustomize patch: `patch` (inline) or `path` (a file beside the kustomization), and a target.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct KustomizePatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patch: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<KustomizeSelector>,
+    /// `allowNameChange`, `allowKindChange`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: BTreeMap<String, bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct KustomizeSelector {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// A regular expression matched against the whole name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_selector: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annotation_selector: Option<String>,
 }
 
 /// How the manifests directory is read (Argo CD's `source.directory`).

@@ -39,6 +39,43 @@ pub fn dns1123_subdomain(value: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A label or annotation key: an optional DNS-subdomain prefix and `/`, then a name of at most
+/// 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit.
+pub fn label_key(value: &str) -> Result<(), String> {
+    let (prefix, name) = match value.rsplit_once('/') {
+        Some((prefix, name)) => (Some(prefix), name),
+        None => (None, value),
+    };
+    if let Some(prefix) = prefix {
+        dns1123_subdomain(prefix).map_err(|_| format!("{value:?}: the prefix before '/' must be a DNS subdomain"))?;
+    }
+    qualified_name(name).map_err(|reason| format!("{value:?}: {reason}"))
+}
+
+/// A label value: empty, or a name as in [`label_key`].
+pub fn label_value(value: &str) -> Result<(), String> {
+    if value.is_empty() {
+        return Ok(());
+    }
+    qualified_name(value).map_err(|reason| format!("value {value:?}: {reason}"))
+}
+
+fn qualified_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > 63 {
+        return Err("a name must be 1 to 63 characters".into());
+    }
+    let edge_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        || !edge_ok(name.chars().next())
+        || !edge_ok(name.chars().last())
+    {
+        return Err(
+            "a name must be letters, digits, '-', '_' and '.', starting and ending with a letter or digit".into(),
+        );
+    }
+    Ok(())
+}
+
 /// A Git repository URL Ferry can fetch: `https://host/path`, `http://host/path`,
 /// `ssh://[user@]host[:port]/path` or scp-like `user@host:path`. Passwords and tokens in the URL
 /// are refused (credentials belong in the cluster's secret store, never in a CD).

@@ -423,3 +423,166 @@ fn propagation_policies_parse_and_map_to_kubernetes() {
         assert_eq!(policy.as_kubernetes(), kube);
     }
 }
+
+const WITH_KUSTOMIZE: &str = r#"
+apiVersion: ferry.dev/v1alpha1
+kind: ContinuousDeployment
+metadata: {name: shop}
+spec:
+  source:
+    repoURL: https://github.com/org/apps
+    targetRevision: main
+    path: overlays/prod
+    kustomize:
+      namePrefix: prod-
+      nameSuffix: -v2
+      namespace: shop
+      images:
+      - nginx=mirror.io/nginx:1.27
+      - name: redis
+        newTag: "7.2"
+      commonLabels: {team: core}
+      commonAnnotations: {owner: "ops@example.com"}
+      replicas:
+      - {name: web, count: 3}
+      - {name: worker, count: "2"}
+      patches:
+      - target: {kind: Deployment, labelSelector: "app=web"}
+        patch: |-
+          - op: add
+            path: /spec/paused
+            value: true
+      - path: patches/memory.yaml
+        options: {allowNameChange: true}
+      components: [../../components/ha]
+  destination: {cluster: in-cluster, namespace: shop}
+"#;
+
+#[test]
+fn spec_source_kustomize_reads_argo_cd_fields_and_round_trips() {
+    let cd = parse(WITH_KUSTOMIZE).unwrap();
+    cd.validate().unwrap();
+    let k = cd.spec.source.kustomize.as_ref().unwrap();
+    assert_eq!(k.name_prefix.as_deref(), Some("prod-"));
+    assert_eq!(
+        k.images,
+        [
+            KustomizeImage::Text("nginx=mirror.io/nginx:1.27".into()),
+            KustomizeImage::Fields(KustomizeImageFields {
+                name: "redis".into(),
+                new_name: None,
+                new_tag: Some("7.2".into()),
+                digest: None,
+            })
+        ]
+    );
+    assert_eq!(
+        k.replicas.iter().map(|r| r.count.value().unwrap()).collect::<Vec<_>>(),
+        [3, 2]
+    );
+    assert_eq!(k.patches[1].options.get("allowNameChange"), Some(&true));
+    let json = cd.to_json();
+    assert_eq!(parse(&json).unwrap(), cd);
+    let edits = crate::manifests::kustomize_edits(k).unwrap();
+    assert_eq!(edits.images[0].new_name.as_deref(), Some("mirror.io/nginx"));
+    assert_eq!(edits.replicas, [("web".to_string(), 3), ("worker".to_string(), 2)]);
+    // Argo CD fields Ferry does not implement are refused by name.
+    let err = parse(&WITH_KUSTOMIZE.replace("      namePrefix: prod-", "      forceCommonLabels: true"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("unknown field `forceCommonLabels`"), "{err}");
+}
+
+#[test]
+fn spec_source_kustomize_values_are_validated_by_field() {
+    type Edit = fn(&mut KustomizeOptions);
+    let table: &[(Edit, &[&str])] = &[
+        (|_| {}, &[]),
+        (
+            |k| k.name_prefix = Some("Prod_".into()),
+            &["spec.source.kustomize.namePrefix"],
+        ),
+        (
+            |k| k.name_suffix = Some("-a b".into()),
+            &["spec.source.kustomize.nameSuffix"],
+        ),
+        (
+            |k| k.namespace = Some("Bad.NS".into()),
+            &["spec.source.kustomize.namespace"],
+        ),
+        (
+            |k| k.images.push(KustomizeImage::Text("=nothing".into())),
+            &["spec.source.kustomize.images[2]"],
+        ),
+        (
+            |k| {
+                k.images.push(KustomizeImage::Fields(KustomizeImageFields {
+                    name: "".into(),
+                    new_name: Some("a b".into()),
+                    new_tag: None,
+                    digest: None,
+                }))
+            },
+            &[
+                "spec.source.kustomize.images[2].name",
+                "spec.source.kustomize.images[2].newName",
+            ],
+        ),
+        (
+            |k| {
+                k.common_labels.insert("bad key!".into(), "v".into());
+            },
+            &["spec.source.kustomize.commonLabels.bad key!"],
+        ),
+        (
+            |k| {
+                k.common_labels.insert("ok".into(), "-bad-value".into());
+            },
+            &["spec.source.kustomize.commonLabels.ok"],
+        ),
+        (
+            |k| k.replicas[0].count = ReplicaCount::Text("three".into()),
+            &["spec.source.kustomize.replicas[0].count"],
+        ),
+        (
+            |k| k.replicas[1].count = ReplicaCount::Number(-1),
+            &["spec.source.kustomize.replicas[1].count"],
+        ),
+        (|k| k.patches[0].patch = None, &["spec.source.kustomize.patches[0]"]),
+        (
+            |k| k.patches[1].path = Some("../outside.yaml".into()),
+            &["spec.source.kustomize.patches[1].path"],
+        ),
+        (
+            |k| k.patches[0].target.as_mut().unwrap().name = Some("(web".into()),
+            &["spec.source.kustomize.patches[0].target"],
+        ),
+        (
+            |k| {
+                k.patches[1].options.insert("allowEverything".into(), true);
+            },
+            &["spec.source.kustomize.patches[1].options.allowEverything"],
+        ),
+        (
+            |k| k.components.push("github.com/org/components//ha".into()),
+            &["spec.source.kustomize.components[1]"],
+        ),
+    ];
+    for (i, (edit, want)) in table.iter().enumerate() {
+        let mut cd = parse(WITH_KUSTOMIZE).unwrap();
+        edit(cd.spec.source.kustomize.as_mut().unwrap());
+        let got: Vec<String> = cd
+            .validate()
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(got, *want, "row {i}");
+    }
+    // kustomize and directory options together are refused: a path is one or the other.
+    let mut cd = parse(WITH_KUSTOMIZE).unwrap();
+    cd.spec.source.directory = Some(Directory::default());
+    let errors = cd.validate().unwrap_err();
+    assert_eq!(errors[0].field, "spec.source.kustomize");
+}

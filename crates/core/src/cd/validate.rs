@@ -2,7 +2,10 @@
 
 use serde::Serialize;
 
-use super::{parse_duration_seconds, rules, ContinuousDeployment, API_VERSION, KIND};
+use super::{
+    parse_duration_seconds, rules, ContinuousDeployment, KustomizeImage, KustomizeOptions, KustomizePatch, API_VERSION,
+    KIND,
+};
 use crate::manifests::glob::Glob;
 
 /// One broken rule: `field` is the dotted path (`spec.source.path`).
@@ -79,6 +82,18 @@ impl ContinuousDeployment {
                 }
             }
         }
+        if let Some(kustomize) = &spec.source.kustomize {
+            if spec.source.directory.is_some() {
+                c.check(
+                    "spec.source.kustomize",
+                    Err(
+                        "cannot be set with spec.source.directory: a path is a kustomization or a plain directory"
+                            .into(),
+                    ),
+                );
+            }
+            validate_kustomize(&mut c, kustomize);
+        }
         c.check(
             "spec.destination.cluster",
             rules::dns1123_subdomain(&spec.destination.cluster),
@@ -146,6 +161,116 @@ impl ContinuousDeployment {
             Err(c.0)
         }
     }
+}
+
+fn validate_kustomize(c: &mut Collector, k: &KustomizeOptions) {
+    const AT: &str = "spec.source.kustomize";
+    for (field, affix) in [("namePrefix", &k.name_prefix), ("nameSuffix", &k.name_suffix)] {
+        if let Some(affix) = affix {
+            c.check(&format!("{AT}.{field}"), name_affix(affix));
+        }
+    }
+    if let Some(namespace) = &k.namespace {
+        c.check(&format!("{AT}.namespace"), rules::dns1123_label(namespace));
+    }
+    for (i, image) in k.images.iter().enumerate() {
+        let field = format!("{AT}.images[{i}]");
+        match image {
+            KustomizeImage::Text(text) => c.check(&field, kustomize::Edits::parse_image(text).map(|_| ())),
+            KustomizeImage::Fields(f) => {
+                c.check(&format!("{field}.name"), image_part(&f.name, false));
+                for (part, value) in [("newName", &f.new_name), ("newTag", &f.new_tag), ("digest", &f.digest)] {
+                    if let Some(value) = value {
+                        c.check(&format!("{field}.{part}"), image_part(value, true));
+                    }
+                }
+            }
+        }
+    }
+    for (key, value) in &k.common_labels {
+        c.check(&format!("{AT}.commonLabels.{key}"), rules::label_key(key));
+        c.check(&format!("{AT}.commonLabels.{key}"), rules::label_value(value));
+    }
+    for key in k.common_annotations.keys() {
+        c.check(&format!("{AT}.commonAnnotations.{key}"), rules::label_key(key));
+    }
+    for (i, replica) in k.replicas.iter().enumerate() {
+        let field = format!("{AT}.replicas[{i}]");
+        if replica.name.is_empty() {
+            c.check(&format!("{field}.name"), Err("must not be empty".into()));
+        }
+        c.check(&format!("{field}.count"), replica.count.value().map(|_| ()));
+    }
+    for (i, patch) in k.patches.iter().enumerate() {
+        validate_patch(c, &format!("{AT}.patches[{i}]"), patch);
+    }
+    for (i, component) in k.components.iter().enumerate() {
+        let field = format!("{AT}.components[{i}]");
+        if kustomize::is_remote(component) {
+            c.check(
+                &field,
+                Err(format!(
+                    "{component:?} is a remote component; remote bases are not supported yet"
+                )),
+            );
+        } else if component.is_empty() || component.starts_with('/') {
+            c.check(&field, Err("must be a path relative to the kustomization".into()));
+        }
+    }
+}
+
+fn validate_patch(c: &mut Collector, field: &str, patch: &KustomizePatch) {
+    match (&patch.path, &patch.patch) {
+        (Some(_), Some(_)) => c.check(field, Err("give either path or patch, not both".into())),
+        (None, None) => c.check(field, Err("needs a path or a patch".into())),
+        (Some(path), None) => c.check(
+            &format!("{field}.path"),
+            rules::repo_path(path).map_err(|e| format!("{e} (a patch file lives in or below the kustomization)")),
+        ),
+        (None, Some(text)) => c.check(
+            &format!("{field}.patch"),
+            serde_yaml::from_str::<serde_yaml::Value>(text)
+                .map(|_| ())
+                .map_err(|e| format!("not YAML: {e}")),
+        ),
+    }
+    if let Some(target) = &patch.target {
+        let value = serde_json::to_value(target).expect("a selector serializes");
+        let map = value.as_object().expect("a selector is a mapping");
+        c.check(&format!("{field}.target"), kustomize::check_selector(map));
+    }
+    for key in patch.options.keys() {
+        if key != "allowNameChange" && key != "allowKindChange" {
+            c.check(
+                &format!("{field}.options.{key}"),
+                Err("unknown option (allowNameChange and allowKindChange are)".into()),
+            );
+        }
+    }
+}
+
+/// A prefix or suffix that keeps names valid DNS-1123 subdomains.
+fn name_affix(value: &str) -> Result<(), String> {
+    if value
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+    {
+        Ok(())
+    } else {
+        Err(format!(
+            "{value:?} must consist of lowercase letters, digits, '-' and '.'"
+        ))
+    }
+}
+
+fn image_part(value: &str, may_be_empty: bool) -> Result<(), String> {
+    if value.is_empty() && !may_be_empty {
+        return Err("must not be empty".into());
+    }
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!("{value:?} must not contain spaces or control characters"));
+    }
+    Ok(())
 }
 
 fn free_text(value: &str, max_chars: usize, newlines: bool) -> Result<(), String> {

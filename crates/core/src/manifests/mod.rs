@@ -6,17 +6,21 @@
 
 mod emit;
 pub mod glob;
+mod kustomization;
 mod yaml;
 mod yaml_subset;
 
 pub use emit::to_kube_yaml;
+pub use kustomization::edits as kustomize_edits;
+pub use kustomize::{KustomizeError, KUSTOMIZATION_FILE_NAMES};
 
+use std::collections::BTreeSet;
 use std::hash::BuildHasher;
 
 use serde_json::Value;
 use thiserror::Error;
 
-use crate::cd::Directory;
+use crate::cd::{Directory, KustomizeOptions};
 use crate::plan::{KeyRef, ObjectKey};
 use glob::{Glob, GlobError};
 
@@ -111,6 +115,40 @@ pub enum RenderError {
     MissingField { origin: String, field: &'static str },
     #[error("{key} is defined twice: in {first} and in {second}")]
     Duplicate { key: String, first: String, second: String },
+    /// The kustomization could not be built (the error names its file, line and field; a
+    /// remote base is `KustomizeError::RemoteResource`, carrying its URL).
+    #[error(transparent)]
+    Kustomize(#[from] kustomize::KustomizeError),
+    #[error("spec.source.kustomize.{field}: {message}")]
+    KustomizeOption { field: String, message: String },
+    #[error(
+        "spec.source.kustomize is set, but {path:?} has no kustomization.yaml, kustomization.yml or Kustomization"
+    )]
+    KustomizeWithoutKustomization { path: String },
+    #[error("spec.source.directory is set, but {path:?} is a kustomization ({file}); directory options apply to plain directories")]
+    DirectoryOnKustomization { path: String, file: String },
+}
+
+/// What a CD renders: its path, and how the path is read.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderSource<'a> {
+    pub path: &'a str,
+    /// Options of a plain directory (`spec.source.directory`).
+    pub directory: Option<&'a Directory>,
+    /// Edits to a kustomization (`spec.source.kustomize`).
+    pub kustomize: Option<&'a KustomizeOptions>,
+}
+
+/// The rendered objects and what the render read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderOutput {
+    pub objects: Vec<ManifestObject>,
+    /// The kustomization file, when the path is a kustomization.
+    pub kustomization: Option<String>,
+    /// Every directory the render read (repository-relative, `` the root): the path itself,
+    /// and for a kustomization every base and file directory its build read. A change under any
+    /// of them may change the render.
+    pub dirs_read: BTreeSet<String>,
 }
 
 /// Manifest files are YAML or JSON by extension; anything else in the directory is ignored.
@@ -187,6 +225,11 @@ fn select_files<'a>(
         if manifest_format(relative).is_none() {
             continue;
         }
+        // A kustomization below a plain directory configures a build; it is never an object.
+        let name = relative.rsplit('/').next().unwrap_or(relative);
+        if kustomize::KUSTOMIZATION_FILE_NAMES.contains(&name) {
+            continue;
+        }
         if include.as_ref().is_some_and(|g| !g.matches_file(relative)) {
             continue;
         }
@@ -208,15 +251,73 @@ fn compile(pattern: Option<&str>, field: &'static str) -> Result<Option<Glob>, R
         .transpose()
 }
 
-/// Render the manifests under `path` of a revision.
+/// Render the manifests under `path` of a revision: a kustomization if the path holds one
+/// (built without edits), a plain directory read with `directory` otherwise.
 pub fn render(
     files: &[(String, Vec<u8>)],
     path: &str,
     directory: &Directory,
     limits: &RenderLimits,
 ) -> Result<Vec<ManifestObject>, RenderError> {
-    let dir = normalize_dir(path)?;
-    let selection = select_files(files, &dir, directory)?;
+    // Callers without `spec.source.directory` pass the defaults; only set options are explicit.
+    let explicit = (*directory != Directory::default()).then_some(directory);
+    let source = RenderSource {
+        path,
+        directory: explicit,
+        kustomize: None,
+    };
+    render_source(files, &source, limits).map(|out| out.objects)
+}
+
+/// Render a CD's source: detected as Argo CD detects it, a kustomization when the path holds
+/// `kustomization.yaml`, `kustomization.yml` or `Kustomization`, a plain directory otherwise.
+pub fn render_source(
+    files: &[(String, Vec<u8>)],
+    source: &RenderSource<'_>,
+    limits: &RenderLimits,
+) -> Result<RenderOutput, RenderError> {
+    let dir = normalize_dir(source.path)?;
+    let tree: kustomize::FileTree = files.iter().map(|(p, b)| (p.as_str(), b.as_slice())).collect();
+    match kustomize::kustomization_file(&tree, &dir) {
+        Some(file) => {
+            if source.directory.is_some_and(|d| *d != Directory::default()) {
+                return Err(RenderError::DirectoryOnKustomization {
+                    path: source.path.to_string(),
+                    file,
+                });
+            }
+            let (objects, dirs_read) = kustomization::render(files, &tree, &dir, source.kustomize, limits)?;
+            Ok(RenderOutput {
+                objects,
+                kustomization: Some(file),
+                dirs_read,
+            })
+        }
+        None => {
+            if source.kustomize.is_some() {
+                return Err(RenderError::KustomizeWithoutKustomization {
+                    path: source.path.to_string(),
+                });
+            }
+            let directory = source.directory.cloned().unwrap_or_default();
+            let objects = render_directory(files, source.path, &dir, &directory, limits)?;
+            Ok(RenderOutput {
+                objects,
+                kustomization: None,
+                dirs_read: BTreeSet::from([dir]),
+            })
+        }
+    }
+}
+
+fn render_directory(
+    files: &[(String, Vec<u8>)],
+    path: &str,
+    dir: &str,
+    directory: &Directory,
+    limits: &RenderLimits,
+) -> Result<Vec<ManifestObject>, RenderError> {
+    let selection = select_files(files, dir, directory)?;
     if !selection.dir_exists {
         return Err(RenderError::NoSuchPath { path: path.to_string() });
     }
@@ -462,6 +563,12 @@ fn type_name(value: &Value) -> &'static str {
         Value::Array(_) => "a list",
         Value::Object(_) => "a mapping",
     }
+}
+
+fn refuse_duplicates_of(objects: &[ManifestObject]) -> Result<(), RenderError> {
+    let hasher = std::collections::hash_map::RandomState::new();
+    let hashes: Vec<u64> = objects.iter().map(|o| hasher.hash_one(o.written_key())).collect();
+    refuse_duplicates(objects, &hashes)
 }
 
 /// The first object whose key an earlier object has, with that earlier object. Keys are compared

@@ -454,3 +454,222 @@ fn the_first_repeated_key_is_reported_with_its_first_occurrence() {
         3
     );
 }
+
+// --- kustomizations ---
+
+const KDEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.25\n";
+
+fn render_with(
+    list: &[(&str, &str)],
+    path: &str,
+    kustomize: Option<&KustomizeOptions>,
+    directory: Option<&Directory>,
+) -> Result<RenderOutput, RenderError> {
+    let source = RenderSource {
+        path,
+        directory,
+        kustomize,
+    };
+    render_source(&files(list), &source, &RenderLimits::default())
+}
+
+#[test]
+fn a_kustomization_is_detected_by_any_of_its_file_names() {
+    for name in ["kustomization.yaml", "kustomization.yml", "Kustomization"] {
+        let kustomization = format!("app/{name}");
+        let list = [
+            (kustomization.as_str(), "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamePrefix: k-\nresources:\n- d.yaml\n"),
+            ("app/d.yaml", KDEPLOY),
+            ("app/unlisted.yaml", &cm("not-in-the-kustomization")),
+        ];
+        let out = render_with(&list, "app", None, None).unwrap();
+        assert_eq!(names(&out.objects), ["Deployment.apps k-web"], "{name}");
+        assert_eq!(out.kustomization.as_deref(), Some(kustomization.as_str()));
+        assert_eq!(out.objects[0].origin(), "app/d.yaml, document 1");
+        // `render` (no edits) detects it too.
+        assert_eq!(names(&render_default(&list, "app").unwrap()), ["Deployment.apps k-web"]);
+    }
+    // Without a kustomization the path is a plain directory, as before.
+    let out = render_with(&[("app/d.yaml", KDEPLOY)], "app", None, None).unwrap();
+    assert_eq!(
+        (out.kustomization, out.dirs_read),
+        (None, BTreeSet::from(["app".to_string()]))
+    );
+}
+
+#[test]
+fn a_kustomization_file_is_never_an_object_of_a_plain_directory() {
+    let list = [
+        ("apps/a.yaml", &cm("a") as &str),
+        (
+            "apps/sub/kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n",
+        ),
+        ("apps/sub/b.yaml", &cm("b")),
+    ];
+    let directory = Directory {
+        recurse: true,
+        ..Directory::default()
+    };
+    let out = render(&files(&list), "apps", &directory, &RenderLimits::default()).unwrap();
+    assert_eq!(names(&out), ["ConfigMap a", "ConfigMap b"]);
+}
+
+#[test]
+fn an_overlay_reads_its_base_and_reports_the_directories() {
+    let list = [
+        ("overlays/prod/kustomization.yaml", "resources:\n- ../../base\nnamespace: prod\nconfigMapGenerator:\n- name: settings\n  literals: [mode=prod]\n"),
+        ("base/kustomization.yaml", "resources:\n- d.yaml\n"),
+        ("base/d.yaml", KDEPLOY),
+        ("unrelated/x.yaml", &cm("x")),
+    ];
+    let out = render_with(&list, "overlays/prod", None, None).unwrap();
+    assert_eq!(
+        names(&out.objects),
+        // The suffix kubectl kustomize (v5.5.0) gives this generator.
+        ["ConfigMap prod/settings-mgc92dd9c6", "Deployment.apps prod/web"]
+    );
+    assert_eq!(
+        out.objects.iter().map(ManifestObject::origin).collect::<Vec<_>>(),
+        [
+            "overlays/prod/kustomization.yaml, document 1",
+            "base/d.yaml, document 1"
+        ]
+    );
+    assert_eq!(
+        out.dirs_read,
+        BTreeSet::from(["base".to_string(), "overlays/prod".to_string()])
+    );
+}
+
+fn kustomize_options(yaml: &str) -> KustomizeOptions {
+    serde_yaml::from_str(yaml).unwrap()
+}
+
+#[test]
+fn spec_source_kustomize_edits_the_kustomization() {
+    let list = [
+        (
+            "app/kustomization.yaml",
+            "namePrefix: old-\nresources:\n- d.yaml\nimages:\n- name: nginx\n  newTag: \"1.0\"\n",
+        ),
+        ("app/d.yaml", KDEPLOY),
+        (
+            "app/extra/kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ncommonAnnotations:\n  component: \"on\"\n",
+        ),
+    ];
+    type Field = fn(&Value) -> Value;
+    let cases: &[(&str, Field, Value)] = &[
+        ("namePrefix: new-", |o| o["metadata"]["name"].clone(), json!("new-web")),
+        (
+            "nameSuffix: -eu",
+            |o| o["metadata"]["name"].clone(),
+            json!("old-web-eu"),
+        ),
+        ("namespace: team", |o| o["metadata"]["namespace"].clone(), json!("team")),
+        (
+            "images: [\"nginx=mirror.io/nginx:1.27\"]",
+            |o| o["spec"]["template"]["spec"]["containers"][0]["image"].clone(),
+            json!("mirror.io/nginx:1.27"),
+        ),
+        (
+            "images: [{name: nginx, digest: \"sha256:abc\"}]",
+            |o| o["spec"]["template"]["spec"]["containers"][0]["image"].clone(),
+            json!("nginx@sha256:abc"),
+        ),
+        (
+            "commonLabels: {team: core}",
+            |o| o["spec"]["selector"]["matchLabels"].clone(),
+            json!({"app": "web", "team": "core"}),
+        ),
+        (
+            "commonAnnotations: {note: hi}",
+            |o| o["metadata"]["annotations"].clone(),
+            json!({"note": "hi"}),
+        ),
+        (
+            "replicas: [{name: web, count: \"3\"}]",
+            |o| o["spec"]["replicas"].clone(),
+            json!(3),
+        ),
+        (
+            "patches: [{target: {kind: Deployment}, patch: \"- op: add\\n  path: /spec/paused\\n  value: true\"}]",
+            |o| o["spec"]["paused"].clone(),
+            json!(true),
+        ),
+        (
+            "components: [extra]",
+            |o| o["metadata"]["annotations"].clone(),
+            json!({"component": "on"}),
+        ),
+    ];
+    for (yaml, field, want) in cases {
+        let options = kustomize_options(yaml);
+        let out = render_with(&list, "app", Some(&options), None).unwrap_or_else(|e| panic!("{yaml}: {e}"));
+        assert_eq!(field(&out.objects[0].object), *want, "{yaml}");
+    }
+}
+
+#[test]
+fn kustomization_errors_name_the_problem() {
+    let k = |text: &'static str| [("app/kustomization.yaml", text), ("app/d.yaml", KDEPLOY)];
+    let options = kustomize_options("namePrefix: x-");
+    let cases: Vec<(Result<RenderOutput, RenderError>, &str)> = vec![
+        (
+            render_with(&[("app/d.yaml", KDEPLOY)], "app", Some(&options), None),
+            "spec.source.kustomize is set, but \"app\" has no kustomization.yaml",
+        ),
+        (
+            render_with(
+                &k("resources:\n- d.yaml\n"),
+                "app",
+                None,
+                Some(&Directory {
+                    recurse: true,
+                    ..Directory::default()
+                }),
+            ),
+            "spec.source.directory is set, but \"app\" is a kustomization (app/kustomization.yaml)",
+        ),
+        (
+            render_with(
+                &k("resources:\n- d.yaml\n- github.com/org/repo//base?ref=v1\n"),
+                "app",
+                None,
+                None,
+            ),
+            "app/kustomization.yaml, line 3: resources: github.com/org/repo//base?ref=v1 is a remote base",
+        ),
+        (
+            render_with(&k("resources:\n- ../../base\n"), "app", None, None),
+            "app/kustomization.yaml, line 2: resources: \"../../base\" is outside the repository",
+        ),
+        (
+            render_with(&k("resources:\n- ../base\n"), "app", None, None),
+            "app/kustomization.yaml, line 2: resources: \"../base\" does not exist",
+        ),
+        (
+            render_with(&k("resources:\n- d.yaml\nhelmCharts:\n- name: x\n"), "app", None, None),
+            "app/kustomization.yaml, line 3: helmCharts: Helm charts in kustomizations are not supported yet",
+        ),
+        (
+            render_with(
+                &k("resources:\n- d.yaml\n"),
+                "app",
+                Some(&kustomize_options("images: [\"=x\"]")),
+                None,
+            ),
+            "spec.source.kustomize.images[0]",
+        ),
+    ];
+    for (i, (result, want)) in cases.into_iter().enumerate() {
+        let err = result.expect_err(want);
+        assert!(err.to_string().contains(want), "case {i}: {err}");
+    }
+    let remote = render_with(&k("resources:\n- https://example.com/r.git//x\n"), "app", None, None).unwrap_err();
+    assert!(matches!(
+        remote,
+        RenderError::Kustomize(kustomize::KustomizeError::RemoteResource { ref url, .. }) if url == "https://example.com/r.git//x"
+    ));
+}
