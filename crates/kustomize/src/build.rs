@@ -2,7 +2,7 @@
 //! each kustomization's transformers run over what it accumulated, then — once, at the top — the
 //! content-hash suffixes, the name-reference fix-up, vars and kustomize's output order.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use serde_json::{Map, Value};
 
@@ -13,7 +13,7 @@ use crate::generators;
 use crate::hash::name_hash;
 use crate::kustomization::Kustomization;
 use crate::nameref;
-use crate::resource::{read_objects, Behavior, Gvk, Resource};
+use crate::resource::{read_objects, Behavior, Gvk, ResId, Resource};
 use crate::transform::{self, Context};
 use crate::vars::{self, Var};
 
@@ -85,11 +85,12 @@ impl<'a, 'f> Builder<'a, 'f> {
     }
 
     fn accumulate_inner(&mut self, k: &Kustomization, resources: &mut Vec<Resource>) -> Result<(), KustomizeError> {
+        let mut index = Index::of(resources);
         for field in ["resources", "bases"] {
             for entry in k.string_list(field)? {
                 let mut found = self.resource_entry(k, field, &entry)?;
                 for resource in found.drain(..) {
-                    append(k, field, resources, resource)?;
+                    append(k, field, resources, &mut index, resource)?;
                 }
             }
         }
@@ -99,7 +100,7 @@ impl<'a, 'f> Builder<'a, 'f> {
             dirs.insert(dir.to_string());
         };
         for generated in generators::generate(k, files, &mut read)? {
-            absorb_generated(k, resources, generated)?;
+            absorb_generated(k, resources, &mut index, generated)?;
         }
         for entry in k.string_list("components")? {
             let component = self.component(k, &entry)?;
@@ -198,21 +199,58 @@ impl<'a, 'f> Builder<'a, 'f> {
     }
 }
 
+/// The accumulated resources by id, so that adding n resources costs n lookups, not n².
+struct Index {
+    /// Current ids.
+    current: HashMap<IdKey, usize>,
+    /// Every id each resource had.
+    any: HashMap<IdKey, Vec<usize>>,
+}
+
+/// An id as kustomize compares them: GVK, name, and the namespace the API server would use.
+type IdKey = (Gvk, String, String);
+
+fn key(id: &ResId) -> IdKey {
+    (id.gvk.clone(), id.name.clone(), id.effective_namespace().to_string())
+}
+
+impl Index {
+    fn of(resources: &[Resource]) -> Index {
+        let mut index = Index {
+            current: HashMap::new(),
+            any: HashMap::new(),
+        };
+        for (i, r) in resources.iter().enumerate() {
+            index.add(i, r);
+        }
+        index
+    }
+
+    fn add(&mut self, i: usize, r: &Resource) {
+        self.current.entry(key(&r.id())).or_insert(i);
+        for id in r.all_ids() {
+            self.any.entry(key(&id)).or_default().push(i);
+        }
+    }
+}
+
 fn append(
     k: &Kustomization,
     field: &str,
     resources: &mut Vec<Resource>,
+    index: &mut Index,
     resource: Resource,
 ) -> Result<(), KustomizeError> {
     let id = resource.id();
-    if let Some(existing) = resources.iter().find(|r| r.id().matches(&id)) {
+    if let Some(&existing) = index.current.get(&key(&id)) {
         return Err(KustomizeError::Conflict {
             at: k.at(field),
             field: field.into(),
             id: id.to_string(),
-            first: existing.origin.clone(),
+            first: resources[existing].origin.clone(),
         });
     }
+    index.add(resources.len(), &resource);
     resources.push(resource);
     Ok(())
 }
@@ -221,6 +259,7 @@ fn append(
 fn absorb_generated(
     k: &Kustomization,
     resources: &mut Vec<Resource>,
+    index: &mut Index,
     mut generated: Resource,
 ) -> Result<(), KustomizeError> {
     let field = if generated.gvk().kind == "Secret" {
@@ -230,11 +269,12 @@ fn absorb_generated(
     };
     let behavior = generated.behavior.unwrap_or(Behavior::Create);
     let id = generated.id();
-    let existing = resources
-        .iter()
-        .position(|r| r.all_ids().iter().any(|other| other.matches(&id)));
+    let existing = index
+        .any
+        .get(&key(&id))
+        .and_then(|positions| positions.iter().min().copied());
     match (behavior, existing) {
-        (Behavior::Create, _) => append(k, field, resources, generated),
+        (Behavior::Create, _) => append(k, field, resources, index, generated),
         (_, None) => Err(k.invalid(
             field,
             format!(
