@@ -127,6 +127,11 @@ fn merge_map(target: &mut Map<String, Value>, patch: &Map<String, Value>, cx: &C
             (Some(Value::Array(existing)), Value::Array(items)) => {
                 let service_spec = cx.is_service && path == ["spec"];
                 match list_merge(key, service_spec, cx.built_in, items) {
+                    ListMerge::Key(merge_key @ ("port" | "containerPort"))
+                        if existing.iter().chain(items.iter()).any(|p| p.get("protocol").is_some()) =>
+                    {
+                        *existing = merge_port_list(existing, items, merge_key, cx, &child_path);
+                    }
                     ListMerge::Key(merge_key) => {
                         *existing = merge_keyed_list(existing, items, merge_key, cx, &child_path);
                     }
@@ -185,6 +190,37 @@ fn merge_keyed_list(existing: &[Value], items: &[Value], key: &str, cx: &Context
         );
     }
     out
+}
+
+/// Ports are keyed by number and protocol. Once a protocol is written, kyaml merges them by
+/// both: a patch port that names an existing (number, protocol) is merged in place; one whose
+/// number exists with another protocol is dropped; a new one goes first, in the patch's order.
+fn merge_port_list(existing: &[Value], items: &[Value], key: &str, cx: &Context, path: &[&str]) -> Vec<Value> {
+    let protocol = |v: &Value| v.get("protocol").and_then(Value::as_str).unwrap_or("").to_string();
+    let mut merged: Vec<Option<Value>> = existing.iter().cloned().map(Some).collect();
+    let mut fresh = Vec::new();
+    for item in items {
+        let Some(number) = item.get(key) else {
+            continue;
+        };
+        let same_number = |e: &Value| e.get(key) == Some(number);
+        match existing
+            .iter()
+            .position(|e| same_number(e) && protocol(e) == protocol(item))
+        {
+            Some(i) if item.get("$patch").and_then(Value::as_str) == Some("delete") => merged[i] = None,
+            Some(i) => {
+                if let Some(target) = merged[i].as_mut() {
+                    merge_value(target, item, cx, path);
+                }
+            }
+            None if existing.iter().any(same_number) => {}
+            None if item.get("$patch").is_some() => {}
+            None => fresh.push(strip_directives(item)),
+        }
+    }
+    fresh.extend(merged.into_iter().flatten());
+    fresh
 }
 
 fn merge_primitive_list(existing: &[Value], items: &[Value]) -> Vec<Value> {
