@@ -60,6 +60,13 @@ impl<'a, 'f> Builder<'a, 'f> {
         let mut resources = Vec::new();
         self.accumulate(&k, &mut resources)?;
         finish(&mut resources, &self.vars)?;
+        // Objects marked local-config feed the build (replacements, vars) but are not output.
+        resources.retain(|r| {
+            r.annotations()
+                .and_then(|a| a.get("config.kubernetes.io/local-config"))
+                .and_then(Value::as_str)
+                != Some("true")
+        });
         if k.get("sortOptions")
             .and_then(|o| o.get("order"))
             .and_then(Value::as_str)
