@@ -3,17 +3,18 @@
 
 use serde_json::{Map, Value};
 
-use crate::resource::{ResId, Resource};
+use crate::resource::Resource;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct Selector {
     pub group: String,
     pub version: String,
     pub kind: String,
-    pub name: String,
-    pub namespace: String,
     pub label_selector: String,
     pub annotation_selector: String,
+    /// `name` and `namespace` compiled, anchored at both ends.
+    name_regex: Option<Regex>,
+    namespace_regex: Option<Regex>,
 }
 
 const SELECTOR_KEYS: [&str; 7] = [
@@ -39,18 +40,23 @@ impl Selector {
                 Some(_) => Err(format!("{key} must be a string")),
             }
         };
+        let compiled = |field: &str, pattern: &str| -> Result<Option<Regex>, String> {
+            if pattern.is_empty() {
+                return Ok(None);
+            }
+            Regex::new(pattern).map(Some).map_err(|e| format!("{field}: {e}"))
+        };
+        let name = text("name")?;
+        let namespace = text("namespace")?;
         let selector = Selector {
             group: text("group")?,
             version: text("version")?,
             kind: text("kind")?,
-            name: text("name")?,
-            namespace: text("namespace")?,
+            name_regex: compiled("name", &name)?,
+            namespace_regex: compiled("namespace", &namespace)?,
             label_selector: text("labelSelector")?,
             annotation_selector: text("annotationSelector")?,
         };
-        for (field, pattern) in [("name", &selector.name), ("namespace", &selector.namespace)] {
-            Regex::new(pattern).map_err(|e| format!("{field}: {e}"))?;
-        }
         for (field, expr) in [
             ("labelSelector", &selector.label_selector),
             ("annotationSelector", &selector.annotation_selector),
@@ -66,13 +72,15 @@ impl Selector {
         if !current.gvk.is_selected_by(&self.group, &self.version, &self.kind) {
             return false;
         }
-        let name_ok = |id: &ResId| Regex::new(&self.name).is_ok_and(|r| r.is_match(&id.name));
-        if !self.name.is_empty() && !name_ok(&original) && !name_ok(&current) {
-            return false;
+        if let Some(regex) = &self.name_regex {
+            if !regex.is_match(&original.name) && !regex.is_match(&current.name) {
+                return false;
+            }
         }
-        let ns_ok = |id: &ResId| Regex::new(&self.namespace).is_ok_and(|r| r.is_match(id.effective_namespace()));
-        if !self.namespace.is_empty() && !ns_ok(&original) && !ns_ok(&current) {
-            return false;
+        if let Some(regex) = &self.namespace_regex {
+            if !regex.is_match(original.effective_namespace()) && !regex.is_match(current.effective_namespace()) {
+                return false;
+            }
         }
         let empty = Map::new();
         if !self.label_selector.is_empty()
@@ -161,7 +169,7 @@ fn selector_matches(expr: &str, labels: &Map<String, Value>) -> bool {
 /// alternation, `* + ? {n,m}`), always matched against the whole text, as kustomize anchors them.
 #[derive(Debug, Clone)]
 pub struct Regex {
-    alternatives: Vec<Vec<Piece>>,
+    program: Vec<Inst>,
 }
 
 #[derive(Debug, Clone)]
@@ -189,12 +197,14 @@ impl Regex {
         if pos != chars.len() {
             return Err(format!("unexpected ) in {pattern:?}"));
         }
-        Ok(Regex { alternatives })
+        Ok(Regex {
+            program: compile(&alternatives)?,
+        })
     }
 
     pub fn is_match(&self, text: &str) -> bool {
         let chars: Vec<char> = text.chars().collect();
-        match_alternatives(&self.alternatives, &chars, 0, &mut |end| end == chars.len())
+        run(&self.program, &chars)
     }
 }
 
@@ -338,53 +348,147 @@ fn parse_repeat(chars: &[char], pos: &mut usize) -> Result<(usize, usize), Strin
     Ok((min, max))
 }
 
-fn match_alternatives(
-    alternatives: &[Vec<Piece>],
-    text: &[char],
-    at: usize,
-    then: &mut dyn FnMut(usize) -> bool,
-) -> bool {
-    alternatives.iter().any(|seq| match_sequence(seq, text, at, then))
+/// A compiled pattern: Thompson's construction, run as a set of states, so that matching is
+/// linear in the text whatever the pattern (a hostile `(a*)*b` cannot make it backtrack).
+#[derive(Debug, Clone)]
+enum Inst {
+    Char(char),
+    Any,
+    Class(Vec<(char, char)>, bool),
+    Split(usize, usize),
+    Jump(usize),
+    Start,
+    End,
+    Match,
 }
 
-fn match_sequence(seq: &[Piece], text: &[char], at: usize, then: &mut dyn FnMut(usize) -> bool) -> bool {
-    let Some((piece, rest)) = seq.split_first() else {
-        return then(at);
-    };
-    match_repeat(piece, 0, text, at, &mut |next| match_sequence(rest, text, next, then))
+/// Programs larger than this (counted repeats multiply) are refused.
+const MAX_PROGRAM: usize = 20_000;
+
+struct Compiler {
+    program: Vec<Inst>,
 }
 
-fn match_repeat(piece: &Piece, count: usize, text: &[char], at: usize, then: &mut dyn FnMut(usize) -> bool) -> bool {
-    if count < piece.max {
-        let more = match_atom(&piece.atom, text, at, &mut |next| {
-            // An empty iteration cannot make progress; stop repeating.
-            next != at && match_repeat(piece, count + 1, text, next, then)
-        });
-        if more {
-            return true;
+impl Compiler {
+    fn push(&mut self, inst: Inst) -> Result<usize, String> {
+        if self.program.len() >= MAX_PROGRAM {
+            return Err("the pattern is too large".into());
+        }
+        self.program.push(inst);
+        Ok(self.program.len() - 1)
+    }
+
+    fn alternatives(&mut self, alternatives: &[Vec<Piece>]) -> Result<(), String> {
+        let mut jumps = Vec::new();
+        for (i, sequence) in alternatives.iter().enumerate() {
+            if i + 1 < alternatives.len() {
+                let split = self.push(Inst::Split(0, 0))?;
+                self.sequence(sequence)?;
+                jumps.push(self.push(Inst::Jump(0))?);
+                let next = self.program.len();
+                self.program[split] = Inst::Split(split + 1, next);
+            } else {
+                self.sequence(sequence)?;
+            }
+        }
+        let end = self.program.len();
+        for jump in jumps {
+            self.program[jump] = Inst::Jump(end);
+        }
+        Ok(())
+    }
+
+    fn sequence(&mut self, sequence: &[Piece]) -> Result<(), String> {
+        for piece in sequence {
+            for _ in 0..piece.min {
+                self.atom(&piece.atom)?;
+            }
+            if piece.max == usize::MAX {
+                let split = self.push(Inst::Split(0, 0))?;
+                self.atom(&piece.atom)?;
+                self.push(Inst::Jump(split))?;
+                let out = self.program.len();
+                self.program[split] = Inst::Split(split + 1, out);
+            } else {
+                let mut splits = Vec::new();
+                for _ in piece.min..piece.max {
+                    splits.push(self.push(Inst::Split(0, 0))?);
+                    self.atom(&piece.atom)?;
+                }
+                let out = self.program.len();
+                for split in splits {
+                    self.program[split] = Inst::Split(split + 1, out);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn atom(&mut self, atom: &Atom) -> Result<(), String> {
+        match atom {
+            Atom::Char(c) => self.push(Inst::Char(*c)).map(drop),
+            Atom::Any => self.push(Inst::Any).map(drop),
+            Atom::Class { ranges, negated } => self.push(Inst::Class(ranges.clone(), *negated)).map(drop),
+            Atom::Start => self.push(Inst::Start).map(drop),
+            Atom::End => self.push(Inst::End).map(drop),
+            Atom::Group(alternatives) => self.alternatives(alternatives),
         }
     }
-    count >= piece.min && then(at)
 }
 
-fn match_atom(atom: &Atom, text: &[char], at: usize, then: &mut dyn FnMut(usize) -> bool) -> bool {
-    match atom {
-        Atom::Start => at == 0 && then(at),
-        Atom::End => at == text.len() && then(at),
-        Atom::Group(alternatives) => match_alternatives(alternatives, text, at, then),
-        _ => {
-            let Some(&c) = text.get(at) else {
-                return false;
-            };
-            let ok = match atom {
-                Atom::Char(x) => *x == c,
-                Atom::Any => c != '\n',
-                Atom::Class { ranges, negated } => ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi) != *negated,
-                _ => unreachable!("handled above"),
-            };
-            ok && then(at + 1)
+fn compile(alternatives: &[Vec<Piece>]) -> Result<Vec<Inst>, String> {
+    let mut compiler = Compiler { program: Vec::new() };
+    compiler.alternatives(alternatives)?;
+    compiler.push(Inst::Match)?;
+    Ok(compiler.program)
+}
+
+/// Add `pc` and every state it reaches without reading a character.
+fn add_state(program: &[Inst], states: &mut Vec<usize>, seen: &mut [bool], pc: usize, at: usize, len: usize) {
+    let mut stack = vec![pc];
+    while let Some(pc) = stack.pop() {
+        if std::mem::replace(&mut seen[pc], true) {
+            continue;
+        }
+        match program[pc] {
+            Inst::Jump(to) => stack.push(to),
+            Inst::Split(a, b) => {
+                stack.push(b);
+                stack.push(a);
+            }
+            Inst::Start if at == 0 => stack.push(pc + 1),
+            Inst::End if at == len => stack.push(pc + 1),
+            Inst::Start | Inst::End => {}
+            _ => states.push(pc),
         }
     }
+}
+
+fn run(program: &[Inst], text: &[char]) -> bool {
+    let len = text.len();
+    let mut seen = vec![false; program.len()];
+    let mut current = Vec::new();
+    add_state(program, &mut current, &mut seen, 0, 0, len);
+    for (at, &c) in text.iter().enumerate() {
+        let mut next = Vec::new();
+        seen.iter_mut().for_each(|s| *s = false);
+        for &pc in &current {
+            let ok = match &program[pc] {
+                Inst::Char(x) => *x == c,
+                Inst::Any => c != '\n',
+                Inst::Class(ranges, negated) => ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi) != *negated,
+                _ => false,
+            };
+            if ok {
+                add_state(program, &mut next, &mut seen, pc + 1, at + 1, len);
+            }
+        }
+        if next.is_empty() {
+            return false;
+        }
+        current = next;
+    }
+    current.iter().any(|&pc| matches!(program[pc], Inst::Match))
 }
 
 #[cfg(test)]
@@ -406,10 +510,23 @@ mod tests {
             ("a{2,3}", "aaaa", false),
             ("", "", true),
             ("(a*)*b", "aaab", true),
+            ("^web$", "web", true),
+            ("a|b|c", "c", true),
+            ("x?y*z+", "z", true),
         ];
         for (pattern, text, want) in cases {
             assert_eq!(Regex::new(pattern).unwrap().is_match(text), want, "{pattern} ~ {text}");
         }
+    }
+
+    /// Patterns that make a backtracking matcher take 2^n steps (this test would not finish)
+    /// are matched in one pass; counted repeats cannot blow the program up.
+    #[test]
+    fn nested_repeats_do_not_backtrack() {
+        let text = "a".repeat(250);
+        assert!(!Regex::new("(a*)*b").unwrap().is_match(&text));
+        assert!(Regex::new("(a|aa)*").unwrap().is_match(&text));
+        assert!(Regex::new("(a{1000}){1000}").is_err());
     }
 
     #[test]
