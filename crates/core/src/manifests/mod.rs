@@ -129,6 +129,55 @@ pub enum RenderError {
     DirectoryOnKustomization { path: String, file: String },
 }
 
+impl RenderError {
+    /// The repository directory a kustomization needed and the files handed in lacked, when it
+    /// lies outside `downloaded` (the CD's path, when only that was fetched): the caller may
+    /// fetch the whole repository and render again.
+    pub fn missing_outside(&self, downloaded: &str) -> Option<String> {
+        let RenderError::Kustomize(kustomize::KustomizeError::NotFound { at, path, .. }) = self else {
+            return None;
+        };
+        let dir = at.file.rsplit_once('/').map_or("", |(dir, _)| dir);
+        let missing = normalize_dir(&format!("{dir}/{path}")).ok().or_else(|| {
+            // `..` parts: resolve them against the kustomization's directory.
+            let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+            for part in path.split('/') {
+                match part {
+                    "" | "." => {}
+                    ".." => {
+                        parts.pop()?;
+                    }
+                    p => parts.push(p),
+                }
+            }
+            Some(parts.join("/"))
+        })?;
+        let downloaded = normalize_dir(downloaded).ok()?;
+        let inside = downloaded.is_empty()
+            || missing == downloaded
+            || missing
+                .strip_prefix(&downloaded)
+                .is_some_and(|rest| rest.starts_with('/'));
+        (!inside).then_some(missing)
+    }
+}
+
+/// The files under the directories a render read (`RenderOutput::dirs_read`): what to keep of a
+/// whole-repository download for the next render of the same commit.
+pub fn files_under<'f>(
+    files: &'f [(String, Vec<u8>)],
+    dirs: &'f BTreeSet<String>,
+) -> impl Iterator<Item = &'f (String, Vec<u8>)> + 'f {
+    files.iter().filter(move |(path, _)| {
+        dirs.iter().any(|dir| {
+            dir.is_empty()
+                || path
+                    .strip_prefix(dir.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+    })
+}
+
 /// What a CD renders: its path, and how the path is read.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RenderSource<'a> {

@@ -673,3 +673,46 @@ fn kustomization_errors_name_the_problem() {
         RenderError::Kustomize(kustomize::KustomizeError::RemoteResource { ref url, .. }) if url == "https://example.com/r.git//x"
     ));
 }
+
+#[test]
+fn a_base_outside_the_downloaded_path_is_named_for_a_second_fetch() {
+    let overlay = [(
+        "overlays/prod/kustomization.yaml",
+        "resources:\n- ../../base\n- local.yaml\n",
+    )];
+    let err = render_with(&overlay, "overlays/prod", None, None).unwrap_err();
+    assert_eq!(err.missing_outside("overlays/prod").as_deref(), Some("base"));
+    // Missing inside what was downloaded: fetching more would not help.
+    assert_eq!(err.missing_outside(""), None);
+    let local = [("overlays/prod/kustomization.yaml", "resources:\n- local.yaml\n")];
+    let err = render_with(&local, "overlays/prod", None, None).unwrap_err();
+    assert_eq!(err.missing_outside("overlays/prod"), None);
+
+    // With the whole repository, the render says what to keep.
+    let whole = [
+        ("overlays/prod/kustomization.yaml", "resources:\n- ../../base\n"),
+        ("base/kustomization.yaml", "resources:\n- d.yaml\n"),
+        ("base/d.yaml", KDEPLOY),
+        ("docs/README.md", "unrelated"),
+        ("base2/x.yaml", "unrelated"),
+    ];
+    let all = files(&whole);
+    let out = render_source(
+        &all,
+        &RenderSource {
+            path: "overlays/prod",
+            ..RenderSource::default()
+        },
+        &RenderLimits::default(),
+    )
+    .unwrap();
+    let kept: Vec<&str> = files_under(&all, &out.dirs_read).map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        kept,
+        [
+            "overlays/prod/kustomization.yaml",
+            "base/kustomization.yaml",
+            "base/d.yaml"
+        ]
+    );
+}

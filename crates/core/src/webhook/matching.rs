@@ -33,6 +33,20 @@ pub fn push_concerns(push: &PushEvent, target_revision: &str, path: &str) -> boo
         && push.changed_paths.may_touch(path)
 }
 
+/// [`push_concerns`] for a CD whose last render read several directories (a kustomization's
+/// bases outside its path): a change under any of them concerns it.
+pub fn push_concerns_dirs<'a>(
+    push: &PushEvent,
+    target_revision: &str,
+    dirs: impl IntoIterator<Item = &'a str>,
+) -> bool {
+    let default_branch = push.repository.default_branch.as_deref();
+    push.refs
+        .iter()
+        .any(|update| ref_matches(update, target_revision, default_branch))
+        && dirs.into_iter().any(|dir| push.changed_paths.may_touch(dir))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,5 +126,36 @@ mod tests {
             "apps/web"
         ));
         assert!(push_concerns(&push(&["README.md"], true), "main", "."));
+    }
+
+    #[test]
+    fn a_change_under_any_directory_the_render_read_concerns_the_cd() {
+        let push = |paths: &[&str], complete: bool| PushEvent {
+            provider: Provider::GitHub,
+            delivery_id: None,
+            repository: Repository::default(),
+            refs: vec![update("refs/heads/main")],
+            changed_paths: ChangedPaths {
+                paths: paths.iter().map(|p| p.to_string()).collect(),
+                complete,
+            },
+        };
+        let read = ["overlays/prod", "base", "components/ha"];
+        let cases: &[(&[&str], bool, &str, bool)] = &[
+            (&["base/deployment.yaml"], true, "main", true),
+            (&["components/ha/pdb.yaml"], true, "main", true),
+            (&["overlays/prod/kustomization.yaml"], true, "main", true),
+            (&["overlays/staging/kustomization.yaml"], true, "main", false),
+            (&["base2/x.yaml"], true, "main", false),
+            (&["base/deployment.yaml"], true, "dev", false),
+            (&["README.md"], false, "main", true),
+        ];
+        for (paths, complete, revision, want) in cases {
+            assert_eq!(
+                push_concerns_dirs(&push(paths, *complete), revision, read),
+                *want,
+                "{paths:?} on {revision}"
+            );
+        }
     }
 }

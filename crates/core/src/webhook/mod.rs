@@ -15,7 +15,7 @@ mod gitlab;
 mod matching;
 pub mod signature;
 
-pub use matching::{push_concerns, ref_matches};
+pub use matching::{push_concerns, push_concerns_dirs, ref_matches};
 
 use std::collections::BTreeSet;
 use std::fmt;
