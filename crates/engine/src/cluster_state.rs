@@ -87,14 +87,25 @@ pub type Rendered = Result<Vec<ManifestObject>, StateError>;
 /// Parse the CD's manifests out of `files`: its path as a kustomization (with
 /// `source.kustomize`) or a plain directory (with `source.directory`).
 pub fn render_manifests(cd: &ContinuousDeployment, files: &[(String, Vec<u8>)]) -> Rendered {
+    rendered(render_source_of(cd, files))
+}
+
+/// [`render_manifests`] with what the render read (a kustomization's directories) and the
+/// render's own error.
+pub fn render_source_of(
+    cd: &ContinuousDeployment,
+    files: &[(String, Vec<u8>)],
+) -> Result<manifests::RenderOutput, manifests::RenderError> {
     let source = manifests::RenderSource {
         path: &cd.spec.source.path,
         directory: cd.spec.source.directory.as_ref(),
         kustomize: cd.spec.source.kustomize.as_ref(),
     };
     manifests::render_source(files, &source, &RenderLimits::default())
-        .map(|out| out.objects)
-        .map_err(|e| StateError::Render(e.to_string()))
+}
+
+pub fn rendered(out: Result<manifests::RenderOutput, manifests::RenderError>) -> Rendered {
+    out.map(|o| o.objects).map_err(|e| StateError::Render(e.to_string()))
 }
 
 pub fn render_desired(

@@ -8,13 +8,14 @@
 //! never a credential, which stays inside the clients.
 
 use ferry_core::archive::{extract, ExtractOptions};
-use ferry_core::cd::{CdStatus, Location, OperationPhase, SyncTrigger};
+use ferry_core::cd::{CdStatus, ContinuousDeployment, Location, OperationPhase, SyncTrigger};
+use ferry_core::manifests;
 use ferry_core::pass_checks::{sync_changes_discovery, takes_shared_revision, DiscoveryCheck};
 use ferry_core::plan::{ObjectKey, SyncRequest, Trigger};
 use ferry_core::status::{HealthStatus, SyncStatus};
 use thiserror::Error;
 
-use crate::cluster_state::{read_rendered_state, render_manifests, KindRef, StateError};
+use crate::cluster_state::{read_rendered_state, render_source_of, rendered, KindRef, Rendered, StateError};
 use crate::git::{GitClient, Repository, Resolution, Resolved};
 use crate::kube::{remember, DiscoverySource, KubeClient, StaticToken};
 use crate::pass_checks::PassChecks;
@@ -294,8 +295,17 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     };
     let was_cached = discovery.source == DiscoverySource::Cached;
     // Rendered once: the refresh, every wave of the sync and the reads after it use these.
-    let rendered = render_manifests(&cd, &files);
-    drop(files);
+    let rendered = match render_following_bases(&git, &repository, &cd, &sha, files).await {
+        Ok((rendered, None)) => rendered,
+        Ok((rendered, Some(read))) => {
+            // The next run of this commit renders from what the build read, with no download.
+            kept_files::put(kv, name, &sha, &fingerprint, &read)?;
+            rendered
+        }
+        Err((message, cause)) => {
+            return finish_failed(kv, name, &now, &reference, pending.as_ref(), message, cause);
+        }
+    };
     let read = read_rendered_state(&kube, &cd, &rendered, &extra_kinds, Some(discovery)).await;
     let cluster_state = match read {
         Ok(s) => {
@@ -519,6 +529,32 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         })?;
     }
     Ok(result)
+}
+
+/// Render the CD's files. A kustomization may read bases outside the CD's path (`../../base`),
+/// which the download of the path lacks: then the whole tree of the commit is downloaded once,
+/// rendered, and the files under the directories the build read are returned for keeping.
+async fn render_following_bases<H: Http, C: Clock>(
+    git: &GitClient<H, C>,
+    repository: &Repository,
+    cd: &ContinuousDeployment,
+    sha: &str,
+    files: Vec<kept_files::KeptFile>,
+) -> Result<(Rendered, Option<Vec<kept_files::KeptFile>>), (String, Cause)> {
+    let path = &cd.spec.source.path;
+    let first = render_source_of(cd, &files);
+    let outside = first.as_ref().err().and_then(|e| e.missing_outside(path));
+    if outside.is_none() {
+        return Ok((rendered(first), None));
+    }
+    drop(files);
+    let whole = download(git, repository, &cd.spec.source.repo_url, sha, ".").await?;
+    let out = render_source_of(cd, &whole);
+    let read = out
+        .as_ref()
+        .ok()
+        .map(|o| manifests::files_under(&whole, &o.dirs_read).cloned().collect());
+    Ok((rendered(out), read))
 }
 
 /// Download `path` of the repository at `sha` and extract it; on failure, what to say and

@@ -908,3 +908,64 @@ async fn files_over_a_mebibyte_are_kept_in_chunks_and_read_back_identically() {
     assert_eq!(archive_requests(&w.git), 0);
     assert_eq!(w.status("shop").resources.len(), 15);
 }
+
+#[tokio::test]
+async fn an_overlay_whose_base_is_outside_its_path_is_rendered_and_kept_with_its_base() {
+    let w = world().await;
+    let base = format!(
+        "{}---\n{}",
+        common::deployment("web", "nginx:1.25"),
+        common::configmap("settings", "base")
+    );
+    commit(
+        &w.repo,
+        &[
+            ("base/kustomization.yaml".into(), "resources:\n- app.yaml\n".into()),
+            ("base/app.yaml".into(), base),
+            (
+                "overlays/prod/kustomization.yaml".into(),
+                "resources:\n- ../../base\nnamePrefix: prod-\nimages:\n- name: nginx\n  newTag: \"1.27\"\n".into(),
+            ),
+            ("unrelated/big.yaml".into(), common::configmap("not-read", "x")),
+        ],
+    );
+    w.put_cd_at("shop", "overlays/prod", "");
+    w.git.clear_requests();
+    let first = w.run("shop", Work::Reconcile).await;
+    assert_out_of_sync(&first, "the overlay renders");
+    assert_eq!(
+        archive_requests(&w.git),
+        2,
+        "the path, then the whole tree once the build reaches outside it"
+    );
+    let mut names: Vec<String> = w.status("shop").resources.iter().map(|r| r.name.clone()).collect();
+    names.sort();
+    assert_eq!(names, ["prod-settings", "prod-web"]);
+    let kept = kept_files::get(
+        &w.kv,
+        "shop",
+        w.status("shop").revision.as_deref().unwrap(),
+        &kept_files::source_fingerprint(&cds::get(&w.kv, "shop").unwrap().unwrap().spec.source),
+    )
+    .unwrap()
+    .expect("kept files");
+    let mut kept_paths: Vec<&str> = kept.iter().map(|(p, _)| p.as_str()).collect();
+    kept_paths.sort();
+    assert_eq!(
+        kept_paths,
+        [
+            "base/app.yaml",
+            "base/kustomization.yaml",
+            "overlays/prod/kustomization.yaml"
+        ],
+        "only what the build read is kept"
+    );
+
+    w.git.clear_requests();
+    assert_eq!(w.run("shop", Work::Reconcile).await, first);
+    assert_eq!(
+        archive_requests(&w.git),
+        0,
+        "the same commit renders from the kept files"
+    );
+}
