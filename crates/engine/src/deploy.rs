@@ -296,11 +296,18 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     let was_cached = discovery.source == DiscoverySource::Cached;
     // Rendered once: the refresh, every wave of the sync and the reads after it use these.
     let rendered = match render_following_bases(&git, &repository, &cd, &sha, files).await {
-        Ok((rendered, None)) => rendered,
-        Ok((rendered, Some(read))) => {
-            // The next run of this commit renders from what the build read, with no download.
-            kept_files::put(kv, name, &sha, &fingerprint, &read)?;
-            rendered
+        Ok(render) => {
+            if let Some(read) = &render.keep {
+                // The next run of this commit renders from what the build read, with no download.
+                kept_files::put(kv, name, &sha, &fingerprint, read)?;
+            }
+            if let Some(dirs) = render.dirs_outside_path {
+                if dirs != state.read_dirs {
+                    state.read_dirs = dirs;
+                    deploy_state::put(kv, name, &state)?;
+                }
+            }
+            render.rendered
         }
         Err((message, cause)) => {
             return finish_failed(kv, name, &now, &reference, pending.as_ref(), message, cause);
@@ -531,6 +538,16 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     Ok(result)
 }
 
+/// A render of the CD's files, and what to remember of it.
+struct FollowedRender {
+    rendered: Rendered,
+    /// Files to keep in place of the downloaded ones (what the build read of a whole tree).
+    keep: Option<Vec<kept_files::KeptFile>>,
+    /// Every directory the render read, when it read more than the CD's path (`None` when the
+    /// render failed and so read nothing certain).
+    dirs_outside_path: Option<Vec<String>>,
+}
+
 /// Render the CD's files. A kustomization may read bases outside the CD's path (`../../base`),
 /// which the download of the path lacks: then the whole tree of the commit is downloaded once,
 /// rendered, and the files under the directories the build read are returned for keeping.
@@ -540,21 +557,47 @@ async fn render_following_bases<H: Http, C: Clock>(
     cd: &ContinuousDeployment,
     sha: &str,
     files: Vec<kept_files::KeptFile>,
-) -> Result<(Rendered, Option<Vec<kept_files::KeptFile>>), (String, Cause)> {
+) -> Result<FollowedRender, (String, Cause)> {
     let path = &cd.spec.source.path;
+    let dirs_of = |out: &Result<manifests::RenderOutput, manifests::RenderError>| {
+        out.as_ref().ok().map(|o| {
+            let cd_dir = path.trim_matches('/').trim_start_matches("./");
+            let inside = |dir: &str| {
+                cd_dir.is_empty()
+                    || cd_dir == "."
+                    || dir == cd_dir
+                    || dir.strip_prefix(cd_dir).is_some_and(|rest| rest.starts_with('/'))
+            };
+            if o.dirs_read.iter().all(|d| inside(d)) {
+                Vec::new()
+            } else {
+                o.dirs_read.iter().cloned().collect()
+            }
+        })
+    };
     let first = render_source_of(cd, &files);
     let outside = first.as_ref().err().and_then(|e| e.missing_outside(path));
     if outside.is_none() {
-        return Ok((rendered(first), None));
+        let dirs_outside_path = dirs_of(&first);
+        return Ok(FollowedRender {
+            rendered: rendered(first),
+            keep: None,
+            dirs_outside_path,
+        });
     }
     drop(files);
     let whole = download(git, repository, &cd.spec.source.repo_url, sha, ".").await?;
     let out = render_source_of(cd, &whole);
-    let read = out
+    let keep = out
         .as_ref()
         .ok()
         .map(|o| manifests::files_under(&whole, &o.dirs_read).cloned().collect());
-    Ok((rendered(out), read))
+    let dirs_outside_path = dirs_of(&out);
+    Ok(FollowedRender {
+        rendered: rendered(out),
+        keep,
+        dirs_outside_path,
+    })
 }
 
 /// Download `path` of the repository at `sha` and extract it; on failure, what to say and

@@ -14,7 +14,7 @@ use serde_json::json;
 use crate::ports::{Clock, KeyValue};
 use crate::store::deliveries::DeliveryLedger;
 use crate::store::pending::{self, PendingSync, SyncRequest};
-use crate::store::{cds, repo_index, status, StoreError};
+use crate::store::{cds, deploy_state, repo_index, status, StoreError};
 
 /// The largest delivery read (GitHub's own cap on payloads); the component stops reading here.
 pub const MAX_BODY_BYTES: usize = webhook::MAX_BODY_BYTES;
@@ -188,7 +188,18 @@ fn concerned<K: KeyValue>(push: &PushEvent, kv: &K) -> Result<Vec<ContinuousDepl
         if !cds::matching_key(&cd).is_some_and(|k| keys.contains(&k)) {
             continue;
         }
-        if webhook::push_concerns(push, &cd.spec.source.target_revision, &cd.spec.source.path) {
+        // A kustomization's last render may have read bases outside the CD's path.
+        let read_dirs = deploy_state::get(kv, &name)?.read_dirs;
+        let concerns = if read_dirs.is_empty() {
+            webhook::push_concerns(push, &cd.spec.source.target_revision, &cd.spec.source.path)
+        } else {
+            let dirs = read_dirs
+                .iter()
+                .map(String::as_str)
+                .chain([cd.spec.source.path.as_str()]);
+            webhook::push_concerns_dirs(push, &cd.spec.source.target_revision, dirs)
+        };
+        if concerns {
             out.push(cd);
         }
     }
@@ -318,6 +329,23 @@ mod tests {
                 (k, v)
             })
             .collect()
+    }
+
+    #[test]
+    fn a_push_under_a_directory_the_last_render_read_concerns_the_cd() {
+        let kv = github_world();
+        // "deploy" does not hold the changed files; its last build read a base that does.
+        let state = deploy_state::DeployState {
+            read_dirs: vec!["deploy".into(), "app/controllers".into()],
+            ..deploy_state::DeployState::default()
+        };
+        deploy_state::put(&kv, "deploy", &state).unwrap();
+        let (status, body, _) = send(&kv, &github_push("d-dirs"));
+        assert_eq!(status, 202, "{body}");
+        assert_eq!(
+            body,
+            serde_json::json!({"matched": ["app", "controllers", "deploy", "root-auto"], "syncing": ["controllers", "deploy", "root-auto"]})
+        );
     }
 
     #[test]

@@ -960,6 +960,11 @@ async fn an_overlay_whose_base_is_outside_its_path_is_rendered_and_kept_with_its
         ],
         "only what the build read is kept"
     );
+    assert_eq!(
+        ferry_engine::store::deploy_state::get(&w.kv, "shop").unwrap().read_dirs,
+        ["base", "overlays/prod"],
+        "the webhook matches pushes under the base too"
+    );
 
     w.git.clear_requests();
     assert_eq!(w.run("shop", Work::Reconcile).await, first);

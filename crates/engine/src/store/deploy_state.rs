@@ -28,6 +28,10 @@ pub struct DeployState {
     pub checkpoint: Option<SyncCheckpoint>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_auto_sync: Option<AutoSyncAttempt>,
+    /// The directories the last render read, when they reach beyond the CD's path (a
+    /// kustomization's bases): a push that changes any of them concerns the CD.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub read_dirs: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

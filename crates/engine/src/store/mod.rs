@@ -20,7 +20,7 @@
 //! | `repocred/<key>` | a repository's credentials (write-only) | [`repositories`] |
 //! | `reconciler/last-tick`, `reconciler/cursor` | the last working tick; where the next pass resumes | `service`, `reconcile` |
 //! | `discovery/<cluster>` | the cluster's served kinds and the `/apis` ETag and digest that validate them | [`discovery`] |
-//! | `deploy/<name>` | the resolved ref and its ETag, a sync's checkpoint, the last automated sync | [`deploy_state`] |
+//! | `deploy/<name>` | the resolved ref and its ETag, a sync's checkpoint, the last automated sync, the directories the last render read beyond the path | [`deploy_state`] |
 //! | `files/<name>`, `files/<name>/<i>` | the manifests directory last downloaded: a JSON header (commit, source fingerprint, chunk count, SHA-256), then the files framed in binary chunks of at most 256 KiB | [`kept_files`] |
 
 pub mod cds;
