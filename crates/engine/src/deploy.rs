@@ -249,13 +249,27 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     deploy_state::put(kv, name, &state)?;
 
     // The manifests: the ones kept from the last download when the commit and the source are
-    // the same (no archive request), otherwise downloaded and kept.
+    // the same (no archive request), otherwise downloaded and kept. A CD whose last render read
+    // beyond its path (a kustomization's bases) downloads the whole tree, and keeps what the
+    // render reads of it.
     let fingerprint = kept_files::source_fingerprint(source);
+    let mut whole_tree = false;
     let files = match kept_files::get(kv, name, &sha, &fingerprint)? {
         Some(files) => files,
-        None => match download(&git, &repository, &source.repo_url, &sha, &source.path).await {
+        None => match download(
+            &git,
+            &repository,
+            &source.repo_url,
+            &sha,
+            if state.read_dirs.is_empty() { &source.path } else { "." },
+        )
+        .await
+        {
             Ok(files) => {
-                kept_files::put(kv, name, &sha, &fingerprint, &files)?;
+                whole_tree = !state.read_dirs.is_empty();
+                if !whole_tree {
+                    kept_files::put(kv, name, &sha, &fingerprint, &files)?;
+                }
                 files
             }
             Err((message, cause)) => {
@@ -295,7 +309,7 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     };
     let was_cached = discovery.source == DiscoverySource::Cached;
     // Rendered once: the refresh, every wave of the sync and the reads after it use these.
-    let rendered = match render_following_bases(&git, &repository, &cd, &sha, files).await {
+    let rendered = match render_following_bases(&git, &repository, &cd, &sha, files, whole_tree).await {
         Ok(render) => {
             if let Some(read) = &render.keep {
                 // The next run of this commit renders from what the build read, with no download.
@@ -557,6 +571,7 @@ async fn render_following_bases<H: Http, C: Clock>(
     cd: &ContinuousDeployment,
     sha: &str,
     files: Vec<kept_files::KeptFile>,
+    whole_tree: bool,
 ) -> Result<FollowedRender, (String, Cause)> {
     let path = &cd.spec.source.path;
     let dirs_of = |out: &Result<manifests::RenderOutput, manifests::RenderError>| {
@@ -579,9 +594,15 @@ async fn render_following_bases<H: Http, C: Clock>(
     let outside = first.as_ref().err().and_then(|e| e.missing_outside(path));
     if outside.is_none() {
         let dirs_outside_path = dirs_of(&first);
+        // Of a whole tree, only what the render read is kept (nothing when it failed: a whole
+        // repository is not kept for an error).
+        let keep = match &first {
+            Ok(o) if whole_tree => Some(manifests::files_under(&files, &o.dirs_read).cloned().collect()),
+            _ => None,
+        };
         return Ok(FollowedRender {
             rendered: rendered(first),
-            keep: None,
+            keep,
             dirs_outside_path,
         });
     }

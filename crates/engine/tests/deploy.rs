@@ -973,4 +973,24 @@ async fn an_overlay_whose_base_is_outside_its_path_is_rendered_and_kept_with_its
         0,
         "the same commit renders from the kept files"
     );
+
+    // A new commit that changes only the base: one download of the whole tree, as the last
+    // render read beyond the path; the base's change is rendered.
+    commit(
+        &w.repo,
+        &[(
+            "base/app.yaml".into(),
+            format!(
+                "{}---\n{}",
+                common::deployment("web", "nginx:1.25"),
+                common::configmap("settings-v2", "base")
+            ),
+        )],
+    );
+    w.git.clear_requests();
+    w.run("shop", Work::Reconcile).await;
+    assert_eq!(archive_requests(&w.git), 1, "one download of the whole tree");
+    let mut names: Vec<String> = w.status("shop").resources.iter().map(|r| r.name.clone()).collect();
+    names.sort();
+    assert_eq!(names, ["prod-settings-v2", "prod-web"]);
 }
