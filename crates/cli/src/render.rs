@@ -112,60 +112,25 @@ fn render_kustomization(dir: &Path, limits: &RenderLimits) -> anyhow::Result<Vec
     }
 }
 
-/// Every file below `root` (a kustomization reads `.env`, `.properties`, any file), as (path
-/// relative to `root`, bytes); dot-entries and symbolic links are skipped, sizes capped.
+/// Every file below `root` (a kustomization reads `.env`, `.properties`, any file).
 fn read_tree(root: &Path, limits: &RenderLimits) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
-    let mut out = Vec::new();
-    let mut pending: Vec<(PathBuf, String)> = vec![(root.to_path_buf(), String::new())];
-    let mut total = 0usize;
-    while let Some((path, prefix)) = pending.pop() {
-        let entries = std::fs::read_dir(&path).with_context(|| format!("reading {}", path.display()))?;
-        for entry in entries {
-            let entry = entry.with_context(|| format!("reading {}", path.display()))?;
-            let name = entry.file_name();
-            let Some(name) = name.to_str() else { continue };
-            if name.starts_with('.') {
-                continue;
-            }
-            let relative = if prefix.is_empty() {
-                name.to_string()
-            } else {
-                format!("{prefix}/{name}")
-            };
-            let kind = entry.file_type()?;
-            if kind.is_dir() {
-                pending.push((entry.path(), relative));
-                continue;
-            }
-            if !kind.is_file() {
-                continue;
-            }
-            let size = entry.metadata()?.len() as usize;
-            if size > limits.max_file_bytes {
-                bail!(
-                    "{relative}: {size} bytes; the cap per file is {} bytes",
-                    limits.max_file_bytes
-                );
-            }
-            total += size;
-            if total > limits.max_total_bytes {
-                bail!(
-                    "the files below {} total more than {} bytes (reached at {relative})",
-                    root.display(),
-                    limits.max_total_bytes
-                );
-            }
-            let bytes = std::fs::read(entry.path()).with_context(|| format!("reading {relative}"))?;
-            out.push((relative, bytes));
-        }
-    }
-    Ok(out)
+    read_files(root, true, |_| true, limits)
 }
 
-/// Manifest files under `dir`, as (path relative to `dir` with `/` separators, bytes). Symbolic
-/// links and dot-directories (`.git`) are not followed; files over the cap are refused before
-/// they are read.
+/// Manifest files under `dir` (below it too with `recurse`).
 fn read_manifest_files(dir: &Path, recurse: bool, limits: &RenderLimits) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    read_files(dir, recurse, is_manifest_name, limits)
+}
+
+/// The files under `dir` whose names `wanted` accepts, as (path relative to `dir` with `/`
+/// separators, bytes). Symbolic links and dot-entries (`.git`) are not followed; files over the
+/// caps are refused before they are read.
+fn read_files(
+    dir: &Path,
+    recurse: bool,
+    wanted: fn(&str) -> bool,
+    limits: &RenderLimits,
+) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
     let meta = std::fs::metadata(dir).with_context(|| format!("reading {}", dir.display()))?;
     if !meta.is_dir() {
         bail!("{} is not a directory", dir.display());
@@ -194,7 +159,7 @@ fn read_manifest_files(dir: &Path, recurse: bool, limits: &RenderLimits) -> anyh
                 }
                 continue;
             }
-            if !kind.is_file() || !is_manifest_name(name) {
+            if !kind.is_file() || !wanted(name) {
                 continue;
             }
             let size = entry.metadata()?.len() as usize;

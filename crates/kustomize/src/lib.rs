@@ -63,6 +63,12 @@ pub fn check_selector(selector: &serde_json::Map<String, Value>) -> Result<(), S
     select::Selector::parse(selector).map(|_| ())
 }
 
+/// `dir` joined with a relative path as a kustomization names one (`../../base`), `.` and `..`
+/// resolved; `None` when it climbs out of the repository or is absolute.
+pub fn resolve_path(dir: &str, reference: &str) -> Option<String> {
+    files::resolve(dir, reference)
+}
+
 /// Whether a `resources`/`components` entry names another repository (a remote base).
 pub fn is_remote(reference: &str) -> bool {
     files::is_remote(reference)

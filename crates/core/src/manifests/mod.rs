@@ -138,20 +138,7 @@ impl RenderError {
             return None;
         };
         let dir = at.file.rsplit_once('/').map_or("", |(dir, _)| dir);
-        let missing = normalize_dir(&format!("{dir}/{path}")).ok().or_else(|| {
-            // `..` parts: resolve them against the kustomization's directory.
-            let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
-            for part in path.split('/') {
-                match part {
-                    "" | "." => {}
-                    ".." => {
-                        parts.pop()?;
-                    }
-                    p => parts.push(p),
-                }
-            }
-            Some(parts.join("/"))
-        })?;
+        let missing = kustomize::resolve_path(dir, path)?;
         let downloaded = normalize_dir(downloaded).ok()?;
         let inside = downloaded.is_empty()
             || missing == downloaded

@@ -96,9 +96,9 @@ mod tests {
         }
     }
 
-    #[test]
-    fn paths_and_truncation() {
-        let push = |paths: &[&str], complete: bool| PushEvent {
+    /// A push to main that changed `paths` (all of them, or more when not `complete`).
+    fn push(paths: &[&str], complete: bool) -> PushEvent {
+        PushEvent {
             provider: Provider::GitHub,
             delivery_id: None,
             repository: Repository::default(),
@@ -107,7 +107,11 @@ mod tests {
                 paths: paths.iter().map(|p| p.to_string()).collect(),
                 complete,
             },
-        };
+        }
+    }
+
+    #[test]
+    fn paths_and_truncation() {
         assert!(push_concerns(
             &push(&["apps/web/deploy.yaml"], true),
             "main",
@@ -130,16 +134,6 @@ mod tests {
 
     #[test]
     fn a_change_under_any_directory_the_render_read_concerns_the_cd() {
-        let push = |paths: &[&str], complete: bool| PushEvent {
-            provider: Provider::GitHub,
-            delivery_id: None,
-            repository: Repository::default(),
-            refs: vec![update("refs/heads/main")],
-            changed_paths: ChangedPaths {
-                paths: paths.iter().map(|p| p.to_string()).collect(),
-                complete,
-            },
-        };
         let read = ["overlays/prod", "base", "components/ha"];
         let cases: &[(&[&str], bool, &str, bool)] = &[
             (&["base/deployment.yaml"], true, "main", true),
