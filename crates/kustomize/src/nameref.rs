@@ -105,13 +105,8 @@ fn update_item(item: &mut Value, chooser: &Chooser<'_>) -> Result<(), KustomizeE
 
 /// `{name, namespace}` references: subjects, webhook services, a Node's config source.
 fn update_mapping(node: &mut Value, chooser: &Chooser<'_>) -> Result<(), KustomizeError> {
-    if chooser.reference.kind == "ServiceAccount" {
-        if let Some(kind) = node.get("kind").and_then(Value::as_str) {
-            if kind != "ServiceAccount" {
-                return Ok(());
-            }
-        }
-    }
+    // kustomize does not look at a subject's kind: a Group or User named as a renamed
+    // ServiceAccount follows it too.
     let Some(name) = node.get("name").and_then(Value::as_str).map(str::to_string) else {
         return Ok(());
     };
