@@ -267,7 +267,7 @@ fn absorb_generated(
     k: &Kustomization,
     resources: &mut Vec<Resource>,
     index: &mut Index,
-    mut generated: Resource,
+    generated: Resource,
 ) -> Result<(), KustomizeError> {
     let field = if generated.gvk().kind == "Secret" {
         "secretGenerator"
@@ -299,55 +299,61 @@ fn absorb_generated(
             ),
         )),
         (behavior, Some(i)) => {
-            let old = &resources[i];
-            if behavior == Behavior::Merge {
-                for key in ["data", "binaryData"] {
-                    let mut merged = old
-                        .object
-                        .get(key)
-                        .and_then(Value::as_object)
-                        .cloned()
-                        .unwrap_or_default();
-                    if let Some(Value::Object(new)) = generated.object.get(key) {
-                        merged.extend(new.clone());
-                    }
-                    if !merged.is_empty() {
-                        generated.object[key] = Value::Object(merged);
-                    }
-                }
-            }
-            for key in ["labels", "annotations"] {
-                let mut merged: Map<String, Value> = old
-                    .object
-                    .get("metadata")
-                    .and_then(|m| m.get(key))
-                    .and_then(Value::as_object)
-                    .cloned()
-                    .unwrap_or_default();
-                if let Some(Value::Object(new)) = generated.object.get("metadata").and_then(|m| m.get(key)) {
-                    merged.extend(new.clone());
-                }
-                if !merged.is_empty() {
-                    generated.object["metadata"][key] = Value::Object(merged);
-                }
-            }
-            let meta = generated.object["metadata"]
-                .as_object_mut()
-                .expect("generated objects have metadata");
-            meta.insert("name".into(), Value::String(old.name().to_string()));
-            match old.namespace() {
-                "" => meta.remove("namespace"),
-                ns => meta.insert("namespace".into(), Value::String(ns.to_string())),
-            };
-            generated.previous = old.previous.clone();
-            generated.needs_hash = old.needs_hash || generated.needs_hash;
-            generated.origin = old.origin.clone();
-            generated.document = old.document;
-            generated.behavior = None;
-            resources[i] = generated;
+            let merged = combine_generated(&resources[i], generated, behavior);
+            resources[i] = merged;
             Ok(())
         }
     }
+}
+
+/// `behavior: merge` or `replace`: the new data (merged over the old with `merge`), the labels
+/// and annotations of both (the new winning), and the old object's name, namespace and history.
+fn combine_generated(old: &Resource, mut generated: Resource, behavior: Behavior) -> Resource {
+    if behavior == Behavior::Merge {
+        for key in ["data", "binaryData"] {
+            let mut merged = old
+                .object
+                .get(key)
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
+            if let Some(Value::Object(new)) = generated.object.get(key) {
+                merged.extend(new.clone());
+            }
+            if !merged.is_empty() {
+                generated.object[key] = Value::Object(merged);
+            }
+        }
+    }
+    for key in ["labels", "annotations"] {
+        let mut merged: Map<String, Value> = old
+            .object
+            .get("metadata")
+            .and_then(|m| m.get(key))
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        if let Some(Value::Object(new)) = generated.object.get("metadata").and_then(|m| m.get(key)) {
+            merged.extend(new.clone());
+        }
+        if !merged.is_empty() {
+            generated.object["metadata"][key] = Value::Object(merged);
+        }
+    }
+    let meta = generated.object["metadata"]
+        .as_object_mut()
+        .expect("generated objects have metadata");
+    meta.insert("name".into(), Value::String(old.name().to_string()));
+    match old.namespace() {
+        "" => meta.remove("namespace"),
+        ns => meta.insert("namespace".into(), Value::String(ns.to_string())),
+    };
+    generated.previous = old.previous.clone();
+    generated.needs_hash = old.needs_hash || generated.needs_hash;
+    generated.origin = old.origin.clone();
+    generated.document = old.document;
+    generated.behavior = None;
+    generated
 }
 
 /// The steps kustomize takes once, after the whole tree is accumulated.

@@ -80,102 +80,71 @@ pub fn generate(
     Ok(out)
 }
 
+/// One generator entry, with the field path its errors name (`configMapGenerator[2].files`).
+struct Entry<'a> {
+    k: &'a Kustomization,
+    field: &'a str,
+    index: usize,
+    map: &'a Map<String, Value>,
+}
+
+impl Entry<'_> {
+    fn at(&self, key: &str) -> String {
+        format!("{}[{}].{key}", self.field, self.index)
+    }
+
+    fn text(&self, key: &str) -> Result<Option<String>, KustomizeError> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => text_value(v)
+                .map(Some)
+                .ok_or_else(|| self.k.invalid(&self.at(key), "must be a string".into())),
+        }
+    }
+
+    fn list(&self, key: &str) -> Result<Vec<String>, KustomizeError> {
+        let bad = || self.k.invalid(&self.at(key), "must be a list of strings".into());
+        match self.map.get(key) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(items)) => items.iter().map(|v| text_value(v).ok_or_else(bad)).collect(),
+            Some(_) => Err(bad()),
+        }
+    }
+
+    fn behavior(&self) -> Result<Behavior, KustomizeError> {
+        match self.text("behavior")?.as_deref() {
+            None | Some("") | Some("create") => Ok(Behavior::Create),
+            Some("merge") => Ok(Behavior::Merge),
+            Some("replace") => Ok(Behavior::Replace),
+            Some(other) => Err(self.k.invalid(
+                &self.at("behavior"),
+                format!("must be create, merge or replace, not {other:?}"),
+            )),
+        }
+    }
+}
+
 fn generate_one(
     k: &Kustomization,
     files: &FileTree<'_>,
     field: &str,
     index: usize,
-    entry: &Map<String, Value>,
+    map: &Map<String, Value>,
     global: &Options,
     read: &mut dyn FnMut(&str),
 ) -> Result<Resource, KustomizeError> {
-    let at = |key: &str| format!("{field}[{index}].{key}");
-    let text = |key: &str| -> Result<Option<String>, KustomizeError> {
-        match entry.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => text_value(v)
-                .map(Some)
-                .ok_or_else(|| k.invalid(&at(key), "must be a string".into())),
-        }
-    };
-    let list = |key: &str| -> Result<Vec<String>, KustomizeError> {
-        match entry.get(key) {
-            None | Some(Value::Null) => Ok(Vec::new()),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|v| text_value(v).ok_or_else(|| k.invalid(&at(key), "must be a list of strings".into())))
-                .collect(),
-            Some(_) => Err(k.invalid(&at(key), "must be a list of strings".into())),
-        }
-    };
-    let name = text("name")?.ok_or_else(|| k.invalid(&at("name"), "a generator needs a name".into()))?;
-    let behavior = match text("behavior")?.as_deref() {
-        None | Some("") | Some("create") => Behavior::Create,
-        Some("merge") => Behavior::Merge,
-        Some("replace") => Behavior::Replace,
-        Some(other) => {
-            return Err(k.invalid(
-                &at("behavior"),
-                format!("must be create, merge or replace, not {other:?}"),
-            ))
-        }
-    };
-    let is_secret = field == "secretGenerator";
-    let mut data: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut env_files = list("envs")?;
-    if let Some(env) = text("env")? {
-        env_files.push(env);
-    }
-    for env_file in &env_files {
-        let bytes = read_file(k, files, &at("envs"), env_file, read)?;
-        let text =
-            std::str::from_utf8(bytes).map_err(|_| k.invalid(&at("envs"), format!("{env_file}: not UTF-8 text")))?;
-        for (n, line) in text.lines().enumerate() {
-            let line = line.trim_start_matches('\u{feff}').trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let (key, value) = line.split_once('=').ok_or_else(|| {
-                k.invalid(
-                    &at("envs"),
-                    format!(
-                        "{env_file}, line {}: {line:?} has no =; values from the environment are not supported",
-                        n + 1
-                    ),
-                )
-            })?;
-            data.push((key.trim().to_string(), value.as_bytes().to_vec()));
-        }
-    }
-    for literal in list("literals")? {
-        let (key, value) = literal
-            .split_once('=')
-            .ok_or_else(|| k.invalid(&at("literals"), format!("{literal:?} is not KEY=VALUE")))?;
-        data.push((key.to_string(), unquote(value).as_bytes().to_vec()));
-    }
-    for source in list("files")? {
-        let (key, path) = match source.split_once('=') {
-            Some((key, path)) => (key.to_string(), path.to_string()),
-            None => (source.rsplit('/').next().unwrap_or(&source).to_string(), source.clone()),
-        };
-        let bytes = read_file(k, files, &at("files"), &path, read)?;
-        data.push((key, bytes.to_vec()));
-    }
-    let mut seen = std::collections::BTreeSet::new();
-    for (key, _) in &data {
-        if !valid_key(key) {
-            return Err(k.invalid(&at("name"), format!("{key:?} is not a valid ConfigMap/Secret key")));
-        }
-        if !seen.insert(key.clone()) {
-            return Err(k.invalid(&at("name"), format!("key {key:?} is defined more than once")));
-        }
-    }
-    let local = read_options(k, &at("options"), entry.get("options"))?;
+    let entry = Entry { k, field, index, map };
+    let name = entry
+        .text("name")?
+        .ok_or_else(|| k.invalid(&entry.at("name"), "a generator needs a name".into()))?;
+    let behavior = entry.behavior()?;
+    let data = read_data(&entry, files, read)?;
+    let local = read_options(k, &entry.at("options"), map.get("options"))?;
     let object = build_object(
         &name,
-        text("namespace")?,
-        is_secret,
-        text("type")?,
+        entry.text("namespace")?,
+        field == "secretGenerator",
+        entry.text("type")?,
         data,
         global,
         &local,
@@ -185,6 +154,76 @@ fn generate_one(
     resource.needs_hash = !disable_hash;
     resource.behavior = Some(behavior);
     Ok(resource)
+}
+
+/// The keys and values of an entry, in kustomize's order: env files, literals, files.
+fn read_data(
+    entry: &Entry<'_>,
+    files: &FileTree<'_>,
+    read: &mut dyn FnMut(&str),
+) -> Result<Vec<(String, Vec<u8>)>, KustomizeError> {
+    let k = entry.k;
+    let mut data: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut env_files = entry.list("envs")?;
+    if let Some(env) = entry.text("env")? {
+        env_files.push(env);
+    }
+    for env_file in &env_files {
+        let bytes = read_file(k, files, &entry.at("envs"), env_file, read)?;
+        data.extend(env_pairs(entry, env_file, bytes)?);
+    }
+    for literal in entry.list("literals")? {
+        let (key, value) = literal
+            .split_once('=')
+            .ok_or_else(|| k.invalid(&entry.at("literals"), format!("{literal:?} is not KEY=VALUE")))?;
+        data.push((key.to_string(), unquote(value).as_bytes().to_vec()));
+    }
+    for source in entry.list("files")? {
+        let (key, path) = match source.split_once('=') {
+            Some((key, path)) => (key.to_string(), path.to_string()),
+            None => (source.rsplit('/').next().unwrap_or(&source).to_string(), source.clone()),
+        };
+        let bytes = read_file(k, files, &entry.at("files"), &path, read)?;
+        data.push((key, bytes.to_vec()));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (key, _) in &data {
+        if !valid_key(key) {
+            return Err(k.invalid(
+                &entry.at("name"),
+                format!("{key:?} is not a valid ConfigMap/Secret key"),
+            ));
+        }
+        if !seen.insert(key.clone()) {
+            return Err(k.invalid(&entry.at("name"), format!("key {key:?} is defined more than once")));
+        }
+    }
+    Ok(data)
+}
+
+/// `KEY=VALUE` lines of an env file; blank lines and `#` comments skipped.
+fn env_pairs(entry: &Entry<'_>, env_file: &str, bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, KustomizeError> {
+    let field = entry.at("envs");
+    let text =
+        std::str::from_utf8(bytes).map_err(|_| entry.k.invalid(&field, format!("{env_file}: not UTF-8 text")))?;
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim_start_matches('\u{feff}').trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (key, value) = line.split_once('=').ok_or_else(|| {
+            entry.k.invalid(
+                &field,
+                format!(
+                    "{env_file}, line {}: {line:?} has no =; values from the environment are not supported",
+                    n + 1
+                ),
+            )
+        })?;
+        out.push((key.trim().to_string(), value.as_bytes().to_vec()));
+    }
+    Ok(out)
 }
 
 fn build_object(

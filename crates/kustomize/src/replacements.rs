@@ -87,46 +87,7 @@ fn replace(
         .get("source")
         .and_then(Value::as_object)
         .ok_or_else(|| invalid("needs a source".into()))?;
-    if let Some(key) = source.keys().find(|key| !SOURCE_KEYS.contains(&key.as_str())) {
-        return Err(invalid(format!("source: unknown field {key:?}")));
-    }
-    let mut selector_map = source.clone();
-    selector_map.remove("fieldPath");
-    selector_map.remove("options");
-    let selector = Selector::parse(&selector_map).map_err(|m| invalid(format!("source: {m}")))?;
-    let source_path = source
-        .get("fieldPath")
-        .and_then(Value::as_str)
-        .unwrap_or("metadata.name");
-    let source_options = read_options("source.options", source.get("options")).map_err(&invalid)?;
-    let matching: Vec<&Resource> = resources.iter().filter(|r| selector.matches(r)).collect();
-    let [source_resource] = matching.as_slice() else {
-        return Err(invalid(format!(
-            "the source must match exactly one resource; it matches {}",
-            matching.len()
-        )));
-    };
-    let segments = parse_field_path(source_path).map_err(&invalid)?;
-    let mut found = Vec::new();
-    collect(&source_resource.object, &segments, &mut found);
-    let [value] = found.as_slice() else {
-        return Err(invalid(format!(
-            "source fieldPath {source_path:?} must name exactly one field of {}; it names {}",
-            source_resource.id(),
-            found.len()
-        )));
-    };
-    let mut value = (*value).clone();
-    if !source_options.delimiter.is_empty() {
-        let text = scalar_string(&value).ok_or_else(|| invalid("a delimited source must be a string".into()))?;
-        let parts: Vec<&str> = text.split(source_options.delimiter.as_str()).collect();
-        let part = usize::try_from(source_options.index)
-            .ok()
-            .and_then(|i| parts.get(i))
-            .ok_or_else(|| invalid(format!("source options.index {} is out of range", source_options.index)))?;
-        // kustomize writes the part as a plain YAML scalar, which reads back typed (`1.25` a number).
-        value = plain_scalar(part);
-    }
+    let value = source_value(source, resources).map_err(invalid)?;
     let targets = match entry.get("targets") {
         Some(Value::Array(targets)) => targets,
         _ => return Err(invalid("needs a list of targets".into())),
@@ -135,40 +96,85 @@ fn replace(
         let target = target
             .as_object()
             .ok_or_else(|| invalid(format!("targets[{t}] must be a mapping")))?;
-        if let Some(key) = target.keys().find(|key| !TARGET_KEYS.contains(&key.as_str())) {
-            return Err(invalid(format!("targets[{t}]: unknown field {key:?}")));
+        replace_in_target(target, &value, resources).map_err(|m| invalid(format!("targets[{t}]: {m}")))?;
+    }
+    Ok(())
+}
+
+/// The value a replacement's source names: exactly one field of exactly one resource (a part of
+/// it with `options.delimiter`).
+fn source_value(source: &Map<String, Value>, resources: &[Resource]) -> Result<Value, String> {
+    if let Some(key) = source.keys().find(|key| !SOURCE_KEYS.contains(&key.as_str())) {
+        return Err(format!("source: unknown field {key:?}"));
+    }
+    let mut selector_map = source.clone();
+    selector_map.remove("fieldPath");
+    selector_map.remove("options");
+    let selector = Selector::parse(&selector_map).map_err(|m| format!("source: {m}"))?;
+    let path = source
+        .get("fieldPath")
+        .and_then(Value::as_str)
+        .unwrap_or("metadata.name");
+    let options = read_options("source.options", source.get("options"))?;
+    let matching: Vec<&Resource> = resources.iter().filter(|r| selector.matches(r)).collect();
+    let [resource] = matching.as_slice() else {
+        return Err(format!(
+            "the source must match exactly one resource; it matches {}",
+            matching.len()
+        ));
+    };
+    let mut found = Vec::new();
+    collect(&resource.object, &parse_field_path(path)?, &mut found);
+    let [value] = found.as_slice() else {
+        return Err(format!(
+            "source fieldPath {path:?} must name exactly one field of {}; it names {}",
+            resource.id(),
+            found.len()
+        ));
+    };
+    if options.delimiter.is_empty() {
+        return Ok((*value).clone());
+    }
+    let text = scalar_string(value).ok_or("a delimited source must be a string")?;
+    let parts: Vec<&str> = text.split(options.delimiter.as_str()).collect();
+    let part = usize::try_from(options.index)
+        .ok()
+        .and_then(|i| parts.get(i))
+        .ok_or_else(|| format!("source options.index {} is out of range", options.index))?;
+    // kustomize writes the part as a plain YAML scalar, which reads back typed (`1.25` a number).
+    Ok(plain_scalar(part))
+}
+
+/// Write `value` at a target's field paths in every resource it selects and does not reject.
+fn replace_in_target(target: &Map<String, Value>, value: &Value, resources: &mut [Resource]) -> Result<(), String> {
+    if let Some(key) = target.keys().find(|key| !TARGET_KEYS.contains(&key.as_str())) {
+        return Err(format!("unknown field {key:?}"));
+    }
+    let select = target.get("select").and_then(Value::as_object).ok_or("needs select")?;
+    let select = Selector::parse(select).map_err(|m| format!("select: {m}"))?;
+    let rejects = match target.get("reject") {
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|r| {
+                r.as_object()
+                    .ok_or("must be a mapping".to_string())
+                    .and_then(Selector::parse)
+                    .map_err(|m| format!("reject: {m}"))
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        _ => Vec::new(),
+    };
+    let options = read_options("options", target.get("options"))?;
+    let paths: Vec<String> = match target.get("fieldPaths") {
+        Some(Value::Array(items)) => items.iter().filter_map(|p| p.as_str().map(str::to_string)).collect(),
+        _ => vec!["metadata.name".into()],
+    };
+    for resource in resources.iter_mut() {
+        if !select.matches(resource) || rejects.iter().any(|r| r.matches(resource)) {
+            continue;
         }
-        let select = target
-            .get("select")
-            .and_then(Value::as_object)
-            .ok_or_else(|| invalid(format!("targets[{t}] needs select")))?;
-        let select = Selector::parse(select).map_err(|m| invalid(format!("targets[{t}].select: {m}")))?;
-        let rejects = match target.get("reject") {
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|r| {
-                    r.as_object()
-                        .ok_or("must be a mapping".to_string())
-                        .and_then(Selector::parse)
-                        .map_err(|m| invalid(format!("targets[{t}].reject: {m}")))
-                })
-                .collect::<Result<Vec<_>, _>>()?,
-            _ => Vec::new(),
-        };
-        let options = read_options("options", target.get("options")).map_err(&invalid)?;
-        let paths: Vec<String> = match target.get("fieldPaths") {
-            Some(Value::Array(items)) => items.iter().filter_map(|p| p.as_str().map(str::to_string)).collect(),
-            _ => vec!["metadata.name".into()],
-        };
-        for resource in resources.iter_mut() {
-            if !select.matches(resource) || rejects.iter().any(|r| r.matches(resource)) {
-                continue;
-            }
-            for path in &paths {
-                let segments = parse_field_path(path).map_err(&invalid)?;
-                set(&mut resource.object, &segments, &value, &options)
-                    .map_err(|m| invalid(format!("targets[{t}] {path}: {m}")))?;
-            }
+        for path in &paths {
+            set(&mut resource.object, &parse_field_path(path)?, value, &options).map_err(|m| format!("{path}: {m}"))?;
         }
     }
     Ok(())
