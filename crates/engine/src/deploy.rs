@@ -276,6 +276,22 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
             .map(|b| b.saturating_sub(ports.clock.now_millis().saturating_sub(started)))
     };
 
+    // Rendered once, before the cluster is asked anything: the refresh, every wave of the sync
+    // and the reads after it use these, and a render failure is the manifests' alone.
+    let rendered = render_manifests(&cd, &files);
+    drop(files);
+    if let Err(e) = &rendered {
+        return finish_failed(
+            kv,
+            name,
+            &now,
+            &reference,
+            pending.as_ref(),
+            e.to_string(),
+            Cause::Lasting,
+        );
+    }
+
     // Refresh first: it tells whether a reconcile should sync, and is the status of a refresh.
     // Discovery comes from the store, checked with one request (`kube::discovery`) per cluster
     // in a pass.
@@ -293,9 +309,6 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         }
     };
     let was_cached = discovery.source == DiscoverySource::Cached;
-    // Rendered once: the refresh, every wave of the sync and the reads after it use these.
-    let rendered = render_manifests(&cd, &files);
-    drop(files);
     let read = read_rendered_state(&kube, &cd, &rendered, &extra_kinds, Some(discovery)).await;
     let cluster_state = match read {
         Ok(s) => {
@@ -312,12 +325,18 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
                 let _ = store::discovery::delete(kv, cluster);
                 checks.forget_discovery(&discovery_check);
             }
-            let hint = if e.is_tls() {
-                tls_hint(credentials.ca_data.is_some())
-            } else {
-                ""
+            let message = match &e {
+                StateError::Cluster(_) => {
+                    let hint = if e.is_tls() {
+                        tls_hint(credentials.ca_data.is_some())
+                    } else {
+                        ""
+                    };
+                    format!("cluster `{cluster}` ({}): {e}{hint}", credentials.server)
+                }
+                // The manifests' own problems name their file and object, not the cluster.
+                StateError::Render(_) | StateError::Fence(_) => e.to_string(),
             };
-            let message = format!("cluster `{cluster}` ({}): {e}{hint}", credentials.server);
             let cause = Cause::of(e.is_transient());
             return finish_failed(kv, name, &now, &reference, pending.as_ref(), message, cause);
         }

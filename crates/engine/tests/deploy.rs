@@ -393,6 +393,20 @@ async fn failures_keep_the_previous_status_and_name_what_failed() {
     assert_eq!(w.run("shop", Work::Reconcile).await, DeployResult::Failed);
     let message = w.status("shop").message.expect("a message");
     assert!(message.contains("broken.yaml"), "{message}");
+    // The failure is the manifests': the message names the stage and the file, not the cluster.
+    assert!(message.starts_with("cannot render the manifests: "), "{message}");
+    for unrelated in ["cluster", "prod", &w.kube.url()] {
+        assert!(!message.contains(unrelated), "{unrelated:?} in {message}");
+    }
+    // Rendering needs no cluster: with the cluster down, the manifests' failure is still the one named.
+    w.kube.inject_fault(Fault::new(None, "*", FaultAction::Status(503)));
+    assert_eq!(w.run("shop", Work::Reconcile).await, DeployResult::Failed);
+    let message = w.status("shop").message.expect("a message");
+    assert!(
+        message.starts_with("cannot render the manifests: ") && message.contains("broken.yaml"),
+        "{message}"
+    );
+    w.kube.clear_faults();
 
     // An unregistered cluster, with a pending sync: the request ends in Error, named.
     clusters::delete(&w.kv, "prod").unwrap();
