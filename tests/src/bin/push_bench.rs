@@ -16,11 +16,14 @@ use std::time::{Duration, Instant};
 #[derive(Parser)]
 struct Args {
     /// Directory of the release `.wasm` files.
-    #[arg(long)]
+    #[arg(long, value_parser = ferry_e2e::bench_args::existing_path)]
     wasm_dir: PathBuf,
     /// The ferry-host binary to measure (build it optimised: `--profile fast`).
-    #[arg(long)]
+    #[arg(long, value_parser = ferry_e2e::bench_args::existing_path)]
     host: PathBuf,
+    /// Resolve and check the arguments, print them, and stop.
+    #[arg(long)]
+    check_args: bool,
     /// Objects in the CD: Deployments, Services and ConfigMaps in turn.
     #[arg(long, default_value_t = 50)]
     objects: usize,
@@ -328,6 +331,14 @@ fn row(label: &str, values: Vec<Duration>, goal: &str) -> String {
 
 fn main() -> Result<()> {
     let args = Args::parse();
+    if args.check_args {
+        ferry_e2e::bench_args::print_checked(&[
+            ("wasm-dir", &args.wasm_dir.display()),
+            ("host", &args.host.display()),
+            ("out", &args.out.display()),
+        ]);
+        return Ok(());
+    }
     ensure!(
         args.pushes > 0 && args.objects > 0,
         "--pushes and --objects must be positive"
