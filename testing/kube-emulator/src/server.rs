@@ -40,6 +40,8 @@ pub struct Shared {
     pub received: std::sync::atomic::AtomicU64,
     pub latency: Duration,
     pub fake_controllers: Option<Duration>,
+    /// Protobuf request bodies and their paths, kept only when the config asks for it.
+    pub protobuf_bodies: Option<Mutex<Vec<(String, Vec<u8>)>>>,
 }
 
 /// Writes kept in the log (the oldest go first), so a long benchmark does not grow it without end.
@@ -582,9 +584,18 @@ fn resource(
             }
         }
     }
+    let decoded;
+    let mut body = body;
     if matches!(verb, "create" | "update") && sub != "token" {
         let media = content_type.split(';').next().unwrap_or("").trim();
-        if !media.is_empty() && media != "application/json" {
+        if media == crate::protobuf::MEDIA_TYPE {
+            if let Some(log) = &shared.protobuf_bodies {
+                let what = format!("{verb} {}", kind.qualified());
+                log.lock().expect("protobuf bodies lock").push((what, body.to_vec()));
+            }
+            decoded = protobuf_body_as_json(&kind, body)?;
+            body = &decoded;
+        } else if !media.is_empty() && media != "application/json" {
             return Err(ApiError::unsupported_body_media_type(media));
         }
     }
@@ -659,6 +670,18 @@ fn resource(
             ))
         }
         _ => Err(ApiError::method_not_allowed()),
+    }
+}
+
+/// A protobuf POST/PUT body as the JSON bytes the same object has when sent as JSON.
+fn protobuf_body_as_json(kind: &Kind, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+    match crate::protobuf::decode_object(body) {
+        Ok(object) => Ok(serde_json::to_vec(&object).expect("JSON values serialize")),
+        Err(e) if e.is_malformed() => Err(ApiError::bad_request(format!(
+            "{} in version \"{}\" cannot be handled as a {}: {e}",
+            kind.kind, kind.version, kind.kind
+        ))),
+        Err(e) => Err(ApiError::unsupported_protobuf(&e.to_string())),
     }
 }
 
