@@ -586,7 +586,7 @@ fn resource(
     }
     let decoded;
     let mut body = body;
-    if matches!(verb, "create" | "update") && sub != "token" {
+    if matches!(verb, "create" | "update") {
         let media = content_type.split(';').next().unwrap_or("").trim();
         if media == crate::protobuf::MEDIA_TYPE {
             if let Some(log) = &shared.protobuf_bodies {
@@ -595,7 +595,7 @@ fn resource(
             }
             decoded = protobuf_body_as_json(&kind, body)?;
             body = &decoded;
-        } else if !media.is_empty() && media != "application/json" {
+        } else if sub != "token" && !media.is_empty() && media != "application/json" {
             return Err(ApiError::unsupported_body_media_type(media));
         }
     }

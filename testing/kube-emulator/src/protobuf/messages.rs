@@ -42,6 +42,8 @@ pub enum Emit {
     Keep,
     /// No `omitempty`: always written (`null` for an unset list).
     Always,
+    /// A pointer without `omitempty`: its value when set, `null` otherwise.
+    Nullable,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -63,6 +65,7 @@ pub struct Msg {
 const Z: Emit = Emit::OmitEmpty;
 const P: Emit = Emit::Keep;
 const A: Emit = Emit::Always;
+const N: Emit = Emit::Nullable;
 
 const fn f(num: u32, name: &'static str, ty: Ty, emit: Emit) -> Field {
     Field {
@@ -1023,6 +1026,41 @@ static PRIORITY_CLASS: Msg = Msg {
     ],
 };
 
+// ---- k8s.io/api/authentication/v1 ----
+
+static TOKEN_REQUEST: Msg = Msg {
+    name: "k8s.io.api.authentication.v1.TokenRequest",
+    fields: &[
+        metadata(),
+        f(2, "spec", M(&TOKEN_REQUEST_SPEC), Z),
+        f(3, "status", M(&TOKEN_REQUEST_STATUS), Z),
+    ],
+};
+
+static TOKEN_REQUEST_SPEC: Msg = Msg {
+    name: "k8s.io.api.authentication.v1.TokenRequestSpec",
+    fields: &[
+        list_always(1, "audiences", Str),
+        f(4, "expirationSeconds", I64, N),
+        f(3, "boundObjectRef", M(&BOUND_OBJECT_REFERENCE), N),
+    ],
+};
+
+static BOUND_OBJECT_REFERENCE: Msg = Msg {
+    name: "k8s.io.api.authentication.v1.BoundObjectReference",
+    fields: &[
+        f(1, "kind", Str, Z),
+        f(2, "apiVersion", Str, Z),
+        f(3, "name", Str, Z),
+        f(4, "uid", Str, Z),
+    ],
+};
+
+static TOKEN_REQUEST_STATUS: Msg = Msg {
+    name: "k8s.io.api.authentication.v1.TokenRequestStatus",
+    fields: &[f(1, "token", Str, A), f(2, "expirationTimestamp", Time, A)],
+};
+
 /// The top-level message of a kind, by the envelope's apiVersion and kind.
 pub fn message_for(api_version: &str, kind: &str) -> Option<&'static Msg> {
     Some(match (api_version, kind) {
@@ -1041,6 +1079,7 @@ pub fn message_for(api_version: &str, kind: &str) -> Option<&'static Msg> {
         ("rbac.authorization.k8s.io/v1", "RoleBinding") => &ROLE_BINDING,
         ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding") => &CLUSTER_ROLE_BINDING,
         ("scheduling.k8s.io/v1", "PriorityClass") => &PRIORITY_CLASS,
+        ("authentication.k8s.io/v1", "TokenRequest") => &TOKEN_REQUEST,
         _ => return None,
     })
 }

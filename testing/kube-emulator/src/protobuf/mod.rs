@@ -178,6 +178,7 @@ pub fn decode_message(msg: &Msg, bytes: &[u8], path: &str) -> Result<Map<String,
 fn emitted(field: &Field, value: Option<Value>) -> Option<Value> {
     match (field.emit, value) {
         (Emit::Always, None) => Some(zero_value(field)),
+        (Emit::Nullable, None) => Some(Value::Null),
         (_, None) => None,
         (Emit::OmitEmpty, Some(v)) if is_zero_scalar(field, &v) => None,
         (_, Some(v)) => Some(v),
