@@ -91,6 +91,14 @@ impl RbacConfig {
     }
 }
 
+/// A protobuf request body as it arrived ([`Config::capture_protobuf`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CapturedBody {
+    /// The verb and qualified resource, e.g. `create deployments.apps`.
+    pub request: String,
+    pub bytes: Vec<u8>,
+}
+
 #[derive(Clone)]
 pub struct Config {
     /// The bearer token clients must send.
@@ -516,9 +524,9 @@ impl KubeEmulator {
             .collect()
     }
 
-    /// The protobuf request bodies received, oldest first, with the path they were sent to (only with
+    /// The protobuf request bodies received, oldest first, with the request they came with (only with
     /// [`Config::capture_protobuf`]; empty otherwise).
-    pub fn protobuf_bodies(&self) -> Vec<(String, Vec<u8>)> {
+    pub fn protobuf_bodies(&self) -> Vec<CapturedBody> {
         self.shared
             .protobuf_bodies
             .as_ref()

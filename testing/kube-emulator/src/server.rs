@@ -41,7 +41,7 @@ pub struct Shared {
     pub latency: Duration,
     pub fake_controllers: Option<Duration>,
     /// Protobuf request bodies and their paths, kept only when the config asks for it.
-    pub protobuf_bodies: Option<Mutex<Vec<(String, Vec<u8>)>>>,
+    pub protobuf_bodies: Option<Mutex<Vec<crate::CapturedBody>>>,
 }
 
 /// Writes kept in the log (the oldest go first), so a long benchmark does not grow it without end.
@@ -590,8 +590,10 @@ fn resource(
         let media = content_type.split(';').next().unwrap_or("").trim();
         if media == crate::protobuf::MEDIA_TYPE {
             if let Some(log) = &shared.protobuf_bodies {
-                let what = format!("{verb} {}", kind.qualified());
-                log.lock().expect("protobuf bodies lock").push((what, body.to_vec()));
+                log.lock().expect("protobuf bodies lock").push(crate::CapturedBody {
+                    request: format!("{verb} {}", kind.qualified()),
+                    bytes: body.to_vec(),
+                });
             }
             decoded = protobuf_body_as_json(&kind, body)?;
             body = &decoded;

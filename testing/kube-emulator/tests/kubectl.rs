@@ -673,9 +673,9 @@ fn create_generators_send_protobuf_that_decodes_to_kubectls_own_json() {
         k.ok(&argv);
         let bodies = k.emu.protobuf_bodies();
         assert_eq!(bodies.len(), before + 1, "{cmd:?} sent one protobuf body");
-        let (what, bytes) = bodies.last().unwrap();
-        assert!(what.starts_with("create "), "{what}");
-        let decoded = kube_emulator::protobuf::decode_object(bytes).unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+        let sent = bodies.last().unwrap();
+        assert!(sent.request.starts_with("create "), "{}", sent.request);
+        let decoded = kube_emulator::protobuf::decode_object(&sent.bytes).unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
         assert_eq!(
             decoded,
             oracle,
@@ -839,8 +839,9 @@ fn unmodelled_protobuf_is_refused_by_name() {
 
     // The body kubectl sent for a ConfigMap, with field 9 (not a ConfigMap field) added to the object.
     k.ok(&["create", "configmap", "settings", "--from-literal=mode=fast"]);
-    let (_, sent) = k.emu.protobuf_bodies().pop().unwrap();
-    let env = kube_emulator::protobuf::envelope(&sent).unwrap();
+    let sent = k.emu.protobuf_bodies().pop().unwrap();
+    assert_eq!(sent.request, "create configmaps");
+    let env = kube_emulator::protobuf::envelope(&sent.bytes).unwrap();
     let mut raw = env.raw.to_vec();
     raw.extend([0x4a, 0x01, b'x']);
     let body = reenvelope(&env.api_version, &env.kind, &raw);
