@@ -593,6 +593,14 @@ const CREATE_COMMANDS: &[&[&str]] = &[
         "--user=alice",
     ],
     &[
+        "ingress",
+        "web",
+        "--class=nginx",
+        "--rule=foo.example/=web:80,tls=foo-tls",
+        "--rule=bar.example/api*=web:https",
+        "--default-backend=web:8080",
+    ],
+    &[
         "quota",
         "small",
         "--hard=pods=10,cpu=1500m,memory=1Gi",

@@ -1,6 +1,6 @@
 //! The protobuf messages the emulator decodes: per message, field number → JSON name, type and how Go's
 //! encoding/json writes the field. Field numbers are those of the `generated.proto` files of
-//! k8s.io/api (core/v1, apps/v1, batch/v1, rbac/v1, scheduling/v1) and k8s.io/apimachinery (meta/v1,
+//! k8s.io/api (core/v1, apps/v1, batch/v1, networking/v1, rbac/v1, scheduling/v1, authentication/v1) and k8s.io/apimachinery (meta/v1,
 //! runtime, util/intstr, api/resource). A message lists only the fields modelled here; any other number
 //! on the wire is refused by name.
 
@@ -787,6 +787,106 @@ static DOWNWARD_API_VOLUME_FILE: Msg = Msg {
     ],
 };
 
+static TYPED_LOCAL_OBJECT_REFERENCE: Msg = Msg {
+    name: "k8s.io.api.core.v1.TypedLocalObjectReference",
+    fields: &[f(1, "apiGroup", Str, P), f(2, "kind", Str, A), f(3, "name", Str, A)],
+};
+
+// ---- k8s.io/api/networking/v1 ----
+
+static INGRESS: Msg = Msg {
+    name: "k8s.io.api.networking.v1.Ingress",
+    fields: &[
+        metadata(),
+        f(2, "spec", M(&INGRESS_SPEC), Z),
+        f(3, "status", M(&INGRESS_STATUS), Z),
+    ],
+};
+
+static INGRESS_SPEC: Msg = Msg {
+    name: "k8s.io.api.networking.v1.IngressSpec",
+    fields: &[
+        f(4, "ingressClassName", Str, P),
+        f(1, "defaultBackend", M(&INGRESS_BACKEND), Z),
+        list(2, "tls", M(&INGRESS_TLS)),
+        list(3, "rules", M(&INGRESS_RULE)),
+    ],
+};
+
+static INGRESS_BACKEND: Msg = Msg {
+    name: "k8s.io.api.networking.v1.IngressBackend",
+    fields: &[
+        f(4, "service", M(&INGRESS_SERVICE_BACKEND), Z),
+        f(3, "resource", M(&TYPED_LOCAL_OBJECT_REFERENCE), Z),
+    ],
+};
+
+static INGRESS_SERVICE_BACKEND: Msg = Msg {
+    name: "k8s.io.api.networking.v1.IngressServiceBackend",
+    fields: &[f(1, "name", Str, A), f(2, "port", M(&SERVICE_BACKEND_PORT), Z)],
+};
+
+static SERVICE_BACKEND_PORT: Msg = Msg {
+    name: "k8s.io.api.networking.v1.ServiceBackendPort",
+    fields: &[f(1, "name", Str, Z), f(2, "number", I32, Z)],
+};
+
+static INGRESS_TLS: Msg = Msg {
+    name: "k8s.io.api.networking.v1.IngressTLS",
+    fields: &[list(1, "hosts", Str), f(2, "secretName", Str, Z)],
+};
+
+static INGRESS_RULE: Msg = Msg {
+    name: "k8s.io.api.networking.v1.IngressRule",
+    fields: &[
+        f(1, "host", Str, Z),
+        f(2, "ingressRuleValue", Inline(&INGRESS_RULE_VALUE), Z),
+    ],
+};
+
+static INGRESS_RULE_VALUE: Msg = Msg {
+    name: "k8s.io.api.networking.v1.IngressRuleValue",
+    fields: &[f(1, "http", M(&HTTP_INGRESS_RULE_VALUE), Z)],
+};
+
+static HTTP_INGRESS_RULE_VALUE: Msg = Msg {
+    name: "k8s.io.api.networking.v1.HTTPIngressRuleValue",
+    fields: &[list_always(1, "paths", M(&HTTP_INGRESS_PATH))],
+};
+
+static HTTP_INGRESS_PATH: Msg = Msg {
+    name: "k8s.io.api.networking.v1.HTTPIngressPath",
+    fields: &[
+        f(1, "path", Str, Z),
+        f(3, "pathType", Str, N),
+        f(2, "backend", M(&INGRESS_BACKEND), Z),
+    ],
+};
+
+static INGRESS_STATUS: Msg = Msg {
+    name: "k8s.io.api.networking.v1.IngressStatus",
+    fields: &[f(1, "loadBalancer", M(&INGRESS_LOAD_BALANCER_STATUS), Z)],
+};
+
+static INGRESS_LOAD_BALANCER_STATUS: Msg = Msg {
+    name: "k8s.io.api.networking.v1.IngressLoadBalancerStatus",
+    fields: &[list(1, "ingress", M(&INGRESS_LOAD_BALANCER_INGRESS))],
+};
+
+static INGRESS_LOAD_BALANCER_INGRESS: Msg = Msg {
+    name: "k8s.io.api.networking.v1.IngressLoadBalancerIngress",
+    fields: &[
+        f(1, "ip", Str, Z),
+        f(2, "hostname", Str, Z),
+        list(4, "ports", M(&INGRESS_PORT_STATUS)),
+    ],
+};
+
+static INGRESS_PORT_STATUS: Msg = Msg {
+    name: "k8s.io.api.networking.v1.IngressPortStatus",
+    fields: &[f(1, "port", I32, A), f(2, "protocol", Str, A), f(3, "error", Str, P)],
+};
+
 // ---- k8s.io/api/apps/v1 ----
 
 static DEPLOYMENT: Msg = Msg {
@@ -1072,6 +1172,7 @@ pub fn message_for(api_version: &str, kind: &str) -> Option<&'static Msg> {
         ("v1", "ResourceQuota") => &RESOURCE_QUOTA,
         ("v1", "Pod") => &POD,
         ("apps/v1", "Deployment") => &DEPLOYMENT,
+        ("networking.k8s.io/v1", "Ingress") => &INGRESS,
         ("batch/v1", "Job") => &JOB,
         ("batch/v1", "CronJob") => &CRON_JOB,
         ("rbac.authorization.k8s.io/v1", "Role") => &ROLE,
