@@ -898,3 +898,62 @@ fn reenvelope(api_version: &str, kind: &str, raw: &[u8]) -> Vec<u8> {
     len_field(&mut out, 2, raw);
     out
 }
+
+/// A protobuf PUT (what client-go's typed clients send on Update) replaces the object like JSON does,
+/// and a server-side dry-run create in protobuf persists nothing.
+#[test]
+fn protobuf_put_and_server_dry_run() {
+    let k = Kubectl::start_with(Config {
+        capture_protobuf: true,
+        ..Config::default()
+    });
+    let dry = k.ok(&[
+        "create",
+        "configmap",
+        "draft",
+        "--from-literal=a=b",
+        "--dry-run=server",
+        "-o",
+        "json",
+    ]);
+    let dry: Value = serde_json::from_str(&dry).unwrap();
+    assert_eq!(dry["data"], json!({"a": "b"}));
+    assert!(k.emu.get("", "v1", "configmaps", "default", "draft").is_none());
+
+    k.ok(&[
+        "create",
+        "configmap",
+        "draft",
+        "--from-literal=a=b",
+        "--from-literal=c=d",
+    ]);
+    k.ok(&["create", "configmap", "other", "--from-literal=a=changed"]);
+    let first = k.emu.get("", "v1", "configmaps", "default", "draft").unwrap();
+    // The body kubectl sent for `other`, renamed to `draft`: same length, so only the name changes.
+    let sent = k.emu.protobuf_bodies().pop().unwrap().bytes;
+    let at = sent.windows(5).position(|w| w == b"other").unwrap();
+    let mut body = sent.clone();
+    body[at..at + 5].copy_from_slice(b"draft");
+    let mut c = k.emu.client().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let resp = rt
+        .block_on(c.request(
+            "PUT",
+            "/api/v1/namespaces/default/configmaps/draft",
+            Some(kube_emulator::protobuf::MEDIA_TYPE),
+            &body,
+        ))
+        .unwrap();
+    assert_eq!(resp.status, 200, "{}", resp.text());
+    let live = k.emu.get("", "v1", "configmaps", "default", "draft").unwrap();
+    assert_eq!(live["data"], json!({"a": "changed"}));
+    assert_eq!(live["metadata"]["uid"], first["metadata"]["uid"]);
+    assert_ne!(
+        live["metadata"]["resourceVersion"],
+        first["metadata"]["resourceVersion"]
+    );
+    assert_eq!(k.emu.protobuf_bodies().last().unwrap().request, "update configmaps");
+}
