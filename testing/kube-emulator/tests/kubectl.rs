@@ -593,6 +593,13 @@ const CREATE_COMMANDS: &[&[&str]] = &[
         "--user=alice",
     ],
     &[
+        "poddisruptionbudget",
+        "web",
+        "--selector=app=web",
+        "--min-available=50%",
+    ],
+    &["pdb", "web-max", "--selector=app=web", "--max-unavailable=1"],
+    &[
         "ingress",
         "web",
         "--class=nginx",
@@ -825,25 +832,36 @@ fn unmodelled_protobuf_is_refused_by_name() {
         capture_protobuf: true,
         ..Config::default()
     });
-    let o = k.run(&[
-        "create",
-        "poddisruptionbudget",
-        "web",
-        "--selector=app=web",
-        "--min-available=1",
-    ]);
-    assert_eq!(o.code, 1);
-    assert!(
-        o.stderr
-            .contains("protobuf bodies of kind PodDisruptionBudget (policy/v1) are not decoded by the emulator")
-            && o.stderr.contains("send this object as application/json"),
-        "{}",
-        o.stderr
+    let mut c = k.emu.client().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut post = |path: &str, body: &[u8]| -> (u16, Value) {
+        let resp = rt
+            .block_on(c.request("POST", path, Some(kube_emulator::protobuf::MEDIA_TYPE), body))
+            .unwrap();
+        (resp.status, serde_json::from_slice(&resp.body).unwrap())
+    };
+
+    // The body kubectl sent for a Deployment, relabelled as a StatefulSet: a served kind without tables.
+    k.ok(&["create", "deployment", "web", "--image=nginx:1.25"]);
+    let sent = k.emu.protobuf_bodies().pop().unwrap();
+    assert_eq!(sent.request, "create deployments.apps");
+    let env = kube_emulator::protobuf::envelope(&sent.bytes).unwrap();
+    let (code, reply) = post(
+        "/apis/apps/v1/namespaces/default/statefulsets",
+        &reenvelope("apps/v1", "StatefulSet", env.raw),
     );
-    assert!(k
-        .emu
-        .get("policy", "v1", "poddisruptionbudgets", "default", "web")
-        .is_none());
+    assert_eq!(code, 415, "{reply}");
+    assert_eq!(reply["reason"], "UnsupportedMediaType");
+    assert_eq!(
+        reply["message"],
+        "protobuf bodies of kind StatefulSet (apps/v1) are not decoded by the emulator; the emulator decodes \
+         application/vnd.kubernetes.protobuf only for the kinds and fields it models - send this object as \
+         application/json"
+    );
+    assert!(k.emu.get("apps", "v1", "statefulsets", "default", "web").is_none());
 
     // The body kubectl sent for a ConfigMap, with field 9 (not a ConfigMap field) added to the object.
     k.ok(&["create", "configmap", "settings", "--from-literal=mode=fast"]);
@@ -852,29 +870,23 @@ fn unmodelled_protobuf_is_refused_by_name() {
     let env = kube_emulator::protobuf::envelope(&sent.bytes).unwrap();
     let mut raw = env.raw.to_vec();
     raw.extend([0x4a, 0x01, b'x']);
-    let body = reenvelope(&env.api_version, &env.kind, &raw);
-    let mut c = k.emu.client().unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let resp = rt
-        .block_on(c.request(
-            "POST",
-            "/api/v1/namespaces/default/configmaps",
-            Some(kube_emulator::protobuf::MEDIA_TYPE),
-            &body,
-        ))
-        .unwrap();
-    let reply: Value = serde_json::from_slice(&resp.body).unwrap();
-    assert_eq!(resp.status, 415, "{reply}");
-    assert_eq!(reply["reason"], "UnsupportedMediaType");
+    let (code, reply) = post(
+        "/api/v1/namespaces/default/configmaps",
+        &reenvelope(&env.api_version, &env.kind, &raw),
+    );
+    assert_eq!(code, 415, "{reply}");
     assert!(
         reply["message"]
             .as_str()
             .unwrap()
-            .starts_with("protobuf field 9 of k8s.io.api.core.v1.ConfigMap (at ) is not modelled by the emulator"),
+            .starts_with("protobuf field 9 of k8s.io.api.core.v1.ConfigMap is not modelled by the emulator;"),
         "{reply}"
+    );
+    let live = k.emu.get("", "v1", "configmaps", "default", "settings").unwrap();
+    assert_eq!(
+        live["data"],
+        json!({"mode": "fast"}),
+        "the object kubectl created is untouched"
     );
 }
 

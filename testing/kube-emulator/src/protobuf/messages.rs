@@ -1,6 +1,6 @@
 //! The protobuf messages the emulator decodes: per message, field number → JSON name, type and how Go's
 //! encoding/json writes the field. Field numbers are those of the `generated.proto` files of
-//! k8s.io/api (core/v1, apps/v1, batch/v1, networking/v1, rbac/v1, scheduling/v1, authentication/v1) and k8s.io/apimachinery (meta/v1,
+//! k8s.io/api (core/v1, apps/v1, batch/v1, networking/v1, policy/v1, rbac/v1, scheduling/v1, authentication/v1) and k8s.io/apimachinery (meta/v1,
 //! runtime, util/intstr, api/resource). A message lists only the fields modelled here; any other number
 //! on the wire is refused by name.
 
@@ -887,6 +887,37 @@ static INGRESS_PORT_STATUS: Msg = Msg {
     fields: &[f(1, "port", I32, A), f(2, "protocol", Str, A), f(3, "error", Str, P)],
 };
 
+// ---- k8s.io/api/policy/v1 ----
+
+static POD_DISRUPTION_BUDGET: Msg = Msg {
+    name: "k8s.io.api.policy.v1.PodDisruptionBudget",
+    fields: &[
+        metadata(),
+        f(2, "spec", M(&POD_DISRUPTION_BUDGET_SPEC), Z),
+        f(3, "status", M(&POD_DISRUPTION_BUDGET_STATUS), Z),
+    ],
+};
+
+static POD_DISRUPTION_BUDGET_SPEC: Msg = Msg {
+    name: "k8s.io.api.policy.v1.PodDisruptionBudgetSpec",
+    fields: &[
+        f(1, "minAvailable", IntOrString, P),
+        f(2, "selector", M(&LABEL_SELECTOR), Z),
+        f(3, "maxUnavailable", IntOrString, P),
+    ],
+};
+
+static POD_DISRUPTION_BUDGET_STATUS: Msg = Msg {
+    name: "k8s.io.api.policy.v1.PodDisruptionBudgetStatus",
+    fields: &[
+        f(1, "observedGeneration", I64, Z),
+        f(3, "disruptionsAllowed", I32, A),
+        f(4, "currentHealthy", I32, A),
+        f(5, "desiredHealthy", I32, A),
+        f(6, "expectedPods", I32, A),
+    ],
+};
+
 // ---- k8s.io/api/apps/v1 ----
 
 static DEPLOYMENT: Msg = Msg {
@@ -1173,6 +1204,7 @@ pub fn message_for(api_version: &str, kind: &str) -> Option<&'static Msg> {
         ("v1", "Pod") => &POD,
         ("apps/v1", "Deployment") => &DEPLOYMENT,
         ("networking.k8s.io/v1", "Ingress") => &INGRESS,
+        ("policy/v1", "PodDisruptionBudget") => &POD_DISRUPTION_BUDGET,
         ("batch/v1", "Job") => &JOB,
         ("batch/v1", "CronJob") => &CRON_JOB,
         ("rbac.authorization.k8s.io/v1", "Role") => &ROLE,

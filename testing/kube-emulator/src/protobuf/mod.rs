@@ -26,12 +26,21 @@ pub enum ProtobufError {
     NoMagic,
     #[error("malformed protobuf in {message}: {detail}")]
     Malformed { message: String, detail: String },
-    #[error("protobuf field {number} of {message} (at {path}) is not modelled by the emulator")]
+    #[error("protobuf field {number} of {message}{} is not modelled by the emulator", at(path))]
     UnknownField { message: String, number: u32, path: String },
     #[error("protobuf bodies of kind {kind} ({api_version}) are not decoded by the emulator")]
     UnmodelledKind { api_version: String, kind: String },
     #[error("the protobuf envelope carries contentEncoding {encoding:?} / contentType {content_type:?}; only plain protobuf is decoded")]
     UnsupportedEnvelope { encoding: String, content_type: String },
+}
+
+/// ` (at spec.template)` for a nested message, nothing at the top.
+fn at(path: &str) -> String {
+    if path.is_empty() {
+        String::new()
+    } else {
+        format!(" (at {path})")
+    }
 }
 
 impl ProtobufError {
