@@ -422,7 +422,7 @@ pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Respo
             let identity = identity.unwrap_or_else(Identity::admin);
             let watch =
                 method == "GET" && rp.name.is_none() && query.get("watch").is_some_and(|w| w == "true" || w == "1");
-            match resource(
+            let response = match resource(
                 &shared,
                 &identity,
                 &method,
@@ -452,11 +452,53 @@ pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Respo
                     .expect("valid response"),
                 Ok(reply) => json_response(reply.code, &reply.body, &reply.warnings),
                 Err(e) => error_response(&e),
+            };
+            if !watch && accepts_only_protobuf(&accept) {
+                protobuf_response(response).await
+            } else {
+                response
             }
         }
         Route::Emulator(_) | Route::NotFound => error_response(&ApiError::page_not_found()),
     };
     Ok(response)
+}
+
+/// True when every media type the client accepts is protobuf (client-go's typed clients set up for
+/// protobuf without a JSON fallback); kubectl also lists `application/json`.
+fn accepts_only_protobuf(accept: &str) -> bool {
+    let mut types = accept.split(',').map(|t| t.split(';').next().unwrap_or("").trim());
+    let first = types.next().unwrap_or("");
+    first == crate::protobuf::MEDIA_TYPE && types.all(|t| t == crate::protobuf::MEDIA_TYPE)
+}
+
+/// A JSON answer re-encoded in protobuf when the tables model all of it (objects of the decoded kinds,
+/// `Status`); lists, and objects with fields the tables lack, stay JSON.
+async fn protobuf_response(response: Response<Body>) -> Response<Body> {
+    let (mut parts, body) = response.into_parts();
+    let bytes = match body.collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(never) => match never {},
+    };
+    let is_json = parts
+        .headers
+        .get("Content-Type")
+        .is_some_and(|v| v == "application/json");
+    let encoded = is_json
+        .then(|| serde_json::from_slice::<Value>(&bytes).ok())
+        .flatten()
+        .and_then(|object| crate::protobuf::encode_object(&object).ok());
+    match encoded {
+        Some(pb) => {
+            parts.headers.insert(
+                "Content-Type",
+                crate::protobuf::MEDIA_TYPE.parse().expect("valid header"),
+            );
+            parts.headers.remove("Content-Length");
+            Response::from_parts(parts, Full::new(Bytes::from(pb)))
+        }
+        None => Response::from_parts(parts, Full::new(bytes)),
+    }
 }
 
 /// A non-resumable watch: the events since the requested resourceVersion, then the stream ends.

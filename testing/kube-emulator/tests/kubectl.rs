@@ -969,3 +969,71 @@ fn protobuf_put_and_server_dry_run() {
     );
     assert_eq!(k.emu.protobuf_bodies().last().unwrap().request, "update configmaps");
 }
+
+/// A client that accepts only protobuf gets protobuf back for the kinds the tables model — the object,
+/// and `Status` errors — and JSON for the rest (lists); kubectl, which also accepts JSON, gets JSON.
+#[test]
+fn protobuf_only_clients_get_protobuf_answers() {
+    let k = Kubectl::start_with(Config {
+        capture_protobuf: true,
+        ..Config::default()
+    });
+    k.ok(&["create", "deployment", "web", "--image=nginx:1.25", "--replicas=2"]);
+    let sent = k.emu.protobuf_bodies().pop().unwrap().bytes;
+    let pb = kube_emulator::protobuf::MEDIA_TYPE;
+    let mut c = k.emu.client().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut call = |method: &str, path: &str, accept: &str, body: &[u8]| {
+        rt.block_on(c.request_accepting(method, path, accept, pb, body))
+            .unwrap()
+    };
+    let decode = |bytes: &[u8]| kube_emulator::protobuf::decode_object(bytes).unwrap();
+
+    let resp = call("GET", "/apis/apps/v1/namespaces/default/deployments/web", pb, b"");
+    assert_eq!((resp.status, resp.header("content-type").as_deref()), (200, Some(pb)));
+    let live = k.emu.get("apps", "v1", "deployments", "default", "web").unwrap();
+    assert_eq!(decode(&resp.body), live);
+
+    // The same body again: 409 AlreadyExists, as a protobuf Status.
+    let resp = call("POST", "/apis/apps/v1/namespaces/default/deployments", pb, &sent);
+    assert_eq!((resp.status, resp.header("content-type").as_deref()), (409, Some(pb)));
+    let status = decode(&resp.body);
+    assert_eq!(
+        (status["kind"].as_str(), status["reason"].as_str()),
+        (Some("Status"), Some("AlreadyExists"))
+    );
+    assert_eq!(status["message"], "deployments.apps \"web\" already exists");
+    assert_eq!(status["code"], 409);
+
+    // Created in protobuf, answered in protobuf: the object as stored.
+    let renamed: Vec<u8> = {
+        let at = sent.windows(5).position(|w| w == b"\x0a\x03web").unwrap();
+        let mut b = sent.clone();
+        b[at + 2..at + 5].copy_from_slice(b"api");
+        b
+    };
+    let resp = call("POST", "/apis/apps/v1/namespaces/default/deployments", pb, &renamed);
+    assert_eq!(
+        (resp.status, resp.header("content-type").as_deref()),
+        (201, Some(pb)),
+        "{}",
+        resp.text()
+    );
+    let created = decode(&resp.body);
+    assert_eq!(
+        created,
+        k.emu.get("apps", "v1", "deployments", "default", "api").unwrap()
+    );
+    assert_eq!(created["spec"]["replicas"], 2);
+
+    // Lists have no tables: JSON. kubectl's Accept lists JSON too: JSON.
+    let resp = call("GET", "/apis/apps/v1/namespaces/default/deployments", pb, b"");
+    assert_eq!(resp.header("content-type").as_deref(), Some("application/json"));
+    assert_eq!(resp.json()["items"].as_array().map(Vec::len), Some(2));
+    let both = format!("{pb},application/json");
+    let resp = call("GET", "/apis/apps/v1/namespaces/default/deployments/web", &both, b"");
+    assert_eq!(resp.header("content-type").as_deref(), Some("application/json"));
+}

@@ -22,6 +22,8 @@ pub enum Ty {
     Quantity,
     /// `metav1.Time`: RFC 3339, or `null` for the zero time.
     Time,
+    /// `metav1.FieldsV1`: raw JSON bytes (field 1) that are themselves the JSON value.
+    FieldsV1,
     MapStr,
     MapBytes,
     MapQuantity,
@@ -103,7 +105,7 @@ const fn metadata() -> Field {
     f(1, "metadata", Ty::Msg(&OBJECT_META), Z)
 }
 
-use Ty::{Bool, Inline, IntOrString, MapBytes, MapQuantity, MapStr, Msg as M, Quantity, Str, Time, I32, I64};
+use Ty::{Bool, FieldsV1, Inline, IntOrString, MapBytes, MapQuantity, MapStr, Msg as M, Quantity, Str, Time, I32, I64};
 
 // ---- k8s.io/apimachinery ----
 
@@ -115,6 +117,11 @@ pub static TIME: Msg = Msg {
 pub static QUANTITY: Msg = Msg {
     name: "k8s.io.apimachinery.pkg.api.resource.Quantity",
     fields: &[f(1, "string", Str, P)],
+};
+
+pub static FIELDS_V1: Msg = Msg {
+    name: "k8s.io.apimachinery.pkg.apis.meta.v1.FieldsV1",
+    fields: &[f(1, "Raw", Ty::Bytes, P)],
 };
 
 pub static INT_OR_STRING: Msg = Msg {
@@ -139,7 +146,59 @@ static OBJECT_META: Msg = Msg {
         f(12, "annotations", MapStr, Z),
         list(13, "ownerReferences", M(&OWNER_REFERENCE)),
         list(14, "finalizers", Str),
+        list(17, "managedFields", M(&MANAGED_FIELDS_ENTRY)),
     ],
+};
+
+static MANAGED_FIELDS_ENTRY: Msg = Msg {
+    name: "k8s.io.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry",
+    fields: &[
+        f(1, "manager", Str, Z),
+        f(2, "operation", Str, Z),
+        f(3, "apiVersion", Str, Z),
+        f(4, "time", Time, P),
+        f(6, "fieldsType", Str, Z),
+        f(7, "fieldsV1", FieldsV1, P),
+        f(8, "subresource", Str, Z),
+    ],
+};
+
+static LIST_META: Msg = Msg {
+    name: "k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta",
+    fields: &[
+        f(1, "selfLink", Str, Z),
+        f(2, "resourceVersion", Str, Z),
+        f(3, "continue", Str, Z),
+    ],
+};
+
+static STATUS: Msg = Msg {
+    name: "k8s.io.apimachinery.pkg.apis.meta.v1.Status",
+    fields: &[
+        f(1, "metadata", M(&LIST_META), Z),
+        f(2, "status", Str, Z),
+        f(3, "message", Str, Z),
+        f(4, "reason", Str, Z),
+        f(5, "details", M(&STATUS_DETAILS), Z),
+        f(6, "code", I32, Z),
+    ],
+};
+
+static STATUS_DETAILS: Msg = Msg {
+    name: "k8s.io.apimachinery.pkg.apis.meta.v1.StatusDetails",
+    fields: &[
+        f(1, "name", Str, Z),
+        f(2, "group", Str, Z),
+        f(3, "kind", Str, Z),
+        f(6, "uid", Str, Z),
+        list(4, "causes", M(&STATUS_CAUSE)),
+        f(5, "retryAfterSeconds", I32, Z),
+    ],
+};
+
+static STATUS_CAUSE: Msg = Msg {
+    name: "k8s.io.apimachinery.pkg.apis.meta.v1.StatusCause",
+    fields: &[f(1, "reason", Str, Z), f(2, "message", Str, Z), f(3, "field", Str, Z)],
 };
 
 static OWNER_REFERENCE: Msg = Msg {
@@ -1195,6 +1254,7 @@ static TOKEN_REQUEST_STATUS: Msg = Msg {
 /// The top-level message of a kind, by the envelope's apiVersion and kind.
 pub fn message_for(api_version: &str, kind: &str) -> Option<&'static Msg> {
     Some(match (api_version, kind) {
+        ("v1", "Status") => &STATUS,
         ("v1", "ConfigMap") => &CONFIG_MAP,
         ("v1", "Secret") => &SECRET,
         ("v1", "Namespace") => &NAMESPACE,

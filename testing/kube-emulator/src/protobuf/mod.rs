@@ -7,12 +7,14 @@
 //! The messages the emulator understands are tables in [`messages`]; a field number a table does not
 //! list is refused by name (message and number), never skipped.
 
+mod encode;
 mod messages;
 mod wire;
 
 use base64::Engine;
 use serde_json::{Map, Value};
 
+pub use encode::encode_object;
 pub use messages::{message_for, Emit, Field, Msg, Ty};
 
 /// The media type kubectl sends built-in objects in.
@@ -28,6 +30,8 @@ pub enum ProtobufError {
     Malformed { message: String, detail: String },
     #[error("protobuf field {number} of {message}{} is not modelled by the emulator", at(path))]
     UnknownField { message: String, number: u32, path: String },
+    #[error("{field} has no protobuf field in the emulator's table of {message}")]
+    UnmodelledJsonField { message: String, field: String },
     #[error("protobuf bodies of kind {kind} ({api_version}) are not decoded by the emulator")]
     UnmodelledKind { api_version: String, kind: String },
     #[error("the protobuf envelope carries contentEncoding {encoding:?} / contentType {content_type:?}; only plain protobuf is decoded")]
@@ -323,6 +327,14 @@ fn single_value(field: &Field, value: wire::Value, msg: &Msg, path: &str) -> Res
         (Ty::Bytes, wire::Value::Len(b)) => Value::String(base64::engine::general_purpose::STANDARD.encode(b)),
         (Ty::Msg(inner), wire::Value::Len(b)) => Value::Object(decode_message(inner, b, path)?),
         (Ty::Time, wire::Value::Len(b)) => time(&decode_message(&messages::TIME, b, path)?).map_err(malformed)?,
+        (Ty::FieldsV1, wire::Value::Len(b)) => {
+            let raw = decode_message(&messages::FIELDS_V1, b, path)?;
+            let text = raw.get("Raw").and_then(Value::as_str).unwrap_or_default();
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .map_err(|e| malformed(e.to_string()))?;
+            serde_json::from_slice(&bytes).map_err(|e| malformed(format!("fieldsV1 is not JSON: {e}")))?
+        }
         (Ty::Quantity, wire::Value::Len(b)) => {
             let q = decode_message(&messages::QUANTITY, b, path)?;
             q.get("string").cloned().unwrap_or_else(|| Value::String("0".into()))

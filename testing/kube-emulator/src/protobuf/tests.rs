@@ -125,20 +125,20 @@ fn a_field_the_tables_do_not_model_is_named_by_message_and_number() {
     );
     assert!(!err.is_malformed());
 
-    // Nested: ObjectMeta field 17 (managedFields) is not modelled; the path says where it was.
+    // Nested: ObjectMeta field 15 (the long-deprecated clusterName) is not modelled; the path says where.
     let mut meta = vec![];
     for item in wire::Fields::new(env.raw) {
         if let (1, wire::Value::Len(m)) = item.unwrap() {
             meta = m.to_vec();
         }
     }
-    meta.extend([17 << 3 | 2, 0x01, 0x00]);
+    meta.extend([15 << 3 | 2, 0x01, b'x']);
     let mut raw = vec![1 << 3 | 2, meta.len() as u8];
     raw.extend(&meta);
     let err = decode_object(&wrap("v1", "ConfigMap", &raw)).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "protobuf field 17 of k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta (at metadata) is not modelled by the emulator"
+        "protobuf field 15 of k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta (at metadata) is not modelled by the emulator"
     );
 }
 
@@ -146,10 +146,10 @@ fn a_field_the_tables_do_not_model_is_named_by_message_and_number() {
 fn a_kind_without_tables_is_named() {
     let (bytes, _) = fixture("configmap");
     let env = envelope(&bytes).unwrap();
-    let err = decode_object(&wrap("networking.k8s.io/v1", "Ingress", env.raw)).unwrap_err();
+    let err = decode_object(&wrap("apps/v1", "StatefulSet", env.raw)).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "protobuf bodies of kind Ingress (networking.k8s.io/v1) are not decoded by the emulator"
+        "protobuf bodies of kind StatefulSet (apps/v1) are not decoded by the emulator"
     );
 }
 
@@ -179,4 +179,31 @@ fn the_envelope_is_read_as_kubectl_writes_it() {
         ("rbac.authorization.k8s.io/v1", "RoleBinding")
     );
     assert!(bytes.len() > env.raw.len() + MAGIC.len());
+}
+
+#[test]
+fn encoding_reads_back_as_the_same_json() {
+    for (name, command) in FIXTURES {
+        let (bytes, expected) = fixture(name);
+        let encoded = encode_object(&expected).unwrap_or_else(|e| panic!("{name} ({command}): {e}"));
+        assert_eq!(decode_object(&encoded).unwrap(), expected, "{name} ({command})");
+        // Same envelope as kubectl's: apiVersion, kind, then the object.
+        let (ours, theirs) = (envelope(&encoded).unwrap(), envelope(&bytes).unwrap());
+        assert_eq!((ours.api_version, ours.kind), (theirs.api_version, theirs.kind));
+    }
+}
+
+#[test]
+fn encoding_refuses_what_the_tables_lack() {
+    let (_, mut object) = fixture("deployment-scaled-to-zero");
+    object["spec"]["template"]["spec"]["affinity"] = serde_json::json!({"nodeAffinity": {}});
+    assert_eq!(
+        encode_object(&object).unwrap_err().to_string(),
+        "spec.template.spec.affinity has no protobuf field in the emulator's table of k8s.io.api.core.v1.PodSpec"
+    );
+    let list = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMapList", "items": []});
+    assert!(matches!(
+        encode_object(&list),
+        Err(ProtobufError::UnmodelledKind { .. })
+    ));
 }
