@@ -633,7 +633,11 @@ fn resource(
         if media == crate::protobuf::MEDIA_TYPE {
             if let Some(log) = &shared.protobuf_bodies {
                 log.lock().expect("protobuf bodies lock").push(crate::CapturedBody {
-                    request: format!("{verb} {}", kind.qualified()),
+                    request: if sub.is_empty() {
+                        format!("{verb} {}", kind.qualified())
+                    } else {
+                        format!("{verb} {}/{sub}", kind.qualified())
+                    },
                     bytes: body.to_vec(),
                 });
             }

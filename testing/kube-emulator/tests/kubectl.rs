@@ -715,7 +715,10 @@ fn create_generators_send_protobuf_that_decodes_to_kubectls_own_json() {
 
 #[test]
 fn created_objects_read_back_with_their_fields() {
-    let k = Kubectl::start(false);
+    let k = Kubectl::start_with(Config {
+        capture_protobuf: true,
+        ..Config::default()
+    });
     k.ok(&["create", "configmap", "settings", "--from-literal=mode=fast"]);
     let cm = k.emu.get("", "v1", "configmaps", "default", "settings").unwrap();
     assert_eq!(cm["data"], json!({"mode": "fast"}));
@@ -774,6 +777,11 @@ fn created_objects_read_back_with_their_fields() {
     k.ok(&["create", "serviceaccount", "builder"]);
     let token = k.ok(&["create", "token", "builder", "--duration=20m"]);
     assert!(token.starts_with("emu."), "{token}");
+    let sent = k.emu.protobuf_bodies().pop().unwrap();
+    assert_eq!(sent.request, "create serviceaccounts/token");
+    let request = kube_emulator::protobuf::decode_object(&sent.bytes).unwrap();
+    assert_eq!(request["kind"], "TokenRequest");
+    assert_eq!(request["spec"]["expirationSeconds"], 1200);
 }
 
 #[test]

@@ -123,10 +123,19 @@ fn join(path: &str, name: &str) -> String {
     }
 }
 
+/// Names the JSON type, never the value (which may be Secret data).
 fn mismatch(msg: &Msg, path: &str, v: &Value) -> ProtobufError {
+    let json_type = match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    };
     ProtobufError::Malformed {
         message: msg.name.into(),
-        detail: format!("{path} holds {v}, which does not fit its protobuf type"),
+        detail: format!("{path} holds {json_type}, which does not fit its protobuf type"),
     }
 }
 

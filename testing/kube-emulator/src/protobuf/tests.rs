@@ -201,6 +201,12 @@ fn encoding_refuses_what_the_tables_lack() {
         encode_object(&object).unwrap_err().to_string(),
         "spec.template.spec.affinity has no protobuf field in the emulator's table of k8s.io.api.core.v1.PodSpec"
     );
+    let (_, mut secret) = fixture("secret");
+    secret["data"]["user"] = serde_json::json!(42);
+    assert_eq!(
+        encode_object(&secret).unwrap_err().to_string(),
+        "malformed protobuf in k8s.io.api.core.v1.Secret: data holds a number, which does not fit its protobuf type"
+    );
     let list = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMapList", "items": []});
     assert!(matches!(
         encode_object(&list),
