@@ -4,8 +4,9 @@
 //! kubectl's `create <kind>` generators (configmap, secret, deployment, ...) send built-in kinds this way.
 //! A body is the 4-byte magic `k8s\0` followed by a `runtime.Unknown` (typeMeta = 1 {apiVersion = 1,
 //! kind = 2}, raw = 2, contentEncoding = 3, contentType = 4) whose `raw` is the object's own message.
-//! The messages the emulator understands are tables in [`messages`]; a field number a table does not
-//! list is refused by name (message and number), never skipped.
+//! The messages the emulator understands are tables in `messages.rs`; a field number a table does not
+//! list is refused by name (message and number), never skipped. The same tables encode answers for a
+//! client that accepts nothing but protobuf (`encode.rs`).
 
 mod encode;
 mod messages;
@@ -29,7 +30,7 @@ pub enum ProtobufError {
     #[error("malformed protobuf in {message}: {detail}")]
     Malformed { message: String, detail: String },
     #[error("protobuf field {number} of {message}{} is not modelled by the emulator", at(path))]
-    UnknownField { message: String, number: u32, path: String },
+    UnmodelledField { message: String, number: u32, path: String },
     #[error("{field} has no protobuf field in the emulator's table of {message}")]
     UnmodelledJsonField { message: String, field: String },
     #[error("protobuf bodies of kind {kind} ({api_version}) are not decoded by the emulator")]
@@ -84,7 +85,7 @@ pub fn envelope(body: &[u8]) -> Result<Envelope<'_>, ProtobufError> {
                         (1, wire::Value::Len(v)) => env.api_version = utf8(v).map_err(malformed)?,
                         (2, wire::Value::Len(v)) => env.kind = utf8(v).map_err(malformed)?,
                         (n, _) => {
-                            return Err(ProtobufError::UnknownField {
+                            return Err(ProtobufError::UnmodelledField {
                                 message: "runtime.TypeMeta".into(),
                                 number: n,
                                 path: "typeMeta".into(),
@@ -97,7 +98,7 @@ pub fn envelope(body: &[u8]) -> Result<Envelope<'_>, ProtobufError> {
             (3, wire::Value::Len(v)) => encoding = utf8(v).map_err(malformed)?,
             (4, wire::Value::Len(v)) => content_type = utf8(v).map_err(malformed)?,
             (n, _) => {
-                return Err(ProtobufError::UnknownField {
+                return Err(ProtobufError::UnmodelledField {
                     message: "runtime.Unknown".into(),
                     number: n,
                     path: String::new(),
@@ -139,7 +140,7 @@ pub fn decode_message(msg: &Msg, bytes: &[u8], path: &str) -> Result<Map<String,
     for item in wire::Fields::new(bytes) {
         let (number, value) = item.map_err(malformed)?;
         let Some(index) = msg.fields.iter().position(|f| f.num == number) else {
-            return Err(ProtobufError::UnknownField {
+            return Err(ProtobufError::UnmodelledField {
                 message: msg.name.into(),
                 number,
                 path: path.into(),
@@ -281,7 +282,7 @@ fn map_entry(
             }
             2 => val = Some(single_value(&entry_field, v, msg, path)?),
             n => {
-                return Err(ProtobufError::UnknownField {
+                return Err(ProtobufError::UnmodelledField {
                     message: format!("{} map entry", msg.name),
                     number: n,
                     path: path.into(),

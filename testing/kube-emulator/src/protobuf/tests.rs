@@ -117,7 +117,7 @@ fn a_field_the_tables_do_not_model_is_named_by_message_and_number() {
     let err = decode_object(&wrap(&env.api_version, &env.kind, &raw)).unwrap_err();
     assert_eq!(
         err,
-        ProtobufError::UnknownField {
+        ProtobufError::UnmodelledField {
             message: "k8s.io.api.core.v1.ConfigMap".into(),
             number: 9,
             path: String::new()
