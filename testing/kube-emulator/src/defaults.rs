@@ -187,6 +187,10 @@ pub fn apply_defaults(kind: &str, builtin: bool, o: &mut Value, alloc: &mut dyn 
             fill(spec, "persistentVolumeReclaimPolicy", json!("Retain"));
             fill(spec, "volumeMode", json!("Filesystem"));
         }
+        "PriorityClass" => {
+            let map = o.as_object_mut().expect("checked object");
+            fill(map, "preemptionPolicy", json!("PreemptLowerPriority"));
+        }
         "StorageClass" => {
             let map = o.as_object_mut().expect("checked object");
             fill(map, "reclaimPolicy", json!("Delete"));
