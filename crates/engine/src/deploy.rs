@@ -23,7 +23,7 @@ use crate::status::report;
 use crate::store::deploy_state::{self, AutoSyncAttempt};
 use crate::store::history::{self, HistoryRecord, InitiatedBy};
 use crate::store::pending::{self, PendingSync};
-use crate::store::{self, cds, clusters, diffs, kept_files, repositories, status, StoreError};
+use crate::store::{self, cds, clusters, diffs, kept_files, repositories, status, unsettled, StoreError};
 use crate::sync::{sync_rendered, SyncSettings};
 use crate::time::rfc3339;
 
@@ -178,6 +178,7 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     let now = rfc3339(started);
     let Some(cd) = cds::get(kv, name)? else {
         pending::clear_sync(kv, name)?;
+        unsettled::set(kv, name, false)?;
         return Ok(DeployResult::Missing);
     };
     let pending = pending::get_sync(kv, name)?;
@@ -397,6 +398,7 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
             &request,
             &settings,
             checkpoint,
+            Some(&diff_state),
         )
         .await;
         let mut op = outcome.operation.clone();
@@ -472,22 +474,16 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
                 }
             }
             result = DeployResult::Synced(op.phase);
-            // What the sync left: read again for the status, and while its objects are still
-            // progressing (a rollout under way) and time remains, again, so that the status a
-            // sync leaves is its outcome rather than its first moment.
-            let wait_until = ports.clock.now_millis() + limits.wait_timeout_millis;
-            loop {
+            // What the sync left, read once if it wrote anything (a sync that wrote nothing left
+            // the cluster as the read before it saw it). Health is not waited for: the sync is
+            // done when its steps are applied, and a rollout's Progressing moves on to Healthy in
+            // the refreshes that follow (the reconciler's next tick refreshes an unsettled CD).
+            if outcome.writes > 0 {
                 let discovery = Some(diff_state.discovery.clone());
                 if let Ok(after) = read_rendered_state(&kube, &cd, &rendered, &extra_kinds, discovery).await {
                     found = report(&cd, &after);
                     diff_state = after;
                 }
-                let left = remaining(limits).unwrap_or(u64::MAX);
-                let settled = found.health != HealthStatus::Progressing || op.phase != OperationPhase::Succeeded;
-                if settled || left < 2 * limits.poll_millis || ports.clock.now_millis() >= wait_until {
-                    break;
-                }
-                ports.sleep.sleep(limits.poll_millis).await;
             }
         }
         deploy_state::put(kv, name, &state)?;
@@ -512,6 +508,14 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         })
         .collect();
     diffs::put(kv, name, items)?;
+    // Still moving: the next tick looks again, due or not (a cut-off sync resumes, a rollout's
+    // health is read as it lands). Written before the status, so that a reader who sees the
+    // Progressing status also finds the marker.
+    unsettled::set(
+        kv,
+        name,
+        result == DeployResult::Running || found.health == HealthStatus::Progressing,
+    )?;
     let written = CdStatus {
         health: Some(found.health),
         sync: Some(found.sync),

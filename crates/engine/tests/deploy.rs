@@ -47,8 +47,14 @@ fn commit(repo: &Repo, files: &[(String, String)]) -> String {
 }
 
 async fn world() -> World {
+    world_with(Some(Duration::from_millis(20))).await
+}
+
+/// A world whose kube-emulator runs its fake controllers after `controllers` (never: `None`,
+/// so that Deployments stay Progressing until a test gives them a status).
+async fn world_with(controllers: Option<Duration>) -> World {
     let kube = KubeEmulator::start(Config {
-        fake_controllers: Some(Duration::from_millis(20)),
+        fake_controllers: controllers,
         ..Config::default()
     })
     .await
@@ -921,4 +927,135 @@ async fn files_over_a_mebibyte_are_kept_in_chunks_and_read_back_identically() {
     w.run("shop", Work::Reconcile).await;
     assert_eq!(archive_requests(&w.git), 0);
     assert_eq!(w.status("shop").resources.len(), 15);
+}
+
+/// A requested sync of a CD that is already in sync reads the cluster once: one discovery check
+/// and one LIST per kind, shared by the diff, the plan and the status it leaves — no second read
+/// for the sync and none after it (nothing was written).
+#[tokio::test]
+async fn an_unchanged_resync_reads_the_cluster_once() {
+    let w = world().await;
+    w.put_cd("shop", "");
+    w.request_sync("shop");
+    assert_eq!(
+        w.run("shop", Work::Pending).await,
+        DeployResult::Synced(OperationPhase::Succeeded)
+    );
+    let kinds = w.status("shop").resources.len();
+    assert_eq!(kinds, 3, "a Deployment, a ConfigMap and a Service");
+
+    w.kube.reset_requests();
+    w.request_sync("shop");
+    assert_eq!(
+        w.run("shop", Work::Pending).await,
+        DeployResult::Synced(OperationPhase::Succeeded)
+    );
+    let lists = w.kube.requests().verb("list");
+    assert_eq!(lists, kinds as u64, "one LIST per kind: {:?}", w.kube.requests());
+    assert_eq!(
+        w.kube.requests_received(),
+        1 + kinds as u64,
+        "a discovery check and the LISTs: {:?}",
+        w.kube.requests()
+    );
+    assert!(w.kube.write_log().is_empty(), "nothing written");
+}
+
+/// The sync ends when its objects are applied; the rollout's health is left to the refreshes
+/// after it. A tick whose interval is not due refreshes just the unsettled CDs — here the one
+/// whose Deployment was still Progressing — and it reaches Healthy there, without any run
+/// waiting for it; a settled CD is not visited.
+#[tokio::test]
+async fn a_sync_does_not_wait_for_health_and_the_next_tick_reads_it() {
+    use ferry_engine::reconcile::{tick, TickReport};
+    use ferry_engine::store::unsettled;
+    let w = world_with(None).await;
+    w.put_cd("shop", "");
+    w.put_cd_at("quiet", "app", "");
+    let ports = common::deploy_ports(&w.kv, &w.http);
+    let limits = common::deploy_limits(20_000);
+    // The first tick is due: every CD is refreshed (both OutOfSync: nothing applied yet).
+    let first = tick(&ports, &limits, 100, 60, 3600).await.unwrap();
+    assert!(
+        matches!(&first, TickReport::Pass(r) if r.visited.len() == 2),
+        "{first:?}"
+    );
+
+    w.request_sync("shop");
+    let started = std::time::Instant::now();
+    assert_eq!(
+        w.run("shop", Work::Pending).await,
+        DeployResult::Synced(OperationPhase::Succeeded)
+    );
+    let waited = started.elapsed();
+    let s = w.status("shop");
+    assert_eq!(s.sync, Some(SyncStatus::Synced));
+    assert_eq!(
+        s.health,
+        Some(HealthStatus::Progressing),
+        "the rollout has not landed yet"
+    );
+    assert!(
+        waited < Duration::from_millis(common::deploy_limits(20_000).wait_timeout_millis),
+        "the sync did not wait out the health timeout ({waited:?})"
+    );
+    assert_eq!(unsettled::names(&w.kv).unwrap(), ["shop"]);
+
+    // The rollout lands.
+    let status = serde_json::json!({"observedGeneration": 1, "replicas": 1, "updatedReplicas": 1,
+        "readyReplicas": 1, "availableReplicas": 1,
+        "conditions": [{"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable"},
+                       {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"}]});
+    w.kube
+        .set_status("apps", "v1", "deployments", "shop", "web", status)
+        .expect("status set");
+    // A minute later: the interval (an hour) is not due, the unsettled CD is refreshed, alone.
+    let second = tick(&ports, &limits, 100, 120, 3600).await.unwrap();
+    let TickReport::Unfinished(report) = &second else {
+        panic!("the interval is not due: {second:?}");
+    };
+    let visited: Vec<&str> = report.visited.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(visited, ["shop"], "only the unsettled CD");
+    assert_eq!(w.status("shop").health, Some(HealthStatus::Healthy));
+    assert!(unsettled::names(&w.kv).unwrap().is_empty(), "settled");
+
+    // Nothing unsettled: a tick that is not due does nothing.
+    let third = tick(&ports, &limits, 100, 180, 3600).await.unwrap();
+    assert_eq!(third, TickReport::Unfinished(Default::default()));
+}
+
+/// A sync cut off by its budget is resumed at the next tick, due or not.
+#[tokio::test]
+async fn a_cut_off_sync_resumes_at_the_next_tick() {
+    use ferry_engine::reconcile::{tick, TickReport};
+    let w = world().await;
+    w.put_cd("shop", "");
+    let ports = common::deploy_ports(&w.kv, &w.http);
+    tick(&ports, &common::deploy_limits(20_000), 100, 60, 3600)
+        .await
+        .unwrap();
+    w.request_sync("shop");
+    // Every request takes 300 ms; a 700 ms budget is spent before the three objects are applied.
+    w.kube
+        .inject_fault(Fault::new(None, "*", FaultAction::Latency(Duration::from_millis(300))));
+    let cut = deploy(&ports, "shop", Work::Pending, &common::deploy_limits(700))
+        .await
+        .unwrap();
+    assert_eq!(cut, DeployResult::Running);
+    let message = w.status("shop").operation.and_then(|o| o.message).unwrap_or_default();
+    assert!(message.contains("next tick"), "{message}");
+    w.kube.clear_faults();
+
+    let next = tick(&ports, &common::deploy_limits(20_000), 100, 120, 3600)
+        .await
+        .unwrap();
+    let TickReport::Unfinished(report) = &next else {
+        panic!("the interval is not due: {next:?}");
+    };
+    assert_eq!(
+        report.visited,
+        [("shop".to_string(), DeployResult::Synced(OperationPhase::Succeeded))],
+        "resumed and finished at a tick that was not due"
+    );
+    assert_eq!(w.status("shop").sync, Some(SyncStatus::Synced));
 }

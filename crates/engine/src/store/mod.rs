@@ -21,6 +21,7 @@
 //! | `reconciler/last-tick`, `reconciler/cursor` | the last working tick; where the next pass resumes | `service`, `reconcile` |
 //! | `discovery/<cluster>` | the cluster's served kinds and the `/apis` ETag and digest that validate them | [`discovery`] |
 //! | `deploy/<name>` | the resolved ref and its ETag, a sync's checkpoint, the last automated sync | [`deploy_state`] |
+//! | `unsettled/<name>` | a CD whose last run left it moving (a sync cut off by its budget, objects Progressing): refreshed at every tick | [`unsettled`] |
 //! | `files/<name>`, `files/<name>/<i>` | the manifests directory last downloaded: a JSON header (commit, source fingerprint, chunk count, SHA-256), then the files framed in binary chunks of at most 256 KiB | [`kept_files`] |
 
 pub mod cds;
@@ -35,6 +36,7 @@ pub mod pending;
 pub mod repo_index;
 pub mod repositories;
 pub mod status;
+pub mod unsettled;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
