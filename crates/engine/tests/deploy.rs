@@ -521,6 +521,12 @@ impl KeyValue for Interleaved<'_> {
     fn keys(&self) -> Result<Vec<String>, KvError> {
         self.inner.keys()
     }
+    fn compare_and_swap(&self, key: &str, expected: Option<&[u8]>, new: &[u8]) -> Result<bool, KvError> {
+        self.inner.compare_and_swap(key, expected, new)
+    }
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, KvError> {
+        self.inner.increment(key, delta)
+    }
 }
 
 #[tokio::test]
@@ -545,7 +551,7 @@ async fn a_refresh_keeps_the_operation_another_run_wrote_meanwhile() {
         inner: &w.kv,
         key: "status/shop",
         other_run: std::cell::RefCell::new(Some(Box::new(move |kv: &MemoryKeyValue| {
-            status::update(kv, "shop", |s| s.operation = finished).unwrap();
+            status::update(kv, "shop", |s| s.operation = finished.clone()).unwrap();
         }))),
     };
     let ports = DeployPorts {
@@ -585,12 +591,9 @@ async fn a_request_another_run_works_on_is_left_to_it_until_its_claim_ends() {
         DeployResult::Synced(OperationPhase::Succeeded)
     );
     assert!(pending::get_sync(&w.kv, "shop").unwrap().is_none());
-    assert!(
-        !w.kv
-            .keys()
-            .unwrap()
-            .iter()
-            .any(|k| k.starts_with(pending::CLAIM_PREFIX)),
+    assert_eq!(
+        pending::claim_holder(&w.kv, "shop", SystemClock.now_millis()).unwrap(),
+        None,
         "the run released its claim"
     );
 }
