@@ -325,7 +325,23 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     };
     let found = report(&cd, &cluster_state);
 
+    // A push's request for the commit the CD is already synced at (a redelivery): refresh only.
+    let redundant_push = pending.as_ref().filter(|p| {
+        p.trigger == SyncTrigger::Webhook
+            && cd.is_automated()
+            && ferry_core::reconcile::push_already_synced(
+                p.pushed_commit.as_deref(),
+                &sha,
+                ferry_core::reconcile::intent_fingerprint(&cd.spec),
+                state
+                    .last_auto_sync
+                    .as_ref()
+                    .map(|a| (a.revision.as_str(), a.spec_fingerprint, a.succeeded)),
+                found.sync,
+            )
+    });
     let sync_request = match (&pending, &work) {
+        (Some(_), _) if redundant_push.is_some() => None,
         (Some(p), _) => Some((plan_request(p), p.trigger)),
         (None, Work::Reconcile) => {
             let automated = cd.spec.sync_policy.automated.as_ref();
@@ -359,6 +375,19 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     };
     let mut operation = previous.operation.clone();
     let synced_here = sync_request.is_some();
+    if let Some(p) = redundant_push {
+        pending::clear_sync_taken(kv, name, p)?;
+        operation = Some(ferry_core::cd::Operation {
+            phase: OperationPhase::Succeeded,
+            trigger: Some(p.trigger),
+            revision: sha.clone(),
+            started_at: p.requested_at.clone(),
+            finished_at: Some(rfc3339(ports.clock.now_millis())),
+            message: Some(format!("already synced at {sha}: nothing to apply")),
+            resources: Vec::new(),
+        });
+    }
+    let replaces_operation = synced_here || redundant_push.is_some();
     let mut found = found;
     let mut diff_state = cluster_state;
     if let Some((request, trigger)) = sync_request {
@@ -521,7 +550,7 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         operation,
         history: Vec::new(),
     };
-    if synced_here {
+    if replaces_operation {
         // The sync's outcome, unless a request that arrived while it ran shows as Pending by
         // now: that one is waiting (the mark is in `pending/<name>`) and keeps being shown.
         let taken_at = pending.as_ref().map(|p| p.requested_at.clone());

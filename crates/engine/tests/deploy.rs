@@ -911,3 +911,120 @@ async fn files_over_a_mebibyte_are_kept_in_chunks_and_read_back_identically() {
     assert_eq!(archive_requests(&w.git), 0);
     assert_eq!(w.status("shop").resources.len(), 15);
 }
+
+const WEBHOOK_SECRET: &str = "gitea-secret";
+
+/// Deliver `push` as Gitea sends it (a new delivery id each time) to the engine's push path.
+fn deliver(w: &World, push: &git_emulator::PushEvent) -> (u16, serde_json::Value) {
+    use ferry_engine::ferry_core::webhook::WebhookSecret;
+    let request = w
+        .git
+        .push_webhook(
+            Provider::Gitea,
+            "http://127.0.0.1/hooks/gitea",
+            Some(WEBHOOK_SECRET),
+            push,
+        )
+        .unwrap();
+    let answer = ferry_engine::push::handle(&request, &w.kv, &SystemClock, |_| {
+        Some(WebhookSecret::new(WEBHOOK_SECRET))
+    });
+    let body = serde_json::from_slice(answer.response.body()).unwrap();
+    (answer.response.status().as_u16(), body)
+}
+
+/// Deploy what a push answer names, as the webhook component does after answering.
+async fn after_push(w: &World, body: &serde_json::Value) -> Vec<(String, DeployResult)> {
+    let names: Vec<String> = ["syncing", "refreshing"]
+        .iter()
+        .filter_map(|f| body[f].as_array())
+        .flatten()
+        .map(|n| n.as_str().unwrap().to_string())
+        .collect();
+    let ports = common::deploy_ports(&w.kv, &w.http);
+    ferry_engine::reconcile::deploy_each(&ports, &names, Work::Pending, &common::deploy_limits(20_000))
+        .await
+        .visited
+}
+
+#[tokio::test]
+async fn a_redelivered_push_of_the_commit_a_cd_is_synced_at_only_refreshes_it() {
+    let w = world().await;
+    w.put_cd("shop", "    automated: {}\n");
+    let first = w.repo.head().unwrap();
+    let second = commit(&w.repo, &manifests("nginx:1.25", "two"));
+    let push = w.git.push_event(KEY, "refs/heads/main", &first, &second).unwrap();
+    let applies = || w.kube.write_log().len();
+
+    let (code, body) = deliver(&w, &push);
+    assert_eq!((code, &body["syncing"]), (202, &serde_json::json!(["shop"])), "{body}");
+    assert_eq!(
+        after_push(&w, &body).await,
+        [("shop".to_string(), DeployResult::Synced(OperationPhase::Succeeded))]
+    );
+    assert_eq!(history::list(&w.kv, "shop").unwrap().len(), 1);
+    let applied = applies();
+
+    // The provider delivers the same push again under a new id: matched, not synced.
+    let (code, body) = deliver(&w, &push);
+    assert_eq!(code, 202, "{body}");
+    assert_eq!(
+        body,
+        serde_json::json!({"matched": ["shop"], "syncing": [], "refreshing": ["shop"]})
+    );
+    assert!(pending::get_sync(&w.kv, "shop").unwrap().is_none());
+    let visited = after_push(&w, &body).await;
+    assert!(
+        matches!(
+            visited[..],
+            [(
+                _,
+                DeployResult::Refreshed {
+                    sync: SyncStatus::Synced,
+                    ..
+                }
+            )]
+        ),
+        "{visited:?}"
+    );
+
+    // A redelivery that arrived while the status still showed the sync under way left a
+    // request: the deploy finds the CD synced at that commit and only refreshes it too.
+    pending::request_sync(
+        &w.kv,
+        "shop",
+        "main",
+        PendingSync {
+            request: SyncRequest::default(),
+            trigger: SyncTrigger::Webhook,
+            requested_at: "2026-12-03T00:00:00Z".into(),
+            pushed_commit: Some(second.clone()),
+        },
+    )
+    .unwrap();
+    let result = w.run("shop", Work::Pending).await;
+    assert!(matches!(result, DeployResult::Refreshed { .. }), "{result:?}");
+    assert!(pending::get_sync(&w.kv, "shop").unwrap().is_none());
+    let op = w.status("shop").operation.unwrap();
+    assert_eq!(op.phase, OperationPhase::Succeeded);
+    assert!(op.message.unwrap().contains("nothing to apply"));
+    assert_eq!(w.status("shop").revision.as_deref(), Some(second.as_str()));
+
+    assert_eq!(
+        history::list(&w.kv, "shop").unwrap().len(),
+        1,
+        "no sync recorded for a redelivery"
+    );
+    assert_eq!(applies(), applied, "nothing applied for a redelivery");
+
+    // A push of a new commit syncs again.
+    let third = commit(&w.repo, &manifests("nginx:1.25", "three"));
+    let push = w.git.push_event(KEY, "refs/heads/main", &second, &third).unwrap();
+    let (code, body) = deliver(&w, &push);
+    assert_eq!((code, &body["syncing"]), (202, &serde_json::json!(["shop"])), "{body}");
+    assert_eq!(
+        after_push(&w, &body).await,
+        [("shop".to_string(), DeployResult::Synced(OperationPhase::Succeeded))]
+    );
+    assert_eq!(history::list(&w.kv, "shop").unwrap().len(), 2);
+}
