@@ -154,9 +154,9 @@ pub async fn deploy_in_pass<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     let Some(request) = pending::get_sync(kv, name)? else {
         return deploy_once(ports, name, work, limits, checks).await;
     };
-    // Two runs starting in the same millisecond share an id and may both run, as they all
-    // would without claims; the engine has no source of randomness to tell them apart.
-    let run = started.to_string();
+    // The store's counter tells runs apart, on every instance, even when they start in the
+    // same millisecond.
+    let run = pending::new_run_id(kv, started)?;
     let until = started + limits.budget_millis.unwrap_or(limits.wait_timeout_millis) + CLAIM_MARGIN_MILLIS;
     if !pending::claim_sync(kv, name, &request, &run, started, until)? {
         return Ok(DeployResult::Busy);
@@ -774,7 +774,7 @@ pub async fn delete_resources<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         }
     }
     if failures.is_empty() {
-        pending::clear_deletion(kv, name)?;
+        pending::clear_deletion_taken(kv, name, &deletion)?;
         Ok(DeletionResult::Deleted(deletion.objects.len()))
     } else {
         Ok(DeletionResult::Failed(failures.join("; ")))

@@ -17,19 +17,23 @@
 //! | key | value | module |
 //! |---|---|---|
 //! | `cd/<name>` | metadata + spec | [`cds`] |
-//! | `status/<name>`, `status/<name>/resources/<i>` | status; its object list in chunks | [`status`] |
+//! | `status/<name>`, `status/<name>/resources/<set>/<i>`, `status/<name>/chunk-sets` | status; its object list in chunks, written as a numbered chunk set; the counter numbering the sets | [`status`] |
 //! | `history/<name>`, `history/<name>/<slot>` | newest id; the last 20 syncs (a ring) | [`history`] |
 //! | `diff/<name>` | diffs of out-of-sync objects | [`diffs`] |
 //! | `cluster/<name>` | server, CA, token (write-only) | [`clusters`] |
 //! | `repo/<hash>` | the CDs following a repository | [`repo_index`] |
-//! | `delivery/<provider>/<id>`, `deliveries/last-sweep` | replay ledger | [`deliveries`] |
-//! | `pending/<name>`, `pending-delete/<name>`, `reconcile/requested` | work for the engine | [`pending`] |
-//! | `pending-claim/<name>` | the run working on a pending sync, until when | [`pending`] |
+//! | `delivery/<provider>/<id>`, `delivery-count/<provider>/<id>`, `deliveries/last-sweep` | replay ledger: when first acted on; the counter deciding which invocation acts | [`deliveries`] |
+//! | `pending/<name>`, `pending-delete/<name>`, `reconcile/requested` | work for the engine (a finished request leaves a `done` marker) | [`pending`] |
+//! | `pending-claim/<name>`, `claims/runs` | the run working on a pending sync, until when; the counter numbering runs | [`pending`] |
 //! | `repocred/<key>` | a repository's credentials (write-only) | [`repositories`] |
 //! | `reconciler/last-tick`, `reconciler/cursor` | the last working tick; where the next pass resumes | `service`, `reconcile` |
 //! | `discovery/<cluster>` | the cluster's served kinds and the `/apis` ETag and digest that validate them | [`discovery`] |
 //! | `deploy/<name>` | the resolved ref and its ETag, a sync's checkpoint, the last automated sync | [`deploy_state`] |
 //! | `files/<name>`, `files/<name>/<i>` | the manifests directory last downloaded: a JSON header (commit, source fingerprint, chunk count, SHA-256), then the files framed in binary chunks of at most 256 KiB | [`kept_files`] |
+//!
+//! Counter keys (`…-count/…`, `…/chunk-sets`, `claims/runs`) are only ever touched by
+//! [`KeyValue::increment`]: their bytes are the host's (Spin's SQLite store: 8 bytes
+//! little-endian; Redis: decimal text), and an `increment` on a key holding anything else fails.
 
 pub mod cds;
 pub mod clusters;

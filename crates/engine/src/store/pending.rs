@@ -245,6 +245,15 @@ pub fn release_claim(kv: &impl KeyValue, name: &str, run: &str) -> Result<(), St
     })
 }
 
+/// The counter that numbers runs claiming requests.
+const RUN_COUNTER_KEY: &str = "claims/runs";
+
+/// An id for a run claiming a request, unique across instances: when it started and a number
+/// from the store's atomic counter.
+pub fn new_run_id(kv: &impl KeyValue, started_millis: u64) -> Result<String, StoreError> {
+    Ok(format!("{started_millis}-{}", kv.increment(RUN_COUNTER_KEY, 1)?))
+}
+
 /// The run holding a live claim on the CD's pending request at `now_millis`, if any.
 pub fn claim_holder(kv: &impl KeyValue, name: &str, now_millis: u64) -> Result<Option<String>, StoreError> {
     Ok(get_json::<SyncClaim>(kv, &claim_key(name))?
@@ -271,16 +280,50 @@ pub fn list_syncs(kv: &impl KeyValue) -> Result<Vec<String>, StoreError> {
     Ok(names)
 }
 
+/// What `pending-delete/<name>` holds: a deletion to do, or the marker a finished one left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+enum StoredDeletion {
+    Waiting(PendingDeletion),
+    /// The `requested_at` of the deletion last finished.
+    Done {
+        done: String,
+    },
+}
+
+fn deletion_key(name: &str) -> String {
+    format!("{DELETE_PREFIX}{name}")
+}
+
 pub fn request_deletion(kv: &impl KeyValue, name: &str, deletion: &PendingDeletion) -> Result<(), StoreError> {
-    put_json(kv, &format!("{DELETE_PREFIX}{name}"), deletion)
+    put_json(kv, &deletion_key(name), &StoredDeletion::Waiting(deletion.clone()))
 }
 
 pub fn get_deletion(kv: &impl KeyValue, name: &str) -> Result<Option<PendingDeletion>, StoreError> {
-    get_json(kv, &format!("{DELETE_PREFIX}{name}"))
+    Ok(match get_json::<StoredDeletion>(kv, &deletion_key(name))? {
+        Some(StoredDeletion::Waiting(d)) => Some(d),
+        Some(StoredDeletion::Done { .. }) | None => None,
+    })
 }
 
-pub fn clear_deletion(kv: &impl KeyValue, name: &str) -> Result<(), StoreError> {
-    Ok(kv.delete(&format!("{DELETE_PREFIX}{name}"))?)
+/// The deletion `taken` is done: marked so with compare-and-swap, unless a newer one (the CD
+/// created and deleted again meanwhile) replaced it, which stays to be done.
+pub fn clear_deletion_taken(kv: &impl KeyValue, name: &str, taken: &PendingDeletion) -> Result<bool, StoreError> {
+    update_json(
+        kv,
+        &deletion_key(name),
+        |stored: Result<Option<StoredDeletion>, StoreError>| {
+            Ok(match stored? {
+                Some(StoredDeletion::Waiting(d)) if &d == taken => (
+                    Some(StoredDeletion::Done {
+                        done: d.requested_at.clone(),
+                    }),
+                    true,
+                ),
+                _ => (None, false),
+            })
+        },
+    )
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
