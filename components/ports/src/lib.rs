@@ -83,13 +83,20 @@ impl KeyValue for SpinKeyValue {
     /// — the bytes Spin's SQLite store compares in `UPDATE … WHERE value = old`, the key its Redis
     /// store `WATCH`es — so it is read first, compared with `expected` here, and only then
     /// swapped. A `cas-failed` means another write landed in between.
+    ///
+    /// A swap reported done is read back: Spin 3.6's Redis store runs `MULTI SET EXEC` after the
+    /// `WATCH` and takes the reply as `()`, which redis-rs accepts even when `EXEC` answers nil
+    /// (the transaction was aborted because the key changed), so a lost swap comes back `Ok`.
+    /// The value is then another writer's, not ours. (A writer that swapped after ours, from ours,
+    /// makes this answer false for a swap that did land; callers' loops read again and find
+    /// their change made or make it again.)
     fn compare_and_swap(&self, key: &str, expected: Option<&[u8]>, new: &[u8]) -> Result<bool, KvError> {
         let cas = atomics::Cas::new(self.bucket()?, key).map_err(wasi_error)?;
         if cas.current().map_err(wasi_error)?.as_deref() != expected {
             return Ok(false);
         }
         match atomics::swap(cas, new) {
-            Ok(()) => Ok(true),
+            Ok(()) => Ok(self.store.get(key).map_err(kv_error)?.as_deref() == Some(new)),
             Err(atomics::CasError::CasFailed(_)) => Ok(false),
             Err(atomics::CasError::StoreError(e)) => Err(wasi_error(e)),
         }

@@ -109,7 +109,9 @@ pub(crate) fn put_json<T: Serialize>(kv: &impl KeyValue, key: &str, value: &T) -
 /// `Err` when it does not decode) and answers what to store (`None`: leave it) and what to
 /// return; the new value is written with compare-and-swap against the bytes `change` saw, and on
 /// a lost race `change` runs again on the value the winner wrote. So `change` must decide from
-/// its argument alone, and may run several times.
+/// its argument alone, and may run several times — also on a value that already holds its own
+/// effect (a swap that landed but was reported lost: see the components' port), so it sets
+/// rather than accumulates wherever it can.
 pub(crate) fn update_json<T: Serialize + DeserializeOwned, R>(
     kv: &impl KeyValue,
     key: &str,
