@@ -177,6 +177,11 @@ fn write_list(
     })
 }
 
+/// Whether `header` names the chunk set `set` (a set of its own; the legacy layout has none).
+fn names_set(header: Option<&StoredStatus>, set: Option<u64>) -> bool {
+    set.is_some() && header.is_some_and(|h| h.chunk_set == set)
+}
+
 fn delete_chunks(kv: &impl KeyValue, name: &str, set: Option<u64>, chunks: usize) -> Result<(), StoreError> {
     for i in 0..chunks {
         kv.delete(&chunk_key(name, set, i))?;
@@ -222,7 +227,7 @@ pub fn update(kv: &impl KeyValue, name: &str, mut change: impl FnMut(&mut CdStat
             },
             (_, Some(mine)) if mine.resources == resources && mine.omitted == omitted => ours.take().unwrap(),
             _ => {
-                if let Some(stale) = ours.take() {
+                if let Some(stale) = ours.take().filter(|o| !names_set(stored.as_ref(), o.set)) {
                     delete_chunks(kv, name, stale.set, stale.chunks)?;
                 }
                 write_list(kv, name, resources, omitted)?
@@ -238,11 +243,15 @@ pub fn update(kv: &impl KeyValue, name: &str, mut change: impl FnMut(&mut CdStat
         if current.as_deref() == Some(bytes.as_slice())
             || kv.compare_and_swap(&header_key, current.as_deref(), &bytes)?
         {
-            if let Some(st) = stored.filter(|st| (st.chunk_set, st.resource_chunks) != (list.set, list.chunks)) {
+            if let Some(st) = stored
+                .as_ref()
+                .filter(|st| (st.chunk_set, st.resource_chunks) != (list.set, list.chunks))
+            {
                 delete_chunks(kv, name, st.chunk_set, st.resource_chunks)?;
             }
-            // A set written in an earlier attempt that this one did not need.
-            if let Some(unused) = ours {
+            // A set written in an earlier attempt that this one did not need (unless a swap
+            // reported lost had landed and the header names it).
+            if let Some(unused) = ours.filter(|o| o.set != list.set && !names_set(stored.as_ref(), o.set)) {
                 delete_chunks(kv, name, unused.set, unused.chunks)?;
             }
             return Ok(changed);
@@ -254,7 +263,8 @@ pub fn update(kv: &impl KeyValue, name: &str, mut change: impl FnMut(&mut CdStat
             ours = Some(list);
         }
     }
-    if let Some(stale) = ours {
+    let now_stored = get_json::<StoredStatus>(kv, &header_key).ok().flatten();
+    if let Some(stale) = ours.filter(|o| !names_set(now_stored.as_ref(), o.set)) {
         delete_chunks(kv, name, stale.set, stale.chunks)?;
     }
     Err(StoreError::Contended {

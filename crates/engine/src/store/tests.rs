@@ -564,3 +564,62 @@ fn maintenance_repairs_the_index_and_sweeps_deliveries() {
     assert_index_exact(&kv);
     assert_eq!(maintain(&kv, &clock).unwrap(), Maintenance::default());
 }
+
+/// A store that reports the first successful swap on `key` as lost, as a host may when its
+/// answer is lost (and the Spin port does when a later writer's swap lands before its read-back).
+struct SwapReportedLost {
+    inner: MemoryKeyValue,
+    key: String,
+    lost: std::cell::Cell<bool>,
+}
+
+impl KeyValue for SwapReportedLost {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, crate::ports::KvError> {
+        self.inner.get(key)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), crate::ports::KvError> {
+        self.inner.set(key, value)
+    }
+    fn delete(&self, key: &str) -> Result<(), crate::ports::KvError> {
+        self.inner.delete(key)
+    }
+    fn keys(&self) -> Result<Vec<String>, crate::ports::KvError> {
+        self.inner.keys()
+    }
+    fn compare_and_swap(&self, key: &str, expected: Option<&[u8]>, new: &[u8]) -> Result<bool, crate::ports::KvError> {
+        let swapped = self.inner.compare_and_swap(key, expected, new)?;
+        if swapped && key == self.key && !self.lost.get() {
+            self.lost.set(true);
+            return Ok(false);
+        }
+        Ok(swapped)
+    }
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, crate::ports::KvError> {
+        self.inner.increment(key, delta)
+    }
+}
+
+#[test]
+fn a_status_swap_reported_lost_keeps_the_list_its_header_names() {
+    let kv = SwapReportedLost {
+        inner: MemoryKeyValue::default(),
+        key: status::key("web"),
+        lost: std::cell::Cell::new(false),
+    };
+    let st = CdStatus {
+        sync: Some(SyncStatus::Synced),
+        resources: (0..250).map(|i| resource(i, SyncStatus::Synced)).collect(),
+        ..CdStatus::default()
+    };
+    status::put(&kv, "web", &st).unwrap();
+    assert!(kv.lost.get(), "the first swap was reported lost");
+    let back = status::get(&kv, "web").unwrap().unwrap();
+    assert_eq!(back.resources.len(), 250);
+    let chunks = kv
+        .keys()
+        .unwrap()
+        .into_iter()
+        .filter(|k| k.starts_with("status/web/resources/"))
+        .count();
+    assert_eq!(chunks, 3, "one set of chunks, named by the header");
+}
