@@ -164,7 +164,7 @@ pub fn on_push<K: KeyValue, C: Clock>(push: &PushEvent, kv: &K, clock: &C) -> Re
         let name = cd.name().to_string();
         if cd.is_automated() {
             let pushed_commit = push.refs.iter().find_map(|r| r.commit.clone());
-            let stored = status::get(kv, &name)?.unwrap_or_default();
+            let stored = status::get_header(kv, &name)?.unwrap_or_default();
             if pushed_commit.as_deref().is_some_and(|c| already_synced_at(&stored, c))
                 && pending::get_sync(kv, &name)?.is_none()
             {
@@ -475,6 +475,59 @@ mod tests {
         let (status, body, _) = send(&kv, &push);
         assert_eq!(status, 202, "{body}");
         assert_eq!(body, serde_json::json!({"matched": ["docs"], "syncing": []}));
+    }
+
+    #[test]
+    fn already_synced_at_table() {
+        use ferry_core::cd::{Operation, OperationPhase::*};
+        let op = |phase| Operation {
+            phase,
+            trigger: None,
+            revision: "c1".into(),
+            started_at: String::new(),
+            finished_at: None,
+            message: None,
+            resources: Vec::new(),
+        };
+        let synced = |revision: &str, sync, phase: Option<ferry_core::cd::OperationPhase>| CdStatus {
+            revision: Some(revision.into()),
+            sync: Some(sync),
+            operation: phase.map(op),
+            ..CdStatus::default()
+        };
+        let cases = [
+            (
+                "synced at the commit",
+                synced("c1", SyncStatus::Synced, Some(Succeeded)),
+                true,
+            ),
+            (
+                "never synced by an operation",
+                synced("c1", SyncStatus::Synced, None),
+                true,
+            ),
+            (
+                "synced at another commit",
+                synced("c0", SyncStatus::Synced, Some(Succeeded)),
+                false,
+            ),
+            (
+                "out of sync",
+                synced("c1", SyncStatus::OutOfSync, Some(Succeeded)),
+                false,
+            ),
+            ("a sync pending", synced("c1", SyncStatus::Synced, Some(Pending)), false),
+            ("a sync running", synced("c1", SyncStatus::Synced, Some(Running)), false),
+            (
+                "last sync failed, found synced",
+                synced("c1", SyncStatus::Synced, Some(Failed)),
+                true,
+            ),
+            ("no status yet", CdStatus::default(), false),
+        ];
+        for (what, status, expected) in cases {
+            assert_eq!(already_synced_at(&status, "c1"), expected, "{what}");
+        }
     }
 
     #[test]

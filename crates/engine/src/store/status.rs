@@ -65,6 +65,11 @@ pub fn get(kv: &impl KeyValue, name: &str) -> Result<Option<CdStatus>, StoreErro
     Ok(get_record(kv, name)?.map(|r| r.status))
 }
 
+/// The status without its object list: one read, for the webhook's path.
+pub fn get_header(kv: &impl KeyValue, name: &str) -> Result<Option<CdStatus>, StoreError> {
+    Ok(get_json::<StoredStatus>(kv, &key(name))?.map(|st| st.status))
+}
+
 /// The object list a header names, and whether every chunk of it was there.
 fn read_chunks(
     kv: &impl KeyValue,
