@@ -114,7 +114,7 @@ fn plan_request(pending: &PendingSync) -> SyncRequest {
 
 /// Record a failure: keep the previous status, mark it Unknown and say what failed.
 fn fail(kv: &impl KeyValue, name: &str, now: &str, message: String) -> Result<DeployResult, DeployError> {
-    status::update(kv, name, |s| mark_failed(s, now, message))?;
+    status::update(kv, name, |s| mark_failed(s, now, message.clone()))?;
     Ok(DeployResult::Failed)
 }
 
@@ -154,9 +154,9 @@ pub async fn deploy_in_pass<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     let Some(request) = pending::get_sync(kv, name)? else {
         return deploy_once(ports, name, work, limits, checks).await;
     };
-    // Two runs starting in the same millisecond share an id and may both run, as they all
-    // would without claims; the engine has no source of randomness to tell them apart.
-    let run = started.to_string();
+    // The store's counter tells runs apart, on every instance, even when they start in the
+    // same millisecond.
+    let run = pending::new_run_id(kv, started)?;
     let until = started + limits.budget_millis.unwrap_or(limits.wait_timeout_millis) + CLAIM_MARGIN_MILLIS;
     if !pending::claim_sync(kv, name, &request, &run, started, until)? {
         return Ok(DeployResult::Busy);
@@ -246,7 +246,8 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
             return finish_failed(kv, name, &now, &reference, pending.as_ref(), message, cause);
         }
     };
-    deploy_state::put(kv, name, &state)?;
+    let resolved = (state.reference.clone(), state.sha.clone(), state.etag.clone());
+    deploy_state::update(kv, name, |s| (s.reference, s.sha, s.etag) = resolved.clone())?;
 
     // The manifests: the ones kept from the last download when the commit and the source are
     // the same (no archive request), otherwise downloaded and kept.
@@ -344,7 +345,23 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     };
     let found = report(&cd, &cluster_state);
 
+    // A push's request for the commit the CD is already synced at (a redelivery): refresh only.
+    let redundant_push = pending.as_ref().filter(|p| {
+        p.trigger == SyncTrigger::Webhook
+            && cd.is_automated()
+            && ferry_core::reconcile::push_already_synced(
+                p.pushed_commit.as_deref(),
+                &sha,
+                ferry_core::reconcile::intent_fingerprint(&cd.spec),
+                state
+                    .last_auto_sync
+                    .as_ref()
+                    .map(|a| (a.revision.as_str(), a.spec_fingerprint, a.succeeded)),
+                found.sync,
+            )
+    });
     let sync_request = match (&pending, &work) {
+        (Some(_), _) if redundant_push.is_some() => None,
         (Some(p), _) => Some((plan_request(p), p.trigger)),
         (None, Work::Reconcile) => {
             let automated = cd.spec.sync_policy.automated.as_ref();
@@ -378,6 +395,19 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     };
     let mut operation = previous.operation.clone();
     let synced_here = sync_request.is_some();
+    if let Some(p) = redundant_push {
+        pending::clear_sync_taken(kv, name, p)?;
+        operation = Some(ferry_core::cd::Operation {
+            phase: OperationPhase::Succeeded,
+            trigger: Some(p.trigger),
+            revision: sha.clone(),
+            started_at: p.requested_at.clone(),
+            finished_at: Some(rfc3339(ports.clock.now_millis())),
+            message: Some(format!("already synced at {sha}: nothing to apply")),
+            resources: Vec::new(),
+        });
+    }
+    let replaces_operation = synced_here || redundant_push.is_some();
     let mut found = found;
     let mut diff_state = cluster_state;
     if let Some((request, trigger)) = sync_request {
@@ -389,6 +419,9 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
             discovery: Some(diff_state.discovery.clone()),
         };
         let checkpoint = state.checkpoint.take();
+        // What the sync leaves in `deploy/<name>`: its checkpoint, if it ran out of time, and
+        // the attempt it counts as.
+        let mut attempted: Option<AutoSyncAttempt> = None;
         let outcome = sync_rendered(
             &kube,
             ports.clock,
@@ -422,16 +455,11 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
                 .as_ref()
                 .is_none_or(|p| !p.request.dry_run && p.request.resources.is_empty());
             if whole {
-                let fingerprint = ferry_core::reconcile::intent_fingerprint(&cd.spec);
-                let attempts = match &state.last_auto_sync {
-                    Some(a) if a.revision == sha && a.spec_fingerprint == fingerprint => a.attempts + 1,
-                    _ => 1,
-                };
-                state.last_auto_sync = Some(AutoSyncAttempt {
+                attempted = Some(AutoSyncAttempt {
                     revision: sha.clone(),
-                    spec_fingerprint: fingerprint,
+                    spec_fingerprint: ferry_core::reconcile::intent_fingerprint(&cd.spec),
                     succeeded: op.phase == OperationPhase::Succeeded,
-                    attempts,
+                    attempts: 1,
                 });
             }
             history::append(
@@ -462,8 +490,7 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
                 if let Ok(Resolution::Resolved(now_at)) = git.resolve(&repository, &reference, Some(&synced)).await {
                     if now_at.sha != sha {
                         checks.revision_moved(&repository, &reference, &now_at);
-                    }
-                    if now_at.sha != sha && pending::get_sync(kv, name)?.is_none() {
+                        // Unless a newer request is waiting already (checked in the same swap).
                         let again = PendingSync {
                             requested_at: rfc3339(ports.clock.now_millis()),
                             pushed_commit: None,
@@ -486,7 +513,23 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
                 }
             }
         }
-        deploy_state::put(kv, name, &state)?;
+        let checkpoint_left = state.checkpoint.clone();
+        deploy_state::update(kv, name, |s| {
+            s.checkpoint = checkpoint_left.clone();
+            if let Some(attempt) = &attempted {
+                // Attempts on this (revision, spec) so far, counted on the state as stored now.
+                let attempts = match &s.last_auto_sync {
+                    Some(a) if a.revision == attempt.revision && a.spec_fingerprint == attempt.spec_fingerprint => {
+                        a.attempts + 1
+                    }
+                    _ => 1,
+                };
+                s.last_auto_sync = Some(AutoSyncAttempt {
+                    attempts,
+                    ..attempt.clone()
+                });
+            }
+        })?;
         operation = Some(op);
     }
 
@@ -530,14 +573,26 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         operation,
         history: Vec::new(),
     };
-    if synced_here {
-        status::put(kv, name, &written)?;
+    if replaces_operation {
+        // The sync's outcome, unless a request that arrived while it ran shows as Pending by
+        // now: that one is waiting (the mark is in `pending/<name>`) and keeps being shown.
+        let taken_at = pending.as_ref().map(|p| p.requested_at.clone());
+        status::update(kv, name, |s| {
+            let newer = s
+                .operation
+                .take()
+                .filter(|op| op.phase == OperationPhase::Pending && Some(&op.started_at) != taken_at.as_ref());
+            *s = written.clone();
+            if newer.is_some() {
+                s.operation = newer;
+            }
+        })?;
     } else {
         // A refresh keeps the operation stored now, not the one read at its start: meanwhile
         // another run may have finished the sync this one found pending, or a request arrived.
-        status::update(kv, name, move |s| {
+        status::update(kv, name, |s| {
             let latest = s.operation.take();
-            *s = written;
+            *s = written.clone();
             s.operation = latest;
         })?;
     }
@@ -645,17 +700,17 @@ fn finish_failed(
     if cause == Cause::Passing {
         let waiting = format!("cannot start: {message}; the reconciler tries again on its next pass");
         // One write, and the pending mark untouched: the request is not lost.
-        status::update(kv, name, move |s| {
+        status::update(kv, name, |s| {
             s.operation = Some(ferry_core::cd::Operation {
                 phase: OperationPhase::Pending,
                 trigger: Some(trigger),
-                revision,
-                started_at,
+                revision: revision.clone(),
+                started_at: started_at.clone(),
                 finished_at: None,
-                message: Some(waiting),
+                message: Some(waiting.clone()),
                 resources: Vec::new(),
             });
-            mark_failed(s, now, message);
+            mark_failed(s, now, message.clone());
         })?;
         return Ok(DeployResult::Failed);
     }
@@ -673,17 +728,17 @@ fn finish_failed(
         },
     )?;
     // One write: a reader never sees the operation ended without the status saying why.
-    status::update(kv, name, move |s| {
+    status::update(kv, name, |s| {
         s.operation = Some(ferry_core::cd::Operation {
             phase: OperationPhase::Error,
             trigger: Some(trigger),
-            revision,
-            started_at,
+            revision: revision.clone(),
+            started_at: started_at.clone(),
             finished_at: Some(now.to_string()),
             message: Some(message.clone()),
             resources: Vec::new(),
         });
-        mark_failed(s, now, message);
+        mark_failed(s, now, message.clone());
     })?;
     pending::clear_sync_taken(kv, name, p)?;
     Ok(DeployResult::Failed)
@@ -742,7 +797,7 @@ pub async fn delete_resources<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         }
     }
     if failures.is_empty() {
-        pending::clear_deletion(kv, name)?;
+        pending::clear_deletion_taken(kv, name, &deletion)?;
         Ok(DeletionResult::Deleted(deletion.objects.len()))
     } else {
         Ok(DeletionResult::Failed(failures.join("; ")))

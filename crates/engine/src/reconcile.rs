@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::deploy::{deploy_in_pass, DeployError, DeployLimits, DeployPorts, DeployResult, Work};
 use crate::pass_checks::PassChecks;
 use crate::ports::{Clock, Http, KeyValue, Sleep};
-use crate::store::{self, cds, get_json, pending, put_json, unsettled, StoreError};
+use crate::store::{self, cds, encode_json, get_json, pending, unsettled, StoreError};
 
 /// KV key of the last CD a pass reached.
 pub const CURSOR_KEY: &str = "reconciler/cursor";
@@ -28,8 +28,8 @@ pub const MAX_ROUNDS_PER_CD: u32 = 3;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Cursor {
-    last: String,
+pub struct Cursor {
+    pub last: String,
 }
 
 /// What one pass did.
@@ -142,7 +142,8 @@ pub async fn pass<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     let mut report = deployed;
 
     let names = cds::names(kv)?;
-    let cursor = get_json::<Cursor>(kv, CURSOR_KEY)?;
+    let mut cursor = get_json::<Cursor>(kv, CURSOR_KEY)?;
+    let mut moves_cursor = true;
     let batch: Vec<String> = ferry_core::reconcile::batch(&names, cursor.as_ref().map(|c| c.last.as_str()), batch_size)
         .into_iter()
         .filter(|n| !pending_names.iter().any(|p| p == n))
@@ -158,7 +159,10 @@ pub async fn pass<K: KeyValue, H: Http, S: Sleep, C: Clock>(
             Ok(result) => report.visited.push((name.clone(), result)),
             Err(DeployError::Store(e)) => report.errors.push((name.clone(), e.to_string())),
         }
-        put_json(kv, CURSOR_KEY, &Cursor { last: name.clone() })?;
+        if moves_cursor {
+            moves_cursor = advance_cursor(kv, cursor.as_ref(), name)?;
+            cursor = Some(Cursor { last: name.clone() });
+        }
     }
     Ok(report)
 }
@@ -236,4 +240,20 @@ pub async fn pass_unfinished<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     report.left += more.left;
     report.errors.append(&mut errors);
     Ok(report)
+}
+
+/// Move the cursor from `from` (what this pass read or last wrote) to `to`, with
+/// compare-and-swap: false when another pass moved it meanwhile. Two passes running at once
+/// start from the same cursor; the first to move it carries it on, and the other stops moving
+/// it, so the cursor only ever advances along one pass's order instead of jumping back and
+/// forth between two.
+pub fn advance_cursor(kv: &impl KeyValue, from: Option<&Cursor>, to: &str) -> Result<bool, StoreError> {
+    let expected = from.map(|c| encode_json(CURSOR_KEY, c)).transpose()?;
+    let next = encode_json(CURSOR_KEY, &Cursor { last: to.to_string() })?;
+    Ok(kv.compare_and_swap(CURSOR_KEY, expected.as_deref(), &next)?)
+}
+
+/// Where the next pass resumes: the last CD a pass reached.
+pub fn cursor(kv: &impl KeyValue) -> Result<Option<Cursor>, StoreError> {
+    get_json(kv, CURSOR_KEY)
 }

@@ -541,6 +541,12 @@ impl KeyValue for Interleaved<'_> {
     fn keys(&self) -> Result<Vec<String>, KvError> {
         self.inner.keys()
     }
+    fn compare_and_swap(&self, key: &str, expected: Option<&[u8]>, new: &[u8]) -> Result<bool, KvError> {
+        self.inner.compare_and_swap(key, expected, new)
+    }
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, KvError> {
+        self.inner.increment(key, delta)
+    }
 }
 
 #[tokio::test]
@@ -565,7 +571,7 @@ async fn a_refresh_keeps_the_operation_another_run_wrote_meanwhile() {
         inner: &w.kv,
         key: "status/shop",
         other_run: std::cell::RefCell::new(Some(Box::new(move |kv: &MemoryKeyValue| {
-            status::update(kv, "shop", |s| s.operation = finished).unwrap();
+            status::update(kv, "shop", |s| s.operation = finished.clone()).unwrap();
         }))),
     };
     let ports = DeployPorts {
@@ -605,12 +611,9 @@ async fn a_request_another_run_works_on_is_left_to_it_until_its_claim_ends() {
         DeployResult::Synced(OperationPhase::Succeeded)
     );
     assert!(pending::get_sync(&w.kv, "shop").unwrap().is_none());
-    assert!(
-        !w.kv
-            .keys()
-            .unwrap()
-            .iter()
-            .any(|k| k.starts_with(pending::CLAIM_PREFIX)),
+    assert_eq!(
+        pending::claim_holder(&w.kv, "shop", SystemClock.now_millis()).unwrap(),
+        None,
         "the run released its claim"
     );
 }
@@ -1058,4 +1061,121 @@ async fn a_cut_off_sync_resumes_at_the_next_tick() {
         "resumed and finished at a tick that was not due"
     );
     assert_eq!(w.status("shop").sync, Some(SyncStatus::Synced));
+}
+
+const WEBHOOK_SECRET: &str = "gitea-secret";
+
+/// Deliver `push` as Gitea sends it (a new delivery id each time) to the engine's push path.
+fn deliver(w: &World, push: &git_emulator::PushEvent) -> (u16, serde_json::Value) {
+    use ferry_engine::ferry_core::webhook::WebhookSecret;
+    let request = w
+        .git
+        .push_webhook(
+            Provider::Gitea,
+            "http://127.0.0.1/hooks/gitea",
+            Some(WEBHOOK_SECRET),
+            push,
+        )
+        .unwrap();
+    let answer = ferry_engine::push::handle(&request, &w.kv, &SystemClock, |_| {
+        Some(WebhookSecret::new(WEBHOOK_SECRET))
+    });
+    let body = serde_json::from_slice(answer.response.body()).unwrap();
+    (answer.response.status().as_u16(), body)
+}
+
+/// Deploy what a push answer names, as the webhook component does after answering.
+async fn after_push(w: &World, body: &serde_json::Value) -> Vec<(String, DeployResult)> {
+    let names: Vec<String> = ["syncing", "refreshing"]
+        .iter()
+        .filter_map(|f| body[f].as_array())
+        .flatten()
+        .map(|n| n.as_str().unwrap().to_string())
+        .collect();
+    let ports = common::deploy_ports(&w.kv, &w.http);
+    ferry_engine::reconcile::deploy_each(&ports, &names, Work::Pending, &common::deploy_limits(20_000))
+        .await
+        .visited
+}
+
+#[tokio::test]
+async fn a_redelivered_push_of_the_commit_a_cd_is_synced_at_only_refreshes_it() {
+    let w = world().await;
+    w.put_cd("shop", "    automated: {}\n");
+    let first = w.repo.head().unwrap();
+    let second = commit(&w.repo, &manifests("nginx:1.25", "two"));
+    let push = w.git.push_event(KEY, "refs/heads/main", &first, &second).unwrap();
+    let applies = || w.kube.write_log().len();
+
+    let (code, body) = deliver(&w, &push);
+    assert_eq!((code, &body["syncing"]), (202, &serde_json::json!(["shop"])), "{body}");
+    assert_eq!(
+        after_push(&w, &body).await,
+        [("shop".to_string(), DeployResult::Synced(OperationPhase::Succeeded))]
+    );
+    assert_eq!(history::list(&w.kv, "shop").unwrap().len(), 1);
+    let applied = applies();
+
+    // The provider delivers the same push again under a new id: matched, not synced.
+    let (code, body) = deliver(&w, &push);
+    assert_eq!(code, 202, "{body}");
+    assert_eq!(
+        body,
+        serde_json::json!({"matched": ["shop"], "syncing": [], "refreshing": ["shop"]})
+    );
+    assert!(pending::get_sync(&w.kv, "shop").unwrap().is_none());
+    let visited = after_push(&w, &body).await;
+    assert!(
+        matches!(
+            visited[..],
+            [(
+                _,
+                DeployResult::Refreshed {
+                    sync: SyncStatus::Synced,
+                    ..
+                }
+            )]
+        ),
+        "{visited:?}"
+    );
+
+    // A redelivery that arrived while the status still showed the sync under way left a
+    // request: the deploy finds the CD synced at that commit and only refreshes it too.
+    pending::request_sync(
+        &w.kv,
+        "shop",
+        "main",
+        PendingSync {
+            request: SyncRequest::default(),
+            trigger: SyncTrigger::Webhook,
+            requested_at: "2026-12-03T00:00:00Z".into(),
+            pushed_commit: Some(second.clone()),
+        },
+    )
+    .unwrap();
+    let result = w.run("shop", Work::Pending).await;
+    assert!(matches!(result, DeployResult::Refreshed { .. }), "{result:?}");
+    assert!(pending::get_sync(&w.kv, "shop").unwrap().is_none());
+    let op = w.status("shop").operation.unwrap();
+    assert_eq!(op.phase, OperationPhase::Succeeded);
+    assert!(op.message.unwrap().contains("nothing to apply"));
+    assert_eq!(w.status("shop").revision.as_deref(), Some(second.as_str()));
+
+    assert_eq!(
+        history::list(&w.kv, "shop").unwrap().len(),
+        1,
+        "no sync recorded for a redelivery"
+    );
+    assert_eq!(applies(), applied, "nothing applied for a redelivery");
+
+    // A push of a new commit syncs again.
+    let third = commit(&w.repo, &manifests("nginx:1.25", "three"));
+    let push = w.git.push_event(KEY, "refs/heads/main", &second, &third).unwrap();
+    let (code, body) = deliver(&w, &push);
+    assert_eq!((code, &body["syncing"]), (202, &serde_json::json!(["shop"])), "{body}");
+    assert_eq!(
+        after_push(&w, &body).await,
+        [("shop".to_string(), DeployResult::Synced(OperationPhase::Succeeded))]
+    );
+    assert_eq!(history::list(&w.kv, "shop").unwrap().len(), 2);
 }
