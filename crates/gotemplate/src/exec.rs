@@ -129,7 +129,7 @@ pub struct ExecError {
     pub template: String,
     /// `PARSENAME:LINE:COL` of the node, when there is one.
     pub location: Option<String>,
-    /// The node's text, shortened as Go shortens it.
+    /// The node's text.
     pub context: Option<String>,
     /// The message, as a function returned it or the executor wrote it.
     pub message: String,
@@ -219,11 +219,7 @@ impl<'t, 'o> State<'t, 'o> {
     pub fn errorf(&self, message: impl Into<String>) -> Error {
         let (location, context) = match &self.at {
             Some(at) => {
-                let mut context = at.context();
-                if context.chars().count() > 20 {
-                    context = format!("{}...", context.chars().take(20).collect::<String>());
-                }
-                (Some(self.tree.location(at.pos())), Some(context))
+                (Some(self.tree.location(at.pos())), Some(at.context()))
             }
             None => (None, None),
         };

@@ -558,3 +558,22 @@ mod tests {
         }
     }
 }
+
+/// A float as `encoding/json` writes it: shortest digits, fixed notation unless the magnitude is
+/// below 1e-6 or at least 1e21, exponents without a leading zero.
+pub fn float_json(x: f64) -> String {
+    let abs = x.abs();
+    let neg = if x.is_sign_negative() && x != 0.0 { "-" } else { "" };
+    let (digits, dp) = shortest_digits(abs);
+    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
+        let s = fmt_e(&digits, dp, digits.len().saturating_sub(1), 'e');
+        // e-07 → e-7
+        let s = match s.split_once("e-0") {
+            Some((m, e)) => format!("{m}e-{e}"),
+            None => s.replacen("e+0", "e+", 1),
+        };
+        return format!("{neg}{s}");
+    }
+    let prec = (digits.len() as i32 - dp).max(0) as usize;
+    format!("{neg}{}", fmt_f(&digits, dp, prec))
+}

@@ -199,6 +199,104 @@ fn language_cases() -> Vec<Case> {
     v
 }
 
+
+fn sprig_cases() -> Vec<Case> {
+    let d = data;
+    vec![
+        // strings
+        c("{{trim .pad}}|{{trimAll \"$\" \"$$x$\"}}|{{trimPrefix \"He\" .s}}|{{trimSuffix \"ld\" .s}}|{{upper .s}}|{{lower .s}}", d()),
+        c("{{title \"hello wORLD foo_bar x-y\"}}|{{untitle \"Hello World\"}}|{{swapcase \"AbC\"}}", d()),
+        c("{{replace \"l\" \"L\" .s}}|{{contains \"World\" .s}}|{{hasPrefix \"Hell\" .s}}|{{hasSuffix \"x\" .s}}", d()),
+        c("{{quote .s 1 .nil \"x\"}}|{{squote .s 2}}|{{cat \"a\" 1 .nil .list}}|{{quote}}", d()),
+        c("{{indent 2 \"a\\nb\"}}|{{nindent 4 \"x\"}}|{{\"y\" | indent 1}}", d()),
+        c("{{trunc 5 .s}}|{{trunc -5 .s}}|{{trunc 50 .s}}|{{abbrev 8 .s}}|{{abbrevboth 5 10 \"1234567890abcdefghij\"}}", d()),
+        c("{{repeat 3 \"ab\"}}|{{substr 1 4 .s}}|{{substr -1 3 .s}}|{{substr 2 99 .s}}|{{nospace \" a b\\tc \"}}", d()),
+        c("{{initials \"hello big world\"}}|{{wrap 5 \"the quick brown fox\"}}|{{wrapWith 5 \"|\" \"the quick brown fox\"}}", d()),
+        c("{{camelcase \"http_server-name x\"}}|{{snakecase \"HTTPServerName\"}}|{{kebabcase \"FirstName2x\"}}|{{snakecase \"Bld4Floor3rd\"}}", d()),
+        c("{{plural \"one\" \"many\" 1}}|{{plural \"one\" \"many\" 2}}|{{toString 12}}|{{toString .list}}|{{toString .nil}}", d()),
+        c("{{split \",\" .csv}}|{{splitList \",\" .csv}}|{{splitn \",\" 2 .csv}}|{{(split \",\" .csv)._1}}", d()),
+        c("{{join \"-\" .list}}|{{join \",\" .nums}}|{{sortAlpha .list}}|{{toStrings .nums}}|{{join \"+\" \"single\"}}", d()),
+        c("{{base \"/a/b.txt\"}}|{{dir \"/a/b.txt\"}}|{{ext \"x.tar.gz\"}}|{{clean \"a//b/../c/.\"}}|{{isAbs \"/x\"}}", d()),
+        c("{{upper 1}}", d()),
+        c("{{upper .nil}}", d()),
+        c("{{upper .missing}}", d()),
+        mk(c("{{upper .missing}}", d()), "zero"),
+        c("{{trunc .n .s}}", d()),
+        ints(c("{{trunc .n .s}}", d())),
+        c("{{indent \"2\" .s}}", d()),
+        // defaults
+        c("{{default \"d\" .e}}|{{default \"d\" .s}}|{{default 5 .missing}}|{{default \"x\" .empty}}|{{.missing | default \"y\"}}|{{default \"z\"}}", d()),
+        c("{{empty .e}} {{empty .s}} {{empty 0}} {{empty .m}} {{empty .empty}} {{empty .nil}} {{empty .no}}", d()),
+        c("{{coalesce .e .missing 0 \"first\" \"second\"}}|{{coalesce .e}}|{{ternary \"y\" \"n\" true}}|{{ternary \"y\" \"n\" .no}}", d()),
+        c("{{all 1 \"a\" .t}} {{all 1 0}} {{any 0 \"\" .s}} {{any 0}}", d()),
+        c("{{ternary 1 2 .n}}", d()),
+        // lists
+        c("{{list 1 \"a\" .nil}}|{{first .list}}|{{last .list}}|{{rest .list}}|{{initial .list}}|{{reverse .list}}", d()),
+        c("{{append .list \"z\"}}|{{prepend .list \"z\"}}|{{concat .list .nums (list 9)}}|{{uniq .list}}|{{without .list \"a\" \"b\"}}", d()),
+        c("{{has \"a\" .list}}|{{has \"q\" .list}}|{{has 1 .nil}}|{{compact (list 0 1 \"\" \"x\" .nil)}}|{{slice .list 1 3}}|{{slice .list 2}}", d()),
+        c("{{chunk 2 .list}}|{{first .empty}}|{{rest .empty}}|{{until 3}}|{{until -2}}|{{untilStep 1 10 3}}|{{seq 5}}|{{seq 2 -2}}|{{seq 0 2 10}}", d()),
+        c("{{first .s}}", d()),
+        c("{{append .nil 1}}", d()),
+        c("{{mustFirst .m}}", d()),
+        c("{{concat .list \"x\"}}", d()),
+        c("{{slice .list 1 10}}", d()),
+        c("{{tuple 1 2 | len}} {{list | len}}", d()),
+        // dicts
+        c("{{$d := dict \"a\" 1 \"b\" \"two\" \"c\"}}{{$d}}|{{get $d \"b\"}}|{{get $d \"zz\"}}|{{hasKey $d \"a\"}}|{{$_ := set $d \"x\" 9}}{{$d.x}}|{{$_ := unset $d \"a\"}}{{$d}}", d()),
+        c("{{keys .m | sortAlpha}}|{{values (dict \"a\" 1)}}|{{pick .m \"x\" \"y\"}}|{{omit .m \"z\" \"l\"}}|{{pluck \"name\" (index .users 0) (index .users 1)}}", d()),
+        c("{{$a := dict \"a\" 1 \"n\" (dict \"x\" 1) \"e\" \"\"}}{{$b := dict \"a\" 2 \"b\" 3 \"n\" (dict \"y\" 2 \"x\" 5) \"e\" \"filled\"}}{{merge $a $b}}|{{$a}}", d()),
+        c("{{$a := dict \"a\" 1 \"n\" (dict \"x\" 1)}}{{$b := dict \"a\" 2 \"b\" 3 \"n\" (dict \"y\" 2 \"x\" 5)}}{{mergeOverwrite $a $b}}|{{$a}}", d()),
+        c("{{$c := deepCopy .m}}{{$_ := set $c \"x\" 100}}{{.m.x}} {{$c.x}}", d()),
+        c("{{dig \"z\" \"deep\" \"def\" .m}}|{{dig \"z\" \"nope\" \"def\" .m}}|{{dig \"nope\" \"x\" \"def\" .m}}", d()),
+        c("{{dig \"y\" \"x\" \"def\" .m}}", d()),
+        c("{{set .nil \"a\" 1}}", d()),
+        c("{{$d := dict}}{{$_ := set $d \"k\" \"v\"}}{{range $k, $v := $d}}{{$k}}={{$v}}{{end}}", d()),
+        // math
+        c("{{add 1 2 3}} {{add1 5}} {{sub 10 3}} {{mul 2 3 4}} {{div 7 2}} {{mod 7 3}} {{max 1 5 3}} {{min 4 2 8}} {{biggest 1 9}}", d()),
+        c("{{add .n 1}} {{add .f 1}} {{add \"3\" \"4\"}} {{add1 \"x\"}} {{div -7 2}} {{mod -7 3}} {{add .t 1}}", d()),
+        c("{{div 1 0}}", d()),
+        c("{{mod 1 0}}", d()),
+        c("{{floor 1.7}} {{ceil 1.2}} {{round 1.2345 2}} {{round 2.5 0}} {{round -2.5 0}} {{maxf 1 2.5}} {{minf 1 2.5}}", d()),
+        c("{{addf 0.1 0.2}} {{subf 1.1 0.1}} {{mulf 1.1 3}} {{divf 10 3}} {{add1f 1.5}} {{divf 1 8}} {{mulf 0.1 0.1}}", d()),
+        c("{{divf 1 0}}", d()),
+        c("{{int 3.9}} {{int \"42\"}} {{int64 \"0x10\"}} {{float64 \"1.5\"}} {{float64 3}} {{atoi \"12\"}} {{atoi \"x\"}} {{int \"4.0\"}} {{int .t}}", d()),
+        c("{{typeOf (add 1 2)}} {{typeOf (int 1)}} {{typeOf (float64 1)}} {{typeOf 1}} {{typeOf 1.5}} {{typeOf .n}} {{typeOf .m}} {{typeOf .list}}", d()),
+        ints(c("{{add .n .big}} {{typeOf .n}} {{div .big .n}} {{.big}} {{mul .neg 3}}", d())),
+        c("{{add 9223372036854775807 1}} {{mul 4294967296 4294967296}}", d()),
+        // types
+        c("{{kindOf .s}} {{kindOf .n}} {{kindOf .list}} {{kindOf .m}} {{kindOf .nil}} {{kindOf .t}} {{kindIs \"string\" .s}} {{typeIs \"float64\" .n}} {{typeIsLike \"string\" .s}}", d()),
+        c("{{deepEqual .list .list}} {{deepEqual .m (dict)}} {{deepEqual 1 1}} {{deepEqual 1 1.0}}", d()),
+        c("{{typeOf .nil}} {{typeOf .missing}} {{typeOf (list)}} {{typeOf (dict)}} {{typeOf true}}", d()),
+        // encoding
+        c("{{b64enc .s}}|{{b64dec \"SGVsbG8=\"}}|{{b64dec \"!!!\"}}|{{b32enc .s}}|{{b32dec \"NBSWY3DP\"}}", d()),
+        c("{{toJson .m}}|{{toJson .html}}|{{toRawJson .html}}|{{toJson .big}}|{{toJson 1.5}}|{{toJson .nil}}|{{toJson .list}}", d()),
+        c("{{toPrettyJson .m}}|{{toPrettyJson .empty}}|{{toPrettyJson (dict)}}", d()),
+        c("{{toJson 0.000001}} {{toJson 1e21}} {{toJson 1e20}} {{toJson 0.0000001}} {{toJson -0.5}} {{toJson 123456789.125}}", d()),
+        c("{{(fromJson \"{\\\"a\\\": [1, 2, {\\\"b\\\": null}]}\").a}}|{{fromJson \"bad\"}}|{{typeOf (fromJson \"3\")}}", d()),
+        c("{{mustFromJson \"{bad\"}}", d()),
+        c("{{sha1sum .s}}|{{sha256sum .s}}|{{adler32sum .s}}", d()),
+        c("{{len (uuidv4)}} {{len (randAlphaNum 10)}} {{len (randAlpha 3)}} {{len (randNumeric 4)}} {{len (randAscii 5)}} {{typeOf now}}", d()),
+        // semver
+        c("{{semverCompare \">=1.2.0\" .ver}} {{semverCompare \"^1.3\" .ver}} {{semverCompare \"~1.2.0\" \"1.2.9\"}} {{semverCompare \">=1.19-0\" \"v1.25.3-gke.100\"}} {{semverCompare \">=1.19\" \"v1.25.3-gke.100\"}}", d()),
+        c("{{semverCompare \"1.2.x\" \"1.2.7\"}} {{semverCompare \"1.2 - 1.4\" \"1.3.9\"}} {{semverCompare \"<1.0 || >=2.0\" \"1.5.0\"}} {{semverCompare \"!=1.2.3\" \"1.2.3\"}} {{semverCompare \">1.2, <1.4\" \"1.3.0\"}}", d()),
+        c("{{semverCompare \"*\" \"0.1.0\"}} {{semverCompare \"^0.2.3\" \"0.2.9\"}} {{semverCompare \"^0.2.3\" \"0.3.0\"}} {{semverCompare \"<=1.2\" \"1.2.5\"}} {{semverCompare \">1.2\" \"1.2.5\"}}", d()),
+        c("{{semverCompare \">=1.0\" \"not-a-version\"}}", d()),
+        c("{{semverCompare \"bad constraint!\" \"1.0.0\"}}", d()),
+        c("{{(semver .ver).Major}} {{(semver \"v2.3.4-rc.1+b5\").Prerelease}} {{semver \"1.2\"}} {{(semver \"1.2.3\").Minor | typeOf}}", d()),
+        // regex
+        c("{{regexMatch \"^[a-z]+$\" \"abc\"}} {{regexMatch \"^[a-z]+$\" \"a1\"}} {{regexFind \"[0-9]+\" \"ab12cd34\"}} {{regexFindAll \"[0-9]+\" \"a1b22c333\" -1}} {{regexFindAll \"[0-9]\" \"123\" 2}}", d()),
+        c("{{regexReplaceAll \"a(x*)b\" \"-ab-axxb-\" \"${1}W\"}}|{{regexReplaceAll \"a(x*)b\" \"-ab-axxb-\" \"$1W\"}}|{{regexReplaceAllLiteral \"a(x*)b\" \"-ab-\" \"$1\"}}|{{regexSplit \",\" \"a,b,c\" -1}}|{{regexSplit \"z*\" \"abc\" 2}}|{{regexQuoteMeta \"1.5+x\"}}", d()),
+        c("{{regexFind \"(\" \"x\"}}", d()),
+        c("{{regexMatch \"(\" \"x\"}}", d()),
+        // dates
+        c("{{date \"2006-01-02 15:04:05 Mon Jan\" 1700000000}} {{htmlDate 0}} {{dateInZone \"2006-01-02T15:04:05Z07:00\" 86400 \"UTC\"}} {{unixEpoch (toDate \"2006-01-02\" \"2024-02-29\")}}", d()),
+        c("{{duration 3723}} {{duration \"59\"}} {{duration 0}} {{toDate \"2006-01-02\" \"2024-02-29\" | date \"Jan 2, 2006\"}}", d()),
+        // Helm removes env/expandenv; absent functions are parse errors.
+        c("{{env \"HOME\"}}", d()),
+        c("{{expandenv \"$HOME\"}}", d()),
+    ]
+}
+
 fn run_table(cases: Vec<Case>) {
     let go = oracle::go(&cases);
     let mut failures = Vec::new();
@@ -221,4 +319,9 @@ fn run_table(cases: Vec<Case>) {
 #[test]
 fn the_template_language_matches_go() {
     run_table(language_cases());
+}
+
+#[test]
+fn sprig_functions_match_go() {
+    run_table(sprig_cases());
 }

@@ -1,0 +1,521 @@
+//! Sprig's dates (date.go), minimal but honest: `time.Time` values in UTC or a fixed offset, Go's
+//! layout formatting and parsing of the numeric layout elements. Named time zones other than UTC
+//! (and "Local", which is UTC here) are refused by name.
+
+use std::any::Any as StdAny;
+use std::rc::Rc;
+
+use super::{err, reg, s};
+use crate::func::{FuncError, FuncMap, Param};
+use crate::value::{Object, Value};
+
+use Param::{Any, String as Str};
+
+/// A Go `time.Time`: seconds and nanoseconds since the Unix epoch, and the zone it displays in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Time {
+    pub unix: i64,
+    pub nanos: u32,
+    /// Offset east of UTC, in seconds.
+    pub offset: i32,
+    pub zone: String,
+}
+
+impl Time {
+    pub fn now() -> Time {
+        let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        Time { unix: d.as_secs() as i64, nanos: d.subsec_nanos(), offset: 0, zone: "UTC".into() }
+    }
+
+    pub fn from_unix(unix: i64) -> Time {
+        Time { unix, nanos: 0, offset: 0, zone: "UTC".into() }
+    }
+
+    /// (year, month 1-12, day, hour, minute, second, weekday 0=Sunday, yearday 1-366) in its zone.
+    fn civil(&self) -> (i64, u32, u32, u32, u32, u32, u32, u32) {
+        let local = self.unix + self.offset as i64;
+        let days = local.div_euclid(86400);
+        let secs = local.rem_euclid(86400) as u32;
+        let (y, m, d) = civil_from_days(days);
+        let weekday = (days + 4).rem_euclid(7) as u32;
+        let yday = (days - days_from_civil(y, 1, 1)) as u32 + 1;
+        (y, m, d, secs / 3600, secs / 60 % 60, secs % 60, weekday, yday)
+    }
+
+    /// Go's `Time.Format`.
+    pub fn format(&self, layout: &str) -> String {
+        let (y, mo, d, h, mi, sec, wd, yd) = self.civil();
+        let mut out = String::new();
+        let mut rest = layout;
+        while !rest.is_empty() {
+            let (tok, len) = next_token(rest);
+            match tok {
+                Tok::Lit => {
+                    let c = rest.chars().next().unwrap_or_default();
+                    out.push(c);
+                    rest = &rest[c.len_utf8()..];
+                    continue;
+                }
+                Tok::Year4 => out.push_str(&format!("{y:04}")),
+                Tok::Year2 => out.push_str(&format!("{:02}", y.rem_euclid(100))),
+                Tok::MonthLong => out.push_str(MONTHS[mo as usize - 1]),
+                Tok::MonthShort => out.push_str(&MONTHS[mo as usize - 1][..3]),
+                Tok::Month2 => out.push_str(&format!("{mo:02}")),
+                Tok::Month1 => out.push_str(&mo.to_string()),
+                Tok::DayLong => out.push_str(DAYS[wd as usize]),
+                Tok::DayShort => out.push_str(&DAYS[wd as usize][..3]),
+                Tok::Day2 => out.push_str(&format!("{d:02}")),
+                Tok::Day1 => out.push_str(&d.to_string()),
+                Tok::DayUnder => out.push_str(&format!("{d:>2}")),
+                Tok::YearDay => out.push_str(&format!("{yd:03}")),
+                Tok::Hour24 => out.push_str(&format!("{h:02}")),
+                Tok::Hour12Pad => out.push_str(&format!("{:02}", hour12(h))),
+                Tok::Hour12 => out.push_str(&hour12(h).to_string()),
+                Tok::Min2 => out.push_str(&format!("{mi:02}")),
+                Tok::Min1 => out.push_str(&mi.to_string()),
+                Tok::Sec2 => out.push_str(&format!("{sec:02}")),
+                Tok::Sec1 => out.push_str(&sec.to_string()),
+                Tok::PmUpper => out.push_str(if h >= 12 { "PM" } else { "AM" }),
+                Tok::PmLower => out.push_str(if h >= 12 { "pm" } else { "am" }),
+                Tok::ZoneName => out.push_str(&self.zone),
+                Tok::Zone { colon, z, seconds } => {
+                    if z && self.offset == 0 {
+                        out.push('Z');
+                    } else {
+                        let sign = if self.offset < 0 { '-' } else { '+' };
+                        let o = self.offset.unsigned_abs();
+                        out.push(sign);
+                        out.push_str(&format!("{:02}", o / 3600));
+                        if colon {
+                            out.push(':');
+                        }
+                        out.push_str(&format!("{:02}", o / 60 % 60));
+                        if seconds {
+                            if colon {
+                                out.push(':');
+                            }
+                            out.push_str(&format!("{:02}", o % 60));
+                        }
+                    }
+                }
+                Tok::Frac { digits, trim, sep } => {
+                    let frac = format!("{:09}", self.nanos);
+                    let mut f = frac[..digits.min(9)].to_string();
+                    if trim {
+                        while f.ends_with('0') {
+                            f.pop();
+                        }
+                        if !f.is_empty() {
+                            out.push(sep);
+                            out.push_str(&f);
+                        }
+                    } else {
+                        out.push(sep);
+                        out.push_str(&f);
+                    }
+                }
+            }
+            rest = &rest[len..];
+        }
+        out
+    }
+}
+
+fn hour12(h: u32) -> u32 {
+    match h % 12 {
+        0 => 12,
+        x => x,
+    }
+}
+
+const MONTHS: [&str; 12] =
+    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const DAYS: [&str; 7] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+
+#[derive(Clone, Copy, Debug)]
+enum Tok {
+    Lit,
+    Year4,
+    Year2,
+    MonthLong,
+    MonthShort,
+    Month2,
+    Month1,
+    DayLong,
+    DayShort,
+    Day2,
+    Day1,
+    DayUnder,
+    YearDay,
+    Hour24,
+    Hour12Pad,
+    Hour12,
+    Min2,
+    Min1,
+    Sec2,
+    Sec1,
+    PmUpper,
+    PmLower,
+    ZoneName,
+    Zone { colon: bool, z: bool, seconds: bool },
+    Frac { digits: usize, trim: bool, sep: char },
+}
+
+/// Go's `nextStdChunk`: the layout element at the start of `s` and its length.
+fn next_token(s: &str) -> (Tok, usize) {
+    const TABLE: &[(&str, Tok)] = &[
+        ("January", Tok::MonthLong),
+        ("Jan", Tok::MonthShort),
+        ("Monday", Tok::DayLong),
+        ("Mon", Tok::DayShort),
+        ("MST", Tok::ZoneName),
+        ("2006", Tok::Year4),
+        ("002", Tok::YearDay),
+        ("01", Tok::Month2),
+        ("02", Tok::Day2),
+        ("03", Tok::Hour12Pad),
+        ("04", Tok::Min2),
+        ("05", Tok::Sec2),
+        ("06", Tok::Year2),
+        ("15", Tok::Hour24),
+        ("_2", Tok::DayUnder),
+        ("Z070000", Tok::Zone { colon: false, z: true, seconds: true }),
+        ("Z07:00:00", Tok::Zone { colon: true, z: true, seconds: true }),
+        ("Z0700", Tok::Zone { colon: false, z: true, seconds: false }),
+        ("Z07:00", Tok::Zone { colon: true, z: true, seconds: false }),
+        ("-070000", Tok::Zone { colon: false, z: false, seconds: true }),
+        ("-07:00:00", Tok::Zone { colon: true, z: false, seconds: true }),
+        ("-0700", Tok::Zone { colon: false, z: false, seconds: false }),
+        ("-07:00", Tok::Zone { colon: true, z: false, seconds: false }),
+        ("PM", Tok::PmUpper),
+        ("pm", Tok::PmLower),
+        ("1", Tok::Month1),
+        ("2", Tok::Day1),
+        ("3", Tok::Hour12),
+        ("4", Tok::Min1),
+        ("5", Tok::Sec1),
+    ];
+    if let Some(sep @ ('.' | ',')) = s.chars().next() {
+        let rest = &s[1..];
+        let digit = rest.chars().next();
+        if let Some(d @ ('0' | '9')) = digit {
+            let n = rest.chars().take_while(|c| *c == d).count();
+            let after = rest[n..].chars().next();
+            if !after.is_some_and(|c| c.is_ascii_digit()) {
+                return (Tok::Frac { digits: n, trim: d == '9', sep }, 1 + n);
+            }
+        }
+    }
+    for (pat, tok) in TABLE {
+        if s.starts_with(pat) {
+            // "Jan"/"Mon" followed by a lower-case letter are words, not elements.
+            if matches!(tok, Tok::MonthShort | Tok::DayShort | Tok::MonthLong | Tok::DayLong)
+                && s[pat.len()..].chars().next().is_some_and(|c| c.is_lowercase())
+            {
+                continue;
+            }
+            return (*tok, pat.len());
+        }
+    }
+    (Tok::Lit, 1)
+}
+
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719468;
+    let era = z.div_euclid(146097);
+    let doe = z.rem_euclid(146097);
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (m as i64 + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146097 + doe - 719468
+}
+
+impl Object for Time {
+    fn type_name(&self) -> String {
+        "time.Time".into()
+    }
+    fn kind(&self) -> &'static str {
+        "struct"
+    }
+    fn display(&self) -> String {
+        self.format("2006-01-02 15:04:05.999999999 -0700 MST")
+    }
+    fn as_any(&self) -> &dyn StdAny {
+        self
+    }
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::Value::String(self.format("2006-01-02T15:04:05.999999999Z07:00"))
+    }
+    fn method(&self, name: &str) -> Option<crate::Function> {
+        let t = self.clone();
+        Some(match name {
+            "Unix" => crate::Function::pure(&[], move |_| Ok(Value::Int64(t.unix))),
+            "Year" => crate::Function::pure(&[], move |_| Ok(Value::Int(t.civil().0))),
+            "Format" => crate::Function::pure(&[Str], move |a| Ok(Value::str(t.format(s(&a[0]))))),
+            "UTC" => crate::Function::pure(&[], move |_| {
+                Ok(Value::Object(Rc::new(Time { offset: 0, zone: "UTC".into(), ..t.clone() })))
+            }),
+            _ => return None,
+        })
+    }
+}
+
+fn time_of(v: &Value) -> Time {
+    match v {
+        Value::Object(o) => o.as_any().downcast_ref::<Time>().cloned().unwrap_or_else(Time::now),
+        Value::Int64(i) | Value::Int(i) => Time::from_unix(*i),
+        _ => Time::now(),
+    }
+}
+
+fn in_zone(t: Time, zone: &str) -> Result<Time, FuncError> {
+    match zone {
+        "" | "UTC" | "Local" => Ok(Time { offset: 0, zone: "UTC".into(), ..t }),
+        other => err(format!("the time zone {other:?} is not supported by gotemplate (only UTC)")),
+    }
+}
+
+/// Go's `Duration.String`.
+pub fn duration_string(nanos: i128) -> String {
+    if nanos == 0 {
+        return "0s".into();
+    }
+    let neg = nanos < 0;
+    let n = nanos.unsigned_abs();
+    let mut out = String::new();
+    if n < 1_000_000_000 {
+        let (unit, div) = if n < 1_000 {
+            ("ns", 1)
+        } else if n < 1_000_000 {
+            ("µs", 1_000)
+        } else {
+            ("ms", 1_000_000)
+        };
+        out.push_str(&frac_string(n, div));
+        out.push_str(unit);
+    } else {
+        let h = n / 3_600_000_000_000;
+        let m = n / 60_000_000_000 % 60;
+        let s_n = n % 60_000_000_000;
+        if h > 0 {
+            out.push_str(&format!("{h}h"));
+        }
+        if h > 0 || m > 0 {
+            out.push_str(&format!("{m}m"));
+        }
+        out.push_str(&frac_string(s_n, 1_000_000_000));
+        out.push('s');
+    }
+    if neg {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+fn frac_string(n: u128, div: u128) -> String {
+    let whole = n / div;
+    let frac = n % div;
+    if frac == 0 {
+        return whole.to_string();
+    }
+    let width = div.to_string().len() - 1;
+    let f = format!("{frac:0width$}");
+    format!("{whole}.{}", f.trim_end_matches('0'))
+}
+
+pub(super) fn register(m: &mut FuncMap) {
+    reg(m, "now", &[], |_| Ok(Value::Object(Rc::new(Time::now()))));
+    reg(m, "date", &[Str, Any], |a| Ok(Value::str(in_zone(time_of(&a[1]), "Local")?.format(s(&a[0])))));
+    for name in ["dateInZone", "date_in_zone"] {
+        reg(m, name, &[Str, Any, Str], |a| Ok(Value::str(in_zone(time_of(&a[1]), s(&a[2]))?.format(s(&a[0])))));
+    }
+    reg(m, "htmlDate", &[Any], |a| Ok(Value::str(in_zone(time_of(&a[0]), "Local")?.format("2006-01-02"))));
+    reg(m, "htmlDateInZone", &[Any, Str], |a| Ok(Value::str(in_zone(time_of(&a[0]), s(&a[1]))?.format("2006-01-02"))));
+    reg(m, "unixEpoch", &[Any], |a| match &a[0] {
+        Value::Object(o) if o.as_any().is::<Time>() => Ok(Value::str(time_of(&a[0]).unix.to_string())),
+        other => err(format!("wrong type for value; expected time.Time; got {}", other.type_name())),
+    });
+    reg(m, "duration", &[Any], |a| {
+        let n: i64 = match &a[0] {
+            Value::String(s) => s.parse().unwrap_or(0),
+            Value::Int64(i) => *i,
+            _ => 0,
+        };
+        Ok(Value::str(duration_string(n as i128 * 1_000_000_000)))
+    });
+    reg(m, "ago", &[Any], |a| {
+        let t = time_of(&a[0]);
+        let now = Time::now();
+        let secs = now.unix - t.unix + if now.nanos >= 500_000_000 { 1 } else { 0 };
+        Ok(Value::str(duration_string(secs as i128 * 1_000_000_000)))
+    });
+    reg(m, "toDate", &[Str, Str], |a| Ok(parse_time(s(&a[0]), s(&a[1])).map(|t| Value::Object(Rc::new(t))).unwrap_or_else(|_| Value::Object(Rc::new(Time::from_unix(-62135596800))))));
+    reg(m, "mustToDate", &[Str, Str], |a| parse_time(s(&a[0]), s(&a[1])).map(|t| Value::Object(Rc::new(t))).map_err(FuncError));
+}
+
+/// Go's `time.Parse` for layouts of numeric elements, month names and literal text.
+pub fn parse_time(layout: &str, value: &str) -> Result<Time, String> {
+    let fail = || format!("parsing time {} as {}: cannot parse", crate::format::quote(value), crate::format::quote(layout));
+    let (mut y, mut mo, mut d, mut h, mut mi, mut sec, mut nanos, mut offset, mut pm) = (1i64, 1u32, 1u32, 0u32, 0u32, 0u32, 0u32, 0i32, None);
+    let mut rest = layout;
+    let mut v = value;
+    let num = |v: &mut &str, min: usize, max: usize| -> Option<u32> {
+        let n = v.bytes().take(max).take_while(u8::is_ascii_digit).count();
+        if n < min {
+            return None;
+        }
+        let x = v[..n].parse().ok()?;
+        *v = &v[n..];
+        Some(x)
+    };
+    while !rest.is_empty() {
+        let (tok, len) = next_token(rest);
+        match tok {
+            Tok::Lit => {
+                let c = rest.chars().next().unwrap_or_default();
+                if !v.starts_with(c) {
+                    return Err(fail());
+                }
+                v = &v[c.len_utf8()..];
+                rest = &rest[c.len_utf8()..];
+                continue;
+            }
+            Tok::Year4 => y = num(&mut v, 4, 4).ok_or_else(fail)? as i64,
+            Tok::Year2 => {
+                let yy = num(&mut v, 2, 2).ok_or_else(fail)? as i64;
+                y = if yy >= 69 { 1900 + yy } else { 2000 + yy };
+            }
+            Tok::Month2 => mo = num(&mut v, 2, 2).ok_or_else(fail)?,
+            Tok::Month1 => mo = num(&mut v, 1, 2).ok_or_else(fail)?,
+            Tok::MonthLong | Tok::MonthShort => {
+                let i = MONTHS
+                    .iter()
+                    .position(|m| {
+                        let name = if matches!(tok, Tok::MonthShort) { &m[..3] } else { m };
+                        v.starts_with(name)
+                    })
+                    .ok_or_else(fail)?;
+                let n = if matches!(tok, Tok::MonthShort) { 3 } else { MONTHS[i].len() };
+                v = &v[n..];
+                mo = i as u32 + 1;
+            }
+            Tok::DayLong | Tok::DayShort => {
+                let i = DAYS
+                    .iter()
+                    .position(|m| v.starts_with(if matches!(tok, Tok::DayShort) { &m[..3] } else { m }))
+                    .ok_or_else(fail)?;
+                v = &v[if matches!(tok, Tok::DayShort) { 3 } else { DAYS[i].len() }..];
+            }
+            Tok::Day2 => d = num(&mut v, 2, 2).ok_or_else(fail)?,
+            Tok::Day1 => d = num(&mut v, 1, 2).ok_or_else(fail)?,
+            Tok::DayUnder => {
+                v = v.strip_prefix(' ').unwrap_or(v);
+                d = num(&mut v, 1, 2).ok_or_else(fail)?;
+            }
+            Tok::YearDay => {
+                num(&mut v, 3, 3).ok_or_else(fail)?;
+            }
+            Tok::Hour24 => h = num(&mut v, 2, 2).ok_or_else(fail)?,
+            Tok::Hour12Pad => h = num(&mut v, 2, 2).ok_or_else(fail)?,
+            Tok::Hour12 => h = num(&mut v, 1, 2).ok_or_else(fail)?,
+            Tok::Min2 => mi = num(&mut v, 2, 2).ok_or_else(fail)?,
+            Tok::Min1 => mi = num(&mut v, 1, 2).ok_or_else(fail)?,
+            Tok::Sec2 => sec = num(&mut v, 2, 2).ok_or_else(fail)?,
+            Tok::Sec1 => sec = num(&mut v, 1, 2).ok_or_else(fail)?,
+            Tok::PmUpper | Tok::PmLower => {
+                let p = v.get(..2).ok_or_else(fail)?.to_ascii_uppercase();
+                pm = Some(p == "PM");
+                v = &v[2..];
+            }
+            Tok::ZoneName => {
+                let n = v.bytes().take_while(u8::is_ascii_uppercase).count();
+                if &v[..n] != "UTC" && &v[..n] != "GMT" {
+                    return Err(format!("the time zone {:?} is not supported by gotemplate (only UTC)", &v[..n]));
+                }
+                v = &v[n..];
+            }
+            Tok::Zone { colon, z, seconds } => {
+                if z && v.starts_with('Z') {
+                    v = &v[1..];
+                } else {
+                    let sign = match v.chars().next() {
+                        Some('+') => 1,
+                        Some('-') => -1,
+                        _ => return Err(fail()),
+                    };
+                    v = &v[1..];
+                    let hh = num(&mut v, 2, 2).ok_or_else(fail)?;
+                    if colon {
+                        v = v.strip_prefix(':').ok_or_else(fail)?;
+                    }
+                    let mm = num(&mut v, 2, 2).ok_or_else(fail)?;
+                    let mut ss = 0;
+                    if seconds {
+                        if colon {
+                            v = v.strip_prefix(':').ok_or_else(fail)?;
+                        }
+                        ss = num(&mut v, 2, 2).ok_or_else(fail)?;
+                    }
+                    offset = sign * (hh * 3600 + mm * 60 + ss) as i32;
+                }
+            }
+            Tok::Frac { sep, .. } => {
+                if let Some(r) = v.strip_prefix(sep) {
+                    let n = r.bytes().take_while(u8::is_ascii_digit).count();
+                    let digits = format!("{:0<9}", &r[..n.min(9)]);
+                    nanos = digits.parse().unwrap_or(0);
+                    v = &r[n..];
+                }
+            }
+        }
+        rest = &rest[len..];
+    }
+    if !v.is_empty() {
+        return Err(format!("parsing time {}: extra text: {}", crate::format::quote(value), crate::format::quote(v)));
+    }
+    if let Some(p) = pm {
+        if p && h < 12 {
+            h += 12;
+        } else if !p && h == 12 {
+            h = 0;
+        }
+    }
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 59 {
+        return Err(format!("parsing time {}: value out of range", crate::format::quote(value)));
+    }
+    let days = days_from_civil(y, mo, d);
+    let unix = days * 86400 + (h * 3600 + mi * 60 + sec) as i64 - offset as i64;
+    let zone = if offset == 0 { "UTC".to_string() } else { String::new() };
+    Ok(Time { unix, nanos, offset, zone })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_go_layouts() {
+        let t = Time::from_unix(1_700_000_000); // 2023-11-14 22:13:20 UTC, a Tuesday
+        assert_eq!(t.format("2006-01-02T15:04:05Z07:00"), "2023-11-14T22:13:20Z");
+        assert_eq!(t.format("Mon Jan _2 3:04PM 2006 MST"), "Tue Nov 14 10:13PM 2023 UTC");
+        assert_eq!(t.format("20060102.150405"), "20231114.221320");
+        let p = parse_time("2006-01-02 15:04:05 -0700", "2023-11-14 23:13:20 +0100").unwrap();
+        assert_eq!(p.unix, 1_700_000_000);
+        assert_eq!(duration_string(3_723_000_000_000), "1h2m3s");
+        assert_eq!(duration_string(60_000_000_000), "1m0s");
+    }
+}
