@@ -362,6 +362,11 @@ fn as_string(v: &Rv) -> &str {
     }
 }
 
+/// A reflect.Value under `%s`, as Go's comparison errors print it.
+fn as_s(v: &Value) -> String {
+    format::sprintf("%s", std::slice::from_ref(v))
+}
+
 fn comparable(v: &Value) -> bool {
     !matches!(v, Value::List(_) | Value::Map(_) | Value::Func(_))
 }
@@ -400,14 +405,14 @@ fn eq(arg1: &Rv, rest: &[Rv]) -> Result<bool, String> {
                         if x.type_name() != y.type_name() {
                             return Err(format!(
                                 "non-comparable types {}: {}, {}: {}",
-                                x,
+                                as_s(x),
                                 x.type_name(),
                                 y.type_name(),
                                 y
                             ));
                         }
                         if !comparable(y) {
-                            return Err(format!("non-comparable type {}: {}", y, y.type_name()));
+                            return Err(format!("non-comparable type {}: {}", as_s(y), y.type_name()));
                         }
                         match (x, y) {
                             (Value::Object(p), Value::Object(q)) => Rc::ptr_eq(p, q),

@@ -318,10 +318,11 @@ fn read_count(
     n
 }
 
-fn bad_verb(arg: &Value, verb: char) -> String {
+/// `%!VERB(TYPE=VALUE)`, the value printed with `%v` under the same flags, width and precision.
+fn bad_verb(arg: &Value, verb: char, spec: Spec) -> String {
     match arg {
         Value::Nil => format!("%!{verb}(<nil>)"),
-        a => format!("%!{verb}({}={})", a.type_name(), a),
+        a => format!("%!{verb}({}={})", a.type_name(), format_arg(a, 'v', spec)),
     }
 }
 
@@ -358,11 +359,11 @@ fn format_arg(arg: &Value, verb: char, spec: Spec) -> String {
     match arg {
         Value::Nil => match verb {
             'v' => pad("<nil>".into(), spec),
-            _ => bad_verb(arg, verb),
+            _ => bad_verb(arg, verb, spec),
         },
         Value::Bool(b) => match verb {
             'v' | 't' => pad(b.to_string(), spec),
-            _ => bad_verb(arg, verb),
+            _ => bad_verb(arg, verb, spec),
         },
         Value::Int(i) | Value::Int64(i) => format_int(*i as i128, arg, verb, spec),
         Value::Uint(u) => format_int(*u as i128, arg, verb, spec),
@@ -383,11 +384,11 @@ fn format_arg(arg: &Value, verb: char, spec: Spec) -> String {
         Value::Object(o) => match verb {
             'v' | 's' => pad(o.display(), spec),
             'q' => pad(quote(&o.display()), spec),
-            _ => bad_verb(arg, verb),
+            _ => bad_verb(arg, verb, spec),
         },
         Value::Func(_) => match verb {
             'v' | 'p' => pad(arg.to_string(), spec),
-            _ => bad_verb(arg, verb),
+            _ => bad_verb(arg, verb, spec),
         },
     }
 }
@@ -410,7 +411,7 @@ fn format_int(i: i128, arg: &Value, verb: char, spec: Spec) -> String {
             return pad(s, spec);
         }
         'U' => return pad(format!("U+{:04X}", a), spec),
-        _ => return bad_verb(arg, verb),
+        _ => return bad_verb(arg, verb, spec),
     };
     let mut digits = digits;
     if let Some(p) = spec.prec {
@@ -457,7 +458,15 @@ fn format_float(x: f64, arg: &Value, verb: char, spec: Spec) -> String {
         }
         'e' | 'E' => float_e(x, spec.prec.unwrap_or(6), verb == 'E'),
         'f' | 'F' => float_f(x, spec.prec.unwrap_or(6)),
-        _ => return bad_verb(arg, verb),
+        'x' | 'X' => {
+            let s = float_x(x, spec.prec);
+            if verb == 'X' {
+                s.to_uppercase()
+            } else {
+                s
+            }
+        }
+        _ => return bad_verb(arg, verb, spec),
     };
     let s = if (spec.plus || spec.space) && !s.starts_with('-') && !s.starts_with('+') {
         format!("{}{s}", if spec.plus { '+' } else { ' ' })
@@ -511,7 +520,7 @@ fn format_string(s: &str, arg: &Value, verb: char, spec: Spec) -> String {
             }
             pad(h, spec)
         }
-        _ => bad_verb(arg, verb),
+        _ => bad_verb(arg, verb, spec),
     }
 }
 
@@ -576,4 +585,62 @@ pub fn float_json(x: f64) -> String {
     }
     let prec = (digits.len() as i32 - dp).max(0) as usize;
     format!("{neg}{}", fmt_f(&digits, dp, prec))
+}
+
+/// `strconv.FormatFloat(x, 'x', prec, 64)`: hexadecimal mantissa and binary exponent.
+pub fn float_x(x: f64, prec: Option<usize>) -> String {
+    if let Some(s) = non_finite(x) {
+        return s;
+    }
+    let neg = x.is_sign_negative();
+    let bits = x.to_bits();
+    let mut exp = ((bits >> 52) & 0x7ff) as i32;
+    let mut mant = bits & ((1u64 << 52) - 1);
+    if exp == 0 && mant == 0 {
+        let body = match prec {
+            Some(p) if p > 0 => format!("0x0.{}p+00", "0".repeat(p)),
+            _ => "0x0p+00".to_string(),
+        };
+        return if neg { format!("-{body}") } else { body };
+    }
+    if exp == 0 {
+        // Subnormal: normalise.
+        exp = 1;
+        while mant & (1u64 << 52) == 0 {
+            mant <<= 1;
+            exp -= 1;
+        }
+        mant &= (1u64 << 52) - 1;
+    }
+    let e = exp - 1023;
+    // 52 fraction bits are 13 hex digits.
+    let mut frac = format!("{mant:013x}");
+    let mut lead = 1u64;
+    match prec {
+        None => {
+            while frac.ends_with('0') {
+                frac.pop();
+            }
+        }
+        Some(p) if p < 13 => {
+            // Round half to even at p hex digits.
+            let shift = (13 - p) * 4;
+            let full = (1u64 << 52) | mant;
+            let keep = full >> shift;
+            let rem = full & ((1u64 << shift) - 1);
+            let half = 1u64 << (shift - 1);
+            let mut r = keep;
+            if rem > half || (rem == half && keep & 1 == 1) {
+                r += 1;
+            }
+            lead = r >> (p * 4);
+            let fr = r & ((1u64 << (p * 4)) - 1);
+            frac = if p == 0 { String::new() } else { format!("{fr:0width$x}", width = p) };
+        }
+        Some(p) => frac.push_str(&"0".repeat(p - 13)),
+    }
+    let (lead, e) = if lead == 2 { (1, e + 1) } else { (lead, e) };
+    let body = if frac.is_empty() { format!("0x{lead}") } else { format!("0x{lead}.{frac}") };
+    let sign = if neg { "-" } else { "" };
+    format!("{sign}{body}p{}{:02}", if e < 0 { '-' } else { '+' }, e.unsigned_abs())
 }

@@ -208,7 +208,10 @@ pub(super) fn register(m: &mut FuncMap) {
             Ok(dst)
         });
     }
-    both(m, "deepCopy", &[Any], |a| Ok(a[0].deep_copy()));
+    both(m, "deepCopy", &[Any], |a| match &a[0] {
+        Value::Nil => err("reflect: call of reflect.Value.Type on zero Value"),
+        v => Ok(v.deep_copy()),
+    });
     reg_var(m, "dig", &[], Any, |a| {
         if a.len() < 3 {
             return err("dig needs at least three arguments");

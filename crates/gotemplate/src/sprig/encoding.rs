@@ -13,12 +13,7 @@ use Param::{Any, Int, String as Str};
 
 pub(super) fn register(m: &mut FuncMap) {
     reg(m, "b64enc", &[Str], |a| Ok(Value::str(base64::engine::general_purpose::STANDARD.encode(s(&a[0]).as_bytes()))));
-    reg(m, "b64dec", &[Str], |a| {
-        Ok(Value::str(match base64::engine::general_purpose::STANDARD.decode(s(&a[0]).as_bytes()) {
-            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
-            Err(e) => base64_error(&e),
-        }))
-    });
+    reg(m, "b64dec", &[Str], |a| Ok(Value::str(b64dec(s(&a[0])))));
     reg(m, "b32enc", &[Str], |a| Ok(Value::str(base32_encode(s(&a[0]).as_bytes()))));
     reg(m, "b32dec", &[Str], |a| {
         Ok(Value::str(match base32_decode(s(&a[0])) {
@@ -57,13 +52,27 @@ pub(super) fn register(m: &mut FuncMap) {
     });
 }
 
-fn base64_error(e: &base64::DecodeError) -> String {
-    let at = match e {
+/// Go's `base64.StdEncoding.DecodeString` as Sprig uses it: newlines skipped, the error's text
+/// returned in place of the decoded string.
+fn b64dec(input: &str) -> String {
+    let kept: Vec<(usize, u8)> = input.bytes().enumerate().filter(|(_, b)| *b != b'\n' && *b != b'\r').collect();
+    let bytes: Vec<u8> = kept.iter().map(|(_, b)| *b).collect();
+    match base64::engine::general_purpose::STANDARD.decode(&bytes) {
+        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+        Err(e) => {
+            let at = base64_error_at(&e, bytes.len());
+            let original = kept.get(at).map(|(i, _)| *i).unwrap_or(input.len());
+            format!("illegal base64 data at input byte {original}")
+        }
+    }
+}
+
+/// Go's `CorruptInputError` text: a bad byte where it is, a short input at its last quantum.
+fn base64_error_at(e: &base64::DecodeError, len: usize) -> usize {
+    match e {
         base64::DecodeError::InvalidByte(i, _) | base64::DecodeError::InvalidLastSymbol(i, _) => *i,
-        base64::DecodeError::InvalidLength(n) => *n,
-        base64::DecodeError::InvalidPadding => 0,
-    };
-    format!("illegal base64 data at input byte {at}")
+        base64::DecodeError::InvalidLength(_) | base64::DecodeError::InvalidPadding => len / 4 * 4,
+    }
 }
 
 const B32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";

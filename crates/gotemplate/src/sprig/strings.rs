@@ -68,8 +68,8 @@ pub(super) fn register(m: &mut FuncMap) {
         let out: Vec<String> = a.iter().filter(|v| !matches!(v, Value::Nil)).map(|v| v.to_string()).collect();
         string(out.join(" "))
     });
-    reg(m, "indent", &[Int, Str], |a| string(indent(int(&a[0]), s(&a[1]))));
-    reg(m, "nindent", &[Int, Str], |a| string(format!("\n{}", indent(int(&a[0]), s(&a[1])))));
+    reg(m, "indent", &[Int, Str], |a| string(indent(int(&a[0]), s(&a[1]))?));
+    reg(m, "nindent", &[Int, Str], |a| string(format!("\n{}", indent(int(&a[0]), s(&a[1]))?)));
     reg(m, "replace", &[Str, Str, Str], |a| string(s(&a[2]).replace(s(&a[0]), s(&a[1]))));
     reg(m, "plural", &[Str, Str, Int], |a| Ok(if int(&a[2]) == 1 { a[0].clone() } else { a[1].clone() }));
     reg(m, "toString", &[Any], |a| string(strval(&a[0])));
@@ -280,9 +280,12 @@ fn swapcase(s: &str) -> String {
         .collect()
 }
 
-fn indent(n: i64, s: &str) -> String {
-    let pad = " ".repeat(n.max(0) as usize);
-    format!("{pad}{}", s.replace('\n', &format!("\n{pad}")))
+fn indent(n: i64, s: &str) -> Result<String, crate::FuncError> {
+    if n < 0 {
+        return err("strings: negative Repeat count");
+    }
+    let pad = " ".repeat(n as usize);
+    Ok(format!("{pad}{}", s.replace('\n', &format!("\n{pad}"))))
 }
 
 /// goutils' `WrapCustom`.
