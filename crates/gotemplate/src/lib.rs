@@ -57,9 +57,11 @@ pub enum MissingKey {
     Error,
 }
 
-/// How deep `template`/`include` calls may nest. Go allows 100000 on its growable stacks; Rust's
-/// stack is fixed, so the bound is lower (Helm itself stops `include` recursion at 1000).
-pub const DEFAULT_MAX_DEPTH: usize = 1000;
+/// How deep `template`/`include` calls may nest. Go allows 100000 on its growable stacks; a Rust
+/// stack is fixed (a test thread's 2 MiB holds about 200 levels in a debug build), so the default
+/// is 100 — far beyond what charts nest (a library chart's helpers go a few levels deep). A caller
+/// with a bigger stack may raise it with [`Template::set_max_depth`].
+pub const DEFAULT_MAX_DEPTH: usize = 100;
 
 /// A set of templates sharing functions and options (Go's `*template.Template` and its associates).
 #[derive(Clone)]
@@ -199,5 +201,15 @@ impl Template {
             Err(_) => {}
         }
         Ok(out)
+    }
+}
+
+impl std::fmt::Debug for Template {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Template")
+            .field("name", &self.name)
+            .field("templates", &self.template_names())
+            .field("missing_key", &self.missing_key)
+            .finish_non_exhaustive()
     }
 }
