@@ -67,7 +67,9 @@ impl Builtin {
 
     pub fn signature(self) -> (&'static [ArgType], Option<ArgType>) {
         match self {
-            Builtin::And | Builtin::Or | Builtin::Index | Builtin::Slice | Builtin::Call | Builtin::Eq => (&[R], Some(R)),
+            Builtin::And | Builtin::Or | Builtin::Index | Builtin::Slice | Builtin::Call | Builtin::Eq => {
+                (&[R], Some(R))
+            }
             Builtin::Not | Builtin::Len => (&[R], None),
             Builtin::Print | Builtin::Println | Builtin::Html | Builtin::Js | Builtin::Urlquery => (&[], Some(ANY)),
             Builtin::Printf => (&[ArgType::Go(Param::String)], Some(ANY)),
@@ -219,8 +221,16 @@ fn eval_args(args: &[Value]) -> String {
     if let [Value::String(s)] = args {
         return s.to_string();
     }
-    let printable: Vec<Value> =
-        args.iter().map(|a| if let Value::Nil = a { Value::str("<no value>") } else { a.clone() }).collect();
+    let printable: Vec<Value> = args
+        .iter()
+        .map(|a| {
+            if let Value::Nil = a {
+                Value::str("<no value>")
+            } else {
+                a.clone()
+            }
+        })
+        .collect();
     format::sprint(&printable)
 }
 
@@ -284,7 +294,11 @@ fn call_fn(f: &Rv, args: &[Rv], state: &mut State<'_, '_>) -> BResult {
     let n = f.param_count();
     if f.variadic.is_some() {
         if args.len() < f.fixed.len() {
-            return Err(format!("wrong number of args: got {} want at least {}", args.len(), f.fixed.len()));
+            return Err(format!(
+                "wrong number of args: got {} want at least {}",
+                args.len(),
+                f.fixed.len()
+            ));
         }
     } else if args.len() != n {
         return Err(format!("wrong number of args: got {} want {}", args.len(), n));
@@ -297,7 +311,13 @@ fn call_fn(f: &Rv, args: &[Rv], state: &mut State<'_, '_>) -> BResult {
             None if p.can_be_nil() => values.push(Value::Nil),
             None => return Err(format!("arg {i}: value is nil; should be of type {}", p.go_name())),
             Some(x) if p.accepts(x) => values.push(x.clone()),
-            Some(x) => return Err(format!("arg {i}: value has type {}; should be {}", x.type_name(), p.go_name())),
+            Some(x) => {
+                return Err(format!(
+                    "arg {i}: value has type {}; should be {}",
+                    x.type_name(),
+                    p.go_name()
+                ))
+            }
         }
     }
     let mut call = Call {
@@ -306,10 +326,12 @@ fn call_fn(f: &Rv, args: &[Rv], state: &mut State<'_, '_>) -> BResult {
         depth: state.depth,
         _marker: std::marker::PhantomData,
     };
-    (f.body)(&mut call, values).map(|v| match v {
-        Value::Nil => Rv::Iface(Value::Nil),
-        v => Rv::Val(v),
-    }).map_err(|e| e.0)
+    (f.body)(&mut call, values)
+        .map(|v| match v {
+            Value::Nil => Rv::Iface(Value::Nil),
+            v => Rv::Val(v),
+        })
+        .map_err(|e| e.0)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

@@ -139,7 +139,12 @@ impl fmt::Display for ExecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.location, &self.context) {
             (Some(l), Some(c)) => {
-                write!(f, "template: {l}: executing {} at <{c}>: {}", quote(&self.template), self.message)
+                write!(
+                    f,
+                    "template: {l}: executing {} at <{c}>: {}",
+                    quote(&self.template),
+                    self.message
+                )
             }
             _ => write!(f, "template: {}: {}", self.template, self.message),
         }
@@ -209,7 +214,14 @@ impl Call<'_, '_> {
 
 impl<'t, 'o> State<'t, 'o> {
     pub fn new(set: &'t Template, tree: &'t Tree, out: &'o mut String, dot: Rv, depth: usize) -> State<'t, 'o> {
-        State { set, tree, out, vars: vec![("$".into(), dot)], depth, at: None }
+        State {
+            set,
+            tree,
+            out,
+            vars: vec![("$".into(), dot)],
+            depth,
+            at: None,
+        }
     }
 
     fn at(&mut self, at: At<'t>) {
@@ -218,12 +230,15 @@ impl<'t, 'o> State<'t, 'o> {
 
     pub fn errorf(&self, message: impl Into<String>) -> Error {
         let (location, context) = match &self.at {
-            Some(at) => {
-                (Some(self.tree.location(at.pos())), Some(at.context()))
-            }
+            Some(at) => (Some(self.tree.location(at.pos())), Some(at.context())),
             None => (None, None),
         };
-        Error::Exec(ExecError { template: self.tree.name.clone(), location, context, message: message.into() })
+        Error::Exec(ExecError {
+            template: self.tree.name.clone(),
+            location,
+            context,
+            message: message.into(),
+        })
     }
 
     // ---- variables
@@ -388,7 +403,9 @@ impl<'t, 'o> State<'t, 'o> {
             }
             Rv::Val(n @ (Value::Int(_) | Value::Int64(_) | Value::Uint(_))) => {
                 if b.pipe.decl.len() > 1 {
-                    return Err(self.errorf(format!("can't use {n} to iterate over more than one variable")).into());
+                    return Err(self
+                        .errorf(format!("can't use {n} to iterate over more than one variable"))
+                        .into());
                 }
                 let count = match n {
                     Value::Int(i) | Value::Int64(i) => (*i).max(0) as u64,
@@ -433,7 +450,9 @@ impl<'t, 'o> State<'t, 'o> {
             return Err(self.errorf(format!("template {} not defined", quote(name))).into());
         };
         if self.depth >= self.set.max_depth {
-            return Err(self.errorf(format!("exceeded maximum template depth ({})", self.set.max_depth)).into());
+            return Err(self
+                .errorf(format!("exceeded maximum template depth ({})", self.set.max_depth))
+                .into());
         }
         let dot = match pipe {
             Some(p) => self.eval_pipeline(dot, p)?,
@@ -524,13 +543,17 @@ impl<'t, 'o> State<'t, 'o> {
 
     fn eval_field_node(&mut self, dot: &Rv, field: &'t Arg, args: &'t [Arg], fin: Option<Rv>) -> EResult<Rv> {
         self.at(At::Arg(field));
-        let Arg::Field { idents, .. } = field else { unreachable!("field node") };
+        let Arg::Field { idents, .. } = field else {
+            unreachable!("field node")
+        };
         self.eval_field_chain(dot, dot.clone(), field, idents, args, fin)
     }
 
     fn eval_chain_node(&mut self, dot: &Rv, chain: &'t Arg, args: &'t [Arg], fin: Option<Rv>) -> EResult<Rv> {
         self.at(At::Arg(chain));
-        let Arg::Chain { node, fields, .. } = chain else { unreachable!("chain node") };
+        let Arg::Chain { node, fields, .. } = chain else {
+            unreachable!("chain node")
+        };
         if let Arg::Nil { .. } = **node {
             return Err(self.errorf(format!("indirection through explicit nil in {chain}")));
         }
@@ -540,7 +563,9 @@ impl<'t, 'o> State<'t, 'o> {
 
     fn eval_variable_node(&mut self, dot: &Rv, var: &'t Arg, args: &'t [Arg], fin: Option<Rv>) -> EResult<Rv> {
         self.at(At::Arg(var));
-        let Arg::Variable { idents, .. } = var else { unreachable!("variable node") };
+        let Arg::Variable { idents, .. } = var else {
+            unreachable!("variable node")
+        };
         let value = self.var_value(&idents[0])?;
         if idents.len() == 1 {
             if !args.is_empty() {
@@ -668,7 +693,9 @@ impl<'t, 'o> State<'t, 'o> {
                 )));
             }
         } else if num_in != num_params {
-            return Err(self.errorf(format!("wrong number of args for {name}: want {num_params} got {num_in}")));
+            return Err(self.errorf(format!(
+                "wrong number of args for {name}: want {num_params} got {num_in}"
+            )));
         }
         let mut argv = Vec::with_capacity(num_in);
         let mut i = 0;
@@ -683,7 +710,11 @@ impl<'t, 'o> State<'t, 'o> {
             }
         }
         if let Some(f) = fin {
-            let t = if num_in - 1 < fixed.len() { fixed[num_in - 1] } else { variadic.unwrap_or(ArgType::Go(Param::Any)) };
+            let t = if num_in - 1 < fixed.len() {
+                fixed[num_in - 1]
+            } else {
+                variadic.unwrap_or(ArgType::Go(Param::Any))
+            };
             argv.push(self.validate_type(f, Some(t))?);
         }
         Ok(argv)
@@ -732,7 +763,10 @@ impl<'t, 'o> State<'t, 'o> {
             let rest = if args.is_empty() { args } else { &args[1..] };
             let num_in = rest.len() + usize::from(fin.is_some());
             if num_in < 1 {
-                return Err(self.errorf(format!("wrong number of args for {name}: want at least 1 got {}", rest.len())));
+                return Err(self.errorf(format!(
+                    "wrong number of args for {name}: want at least 1 got {}",
+                    rest.len()
+                )));
             }
             let want = b == Builtin::Or;
             let mut v = Rv::Invalid;
@@ -776,14 +810,21 @@ impl<'t, 'o> State<'t, 'o> {
                 if p == Param::Any {
                     Ok(value)
                 } else {
-                    Err(self.errorf(format!("wrong type for value; expected {}; got interface {{}}", p.go_name())))
+                    Err(self.errorf(format!(
+                        "wrong type for value; expected {}; got interface {{}}",
+                        p.go_name()
+                    )))
                 }
             }
             Rv::Iface(v) | Rv::Val(v) => {
                 if p.accepts(v) {
                     Ok(value)
                 } else {
-                    Err(self.errorf(format!("wrong type for value; expected {}; got {}", p.go_name(), v.type_name())))
+                    Err(self.errorf(format!(
+                        "wrong type for value; expected {}; got {}",
+                        p.go_name(),
+                        v.type_name()
+                    )))
                 }
             }
         }
@@ -834,9 +875,11 @@ impl<'t, 'o> State<'t, 'o> {
                 _ => Err(self.errorf(format!("expected string; found {arg}"))),
             },
             ArgType::Go(p @ (Param::Int | Param::Int64)) => match arg {
-                Arg::Number { num, .. } if num.is_int => {
-                    Ok(Rv::Val(if p == Param::Int { Value::Int(num.int) } else { Value::Int64(num.int) }))
-                }
+                Arg::Number { num, .. } if num.is_int => Ok(Rv::Val(if p == Param::Int {
+                    Value::Int(num.int)
+                } else {
+                    Value::Int64(num.int)
+                })),
                 _ => Err(self.errorf(format!("expected integer; found {arg}"))),
             },
             ArgType::Go(Param::Float64) => match arg {

@@ -116,7 +116,11 @@ fn fmt_f(digits: &[u8], dp: i32, prec: usize) -> String {
         s.push('.');
         for i in 1..=prec {
             let j = dp + i as i32 - 1;
-            let c = if j >= 0 { digits.get(j as usize).map(|b| *b as char).unwrap_or('0') } else { '0' };
+            let c = if j >= 0 {
+                digits.get(j as usize).map(|b| *b as char).unwrap_or('0')
+            } else {
+                '0'
+            };
             s.push(c);
         }
     }
@@ -377,7 +381,13 @@ fn format_arg(arg: &Value, verb: char, spec: Spec) -> String {
             let inner: Vec<String> = m
                 .borrow()
                 .iter()
-                .map(|(k, v)| format!("{}:{}", format_string(k, &Value::str(k.as_str()), verb, spec), format_arg(v, verb, spec)))
+                .map(|(k, v)| {
+                    format!(
+                        "{}:{}",
+                        format_string(k, &Value::str(k.as_str()), verb, spec),
+                        format_arg(v, verb, spec)
+                    )
+                })
                 .collect();
             format!("map[{}]", inner.join(" "))
         }
@@ -524,50 +534,6 @@ fn format_string(s: &str, arg: &Value, verb: char, spec: Spec) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn floats_print_as_go_prints_them() {
-        let cases = [
-            (1e6, "1e+06"),
-            (123456.0, "123456"),
-            (1234567.0, "1.234567e+06"),
-            (0.0001, "0.0001"),
-            (0.00001, "1e-05"),
-            (1.5, "1.5"),
-            (0.0, "0"),
-            (-2.25, "-2.25"),
-            (100.0, "100"),
-        ];
-        for (x, want) in cases {
-            assert_eq!(float_g(x, None), want, "{x}");
-        }
-        assert_eq!(float_g(1234.5678, Some(3)), "1.23e+03");
-        assert_eq!(float_g(1.0, Some(3)), "1");
-        assert_eq!(float_e(1234.5678, 2, false), "1.23e+03");
-    }
-
-    #[test]
-    fn printf_verbs_and_errors() {
-        let cases: Vec<(&str, Vec<Value>, &str)> = vec![
-            ("%d|%5d|%-5d|%05d", vec![Value::Int(42), Value::Int(42), Value::Int(42), Value::Int(-42)], "42|   42|42   |-0042"),
-            ("%s %q", vec![Value::str("a"), Value::str("b\n")], "a \"b\\n\""),
-            ("%x %X", vec![Value::Int(255), Value::str("hi")], "ff 6869"),
-            ("%.2f %8.3f", vec![Value::Float(3.14159), Value::Float(2.5)], "3.14    2.500"),
-            ("%d", vec![Value::str("x")], "%!d(string=x)"),
-            ("%d %d", vec![Value::Int(1)], "1 %!d(MISSING)"),
-            ("%d", vec![Value::Int(1), Value::str("x")], "1%!(EXTRA string=x)"),
-            ("%v %T", vec![Value::Nil, Value::Nil], "<nil> <nil>"),
-            ("%t %v", vec![Value::Bool(true), Value::list(vec![Value::Int(1), Value::str("a")])], "true [1 a]"),
-        ];
-        for (f, args, want) in cases {
-            assert_eq!(sprintf(f, &args), want, "{f}");
-        }
-    }
-}
-
 /// A float as `encoding/json` writes it: shortest digits, fixed notation unless the magnitude is
 /// below 1e-6 or at least 1e21, exponents without a leading zero.
 pub fn float_json(x: f64) -> String {
@@ -635,12 +601,76 @@ pub fn float_x(x: f64, prec: Option<usize>) -> String {
             }
             lead = r >> (p * 4);
             let fr = r & ((1u64 << (p * 4)) - 1);
-            frac = if p == 0 { String::new() } else { format!("{fr:0width$x}", width = p) };
+            frac = if p == 0 {
+                String::new()
+            } else {
+                format!("{fr:0width$x}", width = p)
+            };
         }
         Some(p) => frac.push_str(&"0".repeat(p - 13)),
     }
     let (lead, e) = if lead == 2 { (1, e + 1) } else { (lead, e) };
-    let body = if frac.is_empty() { format!("0x{lead}") } else { format!("0x{lead}.{frac}") };
+    let body = if frac.is_empty() {
+        format!("0x{lead}")
+    } else {
+        format!("0x{lead}.{frac}")
+    };
     let sign = if neg { "-" } else { "" };
     format!("{sign}{body}p{}{:02}", if e < 0 { '-' } else { '+' }, e.unsigned_abs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_print_as_go_prints_them() {
+        let cases = [
+            (1e6, "1e+06"),
+            (123456.0, "123456"),
+            (1234567.0, "1.234567e+06"),
+            (0.0001, "0.0001"),
+            (0.00001, "1e-05"),
+            (1.5, "1.5"),
+            (0.0, "0"),
+            (-2.25, "-2.25"),
+            (100.0, "100"),
+        ];
+        for (x, want) in cases {
+            assert_eq!(float_g(x, None), want, "{x}");
+        }
+        assert_eq!(float_g(1234.5678, Some(3)), "1.23e+03");
+        assert_eq!(float_g(1.0, Some(3)), "1");
+        assert_eq!(float_e(1234.5678, 2, false), "1.23e+03");
+    }
+
+    #[test]
+    fn printf_verbs_and_errors() {
+        let cases: Vec<(&str, Vec<Value>, &str)> = vec![
+            (
+                "%d|%5d|%-5d|%05d",
+                vec![Value::Int(42), Value::Int(42), Value::Int(42), Value::Int(-42)],
+                "42|   42|42   |-0042",
+            ),
+            ("%s %q", vec![Value::str("a"), Value::str("b\n")], "a \"b\\n\""),
+            ("%x %X", vec![Value::Int(255), Value::str("hi")], "ff 6869"),
+            (
+                "%.2f %8.3f",
+                vec![Value::Float(1.23456), Value::Float(2.5)],
+                "1.23    2.500",
+            ),
+            ("%d", vec![Value::str("x")], "%!d(string=x)"),
+            ("%d %d", vec![Value::Int(1)], "1 %!d(MISSING)"),
+            ("%d", vec![Value::Int(1), Value::str("x")], "1%!(EXTRA string=x)"),
+            ("%v %T", vec![Value::Nil, Value::Nil], "<nil> <nil>"),
+            (
+                "%t %v",
+                vec![Value::Bool(true), Value::list(vec![Value::Int(1), Value::str("a")])],
+                "true [1 a]",
+            ),
+        ];
+        for (f, args, want) in cases {
+            assert_eq!(sprintf(f, &args), want, "{f}");
+        }
+    }
 }

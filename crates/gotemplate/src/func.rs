@@ -96,7 +96,11 @@ impl Function {
         params: &[Param],
         body: impl Fn(&mut Call<'_, '_>, Vec<Value>) -> Result<Value, FuncError> + 'static,
     ) -> Function {
-        Function { fixed: params.into(), variadic: None, body: Rc::new(body) }
+        Function {
+            fixed: params.into(),
+            variadic: None,
+            body: Rc::new(body),
+        }
     }
 
     /// A function whose last parameter is variadic (`...T`).
@@ -105,7 +109,11 @@ impl Function {
         rest: Param,
         body: impl Fn(&mut Call<'_, '_>, Vec<Value>) -> Result<Value, FuncError> + 'static,
     ) -> Function {
-        Function { fixed: params.into(), variadic: Some(rest), body: Rc::new(body) }
+        Function {
+            fixed: params.into(),
+            variadic: Some(rest),
+            body: Rc::new(body),
+        }
     }
 
     /// A pure function of its arguments (no call context).

@@ -181,7 +181,12 @@ impl<'a> Lexer<'a> {
                 return i;
             }
             if matches!(self.state, State::Done) {
-                return Item { typ: ItemType::Eof, pos: self.pos, val: String::new(), line: self.line };
+                return Item {
+                    typ: ItemType::Eof,
+                    pos: self.pos,
+                    val: String::new(),
+                    line: self.line,
+                };
             }
             self.step();
         }
@@ -215,7 +220,12 @@ impl<'a> Lexer<'a> {
 
     fn emit(&mut self, typ: ItemType) {
         let val = self.input[self.start..self.pos].to_string();
-        self.pending.push_back(Item { typ, pos: self.start, val, line: self.start_line });
+        self.pending.push_back(Item {
+            typ,
+            pos: self.start,
+            val,
+            line: self.start_line,
+        });
         self.start = self.pos;
         self.start_line = self.line;
     }
@@ -227,7 +237,12 @@ impl<'a> Lexer<'a> {
     }
 
     fn error(&mut self, msg: String) {
-        self.pending.push_back(Item { typ: ItemType::Error, pos: self.start, val: msg, line: self.start_line });
+        self.pending.push_back(Item {
+            typ: ItemType::Error,
+            pos: self.start,
+            val: msg,
+            line: self.start_line,
+        });
         self.state = State::Done;
     }
 
@@ -464,7 +479,11 @@ impl<'a> Lexer<'a> {
 
     fn lex_field_or_variable(&mut self, typ: ItemType) {
         if self.at_terminator() {
-            return self.emit(if typ == ItemType::Variable { ItemType::Variable } else { ItemType::Dot });
+            return self.emit(if typ == ItemType::Variable {
+                ItemType::Variable
+            } else {
+                ItemType::Dot
+            });
         }
         loop {
             match self.next() {
@@ -503,12 +522,17 @@ impl<'a> Lexer<'a> {
 
     fn lex_number(&mut self) {
         if !self.scan_number() {
-            return self.error(format!("bad number syntax: {}", crate::format::quote(&self.input[self.start..self.pos])));
+            return self.error(format!(
+                "bad number syntax: {}",
+                crate::format::quote(&self.input[self.start..self.pos])
+            ));
         }
         if let Some('+' | '-') = self.peek() {
             if !self.scan_number() || !self.input[..self.pos].ends_with('i') {
-                return self
-                    .error(format!("bad number syntax: {}", crate::format::quote(&self.input[self.start..self.pos])));
+                return self.error(format!(
+                    "bad number syntax: {}",
+                    crate::format::quote(&self.input[self.start..self.pos])
+                ));
             }
             return self.emit(ItemType::Complex);
         }

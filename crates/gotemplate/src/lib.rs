@@ -179,7 +179,10 @@ impl Template {
 
     pub(crate) fn execute_at_depth(&self, name: &str, data: &Value, depth: usize) -> Result<String, Error> {
         let Some(tree) = self.lookup_tree(name) else {
-            return Err(Error::NoTemplate { name: name.to_string(), root: self.name.clone() });
+            return Err(Error::NoTemplate {
+                name: name.to_string(),
+                root: self.name.clone(),
+            });
         };
         if depth >= self.max_depth {
             return Err(Error::Exec(ExecError {

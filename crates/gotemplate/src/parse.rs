@@ -17,7 +17,11 @@ pub(crate) enum Node {
     If(Branch),
     Range(Branch),
     With(Branch),
-    Template { pos: usize, name: String, pipe: Option<Pipe> },
+    Template {
+        pos: usize,
+        name: String,
+        pipe: Option<Pipe>,
+    },
     Break,
     Continue,
 }
@@ -58,15 +62,42 @@ pub(crate) struct Number {
 
 #[derive(Debug)]
 pub(crate) enum Arg {
-    Field { pos: usize, idents: Vec<String> },
-    Variable { pos: usize, idents: Vec<String> },
-    Chain { pos: usize, node: Box<Arg>, fields: Vec<String> },
-    Identifier { pos: usize, name: String },
-    Dot { pos: usize },
-    Nil { pos: usize },
-    Bool { pos: usize, val: bool },
-    Number { pos: usize, num: Number },
-    String { pos: usize, quoted: String, text: String },
+    Field {
+        pos: usize,
+        idents: Vec<String>,
+    },
+    Variable {
+        pos: usize,
+        idents: Vec<String>,
+    },
+    Chain {
+        pos: usize,
+        node: Box<Arg>,
+        fields: Vec<String>,
+    },
+    Identifier {
+        pos: usize,
+        name: String,
+    },
+    Dot {
+        pos: usize,
+    },
+    Nil {
+        pos: usize,
+    },
+    Bool {
+        pos: usize,
+        val: bool,
+    },
+    Number {
+        pos: usize,
+        num: Number,
+    },
+    String {
+        pos: usize,
+        quoted: String,
+        text: String,
+    },
     Pipe(Box<Pipe>),
 }
 
@@ -222,7 +253,13 @@ struct TreeState {
 
 impl TreeState {
     fn new() -> TreeState {
-        TreeState { tokens: [None, None, None], peek_count: 0, vars: vec!["$".into()], range_depth: 0, action_line: 0 }
+        TreeState {
+            tokens: [None, None, None],
+            peek_count: 0,
+            vars: vec!["$".into()],
+            range_depth: 0,
+            action_line: 0,
+        }
     }
 }
 
@@ -253,7 +290,12 @@ pub(crate) fn parse(name: &str, text: &str, has_func: &dyn Fn(&str) -> bool) -> 
         defined: HashMap::new(),
     };
     let root = p.parse_top()?;
-    let tree = Tree { name: name.to_string(), parse_name: name.to_string(), root, text: p.text.clone() };
+    let tree = Tree {
+        name: name.to_string(),
+        parse_name: name.to_string(),
+        root,
+        text: p.text.clone(),
+    };
     p.add(tree)?;
     Ok(p.trees)
 }
@@ -338,7 +380,10 @@ impl<'a, 'f> Parser<'a, 'f> {
     fn add(&mut self, tree: Tree) -> PResult<()> {
         if let Some(&i) = self.defined.get(&tree.name) {
             if !is_empty_tree(&self.trees[i].root) && !is_empty_tree(&tree.root) {
-                return Err(self.errorf(format!("template: multiple definition of template {}", crate::format::quote(&tree.name))));
+                return Err(self.errorf(format!(
+                    "template: multiple definition of template {}",
+                    crate::format::quote(&tree.name)
+                )));
             }
             if is_empty_tree(&self.trees[i].root) {
                 self.trees[i] = tree;
@@ -384,7 +429,12 @@ impl<'a, 'f> Parser<'a, 'f> {
         if let Stop::Else = end {
             return Err(self.errorf(format!("unexpected {{{{else}}}} in {context}")));
         }
-        let tree = Tree { name, parse_name: self.parse_name.clone(), root: list, text: self.text.clone() };
+        let tree = Tree {
+            name,
+            parse_name: self.parse_name.clone(),
+            root: list,
+            text: self.text.clone(),
+        };
         self.add(tree)?;
         self.st = outer;
         Ok(())
@@ -442,7 +492,9 @@ impl<'a, 'f> Parser<'a, 'f> {
             _ => {}
         }
         self.backup();
-        Ok(Parsed::Node(Node::Action(self.pipeline("command", ItemType::RightDelim)?)))
+        Ok(Parsed::Node(Node::Action(
+            self.pipeline("command", ItemType::RightDelim)?,
+        )))
     }
 
     fn else_control(&mut self) -> PResult<Stop> {
@@ -487,7 +539,12 @@ impl<'a, 'f> Parser<'a, 'f> {
                 else_list = Some(l);
             }
         }
-        Ok(Branch { pos: pipe.pos, pipe, list, else_list })
+        Ok(Branch {
+            pos: pipe.pos,
+            pipe,
+            list,
+            else_list,
+        })
     }
 
     fn if_control(&mut self) -> PResult<Node> {
@@ -531,15 +588,29 @@ impl<'a, 'f> Parser<'a, 'f> {
         if let Stop::Else = end {
             return Err(self.errorf(format!("unexpected {{{{else}}}} in {context}")));
         }
-        let tree = Tree { name: name.clone(), parse_name: self.parse_name.clone(), root: list, text: self.text.clone() };
+        let tree = Tree {
+            name: name.clone(),
+            parse_name: self.parse_name.clone(),
+            root: list,
+            text: self.text.clone(),
+        };
         self.add(tree)?;
         self.st = outer;
-        Ok(Node::Template { pos: t.pos, name, pipe: Some(pipe) })
+        Ok(Node::Template {
+            pos: t.pos,
+            name,
+            pipe: Some(pipe),
+        })
     }
 
     fn pipeline(&mut self, context: &str, end: ItemType) -> PResult<Pipe> {
         let t = self.peek_non_space();
-        let mut pipe = Pipe { pos: t.pos, is_assign: false, decl: Vec::new(), cmds: Vec::new() };
+        let mut pipe = Pipe {
+            pos: t.pos,
+            is_assign: false,
+            decl: Vec::new(),
+            cmds: Vec::new(),
+        };
         'decls: loop {
             let v = self.peek_non_space();
             if v.typ != ItemType::Variable {
@@ -611,8 +682,9 @@ impl<'a, 'f> Parser<'a, 'f> {
             return Err(self.errorf(format!("missing value for {context}")));
         }
         for (i, c) in pipe.cmds.iter().enumerate().skip(1) {
-            if let Some(Arg::Bool { .. } | Arg::Dot { .. } | Arg::Nil { .. } | Arg::Number { .. } | Arg::String { .. }) =
-                c.args.first()
+            if let Some(
+                Arg::Bool { .. } | Arg::Dot { .. } | Arg::Nil { .. } | Arg::Number { .. } | Arg::String { .. },
+            ) = c.args.first()
             {
                 return Err(self.errorf(format!("non executable command in pipeline stage {}", i + 1)));
             }
@@ -663,9 +735,16 @@ impl<'a, 'f> Parser<'a, 'f> {
                 Arg::Variable { pos: chain_pos, idents }
             }
             n @ (Arg::Bool { .. } | Arg::String { .. } | Arg::Number { .. } | Arg::Nil { .. } | Arg::Dot { .. }) => {
-                return Err(self.errorf(format!("unexpected . after term {}", crate::format::quote(&n.to_string()))));
+                return Err(self.errorf(format!(
+                    "unexpected . after term {}",
+                    crate::format::quote(&n.to_string())
+                )));
             }
-            n => Arg::Chain { pos: chain_pos, node: Box::new(n), fields },
+            n => Arg::Chain {
+                pos: chain_pos,
+                node: Box::new(n),
+                fields,
+            },
         }))
     }
 
@@ -676,7 +755,10 @@ impl<'a, 'f> Parser<'a, 'f> {
                 if !(self.has_func)(&t.val) {
                     return Err(self.errorf(format!("function {} not defined", crate::format::quote(&t.val))));
                 }
-                Arg::Identifier { pos: t.pos, name: t.val }
+                Arg::Identifier {
+                    pos: t.pos,
+                    name: t.val,
+                }
             }
             ItemType::Dot => Arg::Dot { pos: t.pos },
             ItemType::Nil => Arg::Nil { pos: t.pos },
@@ -687,8 +769,14 @@ impl<'a, 'f> Parser<'a, 'f> {
                 }
                 Arg::Variable { pos: t.pos, idents }
             }
-            ItemType::Field => Arg::Field { pos: t.pos, idents: vec![t.val[1..].to_string()] },
-            ItemType::Bool => Arg::Bool { pos: t.pos, val: t.val == "true" },
+            ItemType::Field => Arg::Field {
+                pos: t.pos,
+                idents: vec![t.val[1..].to_string()],
+            },
+            ItemType::Bool => Arg::Bool {
+                pos: t.pos,
+                val: t.val == "true",
+            },
             ItemType::Number | ItemType::CharConstant | ItemType::Complex => {
                 let num = parse_number(&t.val, t.typ).map_err(|e| self.errorf(e))?;
                 Arg::Number { pos: t.pos, num }
@@ -696,7 +784,11 @@ impl<'a, 'f> Parser<'a, 'f> {
             ItemType::LeftParen => Arg::Pipe(Box::new(self.pipeline("parenthesized pipeline", ItemType::RightParen)?)),
             ItemType::String | ItemType::RawString => {
                 let text = unquote(&t.val).map_err(|e| self.errorf(e))?;
-                Arg::String { pos: t.pos, quoted: t.val, text }
+                Arg::String {
+                    pos: t.pos,
+                    quoted: t.val,
+                    text,
+                }
             }
             _ => {
                 self.backup();
@@ -834,7 +926,11 @@ fn parse_number(text: &str, typ: ItemType) -> Result<Number, String> {
         n.float = n.uint as f64;
     } else {
         let lower = body.to_ascii_lowercase();
-        let parsed = if lower.starts_with("0x") { None } else { lower.parse::<f64>().ok() };
+        let parsed = if lower.starts_with("0x") {
+            None
+        } else {
+            lower.parse::<f64>().ok()
+        };
         match parsed {
             Some(f) if f.is_finite() => {
                 let f = if neg { -f } else { f };

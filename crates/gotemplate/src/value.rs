@@ -154,9 +154,11 @@ impl Value {
             },
             serde_json::Value::String(s) => Value::str(s.as_str()),
             serde_json::Value::Array(a) => Value::list(a.iter().map(|x| Value::from_json(x, numbers)).collect()),
-            serde_json::Value::Object(o) => {
-                Value::map(o.iter().map(|(k, x)| (k.clone(), Value::from_json(x, numbers))).collect())
-            }
+            serde_json::Value::Object(o) => Value::map(
+                o.iter()
+                    .map(|(k, x)| (k.clone(), Value::from_json(x, numbers)))
+                    .collect(),
+            ),
         }
     }
 
@@ -194,7 +196,9 @@ impl Value {
             Value::Bool(b) => (*b).into(),
             Value::Int(i) | Value::Int64(i) => (*i).into(),
             Value::Uint(u) => (*u).into(),
-            Value::Float(f) => serde_json::Number::from_f64(*f).map(serde_json::Value::Number).unwrap_or_default(),
+            Value::Float(f) => serde_json::Number::from_f64(*f)
+                .map(serde_json::Value::Number)
+                .unwrap_or_default(),
             Value::String(s) => serde_json::Value::String(s.to_string()),
             Value::List(l) => serde_json::Value::Array(l.iter().map(Value::to_json).collect()),
             Value::Map(m) => {
@@ -222,7 +226,9 @@ impl Value {
             (Value::Uint(a), Value::Uint(b)) => a == b,
             (Value::Float(a), Value::Float(b)) => a == b,
             (Value::String(a), Value::String(b)) => a == b,
-            (Value::List(a), Value::List(b)) => a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.deep_equal(y)),
+            (Value::List(a), Value::List(b)) => {
+                a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.deep_equal(y))
+            }
             (Value::Map(a), Value::Map(b)) => {
                 let (a, b) = (a.borrow(), b.borrow());
                 a.len() == b.len() && a.iter().all(|(k, v)| b.get(k).is_some_and(|w| v.deep_equal(w)))

@@ -23,7 +23,10 @@ fn mk(mut case: Case, mk: &str) -> Case {
 fn with_defs(text: &str, defs: &[(&str, &str)], data: serde_json::Value) -> Case {
     let mut case = Case::new(text, data);
     for (name, body) in defs {
-        case.templates.push(NamedText { name: name.to_string(), text: body.to_string() });
+        case.templates.push(NamedText {
+            name: name.to_string(),
+            text: body.to_string(),
+        });
     }
     case
 }
@@ -195,10 +198,12 @@ fn language_cases() -> Vec<Case> {
         c("{{with $x, $y := 1}}{{end}}", d()),
     ];
     v.push(c("{{define \"t2\"}}{{.nope.x}}{{end}}{{template \"t2\" .nil}}", d()));
-    v.push(mk(c("{{define \"t2\"}}in t2 {{.nope.x}}{{end}}{{template \"t2\" .}}", d()), "zero"));
+    v.push(mk(
+        c("{{define \"t2\"}}in t2 {{.nope.x}}{{end}}{{template \"t2\" .}}", d()),
+        "zero",
+    ));
     v
 }
-
 
 fn sprig_cases() -> Vec<Case> {
     let d = data;
@@ -313,7 +318,13 @@ fn run_table(cases: Vec<Case>) {
             ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases differ from Go:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ from Go:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]

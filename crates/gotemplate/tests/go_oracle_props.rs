@@ -18,7 +18,15 @@ fn json_leaf() -> impl Strategy<Value = serde_json::Value> {
         Just(serde_json::Value::Null),
         any::<bool>().prop_map(serde_json::Value::Bool),
         (-20i64..200).prop_map(|i| serde_json::json!(i)),
-        prop_oneof![Just(1.5f64), Just(-0.25), Just(2.0), Just(1e6), Just(0.1), Just(123456.789)].prop_map(|f| serde_json::json!(f)),
+        prop_oneof![
+            Just(1.5f64),
+            Just(-0.25),
+            Just(2.0),
+            Just(1e6),
+            Just(0.1),
+            Just(123456.789)
+        ]
+        .prop_map(|f| serde_json::json!(f)),
         prop_oneof![
             Just(""),
             Just("a"),
@@ -38,8 +46,19 @@ fn json_leaf() -> impl Strategy<Value = serde_json::Value> {
 const KEYS: &[&str] = &["a", "b", "c", "list", "m"];
 
 fn string_value() -> impl Strategy<Value = serde_json::Value> {
-    prop::sample::select(vec!["", "a", "Hello World", "x,y,z", "  pad ", "1.2.3", "<b>&'\"", "CamelCase_snake-kebab", "42", "line1\nline2"])
-        .prop_map(|s| serde_json::Value::String(s.into()))
+    prop::sample::select(vec![
+        "",
+        "a",
+        "Hello World",
+        "x,y,z",
+        "  pad ",
+        "1.2.3",
+        "<b>&'\"",
+        "CamelCase_snake-kebab",
+        "42",
+        "line1\nline2",
+    ])
+    .prop_map(|s| serde_json::Value::String(s.into()))
 }
 
 fn number_value() -> impl Strategy<Value = serde_json::Value> {
@@ -52,21 +71,32 @@ fn number_value() -> impl Strategy<Value = serde_json::Value> {
 /// Data shaped like chart values: each key mostly holds one kind of value (so that templates
 /// written for it mostly run), sometimes another, null, or nothing.
 fn json_data() -> impl Strategy<Value = serde_json::Value> {
-    let sometimes = |s: BoxedStrategy<serde_json::Value>| {
-        prop_oneof![20 => s.prop_map(Some), 1 => Just(Some(serde_json::Value::Null)), 1 => Just(None), 1 => json_leaf().prop_map(Some)]
-    };
-    let list = prop::collection::vec(prop_oneof![string_value(), number_value()], 0..4).prop_map(serde_json::Value::Array).boxed();
-    let inner = (sometimes(string_value().boxed()), sometimes(number_value().boxed()), sometimes(list.clone())).prop_map(|(a, b, l)| {
-        let mut m = serde_json::Map::new();
-        for (k, v) in [("a", a), ("b", b), ("list", l)] {
-            if let Some(v) = v {
-                m.insert(k.into(), v);
+    let sometimes = |s: BoxedStrategy<serde_json::Value>| prop_oneof![20 => s.prop_map(Some), 1 => Just(Some(serde_json::Value::Null)), 1 => Just(None), 1 => json_leaf().prop_map(Some)];
+    let list = prop::collection::vec(prop_oneof![string_value(), number_value()], 0..4)
+        .prop_map(serde_json::Value::Array)
+        .boxed();
+    let inner = (
+        sometimes(string_value().boxed()),
+        sometimes(number_value().boxed()),
+        sometimes(list.clone()),
+    )
+        .prop_map(|(a, b, l)| {
+            let mut m = serde_json::Map::new();
+            for (k, v) in [("a", a), ("b", b), ("list", l)] {
+                if let Some(v) = v {
+                    m.insert(k.into(), v);
+                }
             }
-        }
-        serde_json::Value::Object(m)
-    });
+            serde_json::Value::Object(m)
+        });
     let c = prop_oneof![any::<bool>().prop_map(serde_json::Value::Bool), number_value()].boxed();
-    (sometimes(string_value().boxed()), sometimes(number_value().boxed()), sometimes(c), sometimes(list), sometimes(inner.boxed()))
+    (
+        sometimes(string_value().boxed()),
+        sometimes(number_value().boxed()),
+        sometimes(c),
+        sometimes(list),
+        sometimes(inner.boxed()),
+    )
         .prop_map(|(a, b, c, l, m)| {
             let mut o = serde_json::Map::new();
             for (k, v) in [("a", a), ("b", b), ("c", c), ("list", l), ("m", m)] {
@@ -204,11 +234,33 @@ fn operand() -> BoxedStrategy<String> {
 fn arg(kind: char) -> BoxedStrategy<String> {
     let pick = |v: Vec<&'static str>| prop::sample::select(v).prop_map(str::to_string).boxed();
     match kind {
-        'S' => prop_oneof![pick(vec!["\"a\"", "\"Hello W\"", "\"1,2\"", "`raw`", "\"x-y\"", "\"\"", "\"1.2.3\"", "\">=1.2\""]), pick(vec!["$.a", "$.m.a", ".a"])].boxed(),
-        'I' => prop_oneof![(-2i64..8).prop_map(|i| i.to_string()), pick(vec!["$.b", "$.m.b", "len $.list"])].boxed(),
+        'S' => prop_oneof![
+            pick(vec![
+                "\"a\"",
+                "\"Hello W\"",
+                "\"1,2\"",
+                "`raw`",
+                "\"x-y\"",
+                "\"\"",
+                "\"1.2.3\"",
+                "\">=1.2\""
+            ]),
+            pick(vec!["$.a", "$.m.a", ".a"])
+        ]
+        .boxed(),
+        'I' => prop_oneof![
+            (-2i64..8).prop_map(|i| i.to_string()),
+            pick(vec!["$.b", "$.m.b", "len $.list"])
+        ]
+        .boxed(),
         'F' => pick(vec!["\"%v\"", "\"%s-%d\"", "\"%q\"", "\"%5.2f\"", "\"%x\"", "\"%T\""]),
         'B' => pick(vec!["true", "false", "$.c", "(eq $.a \"a\")"]),
-        'L' => pick(vec!["$.list", "$.m.list", "(list 1 \"b\")", "(splitList \",\" \"q,r\")"]),
+        'L' => pick(vec![
+            "$.list",
+            "$.m.list",
+            "(list 1 \"b\")",
+            "(splitList \",\" \"q,r\")",
+        ]),
         'M' => pick(vec!["$.m", "$", "(dict \"a\" 1)"]),
         _ => operand(),
     }
@@ -217,17 +269,20 @@ fn arg(kind: char) -> BoxedStrategy<String> {
 fn call_args(kinds: &str) -> BoxedStrategy<Vec<String>> {
     let mut v: BoxedStrategy<Vec<String>> = Just(Vec::new()).boxed();
     for k in kinds.chars() {
-        v = (v, arg(k)).prop_map(|(mut v, a)| {
-            v.push(a);
-            v
-        }).boxed();
+        v = (v, arg(k))
+            .prop_map(|(mut v, a)| {
+                v.push(a);
+                v
+            })
+            .boxed();
     }
     v
 }
 
 /// A call in a pipeline stage: its arguments before the piped value.
 fn call() -> impl Strategy<Value = (String, Vec<String>)> {
-    prop::sample::select(FUNCS).prop_flat_map(|(name, kinds, _)| call_args(kinds).prop_map(move |a| (name.to_string(), a)))
+    prop::sample::select(FUNCS)
+        .prop_flat_map(|(name, kinds, _)| call_args(kinds).prop_map(move |a| (name.to_string(), a)))
 }
 
 /// A call at the head of a pipeline: every argument written out.
@@ -300,41 +355,61 @@ fn action(depth: u32) -> BoxedStrategy<String> {
 fn definition() -> impl Strategy<Value = String> {
     (prop::collection::vec(action(1), 1..3), pipeline()).prop_map(|(b, p)| {
         // Inside the definition `$` is the template's argument; `$e` is declared for the body.
-        format!("{{{{define \"d\"}}}}{{{{$e := .}}}}{}{{{{end}}}}{{{{template \"d\" {p}}}}}", b.concat())
+        format!(
+            "{{{{define \"d\"}}}}{{{{$e := .}}}}{}{{{{end}}}}{{{{template \"d\" {p}}}}}",
+            b.concat()
+        )
     })
 }
 
 fn case() -> impl Strategy<Value = Case> {
     let parts = prop::collection::vec(action(2), 1..3);
-    (parts, prop::option::weighted(0.2, definition()), json_data(), any::<bool>(), prop::sample::select(vec!["", "zero"])).prop_map(
-        |(parts, def, data, ints, mk)| {
+    (
+        parts,
+        prop::option::weighted(0.2, definition()),
+        json_data(),
+        any::<bool>(),
+        prop::sample::select(vec!["", "zero"]),
+    )
+        .prop_map(|(parts, def, data, ints, mk)| {
             // `$e` is always declared, so that bodies may name the range element or the data.
-            let mut c = Case::new(&format!("{{{{$e := .}}}}{}{}", parts.concat(), def.unwrap_or_default()), data);
+            let mut c = Case::new(
+                &format!("{{{{$e := .}}}}{}{}", parts.concat(), def.unwrap_or_default()),
+                data,
+            );
             if ints {
                 c.numbers = "int".into();
             }
             c.missingkey = mk.into();
             c
-        },
-    )
+        })
 }
 
 /// Go 1.22 added `range` over integers; the oracle's Go (Debian's 1.19) refuses it. Ferry follows
 /// the newer Go, so a Go error of exactly that kind, where Ferry iterated, is that known difference.
 fn is_range_over_int(go_error: &str) -> bool {
-    go_error.rsplit_once("range can't iterate over ").is_some_and(|(_, n)| n.parse::<i64>().is_ok())
+    go_error
+        .rsplit_once("range can't iterate over ")
+        .is_some_and(|(_, n)| n.parse::<i64>().is_ok())
 }
 
 #[test]
 fn generated_templates_match_go() {
-    let n: usize = std::env::var("GOTEMPLATE_PROP_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(600);
-    let seed: u64 = std::env::var("GOTEMPLATE_PROP_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(14);
+    let n: usize = std::env::var("GOTEMPLATE_PROP_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(600);
+    let seed: u64 = std::env::var("GOTEMPLATE_PROP_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(14);
     let mut seed_bytes = [0u8; 32];
     seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
-    let mut runner =
-        TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes));
+    let mut runner = TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes));
     let strategy = case();
-    let cases: Vec<Case> = (0..n).map(|_| strategy.new_tree(&mut runner).expect("generate a case").current()).collect();
+    let cases: Vec<Case> = (0..n)
+        .map(|_| strategy.new_tree(&mut runner).expect("generate a case").current())
+        .collect();
     let go = oracle::go(&cases);
     let (mut equal_output, mut both_failed, mut range_int, mut same_text) = (0, 0, 0, 0);
     let mut failures = Vec::new();
@@ -349,7 +424,10 @@ fn generated_templates_match_go() {
                 if want.error == got.error {
                     same_text += 1;
                 } else if std::env::var("GOTEMPLATE_PROP_SHOW_ERRORS").is_ok() {
-                    eprintln!("error texts differ:\n  go:    {:?}\n  ferry: {:?}", want.error, got.error);
+                    eprintln!(
+                        "error texts differ:\n  go:    {:?}\n  ferry: {:?}",
+                        want.error, got.error
+                    );
                 }
                 both_failed += usize::from(want.phase == got.phase);
                 want.phase == got.phase
@@ -372,6 +450,14 @@ fn generated_templates_match_go() {
          {range_int} range-over-int (Go ≥ 1.22 semantics), {} differ",
         failures.len()
     );
-    assert!(failures.is_empty(), "{} of {n} generated cases differ from Go:\n{}", failures.len(), failures.iter().take(15).cloned().collect::<Vec<_>>().join("\n"));
-    assert!(equal_output > n / 4, "too few cases produce output ({equal_output} of {n}): the generator needs work");
+    assert!(
+        failures.is_empty(),
+        "{} of {n} generated cases differ from Go:\n{}",
+        failures.len(),
+        failures.iter().take(15).cloned().collect::<Vec<_>>().join("\n")
+    );
+    assert!(
+        equal_output > n / 4,
+        "too few cases produce output ({equal_output} of {n}): the generator needs work"
+    );
 }

@@ -59,8 +59,12 @@ pub(super) fn register(m: &mut FuncMap) {
         v.extend(l.iter().cloned());
         Ok(Value::list(v))
     });
-    both(m, "first", &[Any], |a| Ok(list_items(&a[0], "find first")?.first().cloned().unwrap_or(Value::Nil)));
-    both(m, "last", &[Any], |a| Ok(list_items(&a[0], "find last")?.last().cloned().unwrap_or(Value::Nil)));
+    both(m, "first", &[Any], |a| {
+        Ok(list_items(&a[0], "find first")?.first().cloned().unwrap_or(Value::Nil))
+    });
+    both(m, "last", &[Any], |a| {
+        Ok(list_items(&a[0], "find last")?.last().cloned().unwrap_or(Value::Nil))
+    });
     both(m, "rest", &[Any], |a| {
         let l = list_items(&a[0], "find rest")?;
         // A nil []interface{} prints as [] — an empty list.
@@ -68,7 +72,11 @@ pub(super) fn register(m: &mut FuncMap) {
     });
     both(m, "initial", &[Any], |a| {
         let l = list_items(&a[0], "find initial")?;
-        Ok(Value::list(l.get(..l.len().saturating_sub(1)).map(<[Value]>::to_vec).unwrap_or_default()))
+        Ok(Value::list(
+            l.get(..l.len().saturating_sub(1))
+                .map(<[Value]>::to_vec)
+                .unwrap_or_default(),
+        ))
     });
     both(m, "reverse", &[Any], |a| {
         let l = list_items(&a[0], "find reverse")?;
@@ -86,7 +94,12 @@ pub(super) fn register(m: &mut FuncMap) {
     });
     both_var(m, "without", &[Any], Any, |a| {
         let l = list_items(&a[0], "find without")?;
-        Ok(Value::list(l.iter().filter(|x| !a[1..].iter().any(|o| o.deep_equal(x))).cloned().collect()))
+        Ok(Value::list(
+            l.iter()
+                .filter(|x| !a[1..].iter().any(|o| o.deep_equal(x)))
+                .cloned()
+                .collect(),
+        ))
     });
     both(m, "has", &[Any, Any], |a| match &a[1] {
         Value::Nil => Ok(Value::Bool(false)),
@@ -140,8 +153,12 @@ pub(super) fn register(m: &mut FuncMap) {
         let n = int(&a[0]);
         Ok(ints(until_step(0, n, if n < 0 { -1 } else { 1 })))
     });
-    reg(m, "untilStep", &[Int, Int, Int], |a| Ok(ints(until_step(int(&a[0]), int(&a[1]), int(&a[2])))));
-    reg_var(m, "seq", &[], Int, |a| Ok(Value::str(seq(&a.iter().map(int).collect::<Vec<_>>()))));
+    reg(m, "untilStep", &[Int, Int, Int], |a| {
+        Ok(ints(until_step(int(&a[0]), int(&a[1]), int(&a[2]))))
+    });
+    reg_var(m, "seq", &[], Int, |a| {
+        Ok(Value::str(seq(&a.iter().map(int).collect::<Vec<_>>())))
+    });
 
     // Dicts.
     reg_var(m, "dict", &[], Any, |a| {
@@ -155,7 +172,9 @@ pub(super) fn register(m: &mut FuncMap) {
         }
         Ok(Value::map(d))
     });
-    reg(m, "get", &[Map, Str], |a| Ok(map_of(&a[0]).get(s(&a[1])).cloned().unwrap_or_else(|| Value::str(""))));
+    reg(m, "get", &[Map, Str], |a| {
+        Ok(map_of(&a[0]).get(s(&a[1])).cloned().unwrap_or_else(|| Value::str("")))
+    });
     reg(m, "set", &[Map, Str, Any], |a| match &a[0] {
         Value::Map(d) => {
             d.borrow_mut().insert(s(&a[1]).to_string(), a[2].clone());
@@ -169,9 +188,13 @@ pub(super) fn register(m: &mut FuncMap) {
         }
         Ok(a[0].clone())
     });
-    reg(m, "hasKey", &[Map, Str], |a| Ok(Value::Bool(map_of(&a[0]).contains_key(s(&a[1])))));
+    reg(m, "hasKey", &[Map, Str], |a| {
+        Ok(Value::Bool(map_of(&a[0]).contains_key(s(&a[1]))))
+    });
     reg_var(m, "pluck", &[Str], Map, |a| {
-        Ok(Value::list(a[1..].iter().filter_map(|d| map_of(d).get(s(&a[0])).cloned()).collect()))
+        Ok(Value::list(
+            a[1..].iter().filter_map(|d| map_of(d).get(s(&a[0])).cloned()).collect(),
+        ))
     });
     reg_var(m, "keys", &[], Map, |a| {
         let mut out = Vec::new();
@@ -183,15 +206,26 @@ pub(super) fn register(m: &mut FuncMap) {
     reg_var(m, "pick", &[Map], Str, |a| {
         let d = map_of(&a[0]);
         let keys: Vec<&str> = a[1..].iter().map(s).collect();
-        Ok(Value::map(d.into_iter().filter(|(k, _)| keys.contains(&k.as_str())).collect()))
+        Ok(Value::map(
+            d.into_iter().filter(|(k, _)| keys.contains(&k.as_str())).collect(),
+        ))
     });
     reg_var(m, "omit", &[Map], Str, |a| {
         let d = map_of(&a[0]);
         let keys: Vec<&str> = a[1..].iter().map(s).collect();
-        Ok(Value::map(d.into_iter().filter(|(k, _)| !keys.contains(&k.as_str())).collect()))
+        Ok(Value::map(
+            d.into_iter().filter(|(k, _)| !keys.contains(&k.as_str())).collect(),
+        ))
     });
-    reg(m, "values", &[Map], |a| Ok(Value::list(map_of(&a[0]).into_values().collect())));
-    for (name, overwrite) in [("merge", false), ("mustMerge", false), ("mergeOverwrite", true), ("mustMergeOverwrite", true)] {
+    reg(m, "values", &[Map], |a| {
+        Ok(Value::list(map_of(&a[0]).into_values().collect()))
+    });
+    for (name, overwrite) in [
+        ("merge", false),
+        ("mustMerge", false),
+        ("mergeOverwrite", true),
+        ("mustMergeOverwrite", true),
+    ] {
         reg_var(m, name, &[Map], Map, move |a| {
             let dst = match &a[0] {
                 Value::Map(_) => a[0].clone(),
@@ -218,14 +252,24 @@ pub(super) fn register(m: &mut FuncMap) {
         }
         let dict = match &a[a.len() - 1] {
             Value::Map(d) => d.clone(),
-            other => return err(format!("interface conversion: interface {{}} is {}, not map[string]interface {{}}", conv_name(other))),
+            other => {
+                return err(format!(
+                    "interface conversion: interface {{}} is {}, not map[string]interface {{}}",
+                    conv_name(other)
+                ))
+            }
         };
         let def = a[a.len() - 2].clone();
         let mut keys = Vec::new();
         for k in &a[..a.len() - 2] {
             match k {
                 Value::String(s) => keys.push(s.to_string()),
-                other => return err(format!("interface conversion: interface {{}} is {}, not string", conv_name(other))),
+                other => {
+                    return err(format!(
+                        "interface conversion: interface {{}} is {}, not string",
+                        conv_name(other)
+                    ))
+                }
             }
         }
         let mut cur = dict;
@@ -238,7 +282,10 @@ pub(super) fn register(m: &mut FuncMap) {
             cur = match step {
                 Value::Map(d) => d,
                 other => {
-                    return err(format!("interface conversion: interface {{}} is {}, not map[string]interface {{}}", conv_name(&other)))
+                    return err(format!(
+                        "interface conversion: interface {{}} is {}, not map[string]interface {{}}",
+                        conv_name(&other)
+                    ))
                 }
             };
         }
@@ -253,20 +300,28 @@ pub(super) fn register(m: &mut FuncMap) {
         Ok(a[1].clone())
     });
     reg(m, "empty", &[Any], |a| Ok(Value::Bool(empty(&a[0]))));
-    reg_var(m, "coalesce", &[], Any, |a| Ok(a.into_iter().find(|v| !empty(v)).unwrap_or(Value::Nil)));
+    reg_var(m, "coalesce", &[], Any, |a| {
+        Ok(a.into_iter().find(|v| !empty(v)).unwrap_or(Value::Nil))
+    });
     reg_var(m, "all", &[], Any, |a| Ok(Value::Bool(a.iter().all(|v| !empty(v)))));
     reg_var(m, "any", &[], Any, |a| Ok(Value::Bool(a.iter().any(|v| !empty(v)))));
-    reg(m, "ternary", &[Any, Any, Bool], |a| Ok(if a[2].is_true() { a[0].clone() } else { a[1].clone() }));
+    reg(m, "ternary", &[Any, Any, Bool], |a| {
+        Ok(if a[2].is_true() { a[0].clone() } else { a[1].clone() })
+    });
 
     // Types.
     reg(m, "typeOf", &[Any], |a| Ok(Value::str(a[0].type_name())));
-    reg(m, "typeIs", &[Str, Any], |a| Ok(Value::Bool(s(&a[0]) == a[1].type_name())));
+    reg(m, "typeIs", &[Str, Any], |a| {
+        Ok(Value::Bool(s(&a[0]) == a[1].type_name()))
+    });
     reg(m, "typeIsLike", &[Str, Any], |a| {
         let t = a[1].type_name();
         Ok(Value::Bool(s(&a[0]) == t || s(&a[0]) == format!("*{t}")))
     });
     reg(m, "kindOf", &[Any], |a| Ok(Value::str(a[0].kind_name())));
-    reg(m, "kindIs", &[Str, Any], |a| Ok(Value::Bool(s(&a[0]) == a[1].kind_name())));
+    reg(m, "kindIs", &[Str, Any], |a| {
+        Ok(Value::Bool(s(&a[0]) == a[1].kind_name()))
+    });
     reg(m, "deepEqual", &[Any, Any], |a| Ok(Value::Bool(a[0].deep_equal(&a[1]))));
 }
 

@@ -12,33 +12,57 @@ use crate::value::Value;
 use Param::{Any, Int, String as Str};
 
 pub(super) fn register(m: &mut FuncMap) {
-    reg(m, "b64enc", &[Str], |a| Ok(Value::str(base64::engine::general_purpose::STANDARD.encode(s(&a[0]).as_bytes()))));
+    reg(m, "b64enc", &[Str], |a| {
+        Ok(Value::str(
+            base64::engine::general_purpose::STANDARD.encode(s(&a[0]).as_bytes()),
+        ))
+    });
     reg(m, "b64dec", &[Str], |a| Ok(Value::str(b64dec(s(&a[0])))));
-    reg(m, "b32enc", &[Str], |a| Ok(Value::str(base32_encode(s(&a[0]).as_bytes()))));
+    reg(m, "b32enc", &[Str], |a| {
+        Ok(Value::str(base32_encode(s(&a[0]).as_bytes())))
+    });
     reg(m, "b32dec", &[Str], |a| {
         Ok(Value::str(match base32_decode(s(&a[0])) {
             Ok(b) => String::from_utf8_lossy(&b).into_owned(),
             Err(e) => e,
         }))
     });
-    reg(m, "toJson", &[Any], |a| Ok(Value::str(to_json(&a[0], true, false).unwrap_or_default())));
-    reg(m, "toPrettyJson", &[Any], |a| Ok(Value::str(to_json(&a[0], true, true).unwrap_or_default())));
-    reg(m, "toRawJson", &[Any], |a| Ok(Value::str(to_json(&a[0], false, false).unwrap_or_default())));
-    reg(m, "mustToJson", &[Any], |a| to_json(&a[0], true, false).map(Value::str).map_err(FuncError));
-    reg(m, "mustToPrettyJson", &[Any], |a| to_json(&a[0], true, true).map(Value::str).map_err(FuncError));
-    reg(m, "mustToRawJson", &[Any], |a| to_json(&a[0], false, false).map(Value::str).map_err(FuncError));
+    reg(m, "toJson", &[Any], |a| {
+        Ok(Value::str(to_json(&a[0], true, false).unwrap_or_default()))
+    });
+    reg(m, "toPrettyJson", &[Any], |a| {
+        Ok(Value::str(to_json(&a[0], true, true).unwrap_or_default()))
+    });
+    reg(m, "toRawJson", &[Any], |a| {
+        Ok(Value::str(to_json(&a[0], false, false).unwrap_or_default()))
+    });
+    reg(m, "mustToJson", &[Any], |a| {
+        to_json(&a[0], true, false).map(Value::str).map_err(FuncError)
+    });
+    reg(m, "mustToPrettyJson", &[Any], |a| {
+        to_json(&a[0], true, true).map(Value::str).map_err(FuncError)
+    });
+    reg(m, "mustToRawJson", &[Any], |a| {
+        to_json(&a[0], false, false).map(Value::str).map_err(FuncError)
+    });
     reg(m, "fromJson", &[Str], |a| Ok(from_json(s(&a[0])).unwrap_or(Value::Nil)));
     reg(m, "mustFromJson", &[Str], |a| from_json(s(&a[0])).map_err(FuncError));
-    reg(m, "sha1sum", &[Str], |a| Ok(Value::str(hex::encode(sha1(s(&a[0]).as_bytes())))));
+    reg(m, "sha1sum", &[Str], |a| {
+        Ok(Value::str(hex::encode(sha1(s(&a[0]).as_bytes()))))
+    });
     reg(m, "sha256sum", &[Str], |a| {
         use sha2::Digest as _;
         Ok(Value::str(hex::encode(sha2::Sha256::digest(s(&a[0]).as_bytes()))))
     });
-    reg(m, "adler32sum", &[Str], |a| Ok(Value::str(adler32(s(&a[0]).as_bytes()).to_string())));
+    reg(m, "adler32sum", &[Str], |a| {
+        Ok(Value::str(adler32(s(&a[0]).as_bytes()).to_string()))
+    });
     reg(m, "uuidv4", &[], |_| Ok(Value::str(uuidv4())));
     const ALPHA: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     const NUM: &str = "0123456789";
-    reg(m, "randAlphaNum", &[Int], |a| random_from(int(&a[0]), &format!("{ALPHA}{NUM}")));
+    reg(m, "randAlphaNum", &[Int], |a| {
+        random_from(int(&a[0]), &format!("{ALPHA}{NUM}"))
+    });
     reg(m, "randAlpha", &[Int], |a| random_from(int(&a[0]), ALPHA));
     reg(m, "randNumeric", &[Int], |a| random_from(int(&a[0]), NUM));
     reg(m, "randAscii", &[Int], |a| {
@@ -55,7 +79,11 @@ pub(super) fn register(m: &mut FuncMap) {
 /// Go's `base64.StdEncoding.DecodeString` as Sprig uses it: newlines skipped, the error's text
 /// returned in place of the decoded string.
 fn b64dec(input: &str) -> String {
-    let kept: Vec<(usize, u8)> = input.bytes().enumerate().filter(|(_, b)| *b != b'\n' && *b != b'\r').collect();
+    let kept: Vec<(usize, u8)> = input
+        .bytes()
+        .enumerate()
+        .filter(|(_, b)| *b != b'\n' && *b != b'\r')
+        .collect();
     let bytes: Vec<u8> = kept.iter().map(|(_, b)| *b).collect();
     match base64::engine::general_purpose::STANDARD.decode(&bytes) {
         Ok(b) => String::from_utf8_lossy(&b).into_owned(),
@@ -103,7 +131,7 @@ fn base32_encode(data: &[u8]) -> String {
 
 fn base32_decode(s: &str) -> Result<Vec<u8>, String> {
     let s: Vec<u8> = s.bytes().filter(|b| *b != b'\n' && *b != b'\r').collect();
-    if s.len() % 8 != 0 {
+    if !s.len().is_multiple_of(8) {
         return Err(format!("illegal base32 data at input byte {}", s.len() / 8 * 8));
     }
     let mut out = Vec::new();
@@ -114,7 +142,10 @@ fn base32_decode(s: &str) -> Result<Vec<u8>, String> {
             if *b == b'=' {
                 break;
             }
-            let v = B32.iter().position(|c| c == b).ok_or_else(|| format!("illegal base32 data at input byte {}", ci * 8 + i))?;
+            let v = B32
+                .iter()
+                .position(|c| c == b)
+                .ok_or_else(|| format!("illegal base32 data at input byte {}", ci * 8 + i))?;
             bits |= (v as u64) << (35 - i * 5);
             n += 1;
         }
@@ -249,7 +280,11 @@ fn json_error_text(s: &str, e: &serde_json::Error) -> String {
     if s.trim().is_empty() || e.is_eof() {
         return "unexpected end of JSON input".into();
     }
-    let line_start: usize = s.split('\n').take(e.line().saturating_sub(1)).map(|l| l.len() + 1).sum();
+    let line_start: usize = s
+        .split('\n')
+        .take(e.line().saturating_sub(1))
+        .map(|l| l.len() + 1)
+        .sum();
     let at = line_start + e.column().saturating_sub(1);
     let expecting = if e.to_string().starts_with("key must be a string") {
         "looking for beginning of object key string"
@@ -296,7 +331,12 @@ pub fn sha1(data: &[u8]) -> [u8; 20] {
                 40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1BBCDC),
                 _ => (b ^ c ^ d, 0xCA62C1D6),
             };
-            let t = a.rotate_left(5).wrapping_add(f).wrapping_add(e).wrapping_add(k).wrapping_add(*wi);
+            let t = a
+                .rotate_left(5)
+                .wrapping_add(f)
+                .wrapping_add(e)
+                .wrapping_add(k)
+                .wrapping_add(*wi);
             e = d;
             d = c;
             c = b.rotate_left(30);
@@ -345,7 +385,11 @@ fn random_from(n: i64, alphabet: &str) -> Result<Value, FuncError> {
         return err("runtime error: makeslice: len out of range");
     }
     let chars: Vec<char> = alphabet.chars().collect();
-    Ok(Value::str((0..n).map(|_| chars[(random_u64() % chars.len() as u64) as usize]).collect::<String>()))
+    Ok(Value::str(
+        (0..n)
+            .map(|_| chars[(random_u64() % chars.len() as u64) as usize])
+            .collect::<String>(),
+    ))
 }
 
 fn uuidv4() -> String {

@@ -11,8 +11,14 @@ const DIV_ZERO: &str = "runtime error: integer divide by zero";
 
 pub(super) fn register(m: &mut FuncMap) {
     reg(m, "add1", &[Any], |a| Ok(Value::Int64(to_int64(&a[0]).wrapping_add(1))));
-    reg_var(m, "add", &[], Any, |a| Ok(Value::Int64(a.iter().fold(0i64, |acc, x| acc.wrapping_add(to_int64(x))))));
-    reg(m, "sub", &[Any, Any], |a| Ok(Value::Int64(to_int64(&a[0]).wrapping_sub(to_int64(&a[1])))));
+    reg_var(m, "add", &[], Any, |a| {
+        Ok(Value::Int64(
+            a.iter().fold(0i64, |acc, x| acc.wrapping_add(to_int64(x))),
+        ))
+    });
+    reg(m, "sub", &[Any, Any], |a| {
+        Ok(Value::Int64(to_int64(&a[0]).wrapping_sub(to_int64(&a[1]))))
+    });
     reg(m, "div", &[Any, Any], |a| {
         let d = to_int64(&a[1]);
         if d == 0 {
@@ -28,14 +34,34 @@ pub(super) fn register(m: &mut FuncMap) {
         Ok(Value::Int64(to_int64(&a[0]).wrapping_rem(d)))
     });
     reg_var(m, "mul", &[Any], Any, |a| {
-        Ok(Value::Int64(a[1..].iter().fold(to_int64(&a[0]), |acc, x| acc.wrapping_mul(to_int64(x)))))
+        Ok(Value::Int64(
+            a[1..]
+                .iter()
+                .fold(to_int64(&a[0]), |acc, x| acc.wrapping_mul(to_int64(x))),
+        ))
     });
     for name in ["max", "biggest"] {
-        reg_var(m, name, &[Any], Any, |a| Ok(Value::Int64(a[1..].iter().map(to_int64).fold(to_int64(&a[0]), i64::max))));
+        reg_var(m, name, &[Any], Any, |a| {
+            Ok(Value::Int64(
+                a[1..].iter().map(to_int64).fold(to_int64(&a[0]), i64::max),
+            ))
+        });
     }
-    reg_var(m, "min", &[Any], Any, |a| Ok(Value::Int64(a[1..].iter().map(to_int64).fold(to_int64(&a[0]), i64::min))));
-    reg_var(m, "maxf", &[Any], Any, |a| Ok(Value::Float(a[1..].iter().map(to_float64).fold(to_float64(&a[0]), go_max))));
-    reg_var(m, "minf", &[Any], Any, |a| Ok(Value::Float(a[1..].iter().map(to_float64).fold(to_float64(&a[0]), go_min))));
+    reg_var(m, "min", &[Any], Any, |a| {
+        Ok(Value::Int64(
+            a[1..].iter().map(to_int64).fold(to_int64(&a[0]), i64::min),
+        ))
+    });
+    reg_var(m, "maxf", &[Any], Any, |a| {
+        Ok(Value::Float(
+            a[1..].iter().map(to_float64).fold(to_float64(&a[0]), go_max),
+        ))
+    });
+    reg_var(m, "minf", &[Any], Any, |a| {
+        Ok(Value::Float(
+            a[1..].iter().map(to_float64).fold(to_float64(&a[0]), go_min),
+        ))
+    });
     reg(m, "ceil", &[Any], |a| Ok(Value::Float(to_float64(&a[0]).ceil())));
     reg(m, "floor", &[Any], |a| Ok(Value::Float(to_float64(&a[0]).floor())));
     reg_var(m, "round", &[Any, Int], Int, |a| {
@@ -50,7 +76,9 @@ pub(super) fn register(m: &mut FuncMap) {
     reg(m, "int", &[Any], |a| Ok(Value::Int(to_int64(&a[0]))));
     reg(m, "int64", &[Any], |a| Ok(Value::Int64(to_int64(&a[0]))));
     reg(m, "float64", &[Any], |a| Ok(Value::Float(to_float64(&a[0]))));
-    reg(m, "atoi", &[Str], |a| Ok(Value::Int(s(&a[0]).parse::<i64>().unwrap_or(0))));
+    reg(m, "atoi", &[Str], |a| {
+        Ok(Value::Int(s(&a[0]).parse::<i64>().unwrap_or(0)))
+    });
     reg(m, "add1f", &[Any], |a| decimal_op(&a[0], &[Value::Float(1.0)], Op::Add));
     reg_var(m, "addf", &[], Any, |a| decimal_op(&Value::Float(0.0), &a, Op::Add));
     reg_var(m, "subf", &[Any], Any, |a| decimal_op(&a[0], &a[1..], Op::Sub));
@@ -61,7 +89,9 @@ pub(super) fn register(m: &mut FuncMap) {
         if hi <= lo {
             return err("invalid argument to Intn");
         }
-        Ok(Value::Int(lo + (super::encoding::random_u64() % (hi - lo) as u64) as i64))
+        Ok(Value::Int(
+            lo + (super::encoding::random_u64() % (hi - lo) as u64) as i64,
+        ))
     });
 }
 
@@ -110,7 +140,10 @@ impl Decimal {
         let neg = mant.starts_with('-');
         let digits: String = mant.chars().filter(char::is_ascii_digit).collect();
         let m: i128 = digits.parse().ok()?;
-        Some(Decimal { m: if neg { -m } else { m }, e: exp - (digits.len() as i32 - 1) })
+        Some(Decimal {
+            m: if neg { -m } else { m },
+            e: exp - (digits.len() as i32 - 1),
+        })
     }
 
     fn to_f64(self) -> f64 {
@@ -128,13 +161,22 @@ impl Decimal {
         Some(Ok(match op {
             Op::Add => {
                 let (x, y, e) = Decimal::align(self, b)?;
-                Decimal { m: x.checked_add(y)?, e }
+                Decimal {
+                    m: x.checked_add(y)?,
+                    e,
+                }
             }
             Op::Sub => {
                 let (x, y, e) = Decimal::align(self, b)?;
-                Decimal { m: x.checked_sub(y)?, e }
+                Decimal {
+                    m: x.checked_sub(y)?,
+                    e,
+                }
             }
-            Op::Mul => Decimal { m: self.m.checked_mul(b.m)?, e: self.e + b.e },
+            Op::Mul => Decimal {
+                m: self.m.checked_mul(b.m)?,
+                e: self.e + b.e,
+            },
             Op::Div => {
                 if b.m == 0 {
                     return Some(Err("decimal division by 0"));
@@ -149,7 +191,11 @@ impl Decimal {
                 };
                 let q = num / den;
                 let r = num % den;
-                let q = if r.abs().checked_mul(2)? >= den.abs() { q + num.signum() * den.signum() } else { q };
+                let q = if r.abs().checked_mul(2)? >= den.abs() {
+                    q + num.signum() * den.signum()
+                } else {
+                    q
+                };
                 Decimal { m: q, e: target }
             }
         }))

@@ -29,7 +29,9 @@ pub fn functions() -> FuncMap {
         m.insert(
             name,
             Function::pure_variadic(&[], Param::Any, move |_| {
-                Err(FuncError(format!("the Sprig function {name} is not implemented by gotemplate")))
+                Err(FuncError(format!(
+                    "the Sprig function {name} is not implemented by gotemplate"
+                )))
             }),
         );
     }
@@ -62,7 +64,12 @@ pub const NOT_IMPLEMENTED: &[&str] = &[
     "durationRound",
 ];
 
-pub(crate) fn reg(m: &mut FuncMap, name: &str, params: &[Param], f: impl Fn(Vec<Value>) -> Result<Value, FuncError> + 'static) {
+pub(crate) fn reg(
+    m: &mut FuncMap,
+    name: &str,
+    params: &[Param],
+    f: impl Fn(Vec<Value>) -> Result<Value, FuncError> + 'static,
+) {
     m.insert(name, Function::pure(params, f));
 }
 
@@ -152,7 +159,9 @@ pub(crate) fn to_int64(v: &Value) -> i64 {
 
 /// Go's float64 → int64 conversion on amd64: truncation, and 0x8000000000000000 out of range.
 pub(crate) fn float_to_int(f: f64) -> i64 {
-    if f.is_nan() || f >= 9.223372036854775807e18 || f < -9.223372036854775808e18 {
+    // 2^63 bounds the int64 range.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if f.is_nan() || !(-LIMIT..LIMIT).contains(&f) {
         i64::MIN
     } else {
         f as i64
@@ -195,7 +204,11 @@ pub(crate) fn parse_go_float(s: &str) -> Option<f64> {
     if matches!(body, "inf" | "infinity" | "nan") {
         return lower.parse().ok();
     }
-    if body.is_empty() || !body.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'+' | b'-' | b'_')) {
+    if body.is_empty()
+        || !body
+            .bytes()
+            .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'+' | b'-' | b'_'))
+    {
         return None;
     }
     lower.replace('_', "").parse().ok()

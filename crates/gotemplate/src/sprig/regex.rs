@@ -10,7 +10,12 @@ use Param::{Int, String as Str};
 fn compile(pattern: &str) -> Result<regex::Regex, String> {
     regex::Regex::new(pattern).map_err(|e| {
         let detail = match e {
-            regex::Error::Syntax(s) => s.lines().last().unwrap_or_default().trim_start_matches("error: ").to_string(),
+            regex::Error::Syntax(s) => s
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .trim_start_matches("error: ")
+                .to_string(),
             other => other.to_string(),
         };
         // Go's words for the common mistakes.
@@ -91,37 +96,74 @@ fn quote_meta(s: &str) -> String {
 }
 
 pub(super) fn register(m: &mut FuncMap) {
-    reg(m, "regexMatch", &[Str, Str], |a| Ok(Value::Bool(compile(s(&a[0])).map(|re| re.is_match(s(&a[1]))).unwrap_or(false))));
+    reg(m, "regexMatch", &[Str, Str], |a| {
+        Ok(Value::Bool(
+            compile(s(&a[0])).map(|re| re.is_match(s(&a[1]))).unwrap_or(false),
+        ))
+    });
     reg(m, "mustRegexMatch", &[Str, Str], |a| {
         let re = compile(s(&a[0])).map_err(FuncError)?;
         Ok(Value::Bool(re.is_match(s(&a[1]))))
     });
-    reg(m, "regexFindAll", &[Str, Str, Int], |a| Ok(list(find_all(&must_compile(s(&a[0]))?, s(&a[1]), int(&a[2])))));
+    reg(m, "regexFindAll", &[Str, Str, Int], |a| {
+        Ok(list(find_all(&must_compile(s(&a[0]))?, s(&a[1]), int(&a[2]))))
+    });
     reg(m, "mustRegexFindAll", &[Str, Str, Int], |a| {
-        Ok(list(find_all(&compile(s(&a[0])).map_err(FuncError)?, s(&a[1]), int(&a[2]))))
+        Ok(list(find_all(
+            &compile(s(&a[0])).map_err(FuncError)?,
+            s(&a[1]),
+            int(&a[2]),
+        )))
     });
     reg(m, "regexFind", &[Str, Str], |a| {
-        Ok(Value::str(must_compile(s(&a[0]))?.find(s(&a[1])).map(|m| m.as_str()).unwrap_or("")))
+        Ok(Value::str(
+            must_compile(s(&a[0]))?.find(s(&a[1])).map(|m| m.as_str()).unwrap_or(""),
+        ))
     });
     reg(m, "mustRegexFind", &[Str, Str], |a| {
-        Ok(Value::str(compile(s(&a[0])).map_err(FuncError)?.find(s(&a[1])).map(|m| m.as_str()).unwrap_or("")))
+        Ok(Value::str(
+            compile(s(&a[0]))
+                .map_err(FuncError)?
+                .find(s(&a[1]))
+                .map(|m| m.as_str())
+                .unwrap_or(""),
+        ))
     });
     reg(m, "regexReplaceAll", &[Str, Str, Str], |a| {
-        Ok(Value::str(must_compile(s(&a[0]))?.replace_all(s(&a[1]), s(&a[2])).into_owned()))
+        Ok(Value::str(
+            must_compile(s(&a[0]))?.replace_all(s(&a[1]), s(&a[2])).into_owned(),
+        ))
     });
     reg(m, "mustRegexReplaceAll", &[Str, Str, Str], |a| {
-        Ok(Value::str(compile(s(&a[0])).map_err(FuncError)?.replace_all(s(&a[1]), s(&a[2])).into_owned()))
+        Ok(Value::str(
+            compile(s(&a[0]))
+                .map_err(FuncError)?
+                .replace_all(s(&a[1]), s(&a[2]))
+                .into_owned(),
+        ))
     });
     reg(m, "regexReplaceAllLiteral", &[Str, Str, Str], |a| {
-        Ok(Value::str(must_compile(s(&a[0]))?.replace_all(s(&a[1]), regex::NoExpand(s(&a[2]))).into_owned()))
+        Ok(Value::str(
+            must_compile(s(&a[0]))?
+                .replace_all(s(&a[1]), regex::NoExpand(s(&a[2])))
+                .into_owned(),
+        ))
     });
     reg(m, "mustRegexReplaceAllLiteral", &[Str, Str, Str], |a| {
         let re = compile(s(&a[0])).map_err(FuncError)?;
-        Ok(Value::str(re.replace_all(s(&a[1]), regex::NoExpand(s(&a[2]))).into_owned()))
+        Ok(Value::str(
+            re.replace_all(s(&a[1]), regex::NoExpand(s(&a[2]))).into_owned(),
+        ))
     });
-    reg(m, "regexSplit", &[Str, Str, Int], |a| Ok(list(split(&must_compile(s(&a[0]))?, s(&a[1]), int(&a[2])))));
+    reg(m, "regexSplit", &[Str, Str, Int], |a| {
+        Ok(list(split(&must_compile(s(&a[0]))?, s(&a[1]), int(&a[2]))))
+    });
     reg(m, "mustRegexSplit", &[Str, Str, Int], |a| {
-        Ok(list(split(&compile(s(&a[0])).map_err(FuncError)?, s(&a[1]), int(&a[2]))))
+        Ok(list(split(
+            &compile(s(&a[0])).map_err(FuncError)?,
+            s(&a[1]),
+            int(&a[2]),
+        )))
     });
     reg(m, "regexQuoteMeta", &[Str], |a| Ok(Value::str(quote_meta(s(&a[0])))));
 }

@@ -13,7 +13,8 @@ use super::{reg, s};
 use crate::func::{FuncError, FuncMap, Function, Param};
 use crate::value::{Object, Value};
 
-const SEMVER: &str = r"v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?";
+const SEMVER: &str =
+    r"v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?";
 const CV: &str = r"v?([0-9|x|X|\*]+)(\.[0-9|x|X|\*]+)?(\.[0-9|x|X|\*]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?";
 const OPS: &str = r"=||!=|>|<|>=|=>|<=|=<|~|~>|\^";
 
@@ -32,7 +33,10 @@ fn regexes() -> &'static Regexes {
         constraint: Regex::new(&format!(r"^\s*({OPS})\s*({CV})\s*$")).expect("constraint regex"),
         range: Regex::new(&format!(r"\s*({CV})\s+-\s+({CV})\s*")).expect("range regex"),
         find: Regex::new(&format!(r"({OPS})\s*({CV})")).expect("find regex"),
-        valid: Regex::new(&format!(r"^(\s*({OPS})\s*({CV})\s*)((?:\s+|,\s*)({OPS})\s*({CV})\s*)*$")).expect("valid regex"),
+        valid: Regex::new(&format!(
+            r"^(\s*({OPS})\s*({CV})\s*)((?:\s+|,\s*)({OPS})\s*({CV})\s*)*$"
+        ))
+        .expect("valid regex"),
     })
 }
 
@@ -70,13 +74,28 @@ impl Version {
             match m.get(i) {
                 None => Ok(0),
                 Some(x) => x.as_str().trim_start_matches('.').parse::<u64>().map_err(|e| {
-                    format!("Error parsing version segment: strconv.ParseUint: parsing {}: {}", crate::format::quote(x.as_str().trim_start_matches('.')), if matches!(e.kind(), std::num::IntErrorKind::PosOverflow) { "value out of range" } else { "invalid syntax" })
+                    format!(
+                        "Error parsing version segment: strconv.ParseUint: parsing {}: {}",
+                        crate::format::quote(x.as_str().trim_start_matches('.')),
+                        if matches!(e.kind(), std::num::IntErrorKind::PosOverflow) {
+                            "value out of range"
+                        } else {
+                            "invalid syntax"
+                        }
+                    )
                 }),
             }
         };
         let pre = m.get(5).map(|x| x.as_str().to_string()).unwrap_or_default();
         let metadata = m.get(8).map(|x| x.as_str().to_string()).unwrap_or_default();
-        let ver = Version { major: seg(1)?, minor: seg(2)?, patch: seg(3)?, pre, metadata, original: v.to_string() };
+        let ver = Version {
+            major: seg(1)?,
+            minor: seg(2)?,
+            patch: seg(3)?,
+            pre,
+            metadata,
+            original: v.to_string(),
+        };
         if !ver.pre.is_empty() {
             for p in ver.pre.split('.') {
                 if p.bytes().all(|b| b.is_ascii_digit()) {
@@ -96,14 +115,14 @@ impl Version {
 
     /// `Version.Compare`: metadata ignored, a prerelease below its release.
     pub fn compare(&self, o: &Version) -> Ordering {
-        (self.major, self.minor, self.patch).cmp(&(o.major, o.minor, o.patch)).then_with(|| {
-            match (self.pre.is_empty(), o.pre.is_empty()) {
+        (self.major, self.minor, self.patch)
+            .cmp(&(o.major, o.minor, o.patch))
+            .then_with(|| match (self.pre.is_empty(), o.pre.is_empty()) {
                 (true, true) => Ordering::Equal,
                 (true, false) => Ordering::Greater,
                 (false, true) => Ordering::Less,
                 (false, false) => compare_prerelease(&self.pre, &o.pre),
-            }
-        })
+            })
     }
 }
 
@@ -170,9 +189,18 @@ fn is_x(x: &str) -> bool {
 
 fn parse_single(c: &str) -> Result<Single, String> {
     if c.is_empty() {
-        return Ok(Single { con: Version::parse("0.0.0")?, op: String::new(), minor_dirty: false, patch_dirty: false, dirty: true });
+        return Ok(Single {
+            con: Version::parse("0.0.0")?,
+            op: String::new(),
+            minor_dirty: false,
+            patch_dirty: false,
+            dirty: true,
+        });
     }
-    let m = regexes().constraint.captures(c).ok_or_else(|| format!("improper constraint: {c}"))?;
+    let m = regexes()
+        .constraint
+        .captures(c)
+        .ok_or_else(|| format!("improper constraint: {c}"))?;
     let g = |i: usize| m.get(i).map(|x| x.as_str()).unwrap_or("");
     let (mut minor_dirty, mut patch_dirty, mut dirty) = (false, false, false);
     let ver = if is_x(g(3)) || g(3).is_empty() {
@@ -190,7 +218,13 @@ fn parse_single(c: &str) -> Result<Single, String> {
         g(2).to_string()
     };
     let con = Version::parse(&ver).map_err(|_| "constraint Parser Error".to_string())?;
-    Ok(Single { con, op: g(1).to_string(), minor_dirty, patch_dirty, dirty })
+    Ok(Single {
+        con,
+        op: g(1).to_string(),
+        minor_dirty,
+        patch_dirty,
+        dirty,
+    })
 }
 
 impl Constraint {
@@ -201,7 +235,13 @@ impl Constraint {
         let ranges: Vec<(String, String, String)> = r
             .range
             .captures_iter(&c)
-            .map(|m| (m[0].to_string(), m[1].to_string(), m.get(11).map(|x| x.as_str().to_string()).unwrap_or_default()))
+            .map(|m| {
+                (
+                    m[0].to_string(),
+                    m[1].to_string(),
+                    m.get(11).map(|x| x.as_str().to_string()).unwrap_or_default(),
+                )
+            })
             .collect();
         for (whole, a, b) in ranges {
             c = c.replacen(&whole, &format!(">= {a}, <= {b}"), 1);
@@ -289,7 +329,7 @@ impl Single {
         if v.major != c.con.major {
             return false;
         }
-        !(v.minor != c.con.minor && !c.minor_dirty)
+        v.minor == c.con.minor || c.minor_dirty
     }
 
     fn caret(&self, v: &Version) -> bool {
@@ -369,7 +409,9 @@ impl Object for Version {
 
 pub(super) fn register(m: &mut FuncMap) {
     reg(m, "semver", &[Param::String], |a| {
-        Version::parse(s(&a[0])).map(|v| Value::Object(Rc::new(v))).map_err(FuncError)
+        Version::parse(s(&a[0]))
+            .map(|v| Value::Object(Rc::new(v)))
+            .map_err(FuncError)
     });
     reg(m, "semverCompare", &[Param::String, Param::String], |a| {
         let c = Constraint::parse(s(&a[0])).map_err(FuncError)?;

@@ -12,14 +12,20 @@ fn string(x: impl Into<String>) -> Result<Value, crate::FuncError> {
 
 pub(super) fn register(m: &mut FuncMap) {
     reg(m, "abbrev", &[Int, Str], |a| string(abbrev(int(&a[0]), s(&a[1]))));
-    reg(m, "abbrevboth", &[Int, Int, Str], |a| string(abbrevboth(int(&a[0]), int(&a[1]), s(&a[2]))));
+    reg(m, "abbrevboth", &[Int, Int, Str], |a| {
+        string(abbrevboth(int(&a[0]), int(&a[1]), s(&a[2])))
+    });
     reg(m, "trunc", &[Int, Str], |a| string(trunc(int(&a[0]), s(&a[1]))));
-    reg(m, "trim", &[Str], |a| string(s(&a[0]).trim_matches(char::is_whitespace)));
+    reg(m, "trim", &[Str], |a| {
+        string(s(&a[0]).trim_matches(char::is_whitespace))
+    });
     reg(m, "upper", &[Str], |a| string(s(&a[0]).to_uppercase()));
     reg(m, "lower", &[Str], |a| string(s(&a[0]).to_lowercase()));
     reg(m, "title", &[Str], |a| string(title(s(&a[0]))));
     reg(m, "untitle", &[Str], |a| string(untitle(s(&a[0]))));
-    reg(m, "substr", &[Int, Int, Str], |a| substr(int(&a[0]), int(&a[1]), s(&a[2])));
+    reg(m, "substr", &[Int, Int, Str], |a| {
+        substr(int(&a[0]), int(&a[1]), s(&a[2]))
+    });
     reg(m, "repeat", &[Int, Str], |a| {
         let n = int(&a[0]);
         if n < 0 {
@@ -33,9 +39,15 @@ pub(super) fn register(m: &mut FuncMap) {
             string(s(&a[1]).trim_matches(|c| cut.contains(c)))
         });
     }
-    reg(m, "trimSuffix", &[Str, Str], |a| string(s(&a[1]).strip_suffix(s(&a[0])).unwrap_or(s(&a[1]))));
-    reg(m, "trimPrefix", &[Str, Str], |a| string(s(&a[1]).strip_prefix(s(&a[0])).unwrap_or(s(&a[1]))));
-    reg(m, "nospace", &[Str], |a| string(s(&a[0]).chars().filter(|c| !c.is_whitespace()).collect::<String>()));
+    reg(m, "trimSuffix", &[Str, Str], |a| {
+        string(s(&a[1]).strip_suffix(s(&a[0])).unwrap_or(s(&a[1])))
+    });
+    reg(m, "trimPrefix", &[Str, Str], |a| {
+        string(s(&a[1]).strip_prefix(s(&a[0])).unwrap_or(s(&a[1])))
+    });
+    reg(m, "nospace", &[Str], |a| {
+        string(s(&a[0]).chars().filter(|c| !c.is_whitespace()).collect::<String>())
+    });
     reg(m, "initials", &[Str], |a| string(initials(s(&a[0]))));
     reg(m, "swapcase", &[Str], |a| string(swapcase(s(&a[0]))));
     reg(m, "snakecase", &[Str], |a| string(camel_to_lower(s(&a[0]), '_')));
@@ -50,41 +62,84 @@ pub(super) fn register(m: &mut FuncMap) {
         }
         string(cs.into_iter().collect::<String>())
     });
-    reg(m, "wrap", &[Int, Str], |a| string(wrap_custom(s(&a[1]), int(&a[0]), "\n", false)));
-    reg(m, "wrapWith", &[Int, Str, Str], |a| string(wrap_custom(s(&a[2]), int(&a[0]), s(&a[1]), true)));
-    reg(m, "contains", &[Str, Str], |a| Ok(Value::Bool(s(&a[1]).contains(s(&a[0])))));
-    reg(m, "hasPrefix", &[Str, Str], |a| Ok(Value::Bool(s(&a[1]).starts_with(s(&a[0])))));
-    reg(m, "hasSuffix", &[Str, Str], |a| Ok(Value::Bool(s(&a[1]).ends_with(s(&a[0])))));
+    reg(m, "wrap", &[Int, Str], |a| {
+        string(wrap_custom(s(&a[1]), int(&a[0]), "\n", false))
+    });
+    reg(m, "wrapWith", &[Int, Str, Str], |a| {
+        string(wrap_custom(s(&a[2]), int(&a[0]), s(&a[1]), true))
+    });
+    reg(m, "contains", &[Str, Str], |a| {
+        Ok(Value::Bool(s(&a[1]).contains(s(&a[0]))))
+    });
+    reg(m, "hasPrefix", &[Str, Str], |a| {
+        Ok(Value::Bool(s(&a[1]).starts_with(s(&a[0]))))
+    });
+    reg(m, "hasSuffix", &[Str, Str], |a| {
+        Ok(Value::Bool(s(&a[1]).ends_with(s(&a[0]))))
+    });
     reg_var(m, "quote", &[], Any, |a| {
-        let out: Vec<String> =
-            a.iter().filter(|v| !matches!(v, Value::Nil)).map(|v| crate::format::quote(&strval(v))).collect();
+        let out: Vec<String> = a
+            .iter()
+            .filter(|v| !matches!(v, Value::Nil))
+            .map(|v| crate::format::quote(&strval(v)))
+            .collect();
         string(out.join(" "))
     });
     reg_var(m, "squote", &[], Any, |a| {
-        let out: Vec<String> = a.iter().filter(|v| !matches!(v, Value::Nil)).map(|v| format!("'{}'", strval(v))).collect();
+        let out: Vec<String> = a
+            .iter()
+            .filter(|v| !matches!(v, Value::Nil))
+            .map(|v| format!("'{}'", strval(v)))
+            .collect();
         string(out.join(" "))
     });
     reg_var(m, "cat", &[], Any, |a| {
-        let out: Vec<String> = a.iter().filter(|v| !matches!(v, Value::Nil)).map(|v| v.to_string()).collect();
+        let out: Vec<String> = a
+            .iter()
+            .filter(|v| !matches!(v, Value::Nil))
+            .map(|v| v.to_string())
+            .collect();
         string(out.join(" "))
     });
     reg(m, "indent", &[Int, Str], |a| string(indent(int(&a[0]), s(&a[1]))?));
-    reg(m, "nindent", &[Int, Str], |a| string(format!("\n{}", indent(int(&a[0]), s(&a[1]))?)));
-    reg(m, "replace", &[Str, Str, Str], |a| string(s(&a[2]).replace(s(&a[0]), s(&a[1]))));
-    reg(m, "plural", &[Str, Str, Int], |a| Ok(if int(&a[2]) == 1 { a[0].clone() } else { a[1].clone() }));
+    reg(m, "nindent", &[Int, Str], |a| {
+        string(format!("\n{}", indent(int(&a[0]), s(&a[1]))?))
+    });
+    reg(m, "replace", &[Str, Str, Str], |a| {
+        string(s(&a[2]).replace(s(&a[0]), s(&a[1])))
+    });
+    reg(m, "plural", &[Str, Str, Int], |a| {
+        Ok(if int(&a[2]) == 1 { a[0].clone() } else { a[1].clone() })
+    });
     reg(m, "toString", &[Any], |a| string(strval(&a[0])));
     reg(m, "split", &[Str, Str], |a| {
         let parts = go_split(s(&a[1]), s(&a[0]), -1);
-        Ok(Value::map(parts.into_iter().enumerate().map(|(i, p)| (format!("_{i}"), Value::str(p))).collect()))
+        Ok(Value::map(
+            parts
+                .into_iter()
+                .enumerate()
+                .map(|(i, p)| (format!("_{i}"), Value::str(p)))
+                .collect(),
+        ))
     });
     reg(m, "splitn", &[Str, Int, Str], |a| {
         let parts = go_split(s(&a[2]), s(&a[0]), int(&a[1]));
-        Ok(Value::map(parts.into_iter().enumerate().map(|(i, p)| (format!("_{i}"), Value::str(p))).collect()))
+        Ok(Value::map(
+            parts
+                .into_iter()
+                .enumerate()
+                .map(|(i, p)| (format!("_{i}"), Value::str(p)))
+                .collect(),
+        ))
     });
     reg(m, "splitList", &[Str, Str], |a| {
-        Ok(Value::list(go_split(s(&a[1]), s(&a[0]), -1).into_iter().map(Value::str).collect()))
+        Ok(Value::list(
+            go_split(s(&a[1]), s(&a[0]), -1).into_iter().map(Value::str).collect(),
+        ))
     });
-    reg(m, "toStrings", &[Any], |a| Ok(Value::list(strslice(&a[0]).into_iter().map(Value::str).collect())));
+    reg(m, "toStrings", &[Any], |a| {
+        Ok(Value::list(strslice(&a[0]).into_iter().map(Value::str).collect()))
+    });
     reg(m, "join", &[Str, Any], |a| string(strslice(&a[1]).join(s(&a[0]))));
     reg(m, "sortAlpha", &[Any], |a| {
         let mut v = match &a[0] {
@@ -399,7 +454,9 @@ fn is_punct(c: char) -> bool {
 
 fn next_word(s: &str) -> (Word, &str, &str) {
     let mut it = s.char_indices().peekable();
-    let Some((_, r)) = it.next() else { return (Word::Invalid, "", "") };
+    let Some((_, r)) = it.next() else {
+        return (Word::Invalid, "", "");
+    };
     let mut end = r.len_utf8();
     let take_while = |end: &mut usize, pred: &dyn Fn(char) -> bool| {
         for c in s[*end..].chars() {
@@ -445,7 +502,9 @@ fn next_word(s: &str) -> (Word, &str, &str) {
         take_while(&mut end, &|c: char| c.is_numeric());
         Word::Number
     } else {
-        take_while(&mut end, &|c: char| !(is_connector(c) || c.is_alphabetic() || c.is_numeric() || is_punct(c)));
+        take_while(&mut end, &|c: char| {
+            !(is_connector(c) || c.is_alphabetic() || c.is_numeric() || is_punct(c))
+        });
         Word::Other
     };
     (wt, &s[..end], &s[end..])

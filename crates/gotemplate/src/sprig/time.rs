@@ -23,12 +23,24 @@ pub struct Time {
 
 impl Time {
     pub fn now() -> Time {
-        let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-        Time { unix: d.as_secs() as i64, nanos: d.subsec_nanos(), offset: 0, zone: "UTC".into() }
+        let d = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        Time {
+            unix: d.as_secs() as i64,
+            nanos: d.subsec_nanos(),
+            offset: 0,
+            zone: "UTC".into(),
+        }
     }
 
     pub fn from_unix(unix: i64) -> Time {
-        Time { unix, nanos: 0, offset: 0, zone: "UTC".into() }
+        Time {
+            unix,
+            nanos: 0,
+            offset: 0,
+            zone: "UTC".into(),
+        }
     }
 
     /// (year, month 1-12, day, hour, minute, second, weekday 0=Sunday, yearday 1-366) in its zone.
@@ -128,9 +140,29 @@ fn hour12(h: u32) -> u32 {
     }
 }
 
-const MONTHS: [&str; 12] =
-    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
-const DAYS: [&str; 7] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const DAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
 
 #[derive(Clone, Copy, Debug)]
 enum Tok {
@@ -179,14 +211,70 @@ fn next_token(s: &str) -> (Tok, usize) {
         ("06", Tok::Year2),
         ("15", Tok::Hour24),
         ("_2", Tok::DayUnder),
-        ("Z070000", Tok::Zone { colon: false, z: true, seconds: true }),
-        ("Z07:00:00", Tok::Zone { colon: true, z: true, seconds: true }),
-        ("Z0700", Tok::Zone { colon: false, z: true, seconds: false }),
-        ("Z07:00", Tok::Zone { colon: true, z: true, seconds: false }),
-        ("-070000", Tok::Zone { colon: false, z: false, seconds: true }),
-        ("-07:00:00", Tok::Zone { colon: true, z: false, seconds: true }),
-        ("-0700", Tok::Zone { colon: false, z: false, seconds: false }),
-        ("-07:00", Tok::Zone { colon: true, z: false, seconds: false }),
+        (
+            "Z070000",
+            Tok::Zone {
+                colon: false,
+                z: true,
+                seconds: true,
+            },
+        ),
+        (
+            "Z07:00:00",
+            Tok::Zone {
+                colon: true,
+                z: true,
+                seconds: true,
+            },
+        ),
+        (
+            "Z0700",
+            Tok::Zone {
+                colon: false,
+                z: true,
+                seconds: false,
+            },
+        ),
+        (
+            "Z07:00",
+            Tok::Zone {
+                colon: true,
+                z: true,
+                seconds: false,
+            },
+        ),
+        (
+            "-070000",
+            Tok::Zone {
+                colon: false,
+                z: false,
+                seconds: true,
+            },
+        ),
+        (
+            "-07:00:00",
+            Tok::Zone {
+                colon: true,
+                z: false,
+                seconds: true,
+            },
+        ),
+        (
+            "-0700",
+            Tok::Zone {
+                colon: false,
+                z: false,
+                seconds: false,
+            },
+        ),
+        (
+            "-07:00",
+            Tok::Zone {
+                colon: true,
+                z: false,
+                seconds: false,
+            },
+        ),
         ("PM", Tok::PmUpper),
         ("pm", Tok::PmLower),
         ("1", Tok::Month1),
@@ -202,15 +290,22 @@ fn next_token(s: &str) -> (Tok, usize) {
             let n = rest.chars().take_while(|c| *c == d).count();
             let after = rest[n..].chars().next();
             if !after.is_some_and(|c| c.is_ascii_digit()) {
-                return (Tok::Frac { digits: n, trim: d == '9', sep }, 1 + n);
+                return (
+                    Tok::Frac {
+                        digits: n,
+                        trim: d == '9',
+                        sep,
+                    },
+                    1 + n,
+                );
             }
         }
     }
     for (pat, tok) in TABLE {
-        if s.starts_with(pat) {
+        if let Some(after) = s.strip_prefix(pat) {
             // "Jan"/"Mon" followed by a lower-case letter are words, not elements.
             if matches!(tok, Tok::MonthShort | Tok::DayShort | Tok::MonthLong | Tok::DayLong)
-                && s[pat.len()..].chars().next().is_some_and(|c| c.is_lowercase())
+                && after.chars().next().is_some_and(|c| c.is_lowercase())
             {
                 continue;
             }
@@ -266,7 +361,11 @@ impl Object for Time {
             "Year" => crate::Function::pure(&[], move |_| Ok(Value::Int(t.civil().0))),
             "Format" => crate::Function::pure(&[Str], move |a| Ok(Value::str(t.format(s(&a[0]))))),
             "UTC" => crate::Function::pure(&[], move |_| {
-                Ok(Value::Object(Rc::new(Time { offset: 0, zone: "UTC".into(), ..t.clone() })))
+                Ok(Value::Object(Rc::new(Time {
+                    offset: 0,
+                    zone: "UTC".into(),
+                    ..t.clone()
+                })))
             }),
             _ => return None,
         })
@@ -283,8 +382,14 @@ fn time_of(v: &Value) -> Time {
 
 fn in_zone(t: Time, zone: &str) -> Result<Time, FuncError> {
     match zone {
-        "" | "UTC" | "Local" => Ok(Time { offset: 0, zone: "UTC".into(), ..t }),
-        other => err(format!("the time zone {other:?} is not supported by gotemplate (only UTC)")),
+        "" | "UTC" | "Local" => Ok(Time {
+            offset: 0,
+            zone: "UTC".into(),
+            ..t
+        }),
+        other => err(format!(
+            "the time zone {other:?} is not supported by gotemplate (only UTC)"
+        )),
     }
 }
 
@@ -339,15 +444,26 @@ fn frac_string(n: u128, div: u128) -> String {
 
 pub(super) fn register(m: &mut FuncMap) {
     reg(m, "now", &[], |_| Ok(Value::Object(Rc::new(Time::now()))));
-    reg(m, "date", &[Str, Any], |a| Ok(Value::str(in_zone(time_of(&a[1]), "Local")?.format(s(&a[0])))));
+    reg(m, "date", &[Str, Any], |a| {
+        Ok(Value::str(in_zone(time_of(&a[1]), "Local")?.format(s(&a[0]))))
+    });
     for name in ["dateInZone", "date_in_zone"] {
-        reg(m, name, &[Str, Any, Str], |a| Ok(Value::str(in_zone(time_of(&a[1]), s(&a[2]))?.format(s(&a[0])))));
+        reg(m, name, &[Str, Any, Str], |a| {
+            Ok(Value::str(in_zone(time_of(&a[1]), s(&a[2]))?.format(s(&a[0]))))
+        });
     }
-    reg(m, "htmlDate", &[Any], |a| Ok(Value::str(in_zone(time_of(&a[0]), "Local")?.format("2006-01-02"))));
-    reg(m, "htmlDateInZone", &[Any, Str], |a| Ok(Value::str(in_zone(time_of(&a[0]), s(&a[1]))?.format("2006-01-02"))));
+    reg(m, "htmlDate", &[Any], |a| {
+        Ok(Value::str(in_zone(time_of(&a[0]), "Local")?.format("2006-01-02")))
+    });
+    reg(m, "htmlDateInZone", &[Any, Str], |a| {
+        Ok(Value::str(in_zone(time_of(&a[0]), s(&a[1]))?.format("2006-01-02")))
+    });
     reg(m, "unixEpoch", &[Any], |a| match &a[0] {
         Value::Object(o) if o.as_any().is::<Time>() => Ok(Value::str(time_of(&a[0]).unix.to_string())),
-        other => err(format!("wrong type for value; expected time.Time; got {}", other.type_name())),
+        other => err(format!(
+            "wrong type for value; expected time.Time; got {}",
+            other.type_name()
+        )),
     });
     reg(m, "duration", &[Any], |a| {
         let n: i64 = match &a[0] {
@@ -363,14 +479,29 @@ pub(super) fn register(m: &mut FuncMap) {
         let secs = now.unix - t.unix + if now.nanos >= 500_000_000 { 1 } else { 0 };
         Ok(Value::str(duration_string(secs as i128 * 1_000_000_000)))
     });
-    reg(m, "toDate", &[Str, Str], |a| Ok(parse_time(s(&a[0]), s(&a[1])).map(|t| Value::Object(Rc::new(t))).unwrap_or_else(|_| Value::Object(Rc::new(Time::from_unix(-62135596800))))));
-    reg(m, "mustToDate", &[Str, Str], |a| parse_time(s(&a[0]), s(&a[1])).map(|t| Value::Object(Rc::new(t))).map_err(FuncError));
+    reg(m, "toDate", &[Str, Str], |a| {
+        Ok(parse_time(s(&a[0]), s(&a[1]))
+            .map(|t| Value::Object(Rc::new(t)))
+            .unwrap_or_else(|_| Value::Object(Rc::new(Time::from_unix(-62135596800)))))
+    });
+    reg(m, "mustToDate", &[Str, Str], |a| {
+        parse_time(s(&a[0]), s(&a[1]))
+            .map(|t| Value::Object(Rc::new(t)))
+            .map_err(FuncError)
+    });
 }
 
 /// Go's `time.Parse` for layouts of numeric elements, month names and literal text.
 pub fn parse_time(layout: &str, value: &str) -> Result<Time, String> {
-    let fail = || format!("parsing time {} as {}: cannot parse", crate::format::quote(value), crate::format::quote(layout));
-    let (mut y, mut mo, mut d, mut h, mut mi, mut sec, mut nanos, mut offset, mut pm) = (1i64, 1u32, 1u32, 0u32, 0u32, 0u32, 0u32, 0i32, None);
+    let fail = || {
+        format!(
+            "parsing time {} as {}: cannot parse",
+            crate::format::quote(value),
+            crate::format::quote(layout)
+        )
+    };
+    let (mut y, mut mo, mut d, mut h, mut mi, mut sec, mut nanos, mut offset, mut pm) =
+        (1i64, 1u32, 1u32, 0u32, 0u32, 0u32, 0u32, 0i32, None);
     let mut rest = layout;
     let mut v = value;
     let num = |v: &mut &str, min: usize, max: usize| -> Option<u32> {
@@ -409,7 +540,11 @@ pub fn parse_time(layout: &str, value: &str) -> Result<Time, String> {
                         v.starts_with(name)
                     })
                     .ok_or_else(fail)?;
-                let n = if matches!(tok, Tok::MonthShort) { 3 } else { MONTHS[i].len() };
+                let n = if matches!(tok, Tok::MonthShort) {
+                    3
+                } else {
+                    MONTHS[i].len()
+                };
                 v = &v[n..];
                 mo = i as u32 + 1;
             }
@@ -444,7 +579,10 @@ pub fn parse_time(layout: &str, value: &str) -> Result<Time, String> {
             Tok::ZoneName => {
                 let n = v.bytes().take_while(u8::is_ascii_uppercase).count();
                 if &v[..n] != "UTC" && &v[..n] != "GMT" {
-                    return Err(format!("the time zone {:?} is not supported by gotemplate (only UTC)", &v[..n]));
+                    return Err(format!(
+                        "the time zone {:?} is not supported by gotemplate (only UTC)",
+                        &v[..n]
+                    ));
                 }
                 v = &v[n..];
             }
@@ -485,7 +623,11 @@ pub fn parse_time(layout: &str, value: &str) -> Result<Time, String> {
         rest = &rest[len..];
     }
     if !v.is_empty() {
-        return Err(format!("parsing time {}: extra text: {}", crate::format::quote(value), crate::format::quote(v)));
+        return Err(format!(
+            "parsing time {}: extra text: {}",
+            crate::format::quote(value),
+            crate::format::quote(v)
+        ));
     }
     if let Some(p) = pm {
         if p && h < 12 {
@@ -495,12 +637,20 @@ pub fn parse_time(layout: &str, value: &str) -> Result<Time, String> {
         }
     }
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 59 {
-        return Err(format!("parsing time {}: value out of range", crate::format::quote(value)));
+        return Err(format!(
+            "parsing time {}: value out of range",
+            crate::format::quote(value)
+        ));
     }
     let days = days_from_civil(y, mo, d);
     let unix = days * 86400 + (h * 3600 + mi * 60 + sec) as i64 - offset as i64;
     let zone = if offset == 0 { "UTC".to_string() } else { String::new() };
-    Ok(Time { unix, nanos, offset, zone })
+    Ok(Time {
+        unix,
+        nanos,
+        offset,
+        zone,
+    })
 }
 
 #[cfg(test)]

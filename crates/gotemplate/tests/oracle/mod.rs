@@ -28,7 +28,10 @@ pub struct Case {
 impl Case {
     pub fn new(text: &str, data: serde_json::Value) -> Case {
         Case {
-            templates: vec![NamedText { name: "t".into(), text: text.into() }],
+            templates: vec![NamedText {
+                name: "t".into(),
+                text: text.into(),
+            }],
             execute: String::new(),
             data,
             numbers: "float64".into(),
@@ -92,7 +95,12 @@ pub fn go(cases: &[Case]) -> Vec<Outcome> {
         .spawn()
         .expect("start the Go oracle");
     let input = serde_json::to_vec(cases).expect("encode cases");
-    child.stdin.take().expect("stdin").write_all(&input).expect("write cases");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&input)
+        .expect("write cases");
     let out = child.wait_with_output().expect("oracle output");
     assert!(out.status.success(), "the Go oracle failed");
     let results: Vec<Outcome> = serde_json::from_slice(&out.stdout).expect("decode oracle results");
@@ -102,7 +110,11 @@ pub fn go(cases: &[Case]) -> Vec<Outcome> {
 
 /// Ferry's outcome for a case, shaped like the oracle's.
 pub fn ferry(case: &Case) -> Outcome {
-    let numbers = if case.numbers == "int" { Numbers::IntWhenIntegral } else { Numbers::Float64 };
+    let numbers = if case.numbers == "int" {
+        Numbers::IntWhenIntegral
+    } else {
+        Numbers::Float64
+    };
     let data = Value::from_json(&case.data, numbers);
     let mut t = Template::new(&case.templates[0].name).with_sprig();
     t.set_missing_key(match case.missingkey.as_str() {
@@ -112,12 +124,28 @@ pub fn ferry(case: &Case) -> Outcome {
     });
     for nt in &case.templates {
         if let Err(e) = t.parse_named(&nt.name, &nt.text) {
-            return Outcome { output: None, error: Some(e.to_string()), phase: "parse".into() };
+            return Outcome {
+                output: None,
+                error: Some(e.to_string()),
+                phase: "parse".into(),
+            };
         }
     }
-    let name = if case.execute.is_empty() { &case.templates[0].name } else { &case.execute };
+    let name = if case.execute.is_empty() {
+        &case.templates[0].name
+    } else {
+        &case.execute
+    };
     match t.execute_template(name, &data) {
-        Ok(s) => Outcome { output: Some(s), error: None, phase: String::new() },
-        Err(e) => Outcome { output: None, error: Some(e.to_string()), phase: "execute".into() },
+        Ok(s) => Outcome {
+            output: Some(s),
+            error: None,
+            phase: String::new(),
+        },
+        Err(e) => Outcome {
+            output: None,
+            error: Some(e.to_string()),
+            phase: "execute".into(),
+        },
     }
 }
