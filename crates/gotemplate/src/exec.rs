@@ -312,7 +312,15 @@ impl<'t, 'o> State<'t, 'o> {
             }
             Rv::Iface(x) | Rv::Val(x) => {
                 use std::fmt::Write as _;
+                crate::value::take_print_overflow();
                 let _ = write!(self.out, "{x}");
+                if crate::value::take_print_overflow() {
+                    self.at(At::Node(node, pos));
+                    return Err(self.errorf(format!(
+                        "can't print {node}: it nests more than {} lists and maps (does a map contain itself?)",
+                        crate::value::MAX_NESTING
+                    )));
+                }
             }
         }
         Ok(())

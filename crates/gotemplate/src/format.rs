@@ -373,11 +373,12 @@ fn format_arg(arg: &Value, verb: char, spec: Spec) -> String {
         Value::Uint(u) => format_int(*u as i128, arg, verb, spec),
         Value::Float(x) => format_float(*x, arg, verb, spec),
         Value::String(s) => format_string(s, arg, verb, spec),
-        Value::List(l) => {
+        Value::List(l) => crate::value::nested(|| {
             let inner: Vec<String> = l.iter().map(|v| format_arg(v, verb, spec)).collect();
             format!("[{}]", inner.join(" "))
-        }
-        Value::Map(m) => {
+        })
+        .unwrap_or_else(|| "...".into()),
+        Value::Map(m) => crate::value::nested(|| {
             let inner: Vec<String> = m
                 .borrow()
                 .iter()
@@ -390,7 +391,8 @@ fn format_arg(arg: &Value, verb: char, spec: Spec) -> String {
                 })
                 .collect();
             format!("map[{}]", inner.join(" "))
-        }
+        })
+        .unwrap_or_else(|| "...".into()),
         Value::Object(o) => match verb {
             'v' | 's' => pad(o.display(), spec),
             'q' => pad(quote(&o.display()), spec),

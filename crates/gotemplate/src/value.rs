@@ -255,9 +255,46 @@ impl From<bool> for Value {
     }
 }
 
+/// How deep lists and maps may nest before printing or encoding stops: far past real data, short
+/// of exhausting the stack on a map that holds itself (`set $d "self" $d`), which kills Go.
+pub const MAX_NESTING: usize = 500;
+
+thread_local! {
+    static PRINT_DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    static PRINT_OVERFLOW: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` one nesting level deeper, or returns `None` (and marks the overflow) past [`MAX_NESTING`].
+pub(crate) fn nested<R>(f: impl FnOnce() -> R) -> Option<R> {
+    let depth = PRINT_DEPTH.with(|d| d.get());
+    if depth >= MAX_NESTING {
+        PRINT_OVERFLOW.with(|o| o.set(true));
+        return None;
+    }
+    PRINT_DEPTH.with(|d| d.set(depth + 1));
+    let r = f();
+    PRINT_DEPTH.with(|d| d.set(depth));
+    Some(r)
+}
+
+/// Whether a `%v` print since the last call met a value nested deeper than [`MAX_NESTING`] (and
+/// printed `...` there); clears the flag.
+pub(crate) fn take_print_overflow() -> bool {
+    PRINT_OVERFLOW.with(|f| f.replace(false))
+}
+
 /// `%v`, as `fmt.Print` writes a value.
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if matches!(self, Value::List(_) | Value::Map(_)) {
+            return nested(|| self.fmt_go(f)).unwrap_or_else(|| f.write_str("..."));
+        }
+        self.fmt_go(f)
+    }
+}
+
+impl Value {
+    fn fmt_go(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Value::Nil => f.write_str("<nil>"),
             Value::Bool(b) => write!(f, "{b}"),

@@ -309,3 +309,26 @@ fn values_round_trip_through_json() {
     let j = serde_json::json!({"a": [1.5, "x", null, true], "b": {"c": {}}});
     assert_eq!(Value::from_json(&j, Numbers::Float64).to_json(), j);
 }
+
+#[test]
+fn a_map_that_contains_itself_is_an_error_not_a_crash() {
+    let mut t = Template::new("cycle").with_sprig();
+    t.parse(r#"{{ $d := dict "a" 1 }}{{ $_ := set $d "self" $d }}{{ $d }}"#)
+        .unwrap();
+    let err = t.execute(&Value::Nil).unwrap_err().to_string();
+    assert!(err.contains("nests more than 500 lists and maps"), "{err}");
+    t.parse(r#"{{ $d := dict "a" 1 }}{{ $_ := set $d "self" $d }}{{ mustToJson $d }}"#)
+        .unwrap();
+    let err = t.execute(&Value::Nil).unwrap_err().to_string();
+    assert!(
+        err.ends_with("json: unsupported value: encountered a cycle via map[string]interface {}"),
+        "{err}"
+    );
+}
+
+#[test]
+fn printf_of_a_map_that_contains_itself_stops_and_later_prints_are_unaffected() {
+    let mut t = Template::new("cycle").with_sprig();
+    t.parse(r#"{{ $d := dict "a" 1 }}{{ $_ := set $d "self" $d }}{{ $s := printf "%v" $d }}{{ len $s | lt 0 }} {{ list 1 2 }}"#).unwrap();
+    assert_eq!(t.execute(&Value::Nil).unwrap(), "true [1 2]");
+}

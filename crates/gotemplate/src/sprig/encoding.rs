@@ -169,7 +169,7 @@ fn base32_decode(s: &str) -> Result<Vec<u8>, String> {
 /// `pretty`: MarshalIndent with two spaces).
 pub fn to_json(v: &Value, html: bool, pretty: bool) -> Result<String, String> {
     let mut out = String::new();
-    write_json(&mut out, v, html, if pretty { Some(0) } else { None })?;
+    write_json(&mut out, v, html, if pretty { Some(0) } else { None }, 0)?;
     Ok(out)
 }
 
@@ -182,7 +182,13 @@ fn newline(out: &mut String, indent: Option<usize>) {
     }
 }
 
-fn write_json(out: &mut String, v: &Value, html: bool, indent: Option<usize>) -> Result<(), String> {
+fn write_json(out: &mut String, v: &Value, html: bool, indent: Option<usize>, depth: usize) -> Result<(), String> {
+    if depth > crate::value::MAX_NESTING && matches!(v, Value::List(_) | Value::Map(_)) {
+        return Err(format!(
+            "json: unsupported value: encountered a cycle via {}",
+            v.type_name()
+        ));
+    }
     match v {
         Value::Nil => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -210,7 +216,7 @@ fn write_json(out: &mut String, v: &Value, html: bool, indent: Option<usize>) ->
                     out.push(',');
                 }
                 newline(out, indent.map(|n| n + 1));
-                write_json(out, x, html, indent.map(|n| n + 1))?;
+                write_json(out, x, html, indent.map(|n| n + 1), depth + 1)?;
             }
             newline(out, indent);
             out.push(']');
@@ -232,14 +238,14 @@ fn write_json(out: &mut String, v: &Value, html: bool, indent: Option<usize>) ->
                 if indent.is_some() {
                     out.push(' ');
                 }
-                write_json(out, x, html, indent.map(|n| n + 1))?;
+                write_json(out, x, html, indent.map(|n| n + 1), depth + 1)?;
             }
             newline(out, indent);
             out.push('}');
         }
         Value::Object(o) => {
             let j = Value::from_json(&o.to_json(), crate::Numbers::IntWhenIntegral);
-            write_json(out, &j, html, indent)?;
+            write_json(out, &j, html, indent, depth + 1)?;
         }
         Value::Func(_) => return Err("json: unsupported type: func(...interface {}) (interface {}, error)".into()),
     }
