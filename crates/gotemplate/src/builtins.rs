@@ -115,7 +115,7 @@ fn length(item: &Rv) -> Result<usize, String> {
         Rv::Invalid => Err("reflect: call of reflect.Value.Type on zero Value".into()),
         Rv::Iface(v) | Rv::Val(v) => match v {
             Value::String(s) => Ok(s.len()),
-            Value::List(l) => Ok(l.len()),
+            Value::List(l) | Value::Slice(_, l) => Ok(l.len()),
             Value::Map(m) => Ok(m.borrow().len()),
             other => Err(format!("len of type {}", other.type_name())),
         },
@@ -126,6 +126,7 @@ fn index_arg(index: &Rv, cap: usize) -> Result<usize, String> {
     let x: i128 = match index.clone().indirect() {
         Rv::Val(Value::Int(i)) | Rv::Val(Value::Int64(i)) => i as i128,
         Rv::Val(Value::Uint(u)) => u as i128,
+        Rv::Val(Value::Byte(b)) => b as i128,
         Rv::Invalid => return Err("cannot index slice/array with nil".into()),
         other => return Err(format!("cannot index slice/array with type {}", other.type_name())),
     };
@@ -148,17 +149,18 @@ fn index(item: &Rv, indexes: &[Rv]) -> BResult {
             Rv::Invalid => return Err("index of untyped nil".into()),
         };
         item = match &v {
-            Value::List(l) => {
+            Value::List(l) | Value::Slice(_, l) => {
                 let x = index_arg(&idx, l.len())?;
                 match l.get(x) {
-                    Some(e) => Rv::Iface(e.clone()),
+                    Some(e) if matches!(v, Value::List(_)) => Rv::Iface(e.clone()),
+                    Some(e) => Rv::Val(e.clone()),
                     None => return Err("reflect: slice index out of range".into()),
                 }
             }
             Value::String(s) => {
                 let x = index_arg(&idx, s.len())?;
                 match s.as_bytes().get(x) {
-                    Some(b) => Rv::Val(Value::Uint(*b as u64)),
+                    Some(b) => Rv::Val(Value::Byte(*b)),
                     None => return Err("reflect: string index out of range".into()),
                 }
             }
@@ -195,7 +197,7 @@ fn slice(item: &Rv, indexes: &[Rv]) -> BResult {
             }
             (s.len(), s.len())
         }
-        Value::List(l) => (l.len(), l.len()),
+        Value::List(l) | Value::Slice(_, l) => (l.len(), l.len()),
         other => return Err(format!("can't slice item of type {}", other.type_name())),
     };
     let mut idx = [0, len, 0];
@@ -211,6 +213,7 @@ fn slice(item: &Rv, indexes: &[Rv]) -> BResult {
     Ok(Rv::Val(match v {
         Value::String(s) => Value::str(String::from_utf8_lossy(&s.as_bytes()[idx[0]..idx[1]]).into_owned()),
         Value::List(l) => Value::List(Rc::new(l[idx[0]..idx[1]].to_vec())),
+        Value::Slice(e, l) => Value::Slice(e, Rc::new(l[idx[0]..idx[1]].to_vec())),
         _ => unreachable!("checked above"),
     }))
 }
@@ -349,7 +352,7 @@ fn basic_kind(v: &Rv) -> (Kind, bool) {
         None => (Kind::Invalid, false),
         Some(Value::Bool(_)) => (Kind::Bool, true),
         Some(Value::Int(_) | Value::Int64(_)) => (Kind::Int, true),
-        Some(Value::Uint(_)) => (Kind::Uint, true),
+        Some(Value::Uint(_) | Value::Byte(_)) => (Kind::Uint, true),
         Some(Value::Float(_)) => (Kind::Float, true),
         Some(Value::String(_)) => (Kind::String, true),
         Some(_) => (Kind::Invalid, false),
@@ -368,6 +371,7 @@ fn as_int(v: &Rv) -> i64 {
 fn as_uint(v: &Rv) -> u64 {
     match v.value() {
         Some(Value::Uint(u)) => *u,
+        Some(Value::Byte(b)) => *b as u64,
         _ => 0,
     }
 }
@@ -390,7 +394,7 @@ fn as_s(v: &Value) -> String {
 }
 
 fn comparable(v: &Value) -> bool {
-    !matches!(v, Value::List(_) | Value::Map(_) | Value::Func(_))
+    !matches!(v, Value::List(_) | Value::Slice(..) | Value::Map(_) | Value::Func(_))
 }
 
 fn eq(arg1: &Rv, rest: &[Rv]) -> Result<bool, String> {

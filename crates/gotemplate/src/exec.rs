@@ -392,10 +392,16 @@ impl<'t, 'o> State<'t, 'o> {
         let mark = self.vars.len();
         let mut ran = false;
         match &val {
-            Rv::Val(Value::List(l)) => {
+            Rv::Val(v @ (Value::List(l) | Value::Slice(_, l))) => {
+                let boxed = matches!(v, Value::List(_));
                 for (i, e) in l.iter().enumerate() {
                     ran = true;
-                    if !self.range_iteration(b, mark, Rv::Val(Value::Int(i as i64)), Rv::Iface(e.clone()))? {
+                    let elem = if boxed {
+                        Rv::Iface(e.clone())
+                    } else {
+                        Rv::Val(e.clone())
+                    };
+                    if !self.range_iteration(b, mark, Rv::Val(Value::Int(i as i64)), elem)? {
                         break;
                     }
                 }
@@ -409,7 +415,7 @@ impl<'t, 'o> State<'t, 'o> {
                     }
                 }
             }
-            Rv::Val(n @ (Value::Int(_) | Value::Int64(_) | Value::Uint(_))) => {
+            Rv::Val(n @ (Value::Int(_) | Value::Int64(_) | Value::Uint(_) | Value::Byte(_))) => {
                 if b.pipe.decl.len() > 1 {
                     return Err(self
                         .errorf(format!("can't use {n} to iterate over more than one variable"))
@@ -418,6 +424,7 @@ impl<'t, 'o> State<'t, 'o> {
                 let count = match n {
                     Value::Int(i) | Value::Int64(i) => (*i).max(0) as u64,
                     Value::Uint(u) => *u,
+                    Value::Byte(b) => *b as u64,
                     _ => 0,
                 };
                 for i in 0..count {
@@ -425,6 +432,7 @@ impl<'t, 'o> State<'t, 'o> {
                     let v = match n {
                         Value::Int(_) => Value::Int(i as i64),
                         Value::Int64(_) => Value::Int64(i as i64),
+                        Value::Byte(_) => Value::Byte(i as u8),
                         _ => Value::Uint(i),
                     };
                     if !self.range_iteration(b, mark, Rv::Val(v.clone()), Rv::Val(v))? {

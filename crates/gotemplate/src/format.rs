@@ -371,10 +371,11 @@ fn format_arg(arg: &Value, verb: char, spec: Spec) -> String {
         },
         Value::Int(i) | Value::Int64(i) => format_int(*i as i128, arg, verb, spec),
         Value::Uint(u) => format_int(*u as i128, arg, verb, spec),
+        Value::Byte(b) => format_int(*b as i128, arg, verb, spec),
         Value::Float(x) => format_float(*x, arg, verb, spec),
         Value::String(s) => format_string(s, arg, verb, spec),
-        Value::List(l) => crate::value::nested(|| {
-            let inner: Vec<String> = l.iter().map(|v| format_arg(v, verb, spec)).collect();
+        Value::List(l) | Value::Slice(_, l) => crate::value::nested(|| {
+            let inner: Vec<String> = l.iter().map(|v| format_elem(v, verb, spec)).collect();
             format!("[{}]", inner.join(" "))
         })
         .unwrap_or_else(|| "...".into()),
@@ -386,7 +387,7 @@ fn format_arg(arg: &Value, verb: char, spec: Spec) -> String {
                     format!(
                         "{}:{}",
                         format_string(k, &Value::str(k.as_str()), verb, spec),
-                        format_arg(v, verb, spec)
+                        format_elem(v, verb, spec)
                     )
                 })
                 .collect();
@@ -402,6 +403,15 @@ fn format_arg(arg: &Value, verb: char, spec: Spec) -> String {
             'v' | 'p' => pad(arg.to_string(), spec),
             _ => bad_verb(arg, verb, spec),
         },
+    }
+}
+
+/// An element inside a list or map: a nil interface prints `<nil>` whatever the verb, as Go's
+/// `printValue` does.
+fn format_elem(v: &Value, verb: char, spec: Spec) -> String {
+    match v {
+        Value::Nil if verb != 'T' => pad("<nil>".into(), spec),
+        v => format_arg(v, verb, spec),
     }
 }
 

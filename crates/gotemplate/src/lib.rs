@@ -27,7 +27,7 @@ use std::rc::Rc;
 pub use exec::{Call, ExecError};
 pub use format::{quote as go_quote, sprint, sprintf};
 pub use func::{FuncError, FuncMap, Function, NativeFn, Param};
-pub use value::{Map, Numbers, Object, Value};
+pub use value::{Elem, Map, Numbers, Object, Value};
 
 /// Errors a user reads, in Go's words.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

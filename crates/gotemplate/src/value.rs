@@ -26,16 +26,29 @@ pub enum Value {
     Int64(i64),
     /// Go `uint64` (semver's `Major`…).
     Uint(u64),
+    /// Go `uint8`, a byte (`index` of a string).
+    Byte(u8),
     Float(f64),
     String(Rc<str>),
     /// Go `[]interface{}`.
     List(Rc<Vec<Value>>),
+    /// A Go slice of one concrete element type (Sprig's `[]string` and `[]int` results): printed
+    /// like a list, but named `[]string`, its elements not in `interface{}` slots, and not
+    /// assignable to `[]interface{}`.
+    Slice(Elem, Rc<Vec<Value>>),
     /// Go `map[string]interface{}`.
     Map(Map),
     /// An object the caller supplies, with fields and methods.
     Object(Rc<dyn Object>),
     /// A function value (for `call`).
     Func(Function),
+}
+
+/// The element type of a [`Value::Slice`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Elem {
+    String,
+    Int,
 }
 
 /// A caller-supplied object: a Go struct or pointer with fields and methods (Helm's `.Files`, a
@@ -84,6 +97,24 @@ impl Value {
         Value::List(Rc::new(items))
     }
 
+    /// A Go `[]string`.
+    pub fn strings(items: Vec<String>) -> Value {
+        Value::Slice(Elem::String, Rc::new(items.into_iter().map(Value::str).collect()))
+    }
+
+    /// A Go `[]int`.
+    pub fn ints(items: Vec<i64>) -> Value {
+        Value::Slice(Elem::Int, Rc::new(items.into_iter().map(Value::Int).collect()))
+    }
+
+    /// The elements of any Go slice.
+    pub fn as_slice(&self) -> Option<&Rc<Vec<Value>>> {
+        match self {
+            Value::List(l) | Value::Slice(_, l) => Some(l),
+            _ => None,
+        }
+    }
+
     pub fn map(entries: BTreeMap<String, Value>) -> Value {
         Value::Map(Rc::new(RefCell::new(entries)))
     }
@@ -100,9 +131,10 @@ impl Value {
             Value::Int(_) => "int",
             Value::Int64(_) => "int64",
             Value::Uint(_) => "uint64",
+            Value::Byte(_) => "uint8",
             Value::Float(_) => "float64",
             Value::String(_) => "string",
-            Value::List(_) => "slice",
+            Value::List(_) | Value::Slice(..) => "slice",
             Value::Map(_) => "map",
             Value::Object(o) => o.kind(),
             Value::Func(_) => "func",
@@ -114,6 +146,8 @@ impl Value {
         match self {
             Value::Nil => "<nil>".into(),
             Value::List(_) => "[]interface {}".into(),
+            Value::Slice(Elem::String, _) => "[]string".into(),
+            Value::Slice(Elem::Int, _) => "[]int".into(),
             Value::Map(_) => "map[string]interface {}".into(),
             Value::Object(o) => o.type_name(),
             Value::Func(_) => "func(...interface {}) (interface {}, error)".into(),
@@ -128,9 +162,10 @@ impl Value {
             Value::Bool(b) => *b,
             Value::Int(i) | Value::Int64(i) => *i != 0,
             Value::Uint(u) => *u != 0,
+            Value::Byte(b) => *b != 0,
             Value::Float(f) => *f != 0.0,
             Value::String(s) => !s.is_empty(),
-            Value::List(l) => !l.is_empty(),
+            Value::List(l) | Value::Slice(_, l) => !l.is_empty(),
             Value::Map(m) => !m.borrow().is_empty(),
             Value::Object(_) | Value::Func(_) => true,
         }
@@ -196,11 +231,12 @@ impl Value {
             Value::Bool(b) => (*b).into(),
             Value::Int(i) | Value::Int64(i) => (*i).into(),
             Value::Uint(u) => (*u).into(),
+            Value::Byte(b) => (*b).into(),
             Value::Float(f) => serde_json::Number::from_f64(*f)
                 .map(serde_json::Value::Number)
                 .unwrap_or_default(),
             Value::String(s) => serde_json::Value::String(s.to_string()),
-            Value::List(l) => serde_json::Value::Array(l.iter().map(Value::to_json).collect()),
+            Value::List(l) | Value::Slice(_, l) => serde_json::Value::Array(l.iter().map(Value::to_json).collect()),
             Value::Map(m) => {
                 serde_json::Value::Object(m.borrow().iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
             }
@@ -212,6 +248,7 @@ impl Value {
     pub fn deep_copy(&self) -> Value {
         match self {
             Value::List(l) => Value::list(l.iter().map(Value::deep_copy).collect()),
+            Value::Slice(e, l) => Value::Slice(*e, Rc::new((**l).clone())),
             Value::Map(m) => Value::map(m.borrow().iter().map(|(k, v)| (k.clone(), v.deep_copy())).collect()),
             other => other.clone(),
         }
@@ -224,8 +261,12 @@ impl Value {
             (Value::Bool(a), Value::Bool(b)) => a == b,
             (Value::Int(a), Value::Int(b)) | (Value::Int64(a), Value::Int64(b)) => a == b,
             (Value::Uint(a), Value::Uint(b)) => a == b,
+            (Value::Byte(a), Value::Byte(b)) => a == b,
             (Value::Float(a), Value::Float(b)) => a == b,
             (Value::String(a), Value::String(b)) => a == b,
+            (Value::Slice(e, a), Value::Slice(f, b)) if e == f => {
+                a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.deep_equal(y))
+            }
             (Value::List(a), Value::List(b)) => {
                 a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.deep_equal(y))
             }
@@ -286,7 +327,7 @@ pub(crate) fn take_print_overflow() -> bool {
 /// `%v`, as `fmt.Print` writes a value.
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if matches!(self, Value::List(_) | Value::Map(_)) {
+        if matches!(self, Value::List(_) | Value::Slice(..) | Value::Map(_)) {
             return nested(|| self.fmt_go(f)).unwrap_or_else(|| f.write_str("..."));
         }
         self.fmt_go(f)
@@ -300,9 +341,10 @@ impl Value {
             Value::Bool(b) => write!(f, "{b}"),
             Value::Int(i) | Value::Int64(i) => write!(f, "{i}"),
             Value::Uint(u) => write!(f, "{u}"),
+            Value::Byte(b) => write!(f, "{b}"),
             Value::Float(x) => f.write_str(&crate::format::float_g(*x, None)),
             Value::String(s) => f.write_str(s),
-            Value::List(l) => {
+            Value::List(l) | Value::Slice(_, l) => {
                 f.write_str("[")?;
                 for (i, v) in l.iter().enumerate() {
                     if i > 0 {

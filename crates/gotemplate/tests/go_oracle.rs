@@ -296,6 +296,13 @@ fn sprig_cases() -> Vec<Case> {
         // dates
         c("{{date \"2006-01-02 15:04:05 Mon Jan\" 1700000000}} {{htmlDate 0}} {{dateInZone \"2006-01-02T15:04:05Z07:00\" 86400 \"UTC\"}} {{unixEpoch (toDate \"2006-01-02\" \"2024-02-29\")}}", d()),
         c("{{duration 3723}} {{duration \"59\"}} {{duration 0}} {{toDate \"2006-01-02\" \"2024-02-29\" | date \"Jan 2, 2006\"}}", d()),
+        // Sprig's []string and []int results.
+        c("{{typeOf (splitList \",\" \"a,b\")}} {{typeOf (until 3)}} {{typeOf (keys .m)}} {{typeOf (sortAlpha .list)}} {{typeOf (regexFindAll \"a\" \"aa\" -1)}} {{typeOf (toStrings .nums)}} {{typeOf (slice (splitList \",\" \"a,b\") 1)}}", d()),
+        c("{{deepEqual (list \"a\") (splitList \",\" \"a\")}} {{index (splitList \",\" \"a,b\") 1 | typeOf}} {{typeOf (first (splitList \",\" \"a\"))}} {{kindOf (until 2)}} {{append (until 2) 5 | typeOf}}", d()),
+        c("{{range splitList \",\" \"a,b\"}}{{.x}}{{end}}", d()),
+        c("{{upper (splitList \",\" \"a\")}}", d()),
+        c("{{(until 3).x}}", d()),
+        c("{{range $i, $v := until 3}}{{$i}}{{$v}}{{end}} {{toJson (splitList \",\" \"a,b\")}} {{printf \"%v %T %d\" (until 2) (until 2) (until 3)}}", d()),
         // Helm removes env/expandenv; absent functions are parse errors.
         c("{{env \"HOME\"}}", d()),
         c("{{expandenv \"$HOME\"}}", d()),

@@ -1,6 +1,6 @@
 //! Property test against Go: proptest generates templates (from a grammar of actions, pipelines,
 //! variables and Sprig functions) and JSON data; Ferry's output must equal Go's text/template +
-//! Sprig output, or both must fail in the same phase (parse or execute).
+//! Sprig output, or both must fail in the same phase (parse or execute) with Go's error text.
 //!
 //! The cases are generated up front and run through one Go process, so that hundreds of cases cost
 //! one process start. `GOTEMPLATE_PROP_CASES` sets how many (default 600); the seed is fixed so a
@@ -421,16 +421,12 @@ fn generated_templates_match_go() {
                 a == b
             }
             (None, None) => {
-                if want.error == got.error {
-                    same_text += 1;
-                } else if std::env::var("GOTEMPLATE_PROP_SHOW_ERRORS").is_ok() {
-                    eprintln!(
-                        "error texts differ:\n  go:    {:?}\n  ferry: {:?}",
-                        want.error, got.error
-                    );
-                }
+                // Go's exact text, but where Go 1.19 refused to range over an integer (and Ferry,
+                // iterating as Go 1.22 does, failed later or differently).
+                let text_ok = want.error == got.error || want.error.as_deref().is_some_and(is_range_over_int);
+                same_text += usize::from(want.error == got.error);
                 both_failed += usize::from(want.phase == got.phase);
-                want.phase == got.phase
+                want.phase == got.phase && text_ok
             }
             (None, Some(_)) if want.error.as_deref().is_some_and(is_range_over_int) => {
                 range_int += 1;

@@ -13,7 +13,7 @@ type R = Result<Value, FuncError>;
 
 fn list_items(v: &Value, what: &str) -> Result<Rc<Vec<Value>>, FuncError> {
     match v {
-        Value::List(l) => Ok(l.clone()),
+        Value::List(l) | Value::Slice(_, l) => Ok(l.clone()),
         Value::Nil => err(NIL_DEREF),
         other => err(format!("Cannot {what} on type {}", kind(other))),
     }
@@ -103,7 +103,7 @@ pub(super) fn register(m: &mut FuncMap) {
     });
     both(m, "has", &[Any, Any], |a| match &a[1] {
         Value::Nil => Ok(Value::Bool(false)),
-        Value::List(l) => Ok(Value::Bool(l.iter().any(|x| x.deep_equal(&a[0])))),
+        Value::List(l) | Value::Slice(_, l) => Ok(Value::Bool(l.iter().any(|x| x.deep_equal(&a[0])))),
         other => err(format!("Cannot find has on type {}", kind(other))),
     });
     both(m, "compact", &[Any], |a| {
@@ -111,8 +111,9 @@ pub(super) fn register(m: &mut FuncMap) {
         Ok(Value::list(l.iter().filter(|x| !empty(x)).cloned().collect()))
     });
     both_var(m, "slice", &[Any], Any, |a| {
-        let l = match &a[0] {
-            Value::List(l) => l.clone(),
+        let (l, elem) = match &a[0] {
+            Value::List(l) => (l.clone(), None),
+            Value::Slice(e, l) => (l.clone(), Some(*e)),
             Value::Nil => return err(NIL_DEREF),
             other => return err(format!("list should be type of slice or array but {}", kind(other))),
         };
@@ -124,13 +125,17 @@ pub(super) fn register(m: &mut FuncMap) {
         if start < 0 || end < start || end > l.len() as i64 {
             return err("reflect.Value.Slice: slice index out of bounds");
         }
-        Ok(Value::list(l[start as usize..end as usize].to_vec()))
+        let part = l[start as usize..end as usize].to_vec();
+        Ok(match elem {
+            Some(e) => Value::Slice(e, Rc::new(part)),
+            None => Value::list(part),
+        })
     });
     reg_var(m, "concat", &[], Any, |a| {
         let mut out = Vec::new();
         for l in &a {
             match l {
-                Value::List(l) => out.extend(l.iter().cloned()),
+                Value::List(l) | Value::Slice(_, l) => out.extend(l.iter().cloned()),
                 Value::Nil => return err(NIL_DEREF),
                 other => return err(format!("Cannot concat type {} as list", kind(other))),
             }
@@ -140,7 +145,7 @@ pub(super) fn register(m: &mut FuncMap) {
     both(m, "chunk", &[Int, Any], |a| {
         let size = int(&a[0]).max(0) as usize;
         let l = match &a[1] {
-            Value::List(l) => l.clone(),
+            Value::List(l) | Value::Slice(_, l) => l.clone(),
             Value::Nil => return err(NIL_DEREF),
             other => return err(format!("Cannot chunk type {}", kind(other))),
         };
@@ -199,9 +204,9 @@ pub(super) fn register(m: &mut FuncMap) {
     reg_var(m, "keys", &[], Map, |a| {
         let mut out = Vec::new();
         for d in &a {
-            out.extend(map_of(d).into_keys().map(Value::str));
+            out.extend(map_of(d).into_keys());
         }
-        Ok(Value::list(out))
+        Ok(Value::strings(out))
     });
     reg_var(m, "pick", &[Map], Str, |a| {
         let d = map_of(&a[0]);
@@ -346,7 +351,7 @@ fn merge_into(dst: &crate::value::Map, src: &BTreeMap<String, Value>, overwrite:
             let inner = sm.borrow().clone();
             merge_into(dm, &inner, overwrite);
         }
-        let src_is_collection = matches!(sv, Value::Map(_) | Value::List(_));
+        let src_is_collection = matches!(sv, Value::Map(_) | Value::List(_) | Value::Slice(..));
         if let Some(d) = &dv {
             if !empty(d) && src_is_collection {
                 continue;
@@ -360,7 +365,7 @@ fn merge_into(dst: &crate::value::Map, src: &BTreeMap<String, Value>, overwrite:
 }
 
 fn ints(v: Vec<i64>) -> Value {
-    Value::list(v.into_iter().map(Value::Int).collect())
+    Value::ints(v)
 }
 
 pub(crate) fn until_step(start: i64, stop: i64, step: i64) -> Vec<i64> {

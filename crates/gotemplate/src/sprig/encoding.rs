@@ -183,7 +183,7 @@ fn newline(out: &mut String, indent: Option<usize>) {
 }
 
 fn write_json(out: &mut String, v: &Value, html: bool, indent: Option<usize>, depth: usize) -> Result<(), String> {
-    if depth > crate::value::MAX_NESTING && matches!(v, Value::List(_) | Value::Map(_)) {
+    if depth > crate::value::MAX_NESTING && matches!(v, Value::List(_) | Value::Slice(..) | Value::Map(_)) {
         return Err(format!(
             "json: unsupported value: encountered a cycle via {}",
             v.type_name()
@@ -195,6 +195,9 @@ fn write_json(out: &mut String, v: &Value, html: bool, indent: Option<usize>, de
         Value::Int(i) | Value::Int64(i) => {
             let _ = write!(out, "{i}");
         }
+        Value::Byte(b) => {
+            let _ = write!(out, "{b}");
+        }
         Value::Uint(u) => {
             let _ = write!(out, "{u}");
         }
@@ -205,7 +208,7 @@ fn write_json(out: &mut String, v: &Value, html: bool, indent: Option<usize>, de
             out.push_str(&crate::format::float_json(*f));
         }
         Value::String(s) => write_json_string(out, s, html),
-        Value::List(l) => {
+        Value::List(l) | Value::Slice(_, l) => {
             if l.is_empty() {
                 out.push_str("[]");
                 return Ok(());

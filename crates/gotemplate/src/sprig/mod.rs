@@ -150,6 +150,7 @@ pub(crate) fn to_int64(v: &Value) -> i64 {
     match v {
         Value::Int(i) | Value::Int64(i) => *i,
         Value::Uint(u) => *u as i64,
+        Value::Byte(b) => *b as i64,
         Value::Float(f) => float_to_int(*f),
         Value::String(s) => parse_int_base0(trim_zero_decimal(s)).unwrap_or(0),
         Value::Bool(b) => i64::from(*b),
@@ -190,6 +191,7 @@ pub(crate) fn to_float64(v: &Value) -> f64 {
     match v {
         Value::Int(i) | Value::Int64(i) => *i as f64,
         Value::Uint(u) => *u as f64,
+        Value::Byte(b) => *b as f64,
         Value::Float(f) => *f,
         Value::String(s) => parse_go_float(s).unwrap_or(0.0),
         Value::Bool(b) => f64::from(u8::from(*b)),

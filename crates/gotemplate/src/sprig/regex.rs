@@ -44,7 +44,7 @@ fn go_backquote(s: &str) -> String {
 }
 
 fn list(v: Vec<String>) -> Value {
-    Value::list(v.into_iter().map(Value::str).collect())
+    Value::strings(v)
 }
 
 fn find_all(re: &regex::Regex, text: &str, n: i64) -> Vec<String> {

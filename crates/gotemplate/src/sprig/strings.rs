@@ -133,21 +133,17 @@ pub(super) fn register(m: &mut FuncMap) {
         ))
     });
     reg(m, "splitList", &[Str, Str], |a| {
-        Ok(Value::list(
-            go_split(s(&a[1]), s(&a[0]), -1).into_iter().map(Value::str).collect(),
-        ))
+        Ok(Value::strings(go_split(s(&a[1]), s(&a[0]), -1)))
     });
-    reg(m, "toStrings", &[Any], |a| {
-        Ok(Value::list(strslice(&a[0]).into_iter().map(Value::str).collect()))
-    });
+    reg(m, "toStrings", &[Any], |a| Ok(Value::strings(strslice(&a[0]))));
     reg(m, "join", &[Str, Any], |a| string(strslice(&a[1]).join(s(&a[0]))));
     reg(m, "sortAlpha", &[Any], |a| {
         let mut v = match &a[0] {
-            Value::List(_) => strslice(&a[0]),
+            Value::List(_) | Value::Slice(..) => strslice(&a[0]),
             other => vec![strval(other)],
         };
         v.sort();
-        Ok(Value::list(v.into_iter().map(Value::str).collect()))
+        Ok(Value::strings(v))
     });
     reg(m, "base", &[Str], |a| string(path_base(s(&a[0]))));
     reg(m, "dir", &[Str], |a| string(path_dir(s(&a[0]))));
@@ -165,7 +161,7 @@ pub(super) fn register(m: &mut FuncMap) {
 /// Sprig's `strslice`: a list's elements as strings (nils dropped), anything else a one-element list.
 pub(crate) fn strslice(v: &Value) -> Vec<String> {
     match v {
-        Value::List(l) => l.iter().filter(|x| !matches!(x, Value::Nil)).map(strval).collect(),
+        Value::List(l) | Value::Slice(_, l) => l.iter().filter(|x| !matches!(x, Value::Nil)).map(strval).collect(),
         Value::Nil => Vec::new(),
         other => vec![strval(other)],
     }
@@ -209,21 +205,33 @@ fn byte_slice(s: &str, from: usize, to: usize) -> String {
     String::from_utf8_lossy(&s.as_bytes()[from..to]).into_owned()
 }
 
+/// Sprig's `substring`, with Go's slice-bounds panics as the error.
 fn substr(start: i64, end: i64, s: &str) -> Result<Value, crate::FuncError> {
     let len = s.len() as i64;
-    let bounds = |a: i64, b: i64| -> Result<Value, crate::FuncError> {
-        if a < 0 || b < a || b > len {
-            return err(format!("runtime error: slice bounds out of range [{a}:{b}]"));
-        }
-        Ok(Value::str(byte_slice(s, a as usize, b as usize)))
-    };
+    let cut = |a: i64, b: i64| Ok(Value::str(byte_slice(s, a as usize, b as usize)));
     if start < 0 {
-        return bounds(0, end);
+        // s[:end]
+        if end < 0 {
+            return err(format!("runtime error: slice bounds out of range [:{end}]"));
+        }
+        if end > len {
+            return err(format!(
+                "runtime error: slice bounds out of range [:{end}] with length {len}"
+            ));
+        }
+        return cut(0, end);
     }
     if end < 0 || end > len {
-        return bounds(start, len);
+        // s[start:]
+        if start > len {
+            return err(format!("runtime error: slice bounds out of range [{start}:{len}]"));
+        }
+        return cut(start, len);
     }
-    bounds(start, end)
+    if start > end {
+        return err(format!("runtime error: slice bounds out of range [{start}:{end}]"));
+    }
+    cut(start, end)
 }
 
 fn abbrev(width: i64, s: &str) -> String {
