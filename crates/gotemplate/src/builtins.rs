@@ -428,7 +428,8 @@ fn eq(arg1: &Rv, rest: &[Rv]) -> Result<bool, String> {
                     (None, None) => true,
                     (None, Some(_)) | (Some(_), None) => false,
                     (Some(x), Some(y)) => {
-                        if x.type_name() != y.type_name() {
+                        // Go's canCompare: the same kind (slice and slice, map and map) or an error.
+                        if x.kind_name() != y.kind_name() {
                             return Err(format!(
                                 "non-comparable types {}: {}, {}: {}",
                                 as_s(x),
@@ -440,8 +441,8 @@ fn eq(arg1: &Rv, rest: &[Rv]) -> Result<bool, String> {
                         if !comparable(y) {
                             return Err(format!("non-comparable type {}: {}", as_s(y), y.type_name()));
                         }
-                        match (x, y) {
-                            (Value::Object(p), Value::Object(q)) => Rc::ptr_eq(p, q),
+                        match (a1.value(), y) {
+                            (Some(Value::Object(p)), Value::Object(q)) => Rc::ptr_eq(p, q),
                             _ => false,
                         }
                     }

@@ -418,6 +418,12 @@ impl<'a, 'f> Parser<'a, 'f> {
     /// `{{define "name"}} ... {{end}}`: a tree of its own, with fresh variables.
     fn parse_definition(&mut self) -> PResult<()> {
         let outer = std::mem::replace(&mut self.st, TreeState::new());
+        let r = self.definition_body();
+        self.st = outer;
+        r
+    }
+
+    fn definition_body(&mut self) -> PResult<()> {
         let context = "define clause";
         let t = self.next_non_space();
         let name = match t.typ {
@@ -436,7 +442,6 @@ impl<'a, 'f> Parser<'a, 'f> {
             text: self.text.clone(),
         };
         self.add(tree)?;
-        self.st = outer;
         Ok(())
     }
 
@@ -584,23 +589,29 @@ impl<'a, 'f> Parser<'a, 'f> {
         let name = self.template_name(&t, context)?;
         let pipe = self.pipeline(context, ItemType::RightDelim)?;
         let outer = std::mem::replace(&mut self.st, TreeState::new());
-        let (list, end) = self.item_list()?;
-        if let Stop::Else = end {
-            return Err(self.errorf(format!("unexpected {{{{else}}}} in {context}")));
-        }
-        let tree = Tree {
-            name: name.clone(),
-            parse_name: self.parse_name.clone(),
-            root: list,
-            text: self.text.clone(),
-        };
-        self.add(tree)?;
+        // The block's own parse state, restored whatever happens (errors are already worded).
+        let r = self.block_body(&name, context);
         self.st = outer;
+        r?;
         Ok(Node::Template {
             pos: t.pos,
             name,
             pipe: Some(pipe),
         })
+    }
+
+    fn block_body(&mut self, name: &str, context: &str) -> PResult<()> {
+        let (list, end) = self.item_list()?;
+        if let Stop::Else = end {
+            return Err(self.errorf(format!("unexpected {{{{else}}}} in {context}")));
+        }
+        let tree = Tree {
+            name: name.to_string(),
+            parse_name: self.parse_name.clone(),
+            root: list,
+            text: self.text.clone(),
+        };
+        self.add(tree)
     }
 
     fn pipeline(&mut self, context: &str, end: ItemType) -> PResult<Pipe> {
