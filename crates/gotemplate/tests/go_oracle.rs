@@ -303,6 +303,10 @@ fn sprig_cases() -> Vec<Case> {
         c("{{upper (splitList \",\" \"a\")}}", d()),
         c("{{(until 3).x}}", d()),
         c("{{range $i, $v := until 3}}{{$i}}{{$v}}{{end}} {{toJson (splitList \",\" \"a,b\")}} {{printf \"%v %T %d\" (until 2) (until 2) (until 3)}}", d()),
+        c("{{toDecimal \"0777\"}} {{toDecimal 644}} {{toDecimal \"9\"}} {{toDecimal \"-17\"}} {{durationRound \"2h10m\"}} {{durationRound \"-90s\"}} {{durationRound \"400h\"}} {{durationRound 5000000000}} {{durationRound \"x\"}}", d()),
+        c("{{toDate \"2006-01-02\" \"2024-02-28\" | dateModify \"36h30m\" | date \"2006-01-02 15:04\"}} {{toDate \"2006-01-02\" \"2024-02-28\" | dateModify \"bogus\" | date \"Jan 2\"}} {{toDate \"2006-01-02\" \"2024-03-01\" | dateModify \"-1.5h\" | date \"2006-01-02T15:04\"}}", d()),
+        c("{{toDate \"2006-01-02\" \"2024-02-28\" | mustDateModify \"1d\"}}", d()),
+        c("{{toDate \"2006-01-02\" \"2024-02-28\" | mustDateModify \"5\"}}", d()),
         // Helm removes env/expandenv; absent functions are parse errors.
         c("{{env \"HOME\"}}", d()),
         c("{{expandenv \"$HOME\"}}", d()),

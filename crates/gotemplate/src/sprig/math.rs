@@ -76,6 +76,20 @@ pub(super) fn register(m: &mut FuncMap) {
     reg(m, "int", &[Any], |a| Ok(Value::Int(to_int64(&a[0]))));
     reg(m, "int64", &[Any], |a| Ok(Value::Int64(to_int64(&a[0]))));
     reg(m, "float64", &[Any], |a| Ok(Value::Float(to_float64(&a[0]))));
+    reg(m, "toDecimal", &[Any], |a| {
+        let s = a[0].to_string();
+        let digits = s.strip_prefix('+').unwrap_or(&s);
+        let (neg, digits) = match digits.strip_prefix('-') {
+            Some(d) => (true, d),
+            None => (false, digits),
+        };
+        let v = if digits.is_empty() || digits.starts_with(['+', '-']) {
+            None
+        } else {
+            i64::from_str_radix(digits, 8).ok()
+        };
+        Ok(Value::Int64(v.map(|v| if neg { -v } else { v }).unwrap_or(0)))
+    });
     reg(m, "atoi", &[Str], |a| {
         Ok(Value::Int(s(&a[0]).parse::<i64>().unwrap_or(0)))
     });

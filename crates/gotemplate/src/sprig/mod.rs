@@ -54,14 +54,8 @@ pub const NOT_IMPLEMENTED: &[&str] = &[
     "bcrypt",
     "htpasswd",
     "getHostByName",
-    "toDecimal",
     "urlParse",
     "urlJoin",
-    "dateModify",
-    "date_modify",
-    "mustDateModify",
-    "must_date_modify",
-    "durationRound",
 ];
 
 pub(crate) fn reg(

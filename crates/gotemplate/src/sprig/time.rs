@@ -442,7 +442,128 @@ fn frac_string(n: u128, div: u128) -> String {
     format!("{whole}.{}", f.trim_end_matches('0'))
 }
 
+/// Go's `time.ParseDuration`, in nanoseconds.
+pub fn parse_duration(s: &str) -> Result<i128, String> {
+    let orig = s;
+    let invalid = || format!("time: invalid duration {}", crate::format::quote(orig));
+    let (neg, mut s) = match s.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    if s == "0" {
+        return Ok(0);
+    }
+    if s.is_empty() {
+        return Err(invalid());
+    }
+    let mut total: f64 = 0.0;
+    while !s.is_empty() {
+        let int_len = s.bytes().take_while(u8::is_ascii_digit).count();
+        let mut num_len = int_len;
+        if s[num_len..].starts_with('.') {
+            num_len += 1 + s[num_len + 1..].bytes().take_while(u8::is_ascii_digit).count();
+        }
+        if num_len == 0 || (num_len == 1 && int_len == 0) {
+            return Err(invalid());
+        }
+        let value: f64 = s[..num_len].parse().map_err(|_| invalid())?;
+        s = &s[num_len..];
+        let unit_len = s.find(|c: char| c == '.' || c.is_ascii_digit()).unwrap_or(s.len());
+        if unit_len == 0 {
+            return Err(format!("time: missing unit in duration {}", crate::format::quote(orig)));
+        }
+        let unit = &s[..unit_len];
+        let scale: f64 = match unit {
+            "ns" => 1.0,
+            "us" | "µs" | "μs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" => 6e10,
+            "h" => 3.6e12,
+            _ => {
+                return Err(format!(
+                    "time: unknown unit {} in duration {}",
+                    crate::format::quote(unit),
+                    crate::format::quote(orig)
+                ))
+            }
+        };
+        total += value * scale;
+        s = &s[unit_len..];
+    }
+    if total > i64::MAX as f64 {
+        return Err(invalid());
+    }
+    let n = total.round() as i128;
+    Ok(if neg { -n } else { n })
+}
+
+fn modify(t: &Time, nanos: i128) -> Time {
+    let total = t.unix as i128 * 1_000_000_000 + t.nanos as i128 + nanos;
+    Time {
+        unix: total.div_euclid(1_000_000_000) as i64,
+        nanos: total.rem_euclid(1_000_000_000) as u32,
+        offset: t.offset,
+        zone: t.zone.clone(),
+    }
+}
+
+fn time_arg(v: &Value) -> Result<Time, FuncError> {
+    match v {
+        Value::Object(o) if o.as_any().is::<Time>() => Ok(time_of(v)),
+        other => err(format!(
+            "wrong type for value; expected time.Time; got {}",
+            other.type_name()
+        )),
+    }
+}
+
 pub(super) fn register(m: &mut FuncMap) {
+    for name in ["dateModify", "date_modify"] {
+        reg(m, name, &[Str, Any], |a| {
+            let t = time_arg(&a[1])?;
+            let t = match parse_duration(s(&a[0])) {
+                Ok(d) => modify(&t, d),
+                Err(_) => t,
+            };
+            Ok(Value::Object(Rc::new(t)))
+        });
+    }
+    for name in ["mustDateModify", "must_date_modify"] {
+        reg(m, name, &[Str, Any], |a| {
+            let t = time_arg(&a[1])?;
+            let d = parse_duration(s(&a[0])).map_err(FuncError)?;
+            Ok(Value::Object(Rc::new(modify(&t, d))))
+        });
+    }
+    reg(m, "durationRound", &[Any], |a| {
+        let d: i128 = match &a[0] {
+            Value::String(s) => parse_duration(s).unwrap_or(0),
+            Value::Int64(i) => *i as i128,
+            Value::Object(o) if o.as_any().is::<Time>() => {
+                let t = time_of(&a[0]);
+                let now = Time::now();
+                (now.unix as i128 - t.unix as i128) * 1_000_000_000 + now.nanos as i128 - t.nanos as i128
+            }
+            _ => 0,
+        };
+        let u = d.unsigned_abs();
+        const S: u128 = 1_000_000_000;
+        let units = [
+            (S * 3600 * 24 * 365, "y"),
+            (S * 3600 * 24 * 30, "mo"),
+            (S * 3600 * 24, "d"),
+            (S * 3600, "h"),
+            (S * 60, "m"),
+            (S, "s"),
+        ];
+        for (size, name) in units {
+            if u > size {
+                return Ok(Value::str(format!("{}{name}", u / size)));
+            }
+        }
+        Ok(Value::str("0s"))
+    });
     reg(m, "now", &[], |_| Ok(Value::Object(Rc::new(Time::now()))));
     reg(m, "date", &[Str, Any], |a| {
         Ok(Value::str(in_zone(time_of(&a[1]), "Local")?.format(s(&a[0]))))
