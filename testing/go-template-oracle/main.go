@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"text/template"
+	"time"
 
 	"github.com/Masterminds/sprig"
 )
@@ -22,6 +23,9 @@ type testCase struct {
 	Data       json.RawMessage `json:"data"`
 	Numbers    string          `json:"numbers"`    // "float64" (encoding/json) or "int" (integers as int, like YAML)
 	MissingKey string          `json:"missingkey"` // "", "default", "zero", "error"
+	// Repeat > 0 executes the template that many more times and reports the time they took
+	// (for benchmarks: execution alone, without parsing, decoding or encoding).
+	Repeat int `json:"repeat"`
 }
 
 type namedText struct {
@@ -34,6 +38,8 @@ type result struct {
 	Error  *string `json:"error,omitempty"`
 	// Phase says where Go failed: "parse" or "execute".
 	Phase string `json:"phase,omitempty"`
+	// ExecNanos is the time the Repeat executions took.
+	ExecNanos int64 `json:"exec_nanos,omitempty"`
 }
 
 func funcMap() template.FuncMap {
@@ -122,7 +128,18 @@ func run(c testCase) (res result) {
 		return fail("execute", err)
 	}
 	out := buf.String()
-	return result{Output: &out}
+	res = result{Output: &out}
+	if c.Repeat > 0 {
+		start := time.Now()
+		for i := 0; i < c.Repeat; i++ {
+			var b strings.Builder
+			if err := root.ExecuteTemplate(&b, name, data); err != nil {
+				return fail("execute", err)
+			}
+		}
+		res.ExecNanos = time.Since(start).Nanoseconds()
+	}
+	return res
 }
 
 func main() {

@@ -33,6 +33,14 @@ fn both_var(m: &mut FuncMap, name: &str, params: &[Param], rest: Param, f: impl 
     reg_var(m, &must, params, rest, f);
 }
 
+/// One entry of a map argument (a nil map has none), without copying the map.
+fn map_get(v: &Value, key: &str) -> Option<Value> {
+    match v {
+        Value::Map(m) => m.borrow().get(key).cloned(),
+        _ => None,
+    }
+}
+
 fn map_of(v: &Value) -> BTreeMap<String, Value> {
     match v {
         Value::Map(m) => m.borrow().clone(),
@@ -178,7 +186,7 @@ pub(super) fn register(m: &mut FuncMap) {
         Ok(Value::map(d))
     });
     reg(m, "get", &[Map, Str], |a| {
-        Ok(map_of(&a[0]).get(s(&a[1])).cloned().unwrap_or_else(|| Value::str("")))
+        Ok(map_get(&a[0], s(&a[1])).unwrap_or_else(|| Value::str("")))
     });
     reg(m, "set", &[Map, Str, Any], |a| match &a[0] {
         Value::Map(d) => {
@@ -194,11 +202,11 @@ pub(super) fn register(m: &mut FuncMap) {
         Ok(a[0].clone())
     });
     reg(m, "hasKey", &[Map, Str], |a| {
-        Ok(Value::Bool(map_of(&a[0]).contains_key(s(&a[1]))))
+        Ok(Value::Bool(map_get(&a[0], s(&a[1])).is_some()))
     });
     reg_var(m, "pluck", &[Str], Map, |a| {
         Ok(Value::list(
-            a[1..].iter().filter_map(|d| map_of(d).get(s(&a[0])).cloned()).collect(),
+            a[1..].iter().filter_map(|d| map_get(d, s(&a[0]))).collect(),
         ))
     });
     reg_var(m, "keys", &[], Map, |a| {
