@@ -327,7 +327,6 @@ fn call_fn(f: &Rv, args: &[Rv], state: &mut State<'_, '_>) -> BResult {
         set: state.set,
         template_name: &state.tree.name,
         depth: state.depth,
-        _marker: std::marker::PhantomData,
     };
     (f.body)(&mut call, values)
         .map(|v| match v {

@@ -175,14 +175,13 @@ pub(crate) struct State<'t, 'o> {
 }
 
 /// What a function sees of the executor: the template set, for Helm's `include` and `tpl`.
-pub struct Call<'s, 'x> {
+pub struct Call<'s> {
     pub(crate) set: &'s Template,
     pub(crate) template_name: &'s str,
     pub(crate) depth: usize,
-    pub(crate) _marker: std::marker::PhantomData<&'x ()>,
 }
 
-impl Call<'_, '_> {
+impl Call<'_> {
     /// The template set being executed.
     pub fn templates(&self) -> &Template {
         self.set
@@ -754,7 +753,6 @@ impl<'t, 'o> State<'t, 'o> {
             set: self.set,
             template_name: &self.tree.name,
             depth: self.depth,
-            _marker: std::marker::PhantomData,
         };
         match (f.body)(&mut call, values) {
             Ok(v) => Ok(Rv::from_result(v)),

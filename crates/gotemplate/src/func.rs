@@ -80,7 +80,7 @@ impl Param {
 }
 
 /// The body of a function: the call context (for re-entrant execution) and the checked arguments.
-pub type NativeFn = dyn Fn(&mut Call<'_, '_>, Vec<Value>) -> Result<Value, FuncError>;
+pub type NativeFn = dyn Fn(&mut Call<'_>, Vec<Value>) -> Result<Value, FuncError>;
 
 /// A function templates can call.
 #[derive(Clone)]
@@ -94,7 +94,7 @@ impl Function {
     /// A function of fixed parameters.
     pub fn new(
         params: &[Param],
-        body: impl Fn(&mut Call<'_, '_>, Vec<Value>) -> Result<Value, FuncError> + 'static,
+        body: impl Fn(&mut Call<'_>, Vec<Value>) -> Result<Value, FuncError> + 'static,
     ) -> Function {
         Function {
             fixed: params.into(),
@@ -107,7 +107,7 @@ impl Function {
     pub fn variadic(
         params: &[Param],
         rest: Param,
-        body: impl Fn(&mut Call<'_, '_>, Vec<Value>) -> Result<Value, FuncError> + 'static,
+        body: impl Fn(&mut Call<'_>, Vec<Value>) -> Result<Value, FuncError> + 'static,
     ) -> Function {
         Function {
             fixed: params.into(),

@@ -16,14 +16,14 @@ fn helm_like_funcs() -> FuncMap {
     let mut m = FuncMap::new();
     m.insert(
         "include",
-        Function::new(&[Param::String, Param::Any], |call: &mut Call<'_, '_>, a| {
+        Function::new(&[Param::String, Param::Any], |call: &mut Call<'_>, a| {
             let name = a[0].as_str().unwrap_or_default().to_string();
             Ok(Value::str(call.execute_template(&name, a[1].clone())?))
         }),
     );
     m.insert(
         "tpl",
-        Function::new(&[Param::String, Param::Any], |call: &mut Call<'_, '_>, a| {
+        Function::new(&[Param::String, Param::Any], |call: &mut Call<'_>, a| {
             let text = a[0].as_str().unwrap_or_default().to_string();
             let name = call.template_name().to_string();
             let out = call.execute_text(&name, &text, a[1].clone())?;
