@@ -880,43 +880,17 @@ fn parse_number(text: &str, typ: ItemType) -> Result<Number, String> {
         float: 0.0,
     };
     if typ == ItemType::CharConstant {
-        let s = unquote(text)?;
-        let mut cs = s.chars();
-        let c = cs.next().ok_or("malformed character constant")?;
-        if cs.next().is_some() {
-            return Err(format!("malformed character constant: {text}"));
-        }
-        n.int = c as i64;
-        n.is_int = true;
-        n.uint = c as u64;
-        n.is_uint = true;
-        n.float = c as u32 as f64;
-        n.is_float = true;
-        return Ok(n);
+        return char_number(n, text);
     }
     if typ == ItemType::Complex || text.ends_with('i') {
         return Err(format!("complex numbers are not supported: {text}"));
     }
     let clean = text.replace('_', "");
     let (neg, body) = match clean.strip_prefix('-') {
-        Some(b) => (true, b.to_string()),
-        None => (false, clean.strip_prefix('+').unwrap_or(&clean).to_string()),
+        Some(b) => (true, b),
+        None => (false, clean.strip_prefix('+').unwrap_or(&clean)),
     };
-    let radix_int = |b: &str| -> Option<u64> {
-        let lower = b.to_ascii_lowercase();
-        if let Some(h) = lower.strip_prefix("0x") {
-            u64::from_str_radix(h, 16).ok()
-        } else if let Some(o) = lower.strip_prefix("0o") {
-            u64::from_str_radix(o, 8).ok()
-        } else if let Some(bb) = lower.strip_prefix("0b") {
-            u64::from_str_radix(bb, 2).ok()
-        } else if lower.len() > 1 && lower.starts_with('0') && lower.bytes().all(|c| c.is_ascii_digit()) {
-            u64::from_str_radix(&lower[1..], 8).ok()
-        } else {
-            lower.parse::<u64>().ok()
-        }
-    };
-    if let Some(u) = radix_int(&body) {
+    if let Some(u) = radix_uint(body) {
         if !neg {
             n.uint = u;
             n.is_uint = true;
@@ -932,36 +906,75 @@ fn parse_number(text: &str, typ: ItemType) -> Result<Number, String> {
     if n.is_int {
         n.is_float = true;
         n.float = n.int as f64;
-    } else if n.is_uint {
+        return Ok(n);
+    }
+    if n.is_uint {
         n.is_float = true;
         n.float = n.uint as f64;
+        return Ok(n);
+    }
+    float_number(n, text, neg, body)
+}
+
+/// A character constant: its code point as int, uint and float.
+fn char_number(mut n: Number, text: &str) -> Result<Number, String> {
+    let s = unquote(text)?;
+    let mut cs = s.chars();
+    let c = cs.next().ok_or("malformed character constant")?;
+    if cs.next().is_some() {
+        return Err(format!("malformed character constant: {text}"));
+    }
+    n.int = c as i64;
+    n.is_int = true;
+    n.uint = c as u64;
+    n.is_uint = true;
+    n.float = c as u32 as f64;
+    n.is_float = true;
+    Ok(n)
+}
+
+/// An unsigned integer in Go's literal bases (0x, 0o, 0b, a leading 0 for octal, decimal).
+fn radix_uint(b: &str) -> Option<u64> {
+    let lower = b.to_ascii_lowercase();
+    if let Some(h) = lower.strip_prefix("0x") {
+        u64::from_str_radix(h, 16).ok()
+    } else if let Some(o) = lower.strip_prefix("0o") {
+        u64::from_str_radix(o, 8).ok()
+    } else if let Some(bb) = lower.strip_prefix("0b") {
+        u64::from_str_radix(bb, 2).ok()
+    } else if lower.len() > 1 && lower.starts_with('0') && lower.bytes().all(|c| c.is_ascii_digit()) {
+        u64::from_str_radix(&lower[1..], 8).ok()
     } else {
-        let lower = body.to_ascii_lowercase();
-        let parsed = if lower.starts_with("0x") {
-            None
-        } else {
-            lower.parse::<f64>().ok()
-        };
-        match parsed {
-            Some(f) if f.is_finite() => {
-                let f = if neg { -f } else { f };
-                let has_point = text.contains(['.', 'e', 'E', 'p', 'P']);
-                if !has_point {
-                    return Err(format!("integer overflow: {}", crate::format::quote(text)));
-                }
-                n.float = f;
-                n.is_float = true;
-                if f == f.trunc() && f.abs() < 9.2e18 {
-                    n.int = f as i64;
-                    n.is_int = true;
-                    if f >= 0.0 {
-                        n.uint = f as u64;
-                        n.is_uint = true;
-                    }
+        lower.parse::<u64>().ok()
+    }
+}
+
+/// A literal that is no integer: a float (an integral one is an int too), or an error.
+fn float_number(mut n: Number, text: &str, neg: bool, body: &str) -> Result<Number, String> {
+    let lower = body.to_ascii_lowercase();
+    let parsed = if lower.starts_with("0x") {
+        None
+    } else {
+        lower.parse::<f64>().ok()
+    };
+    match parsed {
+        Some(f) if f.is_finite() => {
+            let f = if neg { -f } else { f };
+            if !text.contains(['.', 'e', 'E', 'p', 'P']) {
+                return Err(format!("integer overflow: {}", crate::format::quote(text)));
+            }
+            n.float = f;
+            n.is_float = true;
+            if f == f.trunc() && f.abs() < 9.2e18 {
+                n.int = f as i64;
+                n.is_int = true;
+                if f >= 0.0 {
+                    n.uint = f as u64;
+                    n.is_uint = true;
                 }
             }
-            _ => return Err(format!("illegal number syntax: {}", crate::format::quote(text))),
+            Ok(n)
         }
+        _ => Err(format!("illegal number syntax: {}", crate::format::quote(text))),
     }
-    Ok(n)
 }

@@ -49,7 +49,14 @@ fn map_of(v: &Value) -> BTreeMap<String, Value> {
 }
 
 pub(super) fn register(m: &mut FuncMap) {
-    // Lists.
+    register_lists(m);
+    register_dicts(m);
+    register_defaults(m);
+    register_types(m);
+}
+
+/// Lists.
+fn register_lists(m: &mut FuncMap) {
     for name in ["list", "tuple"] {
         reg_var(m, name, &[], Any, |a| Ok(Value::list(a)));
     }
@@ -109,6 +116,11 @@ pub(super) fn register(m: &mut FuncMap) {
                 .collect(),
         ))
     });
+    register_list_queries(m);
+}
+
+/// Membership, filtering, slicing and chunking of lists; integer ranges.
+fn register_list_queries(m: &mut FuncMap) {
     both(m, "has", &[Any, Any], |a| match &a[1] {
         Value::Nil => Ok(Value::Bool(false)),
         Value::List(l) | Value::Slice(_, l) => Ok(Value::Bool(l.iter().any(|x| x.deep_equal(&a[0])))),
@@ -172,8 +184,10 @@ pub(super) fn register(m: &mut FuncMap) {
     reg_var(m, "seq", &[], Int, |a| {
         Ok(Value::str(seq(&a.iter().map(int).collect::<Vec<_>>())))
     });
+}
 
-    // Dicts.
+/// Dicts.
+fn register_dicts(m: &mut FuncMap) {
     reg_var(m, "dict", &[], Any, |a| {
         let mut d = BTreeMap::new();
         let mut i = 0;
@@ -233,6 +247,11 @@ pub(super) fn register(m: &mut FuncMap) {
     reg(m, "values", &[Map], |a| {
         Ok(Value::list(map_of(&a[0]).into_values().collect()))
     });
+    register_dict_merging(m);
+}
+
+/// Merging, copying and digging into dicts.
+fn register_dict_merging(m: &mut FuncMap) {
     for (name, overwrite) in [
         ("merge", false),
         ("mustMerge", false),
@@ -304,8 +323,10 @@ pub(super) fn register(m: &mut FuncMap) {
         }
         Ok(def)
     });
+}
 
-    // Defaults.
+/// Defaults.
+fn register_defaults(m: &mut FuncMap) {
     reg_var(m, "default", &[Any], Any, |a| {
         if a.len() < 2 || empty(&a[1]) {
             return Ok(a[0].clone());
@@ -321,8 +342,10 @@ pub(super) fn register(m: &mut FuncMap) {
     reg(m, "ternary", &[Any, Any, Bool], |a| {
         Ok(if a[2].is_true() { a[0].clone() } else { a[1].clone() })
     });
+}
 
-    // Types.
+/// Types.
+fn register_types(m: &mut FuncMap) {
     reg(m, "typeOf", &[Any], |a| Ok(Value::str(a[0].type_name())));
     reg(m, "typeIs", &[Str, Any], |a| {
         Ok(Value::Bool(s(&a[0]) == a[1].type_name()))

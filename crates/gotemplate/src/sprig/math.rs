@@ -52,6 +52,11 @@ pub(super) fn register(m: &mut FuncMap) {
             a[1..].iter().map(to_int64).fold(to_int64(&a[0]), i64::min),
         ))
     });
+    register_float(m);
+}
+
+/// Float arithmetic, rounding and conversions.
+fn register_float(m: &mut FuncMap) {
     reg_var(m, "maxf", &[Any], Any, |a| {
         Ok(Value::Float(
             a[1..].iter().map(to_float64).fold(to_float64(&a[0]), go_max),

@@ -68,6 +68,11 @@ pub(super) fn register(m: &mut FuncMap) {
     reg(m, "wrapWith", &[Int, Str, Str], |a| {
         string(wrap_custom(s(&a[2]), int(&a[0]), s(&a[1]), true))
     });
+    register_search_and_split(m);
+}
+
+/// Searching, quoting, indenting, splitting and joining strings; paths.
+fn register_search_and_split(m: &mut FuncMap) {
     reg(m, "contains", &[Str, Str], |a| {
         Ok(Value::Bool(s(&a[1]).contains(s(&a[0]))))
     });
@@ -112,6 +117,11 @@ pub(super) fn register(m: &mut FuncMap) {
         Ok(if int(&a[2]) == 1 { a[0].clone() } else { a[1].clone() })
     });
     reg(m, "toString", &[Any], |a| string(strval(&a[0])));
+    register_split_join(m);
+}
+
+/// Splitting and joining strings; paths.
+fn register_split_join(m: &mut FuncMap) {
     reg(m, "split", &[Str, Str], |a| {
         let parts = go_split(s(&a[1]), s(&a[0]), -1);
         Ok(Value::map(

@@ -193,96 +193,98 @@ enum Tok {
     Frac { digits: usize, trim: bool, sep: char },
 }
 
+/// Go's layout elements, longest first where one is a prefix of another.
+const TABLE: &[(&str, Tok)] = &[
+    ("January", Tok::MonthLong),
+    ("Jan", Tok::MonthShort),
+    ("Monday", Tok::DayLong),
+    ("Mon", Tok::DayShort),
+    ("MST", Tok::ZoneName),
+    ("2006", Tok::Year4),
+    ("002", Tok::YearDay),
+    ("01", Tok::Month2),
+    ("02", Tok::Day2),
+    ("03", Tok::Hour12Pad),
+    ("04", Tok::Min2),
+    ("05", Tok::Sec2),
+    ("06", Tok::Year2),
+    ("15", Tok::Hour24),
+    ("_2", Tok::DayUnder),
+    (
+        "Z070000",
+        Tok::Zone {
+            colon: false,
+            z: true,
+            seconds: true,
+        },
+    ),
+    (
+        "Z07:00:00",
+        Tok::Zone {
+            colon: true,
+            z: true,
+            seconds: true,
+        },
+    ),
+    (
+        "Z0700",
+        Tok::Zone {
+            colon: false,
+            z: true,
+            seconds: false,
+        },
+    ),
+    (
+        "Z07:00",
+        Tok::Zone {
+            colon: true,
+            z: true,
+            seconds: false,
+        },
+    ),
+    (
+        "-070000",
+        Tok::Zone {
+            colon: false,
+            z: false,
+            seconds: true,
+        },
+    ),
+    (
+        "-07:00:00",
+        Tok::Zone {
+            colon: true,
+            z: false,
+            seconds: true,
+        },
+    ),
+    (
+        "-0700",
+        Tok::Zone {
+            colon: false,
+            z: false,
+            seconds: false,
+        },
+    ),
+    (
+        "-07:00",
+        Tok::Zone {
+            colon: true,
+            z: false,
+            seconds: false,
+        },
+    ),
+    ("PM", Tok::PmUpper),
+    ("pm", Tok::PmLower),
+    ("1", Tok::Month1),
+    ("2", Tok::Day1),
+    ("3", Tok::Hour12),
+    ("4", Tok::Min1),
+    ("5", Tok::Sec1),
+];
+
 /// Go's `nextStdChunk`: the layout element at the start of `s` and its length.
 fn next_token(s: &str) -> (Tok, usize) {
-    const TABLE: &[(&str, Tok)] = &[
-        ("January", Tok::MonthLong),
-        ("Jan", Tok::MonthShort),
-        ("Monday", Tok::DayLong),
-        ("Mon", Tok::DayShort),
-        ("MST", Tok::ZoneName),
-        ("2006", Tok::Year4),
-        ("002", Tok::YearDay),
-        ("01", Tok::Month2),
-        ("02", Tok::Day2),
-        ("03", Tok::Hour12Pad),
-        ("04", Tok::Min2),
-        ("05", Tok::Sec2),
-        ("06", Tok::Year2),
-        ("15", Tok::Hour24),
-        ("_2", Tok::DayUnder),
-        (
-            "Z070000",
-            Tok::Zone {
-                colon: false,
-                z: true,
-                seconds: true,
-            },
-        ),
-        (
-            "Z07:00:00",
-            Tok::Zone {
-                colon: true,
-                z: true,
-                seconds: true,
-            },
-        ),
-        (
-            "Z0700",
-            Tok::Zone {
-                colon: false,
-                z: true,
-                seconds: false,
-            },
-        ),
-        (
-            "Z07:00",
-            Tok::Zone {
-                colon: true,
-                z: true,
-                seconds: false,
-            },
-        ),
-        (
-            "-070000",
-            Tok::Zone {
-                colon: false,
-                z: false,
-                seconds: true,
-            },
-        ),
-        (
-            "-07:00:00",
-            Tok::Zone {
-                colon: true,
-                z: false,
-                seconds: true,
-            },
-        ),
-        (
-            "-0700",
-            Tok::Zone {
-                colon: false,
-                z: false,
-                seconds: false,
-            },
-        ),
-        (
-            "-07:00",
-            Tok::Zone {
-                colon: true,
-                z: false,
-                seconds: false,
-            },
-        ),
-        ("PM", Tok::PmUpper),
-        ("pm", Tok::PmLower),
-        ("1", Tok::Month1),
-        ("2", Tok::Day1),
-        ("3", Tok::Hour12),
-        ("4", Tok::Min1),
-        ("5", Tok::Sec1),
-    ];
     if let Some(sep @ ('.' | ',')) = s.chars().next() {
         let rest = &s[1..];
         let digit = rest.chars().next();
@@ -564,6 +566,11 @@ pub(super) fn register(m: &mut FuncMap) {
         }
         Ok(Value::str("0s"))
     });
+    register_formatting(m);
+}
+
+/// `now`, formatting, parsing and durations.
+fn register_formatting(m: &mut FuncMap) {
     reg(m, "now", &[], |_| Ok(Value::Object(Rc::new(Time::now()))));
     reg(m, "date", &[Str, Any], |a| {
         Ok(Value::str(in_zone(time_of(&a[1]), "Local")?.format(s(&a[0]))))
@@ -612,164 +619,175 @@ pub(super) fn register(m: &mut FuncMap) {
     });
 }
 
-/// Go's `time.Parse` for layouts of numeric elements, month names and literal text.
-pub fn parse_time(layout: &str, value: &str) -> Result<Time, String> {
-    let fail = || {
-        format!(
-            "parsing time {} as {}: cannot parse",
-            crate::format::quote(value),
-            crate::format::quote(layout)
-        )
+/// The fields `time.Parse` fills in as it reads a value against a layout.
+struct Fields {
+    year: i64,
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
+    second: u32,
+    nanos: u32,
+    offset: i32,
+    pm: Option<bool>,
+}
+
+/// Reads `min..=max` digits.
+fn digits(v: &mut &str, min: usize, max: usize) -> Option<u32> {
+    let n = v.bytes().take(max).take_while(u8::is_ascii_digit).count();
+    if n < min {
+        return None;
+    }
+    let x = v[..n].parse().ok()?;
+    *v = &v[n..];
+    Some(x)
+}
+
+/// Reads a name from `names` (or its first three letters when `short`); its index.
+fn name_of(v: &mut &str, names: &[&str], short: bool) -> Option<usize> {
+    let i = names
+        .iter()
+        .position(|n| v.starts_with(if short { &n[..3] } else { n }))?;
+    *v = &v[if short { 3 } else { names[i].len() }..];
+    Some(i)
+}
+
+/// Reads a numeric zone offset (`-0700`, `-07:00`, with seconds, or `Z`).
+fn zone_offset(v: &mut &str, colon: bool, z: bool, seconds: bool) -> Option<i32> {
+    if z && v.starts_with('Z') {
+        *v = &v[1..];
+        return Some(0);
+    }
+    let sign = match v.chars().next()? {
+        '+' => 1,
+        '-' => -1,
+        _ => return None,
     };
-    let (mut y, mut mo, mut d, mut h, mut mi, mut sec, mut nanos, mut offset, mut pm) =
-        (1i64, 1u32, 1u32, 0u32, 0u32, 0u32, 0u32, 0i32, None);
+    *v = &v[1..];
+    let hh = digits(v, 2, 2)?;
+    if colon {
+        *v = v.strip_prefix(':')?;
+    }
+    let mm = digits(v, 2, 2)?;
+    let mut ss = 0;
+    if seconds {
+        if colon {
+            *v = v.strip_prefix(':')?;
+        }
+        ss = digits(v, 2, 2)?;
+    }
+    Some(sign * (hh * 3600 + mm * 60 + ss) as i32)
+}
+
+/// Reads one layout element; `Err(None)` is Go's "cannot parse", `Err(Some(_))` a refusal.
+fn read_element(tok: Tok, v: &mut &str, f: &mut Fields) -> Result<(), Option<String>> {
+    match tok {
+        Tok::Lit => unreachable!("literals are matched by the caller"),
+        Tok::Year4 => f.year = digits(v, 4, 4).ok_or(None)? as i64,
+        Tok::Year2 => {
+            let yy = digits(v, 2, 2).ok_or(None)? as i64;
+            f.year = if yy >= 69 { 1900 + yy } else { 2000 + yy };
+        }
+        Tok::Month2 => f.month = digits(v, 2, 2).ok_or(None)?,
+        Tok::Month1 => f.month = digits(v, 1, 2).ok_or(None)?,
+        Tok::MonthLong | Tok::MonthShort => {
+            f.month = name_of(v, &MONTHS, matches!(tok, Tok::MonthShort)).ok_or(None)? as u32 + 1;
+        }
+        Tok::DayLong | Tok::DayShort => {
+            name_of(v, &DAYS, matches!(tok, Tok::DayShort)).ok_or(None)?;
+        }
+        Tok::Day2 => f.day = digits(v, 2, 2).ok_or(None)?,
+        Tok::Day1 => f.day = digits(v, 1, 2).ok_or(None)?,
+        Tok::DayUnder => {
+            *v = v.strip_prefix(' ').unwrap_or(v);
+            f.day = digits(v, 1, 2).ok_or(None)?;
+        }
+        Tok::YearDay => {
+            digits(v, 3, 3).ok_or(None)?;
+        }
+        Tok::Hour24 | Tok::Hour12Pad => f.hour = digits(v, 2, 2).ok_or(None)?,
+        Tok::Hour12 => f.hour = digits(v, 1, 2).ok_or(None)?,
+        Tok::Min2 => f.minute = digits(v, 2, 2).ok_or(None)?,
+        Tok::Min1 => f.minute = digits(v, 1, 2).ok_or(None)?,
+        Tok::Sec2 => f.second = digits(v, 2, 2).ok_or(None)?,
+        Tok::Sec1 => f.second = digits(v, 1, 2).ok_or(None)?,
+        Tok::PmUpper | Tok::PmLower => {
+            let p = v.get(..2).ok_or(None)?.to_ascii_uppercase();
+            f.pm = Some(p == "PM");
+            *v = &v[2..];
+        }
+        Tok::ZoneName => {
+            let n = v.bytes().take_while(u8::is_ascii_uppercase).count();
+            if &v[..n] != "UTC" && &v[..n] != "GMT" {
+                return Err(Some(format!(
+                    "the time zone {:?} is not supported by gotemplate (only UTC)",
+                    &v[..n]
+                )));
+            }
+            *v = &v[n..];
+        }
+        Tok::Zone { colon, z, seconds } => f.offset = zone_offset(v, colon, z, seconds).ok_or(None)?,
+        Tok::Frac { sep, .. } => {
+            if let Some(r) = v.strip_prefix(sep) {
+                let n = r.bytes().take_while(u8::is_ascii_digit).count();
+                f.nanos = format!("{:0<9}", &r[..n.min(9)]).parse().unwrap_or(0);
+                *v = &r[n..];
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Go's `time.Parse` for layouts of numeric elements, month and day names, and literal text.
+pub fn parse_time(layout: &str, value: &str) -> Result<Time, String> {
+    let quote = crate::format::quote;
+    let fail = || format!("parsing time {} as {}: cannot parse", quote(value), quote(layout));
+    let mut f = Fields {
+        year: 1,
+        month: 1,
+        day: 1,
+        hour: 0,
+        minute: 0,
+        second: 0,
+        nanos: 0,
+        offset: 0,
+        pm: None,
+    };
     let mut rest = layout;
     let mut v = value;
-    let num = |v: &mut &str, min: usize, max: usize| -> Option<u32> {
-        let n = v.bytes().take(max).take_while(u8::is_ascii_digit).count();
-        if n < min {
-            return None;
-        }
-        let x = v[..n].parse().ok()?;
-        *v = &v[n..];
-        Some(x)
-    };
     while !rest.is_empty() {
         let (tok, len) = next_token(rest);
-        match tok {
-            Tok::Lit => {
-                let c = rest.chars().next().unwrap_or_default();
-                if !v.starts_with(c) {
-                    return Err(fail());
-                }
-                v = &v[c.len_utf8()..];
-                rest = &rest[c.len_utf8()..];
-                continue;
-            }
-            Tok::Year4 => y = num(&mut v, 4, 4).ok_or_else(fail)? as i64,
-            Tok::Year2 => {
-                let yy = num(&mut v, 2, 2).ok_or_else(fail)? as i64;
-                y = if yy >= 69 { 1900 + yy } else { 2000 + yy };
-            }
-            Tok::Month2 => mo = num(&mut v, 2, 2).ok_or_else(fail)?,
-            Tok::Month1 => mo = num(&mut v, 1, 2).ok_or_else(fail)?,
-            Tok::MonthLong | Tok::MonthShort => {
-                let i = MONTHS
-                    .iter()
-                    .position(|m| {
-                        let name = if matches!(tok, Tok::MonthShort) { &m[..3] } else { m };
-                        v.starts_with(name)
-                    })
-                    .ok_or_else(fail)?;
-                let n = if matches!(tok, Tok::MonthShort) {
-                    3
-                } else {
-                    MONTHS[i].len()
-                };
-                v = &v[n..];
-                mo = i as u32 + 1;
-            }
-            Tok::DayLong | Tok::DayShort => {
-                let i = DAYS
-                    .iter()
-                    .position(|m| v.starts_with(if matches!(tok, Tok::DayShort) { &m[..3] } else { m }))
-                    .ok_or_else(fail)?;
-                v = &v[if matches!(tok, Tok::DayShort) { 3 } else { DAYS[i].len() }..];
-            }
-            Tok::Day2 => d = num(&mut v, 2, 2).ok_or_else(fail)?,
-            Tok::Day1 => d = num(&mut v, 1, 2).ok_or_else(fail)?,
-            Tok::DayUnder => {
-                v = v.strip_prefix(' ').unwrap_or(v);
-                d = num(&mut v, 1, 2).ok_or_else(fail)?;
-            }
-            Tok::YearDay => {
-                num(&mut v, 3, 3).ok_or_else(fail)?;
-            }
-            Tok::Hour24 => h = num(&mut v, 2, 2).ok_or_else(fail)?,
-            Tok::Hour12Pad => h = num(&mut v, 2, 2).ok_or_else(fail)?,
-            Tok::Hour12 => h = num(&mut v, 1, 2).ok_or_else(fail)?,
-            Tok::Min2 => mi = num(&mut v, 2, 2).ok_or_else(fail)?,
-            Tok::Min1 => mi = num(&mut v, 1, 2).ok_or_else(fail)?,
-            Tok::Sec2 => sec = num(&mut v, 2, 2).ok_or_else(fail)?,
-            Tok::Sec1 => sec = num(&mut v, 1, 2).ok_or_else(fail)?,
-            Tok::PmUpper | Tok::PmLower => {
-                let p = v.get(..2).ok_or_else(fail)?.to_ascii_uppercase();
-                pm = Some(p == "PM");
-                v = &v[2..];
-            }
-            Tok::ZoneName => {
-                let n = v.bytes().take_while(u8::is_ascii_uppercase).count();
-                if &v[..n] != "UTC" && &v[..n] != "GMT" {
-                    return Err(format!(
-                        "the time zone {:?} is not supported by gotemplate (only UTC)",
-                        &v[..n]
-                    ));
-                }
-                v = &v[n..];
-            }
-            Tok::Zone { colon, z, seconds } => {
-                if z && v.starts_with('Z') {
-                    v = &v[1..];
-                } else {
-                    let sign = match v.chars().next() {
-                        Some('+') => 1,
-                        Some('-') => -1,
-                        _ => return Err(fail()),
-                    };
-                    v = &v[1..];
-                    let hh = num(&mut v, 2, 2).ok_or_else(fail)?;
-                    if colon {
-                        v = v.strip_prefix(':').ok_or_else(fail)?;
-                    }
-                    let mm = num(&mut v, 2, 2).ok_or_else(fail)?;
-                    let mut ss = 0;
-                    if seconds {
-                        if colon {
-                            v = v.strip_prefix(':').ok_or_else(fail)?;
-                        }
-                        ss = num(&mut v, 2, 2).ok_or_else(fail)?;
-                    }
-                    offset = sign * (hh * 3600 + mm * 60 + ss) as i32;
-                }
-            }
-            Tok::Frac { sep, .. } => {
-                if let Some(r) = v.strip_prefix(sep) {
-                    let n = r.bytes().take_while(u8::is_ascii_digit).count();
-                    let digits = format!("{:0<9}", &r[..n.min(9)]);
-                    nanos = digits.parse().unwrap_or(0);
-                    v = &r[n..];
-                }
-            }
+        if let Tok::Lit = tok {
+            let c = rest.chars().next().unwrap_or_default();
+            v = v.strip_prefix(c).ok_or_else(fail)?;
+            rest = &rest[c.len_utf8()..];
+            continue;
         }
+        read_element(tok, &mut v, &mut f).map_err(|e| e.unwrap_or_else(fail))?;
         rest = &rest[len..];
     }
     if !v.is_empty() {
-        return Err(format!(
-            "parsing time {}: extra text: {}",
-            crate::format::quote(value),
-            crate::format::quote(v)
-        ));
+        return Err(format!("parsing time {}: extra text: {}", quote(value), quote(v)));
     }
-    if let Some(p) = pm {
-        if p && h < 12 {
-            h += 12;
-        } else if !p && h == 12 {
-            h = 0;
-        }
+    match f.pm {
+        Some(true) if f.hour < 12 => f.hour += 12,
+        Some(false) if f.hour == 12 => f.hour = 0,
+        _ => {}
     }
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 59 {
-        return Err(format!(
-            "parsing time {}: value out of range",
-            crate::format::quote(value)
-        ));
+    if !(1..=12).contains(&f.month) || !(1..=31).contains(&f.day) || f.hour > 23 || f.minute > 59 || f.second > 59 {
+        return Err(format!("parsing time {}: value out of range", quote(value)));
     }
-    let days = days_from_civil(y, mo, d);
-    let unix = days * 86400 + (h * 3600 + mi * 60 + sec) as i64 - offset as i64;
-    let zone = if offset == 0 { "UTC".to_string() } else { String::new() };
+    let days = days_from_civil(f.year, f.month, f.day);
+    let unix = days * 86400 + (f.hour * 3600 + f.minute * 60 + f.second) as i64 - f.offset as i64;
+    let zone = if f.offset == 0 {
+        "UTC".to_string()
+    } else {
+        String::new()
+    };
     Ok(Time {
         unix,
-        nanos,
-        offset,
+        nanos: f.nanos,
+        offset: f.offset,
         zone,
     })
 }
