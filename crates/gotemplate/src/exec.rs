@@ -542,7 +542,9 @@ impl<'t, 'o> State<'t, 'o> {
         let is_hex_int = t.len() > 2 && t.starts_with('0') && t[1..].starts_with(['x', 'X']) && !t.contains(['p', 'P']);
         let is_rune = t.starts_with('\'');
         if num.is_complex {
-            return Err(self.errorf(format!("complex numbers are not supported: {t}")));
+            return Err(self.errorf(format!(
+                "complex number {t}: complex numbers are not supported by gotemplate"
+            )));
         }
         if num.is_float && !is_hex_int && !is_rune && t.contains(['.', 'e', 'E', 'p', 'P']) {
             return Ok(Rv::Val(Value::Float(num.float)));

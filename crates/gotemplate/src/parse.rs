@@ -882,8 +882,16 @@ fn parse_number(text: &str, typ: ItemType) -> Result<Number, String> {
     if typ == ItemType::CharConstant {
         return char_number(n, text);
     }
-    if typ == ItemType::Complex || text.ends_with('i') {
-        return Err(format!("complex numbers are not supported: {text}"));
+    // Complex constants parse as in Go; executing one is refused (see `ideal_constant`).
+    if typ == ItemType::Complex {
+        n.is_complex = true;
+        return Ok(n);
+    }
+    if let Some(imag) = text.strip_suffix('i') {
+        if parse_go_float(&imag.replace('_', "")).is_some() {
+            n.is_complex = true;
+            return Ok(n);
+        }
     }
     let clean = text.replace('_', "");
     let (neg, body) = match clean.strip_prefix('-') {
@@ -951,12 +959,7 @@ fn radix_uint(b: &str) -> Option<u64> {
 
 /// A literal that is no integer: a float (an integral one is an int too), or an error.
 fn float_number(mut n: Number, text: &str, neg: bool, body: &str) -> Result<Number, String> {
-    let lower = body.to_ascii_lowercase();
-    let parsed = if lower.starts_with("0x") {
-        None
-    } else {
-        lower.parse::<f64>().ok()
-    };
+    let parsed = parse_go_float(body);
     match parsed {
         Some(f) if f.is_finite() => {
             let f = if neg { -f } else { f };
@@ -977,4 +980,38 @@ fn float_number(mut n: Number, text: &str, neg: bool, body: &str) -> Result<Numb
         }
         _ => Err(format!("illegal number syntax: {}", crate::format::quote(text))),
     }
+}
+
+/// Go's `strconv.ParseFloat` for literal text (no sign, underscores removed): decimal, or
+/// hexadecimal with a binary exponent (`0x1.8p3`).
+fn parse_go_float(body: &str) -> Option<f64> {
+    let body = body.strip_prefix(['+', '-']).unwrap_or(body);
+    let lower = body.to_ascii_lowercase();
+    let Some(hex) = lower.strip_prefix("0x") else {
+        return if !lower.is_empty()
+            && lower
+                .bytes()
+                .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'+' | b'-'))
+        {
+            lower.parse().ok()
+        } else {
+            None
+        };
+    };
+    let (mant, exp) = hex.split_once('p')?;
+    let exp: i32 = exp.parse().ok()?;
+    let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
+    if int.is_empty() && frac.is_empty() {
+        return None;
+    }
+    let mut v = 0f64;
+    for c in int.chars() {
+        v = v * 16.0 + c.to_digit(16)? as f64;
+    }
+    let mut scale = 1.0 / 16.0;
+    for c in frac.chars() {
+        v += c.to_digit(16)? as f64 * scale;
+        scale /= 16.0;
+    }
+    Some(v * 2f64.powi(exp))
 }
