@@ -360,6 +360,9 @@ fn format_arg(arg: &Value, verb: char, spec: Spec) -> String {
     if verb == 'T' {
         return pad(arg.type_name(), spec);
     }
+    if verb == 'v' && spec.sharp {
+        return pad(go_syntax(arg, true), spec);
+    }
     match arg {
         Value::Nil => match verb {
             'v' => pad("<nil>".into(), spec),
@@ -403,6 +406,37 @@ fn format_arg(arg: &Value, verb: char, spec: Spec) -> String {
             'v' | 'p' => pad(arg.to_string(), spec),
             _ => bad_verb(arg, verb, spec),
         },
+    }
+}
+
+/// `%#v`: the value as Go source. `top` is false inside a container of `interface{}` elements,
+/// where a nil prints as `interface {}(nil)`.
+fn go_syntax(v: &Value, top: bool) -> String {
+    match v {
+        Value::Nil if top => "<nil>".into(),
+        Value::Nil => "interface {}(nil)".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) | Value::Int64(i) => i.to_string(),
+        Value::Uint(u) => format!("0x{u:x}"),
+        Value::Byte(b) => format!("0x{b:x}"),
+        Value::Float(f) => float_g(*f, None),
+        Value::String(s) => quote(s),
+        Value::List(l) | Value::Slice(_, l) => crate::value::nested(|| {
+            let items: Vec<String> = l.iter().map(|x| go_syntax(x, false)).collect();
+            format!("{}{{{}}}", v.type_name(), items.join(", "))
+        })
+        .unwrap_or_else(|| "...".into()),
+        Value::Map(m) => crate::value::nested(|| {
+            let items: Vec<String> = m
+                .borrow()
+                .iter()
+                .map(|(k, x)| format!("{}:{}", quote(k), go_syntax(x, false)))
+                .collect();
+            format!("map[string]interface {{}}{{{}}}", items.join(", "))
+        })
+        .unwrap_or_else(|| "...".into()),
+        Value::Object(o) => o.display(),
+        Value::Func(_) => "(func(...interface {}) (interface {}, error))(0x0)".into(),
     }
 }
 

@@ -984,7 +984,7 @@ fn float_number(mut n: Number, text: &str, neg: bool, body: &str) -> Result<Numb
 
 /// Go's `strconv.ParseFloat` for literal text (no sign, underscores removed): decimal, or
 /// hexadecimal with a binary exponent (`0x1.8p3`).
-fn parse_go_float(body: &str) -> Option<f64> {
+pub(crate) fn parse_go_float(body: &str) -> Option<f64> {
     let body = body.strip_prefix(['+', '-']).unwrap_or(body);
     let lower = body.to_ascii_lowercase();
     let Some(hex) = lower.strip_prefix("0x") else {

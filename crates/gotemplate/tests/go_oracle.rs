@@ -157,6 +157,8 @@ fn language_cases() -> Vec<Case> {
         c("{{printf \"%5.1f|%-8.2e|%08.3f|%+g\" 3.14159 1234.5 -3.5 1.0}}", d()),
         c("{{printf \"%6.2v|%q|%#q|%x|% x\" 3.14159 \"tab\\there\" \"raw\" \"hey\" \"hey\"}}", d()),
         c("{{printf 1}}", d()),
+        c("{{printf \"%#v|%#v|%#v|%#v|%#v|%#v\" .s .n .list .m .nil .t}}|{{printf \"%#v %#v %#v\" (list 1 .nil \"x\") (splitList \",\" \"a,b\") (until 2)}}", d()),
+        ints(c("{{printf \"%#v %#v %#v\" .n .f .m}}", d())),
         // html / js / urlquery
         c("{{html .html}} {{html 1 \"<\" 2}} {{html .nil}}", d()),
         c("{{js .html}} {{js \"a=b\\n\"}} {{urlquery \"a b&c=d/é\"}} {{urlquery 1 2}}", d()),
@@ -264,6 +266,7 @@ fn sprig_cases() -> Vec<Case> {
         c("{{floor 1.7}} {{ceil 1.2}} {{round 1.2345 2}} {{round 2.5 0}} {{round -2.5 0}} {{maxf 1 2.5}} {{minf 1 2.5}}", d()),
         c("{{addf 0.1 0.2}} {{subf 1.1 0.1}} {{mulf 1.1 3}} {{divf 10 3}} {{add1f 1.5}} {{divf 1 8}} {{mulf 0.1 0.1}}", d()),
         c("{{divf 1 0}}", d()),
+        c("{{printf \"%x\" 0.1 | float64}} {{float64 \"0x1p-2\"}} {{float64 \"0x10\"}} {{float64 \"-0x1.8p1\"}}", d()),
         c("{{int 3.9}} {{int \"42\"}} {{int64 \"0x10\"}} {{float64 \"1.5\"}} {{float64 3}} {{atoi \"12\"}} {{atoi \"x\"}} {{int \"4.0\"}} {{int .t}}", d()),
         c("{{typeOf (add 1 2)}} {{typeOf (int 1)}} {{typeOf (float64 1)}} {{typeOf 1}} {{typeOf 1.5}} {{typeOf .n}} {{typeOf .m}} {{typeOf .list}}", d()),
         ints(c("{{add .n .big}} {{typeOf .n}} {{div .big .n}} {{.big}} {{mul .neg 3}}", d())),

@@ -253,7 +253,16 @@ fn arg(kind: char) -> BoxedStrategy<String> {
             pick(vec!["$.b", "$.m.b", "len $.list"])
         ]
         .boxed(),
-        'F' => pick(vec!["\"%v\"", "\"%s-%d\"", "\"%q\"", "\"%5.2f\"", "\"%x\"", "\"%T\""]),
+        'F' => pick(vec![
+            "\"%v\"",
+            "\"%s-%d\"",
+            "\"%q\"",
+            "\"%5.2f\"",
+            "\"%x\"",
+            "\"%T\"",
+            "\"%#v\"",
+            "\"%+v %6.2v\"",
+        ]),
         'B' => pick(vec!["true", "false", "$.c", "(eq $.a \"a\")"]),
         'L' => pick(vec![
             "$.list",

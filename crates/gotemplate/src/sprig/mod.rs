@@ -200,6 +200,11 @@ pub(crate) fn parse_go_float(s: &str) -> Option<f64> {
     if matches!(body, "inf" | "infinity" | "nan") {
         return lower.parse().ok();
     }
+    if body.starts_with("0x") {
+        // Hexadecimal with a binary exponent, as `%x` prints floats.
+        let v = crate::parse::parse_go_float(body)?;
+        return Some(if lower.starts_with('-') { -v } else { v });
+    }
     if body.is_empty()
         || !body
             .bytes()
