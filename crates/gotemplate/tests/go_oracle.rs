@@ -37,7 +37,7 @@ fn data() -> serde_json::Value {
         "list": ["b", "a", "c", "a"], "nums": [3, 1, 2], "empty": [], "nil": null,
         "m": {"x": 1, "y": "why", "z": {"deep": "down"}, "l": [1, 2]},
         "users": [{"name": "ann", "age": 31, "admin": true}, {"name": "bob", "age": 25, "admin": false}],
-        "html": "<a href=\"x\">'&'</a>", "ver": "1.2.3", "csv": "a,b,,c", "pad": "  padded \t\n",
+        "html": "<a href=\"x\">'&'</a>", "u": "héllo wörld ünï\u{2028}code", "ver": "1.2.3", "csv": "a,b,,c", "pad": "  padded \t\n",
     })
 }
 
@@ -299,6 +299,10 @@ fn sprig_cases() -> Vec<Case> {
         // dates
         c("{{date \"2006-01-02 15:04:05 Mon Jan\" 1700000000}} {{htmlDate 0}} {{dateInZone \"2006-01-02T15:04:05Z07:00\" 86400 \"UTC\"}} {{unixEpoch (toDate \"2006-01-02\" \"2024-02-29\")}}", d()),
         c("{{duration 3723}} {{duration \"59\"}} {{duration 0}} {{toDate \"2006-01-02\" \"2024-02-29\" | date \"Jan 2, 2006\"}}", d()),
+        // Multi-byte text where Go counts bytes.
+        c("{{trunc 2 .u}}|{{trunc -3 .u}}|{{substr 1 3 .u}}|{{abbrev 5 .u}}|{{abbrevboth 5 9 .u}}|{{wrap 3 .u}}|{{wrapWith 4 \"|\" .u}}", d()),
+        c("{{initials .u}}|{{title .u}}|{{upper .u}}|{{len .u}}|{{slice .u 0 2}}|{{index .u 1}}|{{printf \"%.3s|%5s|%q|%x\" .u \"é\" .u \"é\"}}|{{camelcase .u}}|{{snakecase \"ÉtéÀ\"}}|{{swapcase .u}}", d()),
+        c("{{js .u}} {{html .u}} {{urlquery .u}} {{quote .u}} {{toJson .u}} {{b64enc .u}} {{sha1sum .u}} {{regexFind \"[ö]+\" .u}} {{nospace .u}} {{repeat 2 .u}}", d()),
         // Sprig's []string and []int results.
         c("{{typeOf (splitList \",\" \"a,b\")}} {{typeOf (until 3)}} {{typeOf (keys .m)}} {{typeOf (sortAlpha .list)}} {{typeOf (regexFindAll \"a\" \"aa\" -1)}} {{typeOf (toStrings .nums)}} {{typeOf (slice (splitList \",\" \"a,b\") 1)}}", d()),
         c("{{deepEqual (list \"a\") (splitList \",\" \"a\")}} {{index (splitList \",\" \"a,b\") 1 | typeOf}} {{typeOf (first (splitList \",\" \"a\"))}} {{kindOf (until 2)}} {{append (until 2) 5 | typeOf}}", d()),

@@ -45,9 +45,7 @@ pub(super) fn register(m: &mut FuncMap) {
     reg(m, "trimPrefix", &[Str, Str], |a| {
         string(s(&a[1]).strip_prefix(s(&a[0])).unwrap_or(s(&a[1])))
     });
-    reg(m, "nospace", &[Str], |a| {
-        string(s(&a[0]).chars().filter(|c| !c.is_whitespace()).collect::<String>())
-    });
+    reg(m, "nospace", &[Str], |a| string(delete_white_space(s(&a[0]))));
     reg(m, "initials", &[Str], |a| string(initials(s(&a[0]))));
     reg(m, "swapcase", &[Str], |a| string(swapcase(s(&a[0]))));
     reg(m, "snakecase", &[Str], |a| string(camel_to_lower(s(&a[0]), '_')));
@@ -200,6 +198,17 @@ pub(crate) fn go_split(s: &str, sep: &str, n: i64) -> Vec<String> {
     s.splitn(n as usize, sep).map(str::to_string).collect()
 }
 
+/// goutils' `DeleteWhiteSpace`: it reads the string byte by byte as if each byte were a character,
+/// so when it removes anything, multi-byte characters come out as their bytes' Latin-1 letters
+/// (Go's output, reproduced).
+fn delete_white_space(s: &str) -> String {
+    let is_space = |b: u8| matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' | 0x85 | 0xa0);
+    if !s.bytes().any(is_space) {
+        return s.to_string();
+    }
+    s.bytes().filter(|b| !is_space(*b)).map(char::from).collect()
+}
+
 fn trunc(c: i64, s: &str) -> String {
     let len = s.len() as i64;
     if c < 0 && len + c > 0 {
@@ -258,27 +267,32 @@ fn abbrevboth(left: i64, right: i64, s: &str) -> String {
     abbreviate_full(s, left, right)
 }
 
-/// goutils' `AbbreviateFull` (byte offsets, as Go's).
+/// goutils' `AbbreviateFull`, over bytes as Go's strings are (a cut inside a character becomes
+/// U+FFFD, as Go's JSON and Ferry's output show it).
 fn abbreviate_full(s: &str, offset: i64, max: i64) -> String {
+    String::from_utf8_lossy(&abbreviate_bytes(s.as_bytes(), offset, max)).into_owned()
+}
+
+fn abbreviate_bytes(s: &[u8], offset: i64, max: i64) -> Vec<u8> {
     let len = s.len() as i64;
     if s.is_empty() || len <= max {
-        return s.to_string();
+        return s.to_vec();
     }
     let mut offset = offset.min(len);
     if len - offset < max - 3 {
         offset = len - (max - 3);
     }
+    let dots = b"...";
     if offset <= 4 {
-        return format!("{}...", byte_slice(s, 0, (max - 3) as usize));
+        return [&s[..(max - 3) as usize], dots].concat();
     }
     if max < 7 {
-        return s.to_string();
+        return s.to_vec();
     }
     if offset + max - 3 < len {
-        let rest = &s[offset as usize..];
-        return format!("...{}", abbreviate_full(rest, 0, max - 3));
+        return [dots.as_slice(), &abbreviate_bytes(&s[offset as usize..], 0, max - 3)].concat();
     }
-    format!("...{}", byte_slice(s, (len - (max - 3)) as usize, s.len()))
+    [dots.as_slice(), &s[(len - (max - 3)) as usize..]].concat()
 }
 
 /// Go's `strings.Title`: the first letter of each word upper-cased.
@@ -361,54 +375,50 @@ fn indent(n: i64, s: &str) -> Result<String, crate::FuncError> {
     Ok(format!("{pad}{}", s.replace('\n', &format!("\n{pad}"))))
 }
 
-/// goutils' `WrapCustom`.
+/// goutils' `WrapCustom`, over bytes as Go's.
 fn wrap_custom(s: &str, len: i64, newline: &str, wrap_long: bool) -> String {
     if s.is_empty() {
         return String::new();
     }
-    let nl = if newline.is_empty() { "\n" } else { newline };
+    let nl = if newline.is_empty() { "\n" } else { newline }.as_bytes();
     let w = len.max(1) as usize;
     let b = s.as_bytes();
     let n = b.len();
     let mut off = 0;
-    let mut out = String::new();
+    let mut out: Vec<u8> = Vec::new();
     while n - off > w {
         if b[off] == b' ' {
             off += 1;
             continue;
         }
         let end = (w + off + 1).min(n);
-        let space = s[off..end].rfind(' ').map(|i| i + off);
-        match space {
+        match b[off..end].iter().rposition(|c| *c == b' ').map(|i| i + off) {
             Some(sp) => {
-                out.push_str(&s[off..sp]);
-                out.push_str(nl);
+                out.extend_from_slice(&b[off..sp]);
+                out.extend_from_slice(nl);
                 off = sp + 1;
             }
             None if wrap_long => {
-                out.push_str(&s[off..w + off]);
-                out.push_str(nl);
+                out.extend_from_slice(&b[off..w + off]);
+                out.extend_from_slice(nl);
                 off += w;
             }
-            None => {
-                let end = w + off;
-                match s[end..].find(' ') {
-                    None => {
-                        out.push_str(&s[off..]);
-                        off = n;
-                    }
-                    Some(i) => {
-                        let sp = i + end;
-                        out.push_str(&s[off..sp]);
-                        out.push_str(nl);
-                        off = sp + 1;
-                    }
+            None => match b[w + off..].iter().position(|c| *c == b' ') {
+                None => {
+                    out.extend_from_slice(&b[off..]);
+                    off = n;
                 }
-            }
+                Some(i) => {
+                    let sp = i + w + off;
+                    out.extend_from_slice(&b[off..sp]);
+                    out.extend_from_slice(nl);
+                    off = sp + 1;
+                }
+            },
         }
     }
-    out.push_str(&s[off..]);
-    out
+    out.extend_from_slice(&b[off..]);
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn is_connector(c: char) -> bool {
