@@ -250,11 +250,39 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
             }
             chars.next();
         }
-        spec.width = read_count(&mut chars, args, &mut argi, &mut out, &mut spec.minus);
+        let Ok(width) = read_count(&mut chars, args, &mut argi) else {
+            out.push_str("%!(NOVERB)");
+            break;
+        };
+        spec.width = match width {
+            Count::N(n) => Some(n),
+            Count::Star(n) => {
+                // A negative width from `*` left-justifies.
+                spec.minus |= n < 0;
+                spec.zero &= n >= 0;
+                Some(n.unsigned_abs() as usize)
+            }
+            Count::Bad => {
+                out.push_str("%!(BADWIDTH)");
+                None
+            }
+            Count::Absent => None,
+        };
         if chars.peek() == Some(&'.') {
             chars.next();
-            let mut ignored = false;
-            spec.prec = Some(read_count(&mut chars, args, &mut argi, &mut out, &mut ignored).unwrap_or(0));
+            let Ok(prec) = read_count(&mut chars, args, &mut argi) else {
+                out.push_str("%!(NOVERB)");
+                break;
+            };
+            spec.prec = match prec {
+                Count::N(n) => Some(n),
+                Count::Star(n) if n >= 0 => Some(n as usize),
+                Count::Star(_) | Count::Bad => {
+                    out.push_str("%!(BADPREC)");
+                    None
+                }
+                Count::Absent => Some(0),
+            };
         }
         let Some(verb) = chars.next() else {
             out.push_str("%!(NOVERB)");
@@ -286,40 +314,51 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
     out
 }
 
+/// A width or precision past Go's limit.
+struct TooLarge;
+
+/// A width or precision as written: digits, a `*` argument, a `*` argument that is no usable int,
+/// or nothing.
+enum Count {
+    N(usize),
+    Star(i64),
+    Bad,
+    Absent,
+}
+
 fn read_count(
     chars: &mut std::iter::Peekable<std::str::Chars<'_>>,
     args: &[Value],
     argi: &mut usize,
-    out: &mut String,
-    minus: &mut bool,
-) -> Option<usize> {
+) -> Result<Count, TooLarge> {
     if chars.peek() == Some(&'*') {
         chars.next();
         let arg = args.get(*argi);
         *argi += 1;
-        return match arg {
-            Some(Value::Int(n)) | Some(Value::Int64(n)) => {
-                if *n < 0 {
-                    *minus = true;
-                }
-                Some(n.unsigned_abs() as usize)
-            }
-            _ => {
-                out.push_str("%!(BADWIDTH)");
-                None
-            }
-        };
+        return Ok(match arg {
+            Some(Value::Int(n)) | Some(Value::Int64(n)) if n.unsigned_abs() <= 1_000_000 => Count::Star(*n),
+            _ => Count::Bad,
+        });
     }
     let mut n: Option<usize> = None;
+    let mut too_large = false;
     while let Some(&d) = chars.peek() {
         if let Some(v) = d.to_digit(10) {
-            n = Some(n.unwrap_or(0) * 10 + v as usize);
+            // Past a million Go's parsenum gives up and takes the rest of the format with it.
+            n = n.unwrap_or(0).checked_mul(10).map(|x| x + v as usize);
+            if n.is_none_or(|x| x > 1_000_000) {
+                too_large = true;
+            }
             chars.next();
         } else {
             break;
         }
     }
-    n
+    if too_large {
+        while chars.next().is_some() {}
+        return Err(TooLarge);
+    }
+    Ok(n.map_or(Count::Absent, Count::N))
 }
 
 /// `%!VERB(TYPE=VALUE)`, the value printed with `%v` under the same flags, width and precision.

@@ -157,6 +157,9 @@ fn language_cases() -> Vec<Case> {
         c("{{printf \"%5.1f|%-8.2e|%08.3f|%+g\" 3.14159 1234.5 -3.5 1.0}}", d()),
         c("{{printf \"%6.2v|%q|%#q|%x|% x\" 3.14159 \"tab\\there\" \"raw\" \"hey\" \"hey\"}}", d()),
         c("{{printf 1}}", d()),
+        c("{{printf \"%*d|%.*f|\" 2000000 1 3000000 1.5}}", d()),
+        c("{{printf \"%.*f|%*d|%0*d|%*d\" -1 1.5 -4 7 5 3 \"x\" 2}}", d()),
+        c("{{printf \"%99999999999999999999d|%.99999999999999999999f|%2000000d\" 5 1.5 7 | len}}", d()),
         c("{{printf \"%#v|%#v|%#v|%#v|%#v|%#v\" .s .n .list .m .nil .t}}|{{printf \"%#v %#v %#v\" (list 1 .nil \"x\") (splitList \",\" \"a,b\") (until 2)}}", d()),
         ints(c("{{printf \"%#v %#v %#v\" .n .f .m}}", d())),
         // html / js / urlquery
