@@ -7,17 +7,28 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// The `ferry-host` binary built beside the test binaries.
+/// The `ferry-host` binary built beside the test binaries (`target/<profile>/deps/<test>`) or the
+/// benchmark binaries (`target/<profile>/<bench>`).
 pub fn host_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>/deps");
-    let path = profile_dir.join("ferry-host");
+    let path = host_binary_path();
     assert!(
         path.exists(),
         "{} is missing: build it with `cargo build -p ferry-host`",
         path.display()
     );
     path
+}
+
+/// Where [`host_binary`] looks, without requiring it to be there (a benchmark names its own).
+pub fn host_binary_path() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let dir = exe.parent().expect("a binary lives in a directory");
+    let profile_dir = if dir.file_name().is_some_and(|name| name == "deps") {
+        dir.parent().expect("target/<profile>/deps")
+    } else {
+        dir
+    };
+    profile_dir.join("ferry-host")
 }
 
 pub struct HostProcess {

@@ -2,6 +2,7 @@
 //! real process, and small servers on 127.0.0.1 for outbound requests.
 
 pub mod app;
+pub mod bench_args;
 pub mod browser;
 pub mod console_page;
 pub mod host;

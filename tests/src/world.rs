@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::app::{ApiClient, ADMIN_TOKEN, OPERATOR_TOKEN, VIEWER_TOKEN, WEBHOOK_SECRET};
-use crate::host::{eventually, host_binary, HostProcess};
+use crate::host::{eventually, host_binary_path, HostProcess};
 use crate::manifest::{Component, RuntimeConfig, SpinManifest, Variable};
 use git_emulator::{GitEmulator, Provider, Repo, DEFAULT_TOKEN};
 use kube_emulator::{Config, KubeEmulator};
@@ -61,7 +61,7 @@ impl Default for WorldOptions {
             reconcile_interval: "1h".into(),
             webhook_sync_budget: "8s".into(),
             cluster_ca: ClusterCa::HostRuntimeConfig,
-            host: host_binary(),
+            host: host_binary_path(),
             wasm_dir: crate::wasm_dir(),
         }
     }
@@ -136,6 +136,11 @@ fn write_app(dir: &Path, kube: &KubeEmulator, git: &GitEmulator, options: &World
 
 /// ferry-host on the world's spin.toml, key-value file and runtime config.
 fn start_host(dir: &Path, host: &Path) -> HostProcess {
+    assert!(
+        host.exists(),
+        "{} is missing: build it with `cargo build -p ferry-host`",
+        host.display()
+    );
     HostProcess::start_binary(
         host,
         &dir.join("spin.toml"),

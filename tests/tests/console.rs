@@ -1038,3 +1038,64 @@ async fn a_token_refused_mid_session_returns_to_sign_in_and_is_forgotten() {
     assert!(page.browser.focused().await.unwrap().starts_with("input#token"));
     page.shot("token-refused").await.unwrap();
 }
+
+/// Notices do not pile up over the page: the newest three stay, each can be dismissed, and none
+/// sits over a control of the page.
+#[tokio::test]
+async fn notices_keep_the_newest_few_can_be_dismissed_and_cover_no_control() {
+    let console = Console::start();
+    let mut page = scripted(&console, "scripted-notices", "operator", 1280, 800).await;
+    page.wait_list().await.unwrap();
+    let refresh = page.browser.find("#refresh").await.unwrap();
+    for _ in 0..5 {
+        page.browser.click(&refresh).await.unwrap();
+    }
+    // Each click's notice comes after its list request: wait for the five.
+    let count_notices = "return document.querySelectorAll('#toasts .toast').length;";
+    let mut shown = 0;
+    for _ in 0..100 {
+        let requests_done = page
+            .browser
+            .execute("return window.__scriptedApi.requests.filter(r => r.method === 'GET' && r.path.startsWith('/api/v1/cds')).length;", vec![])
+            .await
+            .unwrap()
+            .as_u64()
+            .unwrap();
+        shown = page
+            .browser
+            .execute(count_notices, vec![])
+            .await
+            .unwrap()
+            .as_u64()
+            .unwrap();
+        if requests_done >= 6 && shown == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(shown, 3, "five notices, the newest three kept");
+    page.shot("notices").await.unwrap();
+
+    let overlap = page
+        .browser
+        .execute(
+            "const toasts = [...document.querySelectorAll('#toasts .toast')].map(t => t.getBoundingClientRect());\
+             const controls = [...document.querySelectorAll('main button, main a, main input, main select')]\
+               .filter(c => c.offsetParent !== null).map(c => [c.id || c.textContent.trim(), c.getBoundingClientRect()]);\
+             const hit = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;\
+             return controls.filter(([, c]) => toasts.some(t => hit(t, c))).map(([name]) => name);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(overlap, serde_json::json!([]), "notices cover these controls");
+
+    let close = page.browser.find("#toasts .toast .toast-close").await.unwrap();
+    assert_eq!(
+        page.browser.attribute(&close, "aria-label").await.unwrap().as_deref(),
+        Some("Dismiss notification")
+    );
+    page.browser.click(&close).await.unwrap();
+    let left = page.browser.execute(count_notices, vec![]).await.unwrap();
+    assert_eq!(left, 2, "one dismissed");
+}

@@ -43,10 +43,16 @@ export function clear(element, ...children) {
   return element;
 }
 
-// Polite announcements for screen readers, and a visible toast.
+// Polite announcements for screen readers, and a visible toast. Only the newest few stay (older
+// ones would pile up over the page), each can be dismissed, and errors stay longer.
+export const MAX_TOASTS = 3;
+
 export function announce(message, kind = 'info') {
   const region = document.getElementById('toasts');
-  const toast = h('div', { class: `toast toast-${kind}` }, message);
+  const close = h('button', { type: 'button', class: 'toast-close', 'aria-label': 'Dismiss notification' }, '×');
+  const toast = h('div', { class: `toast toast-${kind}` }, h('span', { class: 'toast-text' }, message), close);
+  close.addEventListener('click', () => toast.remove());
   region.append(toast);
+  while (region.children.length > MAX_TOASTS) region.firstElementChild.remove();
   setTimeout(() => toast.remove(), kind === 'error' ? 10000 : 5000);
 }

@@ -1,20 +1,56 @@
-//! The engine's ports on Spin: `KeyValue` over `fermyon:spin/key-value`, `Http` over
-//! `wasi:http/outgoing-handler`, `Sleep` over `wasi:clocks/monotonic-clock`. The clock is the engine's `SystemClock` (WASI wall clock).
+//! The engine's ports on Spin: `KeyValue` over `fermyon:spin/key-value` and
+//! `wasi:keyvalue/atomics@0.2.0-draft2`, `Http` over `wasi:http/outgoing-handler`, `Sleep` over
+//! `wasi:clocks/monotonic-clock`. The clock is the engine's `SystemClock` (WASI wall clock).
+//!
+//! Plain reads and writes stay on `fermyon:spin/key-value` (every Spin 2 and 3 host has it; its
+//! `get-keys` lists every key, where Spin's `wasi:keyvalue` `list-keys` refuses a cursor); the
+//! atomic operations go through `wasi:keyvalue` (Spin 3.0 and later), with the bindings spin-sdk
+//! 5.2 generates for its platform world. Spin's key-value factor serves both interfaces from
+//! one store per label (`spin_factor_key_value::KeyValueDispatch`: `open` of either resolves the
+//! label through the same store manager), so both see the same values.
+
+use std::cell::OnceCell;
 
 use ferry_engine::ports::{Http, HttpError, KeyValue, KvError};
 use spin_sdk::key_value::{Error as SpinKvError, Store};
+use spin_sdk::wit::wasi::keyvalue::{atomics, store as wasi_store};
 
 pub use ferry_engine::ports::SystemClock;
 
-/// Spin's `default` key-value store.
-pub struct SpinKeyValue(Store);
+/// A Spin key-value store, by label.
+pub struct SpinKeyValue {
+    store: Store,
+    label: String,
+    /// The same store as a `wasi:keyvalue` bucket, opened at the first atomic operation.
+    bucket: OnceCell<wasi_store::Bucket>,
+}
 
 impl SpinKeyValue {
     pub fn open_default() -> Result<Self, KvError> {
-        Store::open_default().map(SpinKeyValue).map_err(kv_error)
+        Self::open("default")
     }
     pub fn open(label: &str) -> Result<Self, KvError> {
-        Store::open(label).map(SpinKeyValue).map_err(kv_error)
+        Ok(SpinKeyValue {
+            store: Store::open(label).map_err(kv_error)?,
+            label: label.to_string(),
+            bucket: OnceCell::new(),
+        })
+    }
+
+    fn bucket(&self) -> Result<&wasi_store::Bucket, KvError> {
+        if let Some(bucket) = self.bucket.get() {
+            return Ok(bucket);
+        }
+        let bucket = wasi_store::open(&self.label).map_err(wasi_error)?;
+        Ok(self.bucket.get_or_init(|| bucket))
+    }
+}
+
+fn wasi_error(e: wasi_store::Error) -> KvError {
+    match e {
+        wasi_store::Error::AccessDenied => KvError::AccessDenied,
+        wasi_store::Error::NoSuchStore => KvError::NoSuchStore,
+        wasi_store::Error::Other(message) => KvError::Other(message),
     }
 }
 
@@ -29,19 +65,44 @@ fn kv_error(e: SpinKvError) -> KvError {
 
 impl KeyValue for SpinKeyValue {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
-        self.0.get(key).map_err(kv_error)
+        self.store.get(key).map_err(kv_error)
     }
     fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
-        self.0.set(key, value).map_err(kv_error)
+        self.store.set(key, value).map_err(kv_error)
     }
     fn delete(&self, key: &str) -> Result<(), KvError> {
-        self.0.delete(key).map_err(kv_error)
+        self.store.delete(key).map_err(kv_error)
     }
     fn exists(&self, key: &str) -> Result<bool, KvError> {
-        self.0.exists(key).map_err(kv_error)
+        self.store.exists(key).map_err(kv_error)
     }
     fn keys(&self) -> Result<Vec<String>, KvError> {
-        self.0.get_keys().map_err(kv_error)
+        self.store.get_keys().map_err(kv_error)
+    }
+    /// `cas.new` takes no snapshot in Spin 3 (its stores read nothing there); `cas.current` does
+    /// — the bytes Spin's SQLite store compares in `UPDATE … WHERE value = old`, the key its Redis
+    /// store `WATCH`es — so it is read first, compared with `expected` here, and only then
+    /// swapped. A `cas-failed` means another write landed in between.
+    ///
+    /// A swap reported done is read back: Spin 3.6's Redis store runs `MULTI SET EXEC` after the
+    /// `WATCH` and takes the reply as `()`, which redis-rs accepts even when `EXEC` answers nil
+    /// (the transaction was aborted because the key changed), so a lost swap comes back `Ok`.
+    /// The value is then another writer's, not ours. (A writer that swapped after ours, from ours,
+    /// makes this answer false for a swap that did land; callers' loops read again and find
+    /// their change made or make it again.)
+    fn compare_and_swap(&self, key: &str, expected: Option<&[u8]>, new: &[u8]) -> Result<bool, KvError> {
+        let cas = atomics::Cas::new(self.bucket()?, key).map_err(wasi_error)?;
+        if cas.current().map_err(wasi_error)?.as_deref() != expected {
+            return Ok(false);
+        }
+        match atomics::swap(cas, new) {
+            Ok(()) => Ok(self.store.get(key).map_err(kv_error)?.as_deref() == Some(new)),
+            Err(atomics::CasError::CasFailed(_)) => Ok(false),
+            Err(atomics::CasError::StoreError(e)) => Err(wasi_error(e)),
+        }
+    }
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, KvError> {
+        atomics::increment(self.bucket()?, key, delta).map_err(wasi_error)
     }
 }
 

@@ -1,6 +1,7 @@
 //! The reconciler component: Spin's cron trigger calls `handle-cron-event` on each tick; the
-//! `reconcile_interval` variable decides which ticks do the work — a reconciler pass
-//! (`ferry_engine::reconcile::pass`) within [`PASS_BUDGET_MILLIS`].
+//! `reconcile_interval` variable decides which ticks refresh every CD (a reconciler pass,
+//! `ferry_engine::reconcile::pass`), and every tick finishes unfinished work (pending and cut-off
+//! syncs, rollouts still progressing) — each within [`PASS_BUDGET_MILLIS`].
 
 use ferry_engine::deploy::DeployPorts;
 use ferry_spin_ports::{block_on, deploy_limits, SpinHttp, SpinKeyValue, SpinSleep, SystemClock};
@@ -27,23 +28,23 @@ impl Guest for Reconciler {
         let interval = ferry_engine::ferry_core::schedule::parse_interval(&interval)
             .map_err(|e| Error::Other(format!("variable reconcile_interval: {e}")))?;
         let kv = SpinKeyValue::open_default().map_err(|e| Error::Other(e.to_string()))?;
-        let due = ferry_engine::service::tick_if_due(&kv, &SystemClock, metadata.timestamp, interval)
-            .map_err(|e| Error::Other(e.to_string()))?;
-        if due.is_none() {
-            return Ok(());
-        }
         let ports = DeployPorts {
             kv: &kv,
             http: &SpinHttp,
             sleep: &SpinSleep,
             clock: &SystemClock,
         };
-        let report = block_on(ferry_engine::reconcile::pass(
+        let report = block_on(ferry_engine::reconcile::tick(
             &ports,
             &deploy_limits(PASS_BUDGET_MILLIS),
             BATCH_SIZE,
+            metadata.timestamp,
+            interval,
         ))
         .map_err(|e| Error::Other(format!("reconciler pass: {e}")))?;
+        let report = match report {
+            ferry_engine::reconcile::TickReport::Pass(r) | ferry_engine::reconcile::TickReport::Unfinished(r) => r,
+        };
         for (name, error) in report.errors {
             eprintln!("reconciler: {name}: {error}");
         }

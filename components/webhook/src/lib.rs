@@ -73,19 +73,22 @@ async fn handle(request: IncomingRequest, response_out: ResponseOutparam) {
     }
 }
 
-/// The CDs the push marked pending, as the 202 body names them.
+/// The CDs to deploy after answering, as the 202 body names them: those the push marked pending
+/// (synced), and those already synced at the pushed commit (only refreshed: no request is
+/// pending for them).
 fn syncing_of(response: &http::Response<Vec<u8>>) -> Vec<String> {
     if response.status() != 202 {
         return Vec::new();
     }
-    serde_json::from_slice::<serde_json::Value>(response.body())
-        .ok()
-        .and_then(|body| {
-            body.get("syncing")?
-                .as_array()
-                .map(|names| names.iter().filter_map(|n| n.as_str().map(str::to_string)).collect())
-        })
-        .unwrap_or_default()
+    let Ok(body) = serde_json::from_slice::<serde_json::Value>(response.body()) else {
+        return Vec::new();
+    };
+    ["syncing", "refreshing"]
+        .iter()
+        .filter_map(|field| body.get(field)?.as_array())
+        .flatten()
+        .filter_map(|n| n.as_str().map(str::to_string))
+        .collect()
 }
 
 async fn answer(request: IncomingRequest) -> Result<http::Response<Vec<u8>>, String> {

@@ -59,6 +59,24 @@ pub fn auto_sync(facts: &AutoSyncFacts<'_>) -> AutoSync {
     }
 }
 
+/// Whether a push's sync request asks for nothing, so that the CD is only refreshed: the push
+/// announced `pushed_commit`, the ref resolves to that very commit (`revision`), the last
+/// automated sync of that revision and spec succeeded, and the refresh just found the CD
+/// Synced. That is a redelivery of a push already acted on (a new delivery id for the same
+/// commit: a provider's retry after a timeout, its "redeliver" button): syncing again would
+/// write nothing and record a sync that did nothing.
+pub fn push_already_synced(
+    pushed_commit: Option<&str>,
+    revision: &str,
+    spec_fingerprint: u64,
+    last_attempt: Option<(&str, u64, bool)>,
+    sync: SyncStatus,
+) -> bool {
+    pushed_commit == Some(revision)
+        && last_attempt == Some((revision, spec_fingerprint, true))
+        && sync == SyncStatus::Synced
+}
+
 /// The CDs a tick visits: at most `size`, starting after `after` (the last CD the previous tick
 /// reached) and wrapping around, so that every CD is visited in turn however many there are.
 /// `names` must be sorted.
@@ -110,6 +128,44 @@ mod tests {
             spec_fingerprint: 7,
             last_attempt: last,
             retries_left,
+        }
+    }
+
+    #[test]
+    fn push_already_synced_table() {
+        use SyncStatus::*;
+        let done = Some(("b2", 7, true));
+        let cases = [
+            ("redelivery of the synced commit", Some("b2"), done, Synced, true),
+            ("a newer commit", Some("b3"), done, Synced, false),
+            ("no commit in the payload", None, done, Synced, false),
+            ("drift since the sync", Some("b2"), done, OutOfSync, false),
+            ("cluster unreadable", Some("b2"), done, Unknown, false),
+            (
+                "the last sync failed",
+                Some("b2"),
+                Some(("b2", 7, false)),
+                Synced,
+                false,
+            ),
+            (
+                "the spec changed since",
+                Some("b2"),
+                Some(("b2", 8, true)),
+                Synced,
+                false,
+            ),
+            (
+                "synced at another commit",
+                Some("b2"),
+                Some(("b1", 7, true)),
+                Synced,
+                false,
+            ),
+            ("never synced automatically", Some("b2"), None, Synced, false),
+        ];
+        for (what, pushed, last, sync, expected) in cases {
+            assert_eq!(push_already_synced(pushed, "b2", 7, last, sync), expected, "{what}");
         }
     }
 

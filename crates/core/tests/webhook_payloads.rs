@@ -743,3 +743,58 @@ fn secrets_never_show() {
     let err = receive(Provider::GitLab, &headers, &body, Some(&secret)).unwrap_err();
     assert!(!format!("{err} {err:?}").contains("hunter2"));
 }
+
+/// A commit without its `added`/`modified`/`removed` lists (GitLab system hooks and older GitLab
+/// versions, Gogs) says nothing of its paths: the push may touch any path, whichever lists are
+/// missing and whichever provider sent it.
+#[test]
+fn commits_without_file_lists_leave_the_paths_unknown() {
+    let cases: &[(Provider, &str, &str)] = &[
+        (Provider::GitHub, "push", "github/push.json"),
+        (Provider::GitLab, "Push Hook", "gitlab/push-event.json"),
+        (Provider::GitLab, "System Hook", "gitlab/push-event.json"),
+        (Provider::Gitea, "push", "gitea/push-event.json"),
+    ];
+    for &(provider, event, file) in cases {
+        let mut payload = fixture_json(file);
+        if provider == Provider::GitLab {
+            payload["total_commits_count"] = json!(payload["commits"].as_array().unwrap().len());
+        }
+        if provider == Provider::Gitea {
+            payload["before"] = json!("28e1879d029cb852e4844d9c718537df08844e03");
+            payload["total_commits"] = json!(payload["commits"].as_array().unwrap().len());
+        }
+        let whole = push_of(provider, event, &serde_json::to_vec(&payload).unwrap());
+        assert!(
+            whole.changed_paths.complete,
+            "{file} ({event}) as recorded lists every path"
+        );
+
+        for dropped in [&["added", "modified", "removed"][..], &["modified"], &["removed"]] {
+            let mut stripped = payload.clone();
+            // Only the last commit loses its lists: the others still list theirs.
+            let commits = stripped["commits"].as_array_mut().unwrap();
+            let last = commits.last_mut().unwrap().as_object_mut().unwrap();
+            for list in dropped {
+                last.remove(*list);
+            }
+            let push = push_of(provider, event, &serde_json::to_vec(&stripped).unwrap());
+            assert!(
+                !push.changed_paths.complete,
+                "{file} ({event}) without {dropped:?} in one commit must not claim complete lists"
+            );
+            assert!(
+                push.changed_paths.may_touch("a/path/no/commit/lists"),
+                "{file} {dropped:?}"
+            );
+        }
+
+        // `null` lists say as little as missing ones.
+        let mut nulled = payload.clone();
+        for commit in nulled["commits"].as_array_mut().unwrap() {
+            commit["added"] = Value::Null;
+        }
+        let push = push_of(provider, event, &serde_json::to_vec(&nulled).unwrap());
+        assert!(!push.changed_paths.complete, "{file} ({event}) with null lists");
+    }
+}

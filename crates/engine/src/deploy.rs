@@ -24,7 +24,7 @@ use crate::status::report;
 use crate::store::deploy_state::{self, AutoSyncAttempt};
 use crate::store::history::{self, HistoryRecord, InitiatedBy};
 use crate::store::pending::{self, PendingSync};
-use crate::store::{self, cds, clusters, diffs, kept_files, repositories, status, StoreError};
+use crate::store::{self, cds, clusters, diffs, kept_files, repositories, status, unsettled, StoreError};
 use crate::sync::{sync_rendered, SyncSettings};
 use crate::time::rfc3339;
 
@@ -115,7 +115,7 @@ fn plan_request(pending: &PendingSync) -> SyncRequest {
 
 /// Record a failure: keep the previous status, mark it Unknown and say what failed.
 fn fail(kv: &impl KeyValue, name: &str, now: &str, message: String) -> Result<DeployResult, DeployError> {
-    status::update(kv, name, |s| mark_failed(s, now, message))?;
+    status::update(kv, name, |s| mark_failed(s, now, message.clone()))?;
     Ok(DeployResult::Failed)
 }
 
@@ -155,9 +155,9 @@ pub async fn deploy_in_pass<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     let Some(request) = pending::get_sync(kv, name)? else {
         return deploy_once(ports, name, work, limits, checks).await;
     };
-    // Two runs starting in the same millisecond share an id and may both run, as they all
-    // would without claims; the engine has no source of randomness to tell them apart.
-    let run = started.to_string();
+    // The store's counter tells runs apart, on every instance, even when they start in the
+    // same millisecond.
+    let run = pending::new_run_id(kv, started)?;
     let until = started + limits.budget_millis.unwrap_or(limits.wait_timeout_millis) + CLAIM_MARGIN_MILLIS;
     if !pending::claim_sync(kv, name, &request, &run, started, until)? {
         return Ok(DeployResult::Busy);
@@ -179,6 +179,7 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     let now = rfc3339(started);
     let Some(cd) = cds::get(kv, name)? else {
         pending::clear_sync(kv, name)?;
+        unsettled::set(kv, name, false)?;
         return Ok(DeployResult::Missing);
     };
     let pending = pending::get_sync(kv, name)?;
@@ -246,7 +247,8 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
             return finish_failed(kv, name, &now, &reference, pending.as_ref(), message, cause);
         }
     };
-    deploy_state::put(kv, name, &state)?;
+    let resolved = (state.reference.clone(), state.sha.clone(), state.etag.clone());
+    deploy_state::update(kv, name, |s| (s.reference, s.sha, s.etag) = resolved.clone())?;
 
     // The manifests: the ones kept from the last download when the commit and the source are
     // the same (no archive request), otherwise downloaded and kept. A CD whose last render read
@@ -291,6 +293,38 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
             .map(|b| b.saturating_sub(ports.clock.now_millis().saturating_sub(started)))
     };
 
+    // Rendered once, before the cluster is asked anything: the refresh, every wave of the sync
+    // and the reads after it use these, and a render failure is the manifests' alone.
+    let rendered = match render_following_bases(&git, &repository, &cd, &sha, files, whole_tree).await {
+        Ok(render) => {
+            if let Some(read) = &render.keep {
+                // The next run of this commit renders from what the build read, with no download.
+                kept_files::put(kv, name, &sha, &fingerprint, read)?;
+            }
+            if let Some(dirs) = render.dirs_outside_path {
+                if dirs != state.read_dirs {
+                    deploy_state::update(kv, name, |s| s.read_dirs = dirs.clone())?;
+                    state.read_dirs = dirs;
+                }
+            }
+            render.rendered
+        }
+        Err((message, cause)) => {
+            return finish_failed(kv, name, &now, &reference, pending.as_ref(), message, cause);
+        }
+    };
+    if let Err(e) = &rendered {
+        return finish_failed(
+            kv,
+            name,
+            &now,
+            &reference,
+            pending.as_ref(),
+            e.to_string(),
+            Cause::Lasting,
+        );
+    }
+
     // Refresh first: it tells whether a reconcile should sync, and is the status of a refresh.
     // Discovery comes from the store, checked with one request (`kube::discovery`) per cluster
     // in a pass.
@@ -308,25 +342,6 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         }
     };
     let was_cached = discovery.source == DiscoverySource::Cached;
-    // Rendered once: the refresh, every wave of the sync and the reads after it use these.
-    let rendered = match render_following_bases(&git, &repository, &cd, &sha, files, whole_tree).await {
-        Ok(render) => {
-            if let Some(read) = &render.keep {
-                // The next run of this commit renders from what the build read, with no download.
-                kept_files::put(kv, name, &sha, &fingerprint, read)?;
-            }
-            if let Some(dirs) = render.dirs_outside_path {
-                if dirs != state.read_dirs {
-                    state.read_dirs = dirs;
-                    deploy_state::put(kv, name, &state)?;
-                }
-            }
-            render.rendered
-        }
-        Err((message, cause)) => {
-            return finish_failed(kv, name, &now, &reference, pending.as_ref(), message, cause);
-        }
-    };
     let read = read_rendered_state(&kube, &cd, &rendered, &extra_kinds, Some(discovery)).await;
     let cluster_state = match read {
         Ok(s) => {
@@ -343,19 +358,41 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
                 let _ = store::discovery::delete(kv, cluster);
                 checks.forget_discovery(&discovery_check);
             }
-            let hint = if e.is_tls() {
-                tls_hint(credentials.ca_data.is_some())
-            } else {
-                ""
+            let message = match &e {
+                StateError::Cluster(_) => {
+                    let hint = if e.is_tls() {
+                        tls_hint(credentials.ca_data.is_some())
+                    } else {
+                        ""
+                    };
+                    format!("cluster `{cluster}` ({}): {e}{hint}", credentials.server)
+                }
+                // The manifests' own problems name their file and object, not the cluster.
+                StateError::Render(_) | StateError::Fence(_) => e.to_string(),
             };
-            let message = format!("cluster `{cluster}` ({}): {e}{hint}", credentials.server);
             let cause = Cause::of(e.is_transient());
             return finish_failed(kv, name, &now, &reference, pending.as_ref(), message, cause);
         }
     };
     let found = report(&cd, &cluster_state);
 
+    // A push's request for the commit the CD is already synced at (a redelivery): refresh only.
+    let redundant_push = pending.as_ref().filter(|p| {
+        p.trigger == SyncTrigger::Webhook
+            && cd.is_automated()
+            && ferry_core::reconcile::push_already_synced(
+                p.pushed_commit.as_deref(),
+                &sha,
+                ferry_core::reconcile::intent_fingerprint(&cd.spec),
+                state
+                    .last_auto_sync
+                    .as_ref()
+                    .map(|a| (a.revision.as_str(), a.spec_fingerprint, a.succeeded)),
+                found.sync,
+            )
+    });
     let sync_request = match (&pending, &work) {
+        (Some(_), _) if redundant_push.is_some() => None,
         (Some(p), _) => Some((plan_request(p), p.trigger)),
         (None, Work::Reconcile) => {
             let automated = cd.spec.sync_policy.automated.as_ref();
@@ -389,6 +426,19 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     };
     let mut operation = previous.operation.clone();
     let synced_here = sync_request.is_some();
+    if let Some(p) = redundant_push {
+        pending::clear_sync_taken(kv, name, p)?;
+        operation = Some(ferry_core::cd::Operation {
+            phase: OperationPhase::Succeeded,
+            trigger: Some(p.trigger),
+            revision: sha.clone(),
+            started_at: p.requested_at.clone(),
+            finished_at: Some(rfc3339(ports.clock.now_millis())),
+            message: Some(format!("already synced at {sha}: nothing to apply")),
+            resources: Vec::new(),
+        });
+    }
+    let replaces_operation = synced_here || redundant_push.is_some();
     let mut found = found;
     let mut diff_state = cluster_state;
     if let Some((request, trigger)) = sync_request {
@@ -400,6 +450,9 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
             discovery: Some(diff_state.discovery.clone()),
         };
         let checkpoint = state.checkpoint.take();
+        // What the sync leaves in `deploy/<name>`: its checkpoint, if it ran out of time, and
+        // the attempt it counts as.
+        let mut attempted: Option<AutoSyncAttempt> = None;
         let outcome = sync_rendered(
             &kube,
             ports.clock,
@@ -409,6 +462,7 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
             &request,
             &settings,
             checkpoint,
+            Some(&diff_state),
         )
         .await;
         let mut op = outcome.operation.clone();
@@ -432,16 +486,11 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
                 .as_ref()
                 .is_none_or(|p| !p.request.dry_run && p.request.resources.is_empty());
             if whole {
-                let fingerprint = ferry_core::reconcile::intent_fingerprint(&cd.spec);
-                let attempts = match &state.last_auto_sync {
-                    Some(a) if a.revision == sha && a.spec_fingerprint == fingerprint => a.attempts + 1,
-                    _ => 1,
-                };
-                state.last_auto_sync = Some(AutoSyncAttempt {
+                attempted = Some(AutoSyncAttempt {
                     revision: sha.clone(),
-                    spec_fingerprint: fingerprint,
+                    spec_fingerprint: ferry_core::reconcile::intent_fingerprint(&cd.spec),
                     succeeded: op.phase == OperationPhase::Succeeded,
-                    attempts,
+                    attempts: 1,
                 });
             }
             history::append(
@@ -472,8 +521,7 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
                 if let Ok(Resolution::Resolved(now_at)) = git.resolve(&repository, &reference, Some(&synced)).await {
                     if now_at.sha != sha {
                         checks.revision_moved(&repository, &reference, &now_at);
-                    }
-                    if now_at.sha != sha && pending::get_sync(kv, name)?.is_none() {
+                        // Unless a newer request is waiting already (checked in the same swap).
                         let again = PendingSync {
                             requested_at: rfc3339(ports.clock.now_millis()),
                             pushed_commit: None,
@@ -484,25 +532,35 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
                 }
             }
             result = DeployResult::Synced(op.phase);
-            // What the sync left: read again for the status, and while its objects are still
-            // progressing (a rollout under way) and time remains, again, so that the status a
-            // sync leaves is its outcome rather than its first moment.
-            let wait_until = ports.clock.now_millis() + limits.wait_timeout_millis;
-            loop {
+            // What the sync left, read once if it wrote anything (a sync that wrote nothing left
+            // the cluster as the read before it saw it). Health is not waited for: the sync is
+            // done when its steps are applied, and a rollout's Progressing moves on to Healthy in
+            // the refreshes that follow (the reconciler's next tick refreshes an unsettled CD).
+            if outcome.writes > 0 {
                 let discovery = Some(diff_state.discovery.clone());
                 if let Ok(after) = read_rendered_state(&kube, &cd, &rendered, &extra_kinds, discovery).await {
                     found = report(&cd, &after);
                     diff_state = after;
                 }
-                let left = remaining(limits).unwrap_or(u64::MAX);
-                let settled = found.health != HealthStatus::Progressing || op.phase != OperationPhase::Succeeded;
-                if settled || left < 2 * limits.poll_millis || ports.clock.now_millis() >= wait_until {
-                    break;
-                }
-                ports.sleep.sleep(limits.poll_millis).await;
             }
         }
-        deploy_state::put(kv, name, &state)?;
+        let checkpoint_left = state.checkpoint.clone();
+        deploy_state::update(kv, name, |s| {
+            s.checkpoint = checkpoint_left.clone();
+            if let Some(attempt) = &attempted {
+                // Attempts on this (revision, spec) so far, counted on the state as stored now.
+                let attempts = match &s.last_auto_sync {
+                    Some(a) if a.revision == attempt.revision && a.spec_fingerprint == attempt.spec_fingerprint => {
+                        a.attempts + 1
+                    }
+                    _ => 1,
+                };
+                s.last_auto_sync = Some(AutoSyncAttempt {
+                    attempts,
+                    ..attempt.clone()
+                });
+            }
+        })?;
         operation = Some(op);
     }
 
@@ -524,6 +582,14 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         })
         .collect();
     diffs::put(kv, name, items)?;
+    // Still moving: the next tick looks again, due or not (a cut-off sync resumes, a rollout's
+    // health is read as it lands). Written before the status, so that a reader who sees the
+    // Progressing status also finds the marker.
+    unsettled::set(
+        kv,
+        name,
+        result == DeployResult::Running || found.health == HealthStatus::Progressing,
+    )?;
     let written = CdStatus {
         health: Some(found.health),
         sync: Some(found.sync),
@@ -538,14 +604,26 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         operation,
         history: Vec::new(),
     };
-    if synced_here {
-        status::put(kv, name, &written)?;
+    if replaces_operation {
+        // The sync's outcome, unless a request that arrived while it ran shows as Pending by
+        // now: that one is waiting (the mark is in `pending/<name>`) and keeps being shown.
+        let taken_at = pending.as_ref().map(|p| p.requested_at.clone());
+        status::update(kv, name, |s| {
+            let newer = s
+                .operation
+                .take()
+                .filter(|op| op.phase == OperationPhase::Pending && Some(&op.started_at) != taken_at.as_ref());
+            *s = written.clone();
+            if newer.is_some() {
+                s.operation = newer;
+            }
+        })?;
     } else {
         // A refresh keeps the operation stored now, not the one read at its start: meanwhile
         // another run may have finished the sync this one found pending, or a request arrived.
-        status::update(kv, name, move |s| {
+        status::update(kv, name, |s| {
             let latest = s.operation.take();
-            *s = written;
+            *s = written.clone();
             s.operation = latest;
         })?;
     }
@@ -722,17 +800,17 @@ fn finish_failed(
     if cause == Cause::Passing {
         let waiting = format!("cannot start: {message}; the reconciler tries again on its next pass");
         // One write, and the pending mark untouched: the request is not lost.
-        status::update(kv, name, move |s| {
+        status::update(kv, name, |s| {
             s.operation = Some(ferry_core::cd::Operation {
                 phase: OperationPhase::Pending,
                 trigger: Some(trigger),
-                revision,
-                started_at,
+                revision: revision.clone(),
+                started_at: started_at.clone(),
                 finished_at: None,
-                message: Some(waiting),
+                message: Some(waiting.clone()),
                 resources: Vec::new(),
             });
-            mark_failed(s, now, message);
+            mark_failed(s, now, message.clone());
         })?;
         return Ok(DeployResult::Failed);
     }
@@ -750,17 +828,17 @@ fn finish_failed(
         },
     )?;
     // One write: a reader never sees the operation ended without the status saying why.
-    status::update(kv, name, move |s| {
+    status::update(kv, name, |s| {
         s.operation = Some(ferry_core::cd::Operation {
             phase: OperationPhase::Error,
             trigger: Some(trigger),
-            revision,
-            started_at,
+            revision: revision.clone(),
+            started_at: started_at.clone(),
             finished_at: Some(now.to_string()),
             message: Some(message.clone()),
             resources: Vec::new(),
         });
-        mark_failed(s, now, message);
+        mark_failed(s, now, message.clone());
     })?;
     pending::clear_sync_taken(kv, name, p)?;
     Ok(DeployResult::Failed)
@@ -819,7 +897,7 @@ pub async fn delete_resources<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         }
     }
     if failures.is_empty() {
-        pending::clear_deletion(kv, name)?;
+        pending::clear_deletion_taken(kv, name, &deletion)?;
         Ok(DeletionResult::Deleted(deletion.objects.len()))
     } else {
         Ok(DeletionResult::Failed(failures.join("; ")))

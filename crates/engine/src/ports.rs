@@ -36,7 +36,9 @@ impl HttpError {
     }
 }
 
-/// A key-value store with Spin's semantics: whole values, last write wins, no transactions.
+/// A key-value store with Spin's semantics: whole values, last write wins for `set`, no
+/// transactions — plus the two atomic operations of `wasi:keyvalue@0.2.0-draft2` `atomics`, which
+/// every value that several invocations change is written with (DESIGN.md "Key-value store").
 pub trait KeyValue {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError>;
     fn set(&self, key: &str, value: &[u8]) -> Result<(), KvError>;
@@ -46,6 +48,24 @@ pub trait KeyValue {
     }
     /// Every key in the store. Spin offers no prefix scan; callers filter.
     fn keys(&self) -> Result<Vec<String>, KvError>;
+    /// Write `new` only if the value at `key` is still `expected` (`None`: only if there is no
+    /// value); false, and nothing written, when it is not.
+    ///
+    /// In a component this is `wasi:keyvalue/atomics`: `cas.new(bucket, key)`, `cas.current()`
+    /// (the snapshot the host compares against: Spin's SQLite store keeps the bytes read, its Redis
+    /// store `WATCH`es the key), the guest's comparison with `expected`, then `swap`. Spin's SQLite
+    /// store turns a swap over an *absent* snapshot into an unconditional upsert, so where two
+    /// writers may create the same key and exactly one must win, the engine uses [`increment`]
+    /// instead (the delivery ledger) or keeps the key in place once created (claims, pending
+    /// requests) so that every later write compares against a value.
+    ///
+    /// [`increment`]: KeyValue::increment
+    fn compare_and_swap(&self, key: &str, expected: Option<&[u8]>, new: &[u8]) -> Result<bool, KvError>;
+    /// Add `delta` to the counter at `key` (an absent key counts as 0) in one atomic step and
+    /// return the new value: `wasi:keyvalue/atomics` `increment`. The stored bytes are the host's
+    /// (Spin's SQLite store: 8 bytes little-endian; Redis: decimal text): a counter key is only
+    /// ever read through this call and never holds anything else.
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, KvError>;
 }
 
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
@@ -90,6 +110,32 @@ impl KeyValue for MemoryKeyValue {
     }
     fn keys(&self) -> Result<Vec<String>, KvError> {
         Ok(self.map.lock().unwrap().keys().cloned().collect())
+    }
+    // The lock is held across the comparison and the write: no other call sees between them.
+    fn compare_and_swap(&self, key: &str, expected: Option<&[u8]>, new: &[u8]) -> Result<bool, KvError> {
+        let mut map = self.map.lock().unwrap();
+        if map.get(key).map(Vec::as_slice) != expected {
+            return Ok(false);
+        }
+        map.insert(key.to_string(), new.to_vec());
+        Ok(true)
+    }
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, KvError> {
+        let mut map = self.map.lock().unwrap();
+        let current = match map.get(key) {
+            None => 0,
+            Some(bytes) => i64::from_le_bytes(
+                bytes
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| KvError::Other(format!("`{key}` does not hold a counter")))?,
+            ),
+        };
+        let next = current
+            .checked_add(delta)
+            .ok_or_else(|| KvError::Other(format!("the counter `{key}` would overflow")))?;
+        map.insert(key.to_string(), next.to_le_bytes().to_vec());
+        Ok(next)
     }
 }
 

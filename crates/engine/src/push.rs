@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use ferry_core::cd::{ContinuousDeployment, SyncTrigger};
+use ferry_core::cd::{CdStatus, ContinuousDeployment, OperationPhase, SyncTrigger};
 use ferry_core::provider::Provider;
 use ferry_core::status::SyncStatus;
 use ferry_core::webhook::{self, Delivery, PushEvent, WebhookError, WebhookSecret};
@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::ports::{Clock, KeyValue};
-use crate::store::deliveries::DeliveryLedger;
+use crate::store::deliveries::{Admission, DeliveryLedger};
 use crate::store::pending::{self, PendingSync, SyncRequest};
 use crate::store::{cds, deploy_state, repo_index, status, StoreError};
 
@@ -43,6 +43,21 @@ pub struct PushOutcome {
     pub matched: Vec<String>,
     /// The automated ones among them, now pending a sync.
     pub syncing: Vec<String>,
+    /// Automated ones already Synced at the pushed commit (a redelivery under a new id, a
+    /// provider's retry): no sync is requested, their status is only refreshed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refreshing: Vec<String>,
+}
+
+/// Whether a push of `commit` asks nothing of a CD whose stored status is `status`: it was
+/// compared at that very commit and found Synced, and no sync of it is pending or running.
+/// The deploy re-reads the revision and the cluster anyway; this only spares the sync.
+pub fn already_synced_at(status: &CdStatus, commit: &str) -> bool {
+    let busy = status
+        .operation
+        .as_ref()
+        .is_some_and(|op| matches!(op.phase, OperationPhase::Pending | OperationPhase::Running));
+    status.revision.as_deref() == Some(commit) && status.sync == Some(SyncStatus::Synced) && !busy
 }
 
 /// The answer, and a reason to log when a delivery was refused (never a secret).
@@ -131,14 +146,15 @@ pub fn handle<K: KeyValue, C: Clock>(
     }
 }
 
-/// Act on a verified push; `None` when the delivery was seen before.
+/// Act on a verified push; `None` when the delivery was seen before or another invocation is
+/// acting on it now.
 ///
-/// The ledger entry is written last: cut before it, a redelivery does the (idempotent) marking
-/// again rather than being dropped with nothing done.
+/// The ledger decides first ([`DeliveryLedger::admit`]): of several invocations receiving one
+/// delivery at once, exactly one marks the CDs. A push without a delivery id is acted on each
+/// time (marking is idempotent).
 pub fn on_push<K: KeyValue, C: Clock>(push: &PushEvent, kv: &K, clock: &C) -> Result<Option<PushOutcome>, StoreError> {
-    let ledger = DeliveryLedger::new(kv, clock);
     if let Some(id) = &push.delivery_id {
-        if ledger.seen(push.provider, id)? {
+        if DeliveryLedger::new(kv, clock).admit(push.provider, id)? == Admission::Replay {
             return Ok(None);
         }
     }
@@ -148,6 +164,14 @@ pub fn on_push<K: KeyValue, C: Clock>(push: &PushEvent, kv: &K, clock: &C) -> Re
         let name = cd.name().to_string();
         if cd.is_automated() {
             let pushed_commit = push.refs.iter().find_map(|r| r.commit.clone());
+            let stored = status::get_header(kv, &name)?.unwrap_or_default();
+            if pushed_commit.as_deref().is_some_and(|c| already_synced_at(&stored, c))
+                && pending::get_sync(kv, &name)?.is_none()
+            {
+                outcome.refreshing.push(name.clone());
+                outcome.matched.push(name);
+                continue;
+            }
             pending::request_sync(
                 kv,
                 &name,
@@ -167,9 +191,6 @@ pub fn on_push<K: KeyValue, C: Clock>(push: &PushEvent, kv: &K, clock: &C) -> Re
             })?;
         }
         outcome.matched.push(name);
-    }
-    if let Some(id) = &push.delivery_id {
-        ledger.record(push.provider, id)?;
     }
     Ok(Some(outcome))
 }
@@ -482,6 +503,59 @@ mod tests {
         let (status, body, _) = send(&kv, &push);
         assert_eq!(status, 202, "{body}");
         assert_eq!(body, serde_json::json!({"matched": ["docs"], "syncing": []}));
+    }
+
+    #[test]
+    fn already_synced_at_table() {
+        use ferry_core::cd::{Operation, OperationPhase::*};
+        let op = |phase| Operation {
+            phase,
+            trigger: None,
+            revision: "c1".into(),
+            started_at: String::new(),
+            finished_at: None,
+            message: None,
+            resources: Vec::new(),
+        };
+        let synced = |revision: &str, sync, phase: Option<ferry_core::cd::OperationPhase>| CdStatus {
+            revision: Some(revision.into()),
+            sync: Some(sync),
+            operation: phase.map(op),
+            ..CdStatus::default()
+        };
+        let cases = [
+            (
+                "synced at the commit",
+                synced("c1", SyncStatus::Synced, Some(Succeeded)),
+                true,
+            ),
+            (
+                "never synced by an operation",
+                synced("c1", SyncStatus::Synced, None),
+                true,
+            ),
+            (
+                "synced at another commit",
+                synced("c0", SyncStatus::Synced, Some(Succeeded)),
+                false,
+            ),
+            (
+                "out of sync",
+                synced("c1", SyncStatus::OutOfSync, Some(Succeeded)),
+                false,
+            ),
+            ("a sync pending", synced("c1", SyncStatus::Synced, Some(Pending)), false),
+            ("a sync running", synced("c1", SyncStatus::Synced, Some(Running)), false),
+            (
+                "last sync failed, found synced",
+                synced("c1", SyncStatus::Synced, Some(Failed)),
+                true,
+            ),
+            ("no status yet", CdStatus::default(), false),
+        ];
+        for (what, status, expected) in cases {
+            assert_eq!(already_synced_at(&status, "c1"), expected, "{what}");
+        }
     }
 
     #[test]

@@ -2,6 +2,10 @@
 //! sync, then a fair batch of CDs (resuming after the last CD the previous pass reached), each
 //! refreshed and auto-synced by the rule of `ferry_core::reconcile::auto_sync`.
 //!
+//! A cron tick ([`tick`]) runs the whole pass when `reconcile_interval` is due; at every other
+//! tick it finishes what is unfinished — pending deletions and syncs, syncs cut off by their
+//! budget, CDs whose objects are still Progressing — and nothing else.
+//!
 //! The CDs of a pass share their checks ([`PassChecks`]): discovery is checked once per cluster
 //! and a repository's revision once per (repository, ref, credentials), however many CDs deploy
 //! to that cluster or follow that repository.
@@ -11,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::deploy::{deploy_in_pass, DeployError, DeployLimits, DeployPorts, DeployResult, Work};
 use crate::pass_checks::PassChecks;
 use crate::ports::{Clock, Http, KeyValue, Sleep};
-use crate::store::{self, cds, get_json, pending, put_json, StoreError};
+use crate::store::{self, cds, encode_json, get_json, pending, unsettled, StoreError};
 
 /// KV key of the last CD a pass reached.
 pub const CURSOR_KEY: &str = "reconciler/cursor";
@@ -24,8 +28,8 @@ pub const MAX_ROUNDS_PER_CD: u32 = 3;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Cursor {
-    last: String,
+pub struct Cursor {
+    pub last: String,
 }
 
 /// What one pass did.
@@ -138,7 +142,8 @@ pub async fn pass<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     let mut report = deployed;
 
     let names = cds::names(kv)?;
-    let cursor = get_json::<Cursor>(kv, CURSOR_KEY)?;
+    let mut cursor = get_json::<Cursor>(kv, CURSOR_KEY)?;
+    let mut moves_cursor = true;
     let batch: Vec<String> = ferry_core::reconcile::batch(&names, cursor.as_ref().map(|c| c.last.as_str()), batch_size)
         .into_iter()
         .filter(|n| !pending_names.iter().any(|p| p == n))
@@ -154,7 +159,101 @@ pub async fn pass<K: KeyValue, H: Http, S: Sleep, C: Clock>(
             Ok(result) => report.visited.push((name.clone(), result)),
             Err(DeployError::Store(e)) => report.errors.push((name.clone(), e.to_string())),
         }
-        put_json(kv, CURSOR_KEY, &Cursor { last: name.clone() })?;
+        if moves_cursor {
+            moves_cursor = advance_cursor(kv, cursor.as_ref(), name)?;
+            cursor = Some(Cursor { last: name.clone() });
+        }
     }
     Ok(report)
+}
+
+/// What one cron tick did: the whole pass (the interval was due), or only the unfinished work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TickReport {
+    Pass(PassReport),
+    Unfinished(PassReport),
+}
+
+impl TickReport {
+    pub fn report(&self) -> &PassReport {
+        match self {
+            TickReport::Pass(r) | TickReport::Unfinished(r) => r,
+        }
+    }
+}
+
+/// A cron tick at `scheduled_at` (seconds): the whole [`pass`] every `interval_secs`, and the
+/// unfinished work ([`pass_unfinished`]) at every tick in between.
+pub async fn tick<K: KeyValue, H: Http, S: Sleep, C: Clock>(
+    ports: &DeployPorts<'_, K, H, S, C>,
+    limits: &DeployLimits,
+    batch_size: usize,
+    scheduled_at: u64,
+    interval_secs: u64,
+) -> Result<TickReport, StoreError> {
+    if crate::service::tick_if_due(ports.kv, ports.clock, scheduled_at, interval_secs)?.is_some() {
+        return pass(ports, limits, batch_size).await.map(TickReport::Pass);
+    }
+    pass_unfinished(ports, limits).await.map(TickReport::Unfinished)
+}
+
+/// The work a tick does whatever the interval: pending deletions, pending syncs (a cut-off
+/// requested sync stays pending), then the unsettled CDs (an automated sync cut off by its
+/// budget resumes from its checkpoint; a rollout's health is read again).
+pub async fn pass_unfinished<K: KeyValue, H: Http, S: Sleep, C: Clock>(
+    ports: &DeployPorts<'_, K, H, S, C>,
+    limits: &DeployLimits,
+) -> Result<PassReport, StoreError> {
+    let kv = ports.kv;
+    let deadline = limits.budget_millis.map(|b| ports.clock.now_millis() + b);
+    let mut errors = Vec::new();
+    for key in store::keys_with_prefix(kv, pending::DELETE_PREFIX)? {
+        let name = &key[pending::DELETE_PREFIX.len()..];
+        if let Ok(crate::deploy::DeletionResult::Failed(message)) = crate::deploy::delete_resources(ports, name).await {
+            errors.push((name.to_string(), message));
+        }
+    }
+    let checks = PassChecks::default();
+    let pending_names = pending::list_syncs(kv)?;
+    let mut report = deploy_each_in_pass(
+        ports,
+        &pending_names,
+        Work::Pending,
+        &limits_for(limits, remaining(ports.clock, deadline)),
+        &checks,
+    )
+    .await;
+    let unsettled: Vec<String> = unsettled::names(kv)?
+        .into_iter()
+        .filter(|n| !pending_names.contains(n))
+        .collect();
+    let mut more = deploy_each_in_pass(
+        ports,
+        &unsettled,
+        Work::Reconcile,
+        &limits_for(limits, remaining(ports.clock, deadline)),
+        &checks,
+    )
+    .await;
+    report.visited.append(&mut more.visited);
+    report.errors.append(&mut more.errors);
+    report.left += more.left;
+    report.errors.append(&mut errors);
+    Ok(report)
+}
+
+/// Move the cursor from `from` (what this pass read or last wrote) to `to`, with
+/// compare-and-swap: false when another pass moved it meanwhile. Two passes running at once
+/// start from the same cursor; the first to move it carries it on, and the other stops moving
+/// it, so the cursor only ever advances along one pass's order instead of jumping back and
+/// forth between two.
+pub fn advance_cursor(kv: &impl KeyValue, from: Option<&Cursor>, to: &str) -> Result<bool, StoreError> {
+    let expected = from.map(|c| encode_json(CURSOR_KEY, c)).transpose()?;
+    let next = encode_json(CURSOR_KEY, &Cursor { last: to.to_string() })?;
+    Ok(kv.compare_and_swap(CURSOR_KEY, expected.as_deref(), &next)?)
+}
+
+/// Where the next pass resumes: the last CD a pass reached.
+pub fn cursor(kv: &impl KeyValue) -> Result<Option<Cursor>, StoreError> {
+    get_json(kv, CURSOR_KEY)
 }

@@ -17,31 +17,53 @@ pub struct Tick {
     pub count: u64,
 }
 
-/// Record a reconciler tick and return it.
+/// Record a reconciler tick and return it (the count read and written back with
+/// compare-and-swap, so ticks recorded at once are all counted).
 pub fn record_tick(kv: &impl KeyValue, clock: &impl Clock, scheduled_at: u64) -> Result<Tick, crate::ports::KvError> {
-    let count = last_tick(kv)?.map(|t| t.count).unwrap_or(0) + 1;
-    let tick = Tick {
-        scheduled_at,
-        ran_at_millis: clock.now_millis(),
-        count,
-    };
-    kv.set(LAST_TICK_KEY, &serde_json::to_vec(&tick).expect("tick serializes"))?;
-    Ok(tick)
+    loop {
+        let stored = kv.get(LAST_TICK_KEY)?;
+        let count = stored
+            .as_deref()
+            .and_then(|bytes| serde_json::from_slice::<Tick>(bytes).ok())
+            .map_or(0, |t| t.count)
+            + 1;
+        let tick = Tick {
+            scheduled_at,
+            ran_at_millis: clock.now_millis(),
+            count,
+        };
+        let bytes = serde_json::to_vec(&tick).expect("tick serializes");
+        if kv.compare_and_swap(LAST_TICK_KEY, stored.as_deref(), &bytes)? {
+            return Ok(tick);
+        }
+    }
 }
 
 /// A cron tick: do the reconciler's work if `interval_secs` have passed since the last tick that
-/// did it; `None` when skipped.
+/// did it; `None` when skipped. The tick is recorded with compare-and-swap against the last one
+/// read: when every instance's cron fires at once, exactly one of them runs the pass.
 pub fn tick_if_due(
     kv: &impl KeyValue,
     clock: &impl Clock,
     scheduled_at: u64,
     interval_secs: u64,
 ) -> Result<Option<Tick>, crate::ports::KvError> {
-    let last = last_tick(kv)?.map(|t| t.scheduled_at);
-    if !ferry_core::schedule::is_due(last, scheduled_at, interval_secs) {
+    let stored = kv.get(LAST_TICK_KEY)?;
+    let last = stored
+        .as_deref()
+        .and_then(|bytes| serde_json::from_slice::<Tick>(bytes).ok());
+    if !ferry_core::schedule::is_due(last.as_ref().map(|t| t.scheduled_at), scheduled_at, interval_secs) {
         return Ok(None);
     }
-    record_tick(kv, clock, scheduled_at).map(Some)
+    let tick = Tick {
+        scheduled_at,
+        ran_at_millis: clock.now_millis(),
+        count: last.map_or(0, |t| t.count) + 1,
+    };
+    let bytes = serde_json::to_vec(&tick).expect("tick serializes");
+    Ok(kv
+        .compare_and_swap(LAST_TICK_KEY, stored.as_deref(), &bytes)?
+        .then_some(tick))
 }
 
 pub fn last_tick(kv: &impl KeyValue) -> Result<Option<Tick>, crate::ports::KvError> {

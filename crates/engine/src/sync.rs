@@ -524,7 +524,7 @@ pub async fn sync<H: Http, S: Sleep, T: TokenSource, C: Clock>(
     resume: Option<SyncCheckpoint>,
 ) -> SyncOutcome {
     let rendered = render_manifests(cd, files);
-    sync_rendered(client, clock, cd, revision, &rendered, request, settings, resume).await
+    sync_rendered(client, clock, cd, revision, &rendered, request, settings, resume, None).await
 }
 
 /// [`sync`] from manifests already rendered ([`render_manifests`]): each wave reads the cluster
@@ -539,6 +539,7 @@ pub async fn sync_rendered<H: Http, S: Sleep, T: TokenSource, C: Clock>(
     request: &SyncRequest,
     settings: &SyncSettings,
     resume: Option<SyncCheckpoint>,
+    read_before: Option<&ClusterState>,
 ) -> SyncOutcome {
     let now = clock.now_millis();
     let intent = ferry_core::reconcile::intent_fingerprint(&cd.spec);
@@ -579,12 +580,22 @@ pub async fn sync_rendered<H: Http, S: Sleep, T: TokenSource, C: Clock>(
         writes: run.writes.get(),
     };
     let mut discovery: Option<Discovery> = settings.discovery.clone();
+    // The caller's read of the cluster serves the first attempt (its diff is this plan's): a sync
+    // of an unchanged CD costs no LIST beyond it. A retry reads again.
+    let mut read_before = read_before;
     loop {
-        let state = match read_rendered_state(client, cd, rendered, &settings.extra_kinds, discovery.take()).await {
-            Ok(state) => state,
-            Err(e) => return finish(&run, OperationPhase::Error, e.to_string()),
+        let read_now;
+        let state = match read_before.take() {
+            Some(state) => state,
+            None => match read_rendered_state(client, cd, rendered, &settings.extra_kinds, discovery.take()).await {
+                Ok(state) => {
+                    read_now = state;
+                    &read_now
+                }
+                Err(e) => return finish(&run, OperationPhase::Error, e.to_string()),
+            },
         };
-        let namespace_exists = match namespace_exists(client, cd, &state).await {
+        let namespace_exists = match namespace_exists(client, cd, state).await {
             Ok(exists) => exists,
             Err(e) => {
                 return finish(
@@ -627,7 +638,7 @@ pub async fn sync_rendered<H: Http, S: Sleep, T: TokenSource, C: Clock>(
         }
         let mut current = state.discovery.clone();
         let mut failure = None;
-        let end = run.execute(&sync_plan, &state, &mut current, &mut failure).await;
+        let end = run.execute(&sync_plan, state, &mut current, &mut failure).await;
         match end {
             StepEnd::OutOfTime => {
                 let results: Vec<ResourceResult> = run.results.values().cloned().collect();
@@ -638,7 +649,7 @@ pub async fn sync_rendered<H: Http, S: Sleep, T: TokenSource, C: Clock>(
                         revision,
                         &started_at,
                         None,
-                        "time budget spent; the next run resumes".into(),
+                        "time budget spent; the reconciler's next tick resumes it (within a minute)".into(),
                         &run.results,
                     ),
                     checkpoint: Some(SyncCheckpoint {

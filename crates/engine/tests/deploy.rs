@@ -47,8 +47,14 @@ fn commit(repo: &Repo, files: &[(String, String)]) -> String {
 }
 
 async fn world() -> World {
+    world_with(Some(Duration::from_millis(20))).await
+}
+
+/// A world whose kube-emulator runs its fake controllers after `controllers` (never: `None`,
+/// so that Deployments stay Progressing until a test gives them a status).
+async fn world_with(controllers: Option<Duration>) -> World {
     let kube = KubeEmulator::start(Config {
-        fake_controllers: Some(Duration::from_millis(20)),
+        fake_controllers: controllers,
         ..Config::default()
     })
     .await
@@ -393,6 +399,20 @@ async fn failures_keep_the_previous_status_and_name_what_failed() {
     assert_eq!(w.run("shop", Work::Reconcile).await, DeployResult::Failed);
     let message = w.status("shop").message.expect("a message");
     assert!(message.contains("broken.yaml"), "{message}");
+    // The failure is the manifests': the message names the stage and the file, not the cluster.
+    assert!(message.starts_with("cannot render the manifests: "), "{message}");
+    for unrelated in ["cluster", "prod", &w.kube.url()] {
+        assert!(!message.contains(unrelated), "{unrelated:?} in {message}");
+    }
+    // Rendering needs no cluster: with the cluster down, the manifests' failure is still the one named.
+    w.kube.inject_fault(Fault::new(None, "*", FaultAction::Status(503)));
+    assert_eq!(w.run("shop", Work::Reconcile).await, DeployResult::Failed);
+    let message = w.status("shop").message.expect("a message");
+    assert!(
+        message.starts_with("cannot render the manifests: ") && message.contains("broken.yaml"),
+        "{message}"
+    );
+    w.kube.clear_faults();
 
     // An unregistered cluster, with a pending sync: the request ends in Error, named.
     clusters::delete(&w.kv, "prod").unwrap();
@@ -521,6 +541,12 @@ impl KeyValue for Interleaved<'_> {
     fn keys(&self) -> Result<Vec<String>, KvError> {
         self.inner.keys()
     }
+    fn compare_and_swap(&self, key: &str, expected: Option<&[u8]>, new: &[u8]) -> Result<bool, KvError> {
+        self.inner.compare_and_swap(key, expected, new)
+    }
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, KvError> {
+        self.inner.increment(key, delta)
+    }
 }
 
 #[tokio::test]
@@ -545,7 +571,7 @@ async fn a_refresh_keeps_the_operation_another_run_wrote_meanwhile() {
         inner: &w.kv,
         key: "status/shop",
         other_run: std::cell::RefCell::new(Some(Box::new(move |kv: &MemoryKeyValue| {
-            status::update(kv, "shop", |s| s.operation = finished).unwrap();
+            status::update(kv, "shop", |s| s.operation = finished.clone()).unwrap();
         }))),
     };
     let ports = DeployPorts {
@@ -585,12 +611,9 @@ async fn a_request_another_run_works_on_is_left_to_it_until_its_claim_ends() {
         DeployResult::Synced(OperationPhase::Succeeded)
     );
     assert!(pending::get_sync(&w.kv, "shop").unwrap().is_none());
-    assert!(
-        !w.kv
-            .keys()
-            .unwrap()
-            .iter()
-            .any(|k| k.starts_with(pending::CLAIM_PREFIX)),
+    assert_eq!(
+        pending::claim_holder(&w.kv, "shop", SystemClock.now_millis()).unwrap(),
+        None,
         "the run released its claim"
     );
 }
@@ -907,6 +930,254 @@ async fn files_over_a_mebibyte_are_kept_in_chunks_and_read_back_identically() {
     w.run("shop", Work::Reconcile).await;
     assert_eq!(archive_requests(&w.git), 0);
     assert_eq!(w.status("shop").resources.len(), 15);
+}
+
+/// A requested sync of a CD that is already in sync reads the cluster once: one discovery check
+/// and one LIST per kind, shared by the diff, the plan and the status it leaves — no second read
+/// for the sync and none after it (nothing was written).
+#[tokio::test]
+async fn an_unchanged_resync_reads_the_cluster_once() {
+    let w = world().await;
+    w.put_cd("shop", "");
+    w.request_sync("shop");
+    assert_eq!(
+        w.run("shop", Work::Pending).await,
+        DeployResult::Synced(OperationPhase::Succeeded)
+    );
+    let kinds = w.status("shop").resources.len();
+    assert_eq!(kinds, 3, "a Deployment, a ConfigMap and a Service");
+
+    w.kube.reset_requests();
+    w.request_sync("shop");
+    assert_eq!(
+        w.run("shop", Work::Pending).await,
+        DeployResult::Synced(OperationPhase::Succeeded)
+    );
+    let lists = w.kube.requests().verb("list");
+    assert_eq!(lists, kinds as u64, "one LIST per kind: {:?}", w.kube.requests());
+    assert_eq!(
+        w.kube.requests_received(),
+        1 + kinds as u64,
+        "a discovery check and the LISTs: {:?}",
+        w.kube.requests()
+    );
+    assert!(w.kube.write_log().is_empty(), "nothing written");
+}
+
+/// The sync ends when its objects are applied; the rollout's health is left to the refreshes
+/// after it. A tick whose interval is not due refreshes just the unsettled CDs — here the one
+/// whose Deployment was still Progressing — and it reaches Healthy there, without any run
+/// waiting for it; a settled CD is not visited.
+#[tokio::test]
+async fn a_sync_does_not_wait_for_health_and_the_next_tick_reads_it() {
+    use ferry_engine::reconcile::{tick, TickReport};
+    use ferry_engine::store::unsettled;
+    let w = world_with(None).await;
+    w.put_cd("shop", "");
+    w.put_cd_at("quiet", "app", "");
+    let ports = common::deploy_ports(&w.kv, &w.http);
+    let limits = common::deploy_limits(20_000);
+    // The first tick is due: every CD is refreshed (both OutOfSync: nothing applied yet).
+    let first = tick(&ports, &limits, 100, 60, 3600).await.unwrap();
+    assert!(
+        matches!(&first, TickReport::Pass(r) if r.visited.len() == 2),
+        "{first:?}"
+    );
+
+    w.request_sync("shop");
+    let started = std::time::Instant::now();
+    assert_eq!(
+        w.run("shop", Work::Pending).await,
+        DeployResult::Synced(OperationPhase::Succeeded)
+    );
+    let waited = started.elapsed();
+    let s = w.status("shop");
+    assert_eq!(s.sync, Some(SyncStatus::Synced));
+    assert_eq!(
+        s.health,
+        Some(HealthStatus::Progressing),
+        "the rollout has not landed yet"
+    );
+    assert!(
+        waited < Duration::from_millis(common::deploy_limits(20_000).wait_timeout_millis),
+        "the sync did not wait out the health timeout ({waited:?})"
+    );
+    assert_eq!(unsettled::names(&w.kv).unwrap(), ["shop"]);
+
+    // The rollout lands.
+    let status = serde_json::json!({"observedGeneration": 1, "replicas": 1, "updatedReplicas": 1,
+        "readyReplicas": 1, "availableReplicas": 1,
+        "conditions": [{"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable"},
+                       {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"}]});
+    w.kube
+        .set_status("apps", "v1", "deployments", "shop", "web", status)
+        .expect("status set");
+    // A minute later: the interval (an hour) is not due, the unsettled CD is refreshed, alone.
+    let second = tick(&ports, &limits, 100, 120, 3600).await.unwrap();
+    let TickReport::Unfinished(report) = &second else {
+        panic!("the interval is not due: {second:?}");
+    };
+    let visited: Vec<&str> = report.visited.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(visited, ["shop"], "only the unsettled CD");
+    assert_eq!(w.status("shop").health, Some(HealthStatus::Healthy));
+    assert!(unsettled::names(&w.kv).unwrap().is_empty(), "settled");
+
+    // Nothing unsettled: a tick that is not due does nothing.
+    let third = tick(&ports, &limits, 100, 180, 3600).await.unwrap();
+    assert_eq!(third, TickReport::Unfinished(Default::default()));
+}
+
+/// A sync cut off by its budget is resumed at the next tick, due or not.
+#[tokio::test]
+async fn a_cut_off_sync_resumes_at_the_next_tick() {
+    use ferry_engine::reconcile::{tick, TickReport};
+    let w = world().await;
+    w.put_cd("shop", "");
+    let ports = common::deploy_ports(&w.kv, &w.http);
+    tick(&ports, &common::deploy_limits(20_000), 100, 60, 3600)
+        .await
+        .unwrap();
+    w.request_sync("shop");
+    // Every request takes 300 ms; a 700 ms budget is spent before the three objects are applied.
+    w.kube
+        .inject_fault(Fault::new(None, "*", FaultAction::Latency(Duration::from_millis(300))));
+    let cut = deploy(&ports, "shop", Work::Pending, &common::deploy_limits(700))
+        .await
+        .unwrap();
+    assert_eq!(cut, DeployResult::Running);
+    let message = w.status("shop").operation.and_then(|o| o.message).unwrap_or_default();
+    assert!(message.contains("next tick"), "{message}");
+    w.kube.clear_faults();
+
+    let next = tick(&ports, &common::deploy_limits(20_000), 100, 120, 3600)
+        .await
+        .unwrap();
+    let TickReport::Unfinished(report) = &next else {
+        panic!("the interval is not due: {next:?}");
+    };
+    assert_eq!(
+        report.visited,
+        [("shop".to_string(), DeployResult::Synced(OperationPhase::Succeeded))],
+        "resumed and finished at a tick that was not due"
+    );
+    assert_eq!(w.status("shop").sync, Some(SyncStatus::Synced));
+}
+
+const WEBHOOK_SECRET: &str = "gitea-secret";
+
+/// Deliver `push` as Gitea sends it (a new delivery id each time) to the engine's push path.
+fn deliver(w: &World, push: &git_emulator::PushEvent) -> (u16, serde_json::Value) {
+    use ferry_engine::ferry_core::webhook::WebhookSecret;
+    let request = w
+        .git
+        .push_webhook(
+            Provider::Gitea,
+            "http://127.0.0.1/hooks/gitea",
+            Some(WEBHOOK_SECRET),
+            push,
+        )
+        .unwrap();
+    let answer = ferry_engine::push::handle(&request, &w.kv, &SystemClock, |_| {
+        Some(WebhookSecret::new(WEBHOOK_SECRET))
+    });
+    let body = serde_json::from_slice(answer.response.body()).unwrap();
+    (answer.response.status().as_u16(), body)
+}
+
+/// Deploy what a push answer names, as the webhook component does after answering.
+async fn after_push(w: &World, body: &serde_json::Value) -> Vec<(String, DeployResult)> {
+    let names: Vec<String> = ["syncing", "refreshing"]
+        .iter()
+        .filter_map(|f| body[f].as_array())
+        .flatten()
+        .map(|n| n.as_str().unwrap().to_string())
+        .collect();
+    let ports = common::deploy_ports(&w.kv, &w.http);
+    ferry_engine::reconcile::deploy_each(&ports, &names, Work::Pending, &common::deploy_limits(20_000))
+        .await
+        .visited
+}
+
+#[tokio::test]
+async fn a_redelivered_push_of_the_commit_a_cd_is_synced_at_only_refreshes_it() {
+    let w = world().await;
+    w.put_cd("shop", "    automated: {}\n");
+    let first = w.repo.head().unwrap();
+    let second = commit(&w.repo, &manifests("nginx:1.25", "two"));
+    let push = w.git.push_event(KEY, "refs/heads/main", &first, &second).unwrap();
+    let applies = || w.kube.write_log().len();
+
+    let (code, body) = deliver(&w, &push);
+    assert_eq!((code, &body["syncing"]), (202, &serde_json::json!(["shop"])), "{body}");
+    assert_eq!(
+        after_push(&w, &body).await,
+        [("shop".to_string(), DeployResult::Synced(OperationPhase::Succeeded))]
+    );
+    assert_eq!(history::list(&w.kv, "shop").unwrap().len(), 1);
+    let applied = applies();
+
+    // The provider delivers the same push again under a new id: matched, not synced.
+    let (code, body) = deliver(&w, &push);
+    assert_eq!(code, 202, "{body}");
+    assert_eq!(
+        body,
+        serde_json::json!({"matched": ["shop"], "syncing": [], "refreshing": ["shop"]})
+    );
+    assert!(pending::get_sync(&w.kv, "shop").unwrap().is_none());
+    let visited = after_push(&w, &body).await;
+    assert!(
+        matches!(
+            visited[..],
+            [(
+                _,
+                DeployResult::Refreshed {
+                    sync: SyncStatus::Synced,
+                    ..
+                }
+            )]
+        ),
+        "{visited:?}"
+    );
+
+    // A redelivery that arrived while the status still showed the sync under way left a
+    // request: the deploy finds the CD synced at that commit and only refreshes it too.
+    pending::request_sync(
+        &w.kv,
+        "shop",
+        "main",
+        PendingSync {
+            request: SyncRequest::default(),
+            trigger: SyncTrigger::Webhook,
+            requested_at: "2026-12-03T00:00:00Z".into(),
+            pushed_commit: Some(second.clone()),
+        },
+    )
+    .unwrap();
+    let result = w.run("shop", Work::Pending).await;
+    assert!(matches!(result, DeployResult::Refreshed { .. }), "{result:?}");
+    assert!(pending::get_sync(&w.kv, "shop").unwrap().is_none());
+    let op = w.status("shop").operation.unwrap();
+    assert_eq!(op.phase, OperationPhase::Succeeded);
+    assert!(op.message.unwrap().contains("nothing to apply"));
+    assert_eq!(w.status("shop").revision.as_deref(), Some(second.as_str()));
+
+    assert_eq!(
+        history::list(&w.kv, "shop").unwrap().len(),
+        1,
+        "no sync recorded for a redelivery"
+    );
+    assert_eq!(applies(), applied, "nothing applied for a redelivery");
+
+    // A push of a new commit syncs again.
+    let third = commit(&w.repo, &manifests("nginx:1.25", "three"));
+    let push = w.git.push_event(KEY, "refs/heads/main", &second, &third).unwrap();
+    let (code, body) = deliver(&w, &push);
+    assert_eq!((code, &body["syncing"]), (202, &serde_json::json!(["shop"])), "{body}");
+    assert_eq!(
+        after_push(&w, &body).await,
+        [("shop".to_string(), DeployResult::Synced(OperationPhase::Succeeded))]
+    );
+    assert_eq!(history::list(&w.kv, "shop").unwrap().len(), 2);
 }
 
 #[tokio::test]

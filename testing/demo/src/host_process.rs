@@ -126,8 +126,7 @@ impl HostProcess {
             }
             if let Ok(Some(status)) = child.try_wait() {
                 let text = std::fs::read_to_string(launch.log).unwrap_or_default();
-                let tail: Vec<&str> = text.lines().rev().take(20).collect();
-                let tail = tail.into_iter().rev().collect::<Vec<_>>().join("\n");
+                let tail = failure_summary(&text, 20);
                 return Err(HostError::Exited {
                     status,
                     log: launch.log.to_path_buf(),
@@ -187,6 +186,90 @@ impl Drop for HostProcess {
         if let Ok(None) = self.child.try_wait() {
             let _ = self.child.kill();
             let _ = self.child.wait();
+        }
+    }
+}
+/// What to show of a log when ferry-host stopped before serving: the error (an `Error:` line, or
+/// a panic's message) first, then the last lines before any backtrace — with `RUST_BACKTRACE=1`
+/// the last lines of the log are the backtrace alone, and the reason would be cut off.
+pub fn failure_summary(log: &str, lines: usize) -> String {
+    let all: Vec<&str> = log.lines().collect();
+    let backtrace = all
+        .iter()
+        .position(|l| l.trim_start().starts_with("stack backtrace:") || l.trim_start() == "Stack backtrace:")
+        .unwrap_or(all.len());
+    let before = &all[..backtrace];
+    let error = before
+        .iter()
+        .rposition(|l| l.starts_with("Error:") || l.contains("panicked at"));
+    let mut shown: Vec<&str> = Vec::new();
+    if let Some(at) = error {
+        // A panic's message is on the line after `panicked at file:line:col:`.
+        let end = if before[at].contains("panicked at") {
+            (at + 2).min(before.len())
+        } else {
+            at + 1
+        };
+        shown.extend(&before[at..end]);
+    }
+    let tail_start = before.len().saturating_sub(lines);
+    let tail: Vec<&str> = before[tail_start..]
+        .iter()
+        .copied()
+        .filter(|l| !shown.contains(l))
+        .collect();
+    if !shown.is_empty() && !tail.is_empty() {
+        shown.push("…");
+    }
+    shown.extend(tail);
+    if backtrace < all.len() {
+        shown.push("(backtrace omitted; it is in the log)");
+    }
+    shown.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::failure_summary;
+
+    #[test]
+    fn the_error_comes_first_and_the_backtrace_is_left_in_the_log() {
+        let backtrace: String = (0..40).map(|i| format!("  {i}: wasmtime::frame_{i}\n")).collect();
+        let cases: Vec<(&str, String, &[&str], &[&str])> = vec![
+            (
+                "an error with RUST_BACKTRACE=1",
+                format!(
+                    "loading spin.toml\nError: runtime config: invalid TLS 'host' \"127.0.0.1:1\"\n\nStack backtrace:\n{backtrace}"
+                ),
+                &["Error: runtime config: invalid TLS 'host' \"127.0.0.1:1\"", "loading spin.toml"],
+                &["frame_39", "frame_0"],
+            ),
+            (
+                "a panic with its message on the next line",
+                format!("start\nthread 'main' panicked at crates/host/src/main.rs:9:5:\nport in use\nstack backtrace:\n{backtrace}"),
+                &["panicked at crates/host/src/main.rs:9:5:\nport in use"],
+                &["frame_"],
+            ),
+            (
+                "no backtrace: the last lines as they are",
+                (0..30).map(|i| format!("line {i}\n")).collect::<String>() + "Error: no such file spin.toml\n",
+                &["Error: no such file spin.toml", "line 29"],
+                &["line 5\n", "backtrace omitted"],
+            ),
+        ];
+        for (name, log, shown, hidden) in cases {
+            let summary = failure_summary(&log, 20);
+            for text in shown {
+                assert!(summary.contains(text), "{name}: {text:?} missing from\n{summary}");
+            }
+            for text in hidden {
+                assert!(!summary.contains(text), "{name}: {text:?} shown in\n{summary}");
+            }
+            let error = summary.lines().next().unwrap_or("");
+            assert!(
+                error.starts_with("Error:") || error.contains("panicked at"),
+                "{name}: first line {error:?}"
+            );
         }
     }
 }

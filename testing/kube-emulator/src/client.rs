@@ -113,6 +113,18 @@ impl Client {
         self.send(method, path, accept, None, b"").await
     }
 
+    /// A request with a chosen `Accept` and body (e.g. protobuf in, protobuf out).
+    pub async fn request_accepting(
+        &mut self,
+        method: &str,
+        path: &str,
+        accept: &str,
+        content_type: &str,
+        body: &[u8],
+    ) -> Result<ClientResponse, Error> {
+        self.send(method, path, accept, Some(content_type), body).await
+    }
+
     async fn send(
         &mut self,
         method: &str,

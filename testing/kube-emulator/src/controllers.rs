@@ -25,13 +25,11 @@ pub fn run(store: &mut Store, delay: Duration) {
         .drain(..)
         .partition(|(_, at)| now.duration_since(*at) >= delay);
     store.controller_queue = later;
-    let mut seen: Vec<ObjKey> = Vec::new();
+    let mut seen: std::collections::HashSet<ObjKey> = std::collections::HashSet::new();
     for (key, _) in due {
-        if seen.contains(&key) {
-            continue;
+        if seen.insert(key.clone()) {
+            reconcile(store, &key);
         }
-        seen.push(key.clone());
-        reconcile(store, &key);
     }
 }
 
@@ -219,9 +217,8 @@ fn mark_pod(store: &mut Store, pods: &Arc<Kind>, ns: &str, name: &str, end: PodE
             "startTime": now, "qosClass": "BestEffort", "containerStatuses": statuses,
         });
     });
-    store
-        .controller_queue
-        .retain(|(k, _)| !(k.0 == "/pods" && k.1 == ns && k.2 == name));
+    // The Pod's own queued write is left in the queue: `pod_running` finds it no longer Pending
+    // and does nothing (taking it out here scanned the whole queue for every Pod).
 }
 
 fn pod_running(store: &mut Store, ns: &str, name: &str) {

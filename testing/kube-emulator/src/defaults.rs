@@ -154,6 +154,11 @@ pub fn apply_defaults(kind: &str, builtin: bool, o: &mut Value, alloc: &mut dyn 
                     }
                 }
             }
+            empty_bytes_read_back_as_null(map, "data");
+        }
+        "ConfigMap" => {
+            let map = o.as_object_mut().expect("checked object");
+            empty_bytes_read_back_as_null(map, "binaryData");
         }
         "Namespace" => {
             let name = o
@@ -181,6 +186,10 @@ pub fn apply_defaults(kind: &str, builtin: bool, o: &mut Value, alloc: &mut dyn 
             let spec = spec_of(o);
             fill(spec, "persistentVolumeReclaimPolicy", json!("Retain"));
             fill(spec, "volumeMode", json!("Filesystem"));
+        }
+        "PriorityClass" => {
+            let map = o.as_object_mut().expect("checked object");
+            fill(map, "preemptionPolicy", json!("PreemptLowerPriority"));
         }
         "StorageClass" => {
             let map = o.as_object_mut().expect("checked object");
@@ -496,6 +505,17 @@ pub fn preserve_allocations(kind: &str, old: &Value, new: &mut Value) {
     }
 }
 
+/// A `map[string][]byte` (Secret `data`, ConfigMap `binaryData`) is stored as protobuf, where an
+/// empty value is no value: a real API server reads `""` back as `null`.
+fn empty_bytes_read_back_as_null(object: &mut serde_json::Map<String, Value>, field: &str) {
+    if let Some(values) = object.get_mut(field).and_then(Value::as_object_mut) {
+        values
+            .values_mut()
+            .filter(|v| v.as_str() == Some(""))
+            .for_each(|v| *v = Value::Null);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -557,6 +577,12 @@ mod tests {
         let mut s = json!({"data":{"a":"eA=="},"stringData":{"b":"hello"}});
         apply_defaults("Secret", true, &mut s, &mut Fixed(0));
         assert_eq!(s, json!({"type":"Opaque","data":{"a":"eA==","b":"aGVsbG8="}}));
+        let mut empty = json!({"data":{"a":"","b":"eA=="},"stringData":{"c":""}});
+        apply_defaults("Secret", true, &mut empty, &mut Fixed(0));
+        assert_eq!(empty, json!({"type":"Opaque","data":{"a":null,"b":"eA==","c":null}}));
+        let mut config = json!({"data":{"a":""},"binaryData":{"b":""}});
+        apply_defaults("ConfigMap", true, &mut config, &mut Fixed(0));
+        assert_eq!(config, json!({"data":{"a":""},"binaryData":{"b":null}}));
     }
 
     #[test]

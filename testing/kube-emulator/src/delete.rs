@@ -276,8 +276,7 @@ pub fn remove_object(store: &mut Store, key: &ObjKey) {
         let group = obj.pointer("/spec/group").and_then(Value::as_str).unwrap_or("");
         let plural = obj.pointer("/spec/names/plural").and_then(Value::as_str).unwrap_or("");
         let cr_key = format!("{group}/{plural}");
-        store.objects.retain(|k, _| k.0 != cr_key);
-        store.list_cache.clear();
+        store.remove_resource(&cr_key);
         crds::refresh_catalog(store);
     }
     let uid = obj
@@ -310,16 +309,7 @@ pub fn dependents(store: &Store, uid: &str) -> Vec<ObjKey> {
     if uid.is_empty() {
         return vec![];
     }
-    store
-        .objects
-        .iter()
-        .filter(|(_, o)| {
-            o.pointer("/metadata/ownerReferences")
-                .and_then(Value::as_array)
-                .is_some_and(|refs| refs.iter().any(|r| r["uid"] == uid))
-        })
-        .map(|(k, _)| k.clone())
-        .collect()
+    store.dependents_of(uid)
 }
 
 /// One pass of the garbage collector over marked objects: those a client has seen since the DELETE,

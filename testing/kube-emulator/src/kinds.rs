@@ -222,6 +222,15 @@ const BUILTINS: &[Row] = &[
         "",
     ),
     row(
+        "scheduling.k8s.io",
+        "v1",
+        "priorityclasses",
+        "PriorityClass",
+        false,
+        "pc",
+        "",
+    ),
+    row(
         "apiextensions.k8s.io",
         "v1",
         "customresourcedefinitions",

@@ -25,6 +25,7 @@ pub mod faults;
 pub mod kinds;
 pub mod openapi;
 pub mod patch;
+pub mod protobuf;
 pub mod quantity;
 pub mod rbac;
 pub mod schema;
@@ -90,6 +91,14 @@ impl RbacConfig {
     }
 }
 
+/// A protobuf request body as it arrived ([`Config::capture_protobuf`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CapturedBody {
+    /// The verb and qualified resource, e.g. `create deployments.apps`.
+    pub request: String,
+    pub bytes: Vec<u8>,
+}
+
 #[derive(Clone)]
 pub struct Config {
     /// The bearer token clients must send.
@@ -109,6 +118,9 @@ pub struct Config {
     /// New CRDs become Established (and their kinds served) only after this delay, so a client's
     /// "wait for Established" path is exercised. `None`: at once.
     pub crd_establish_delay: Option<Duration>,
+    /// Keep the raw bytes of every protobuf request body (see [`KubeEmulator::protobuf_bodies`]), so a
+    /// test can decode exactly what a client sent. Off by default: bodies may hold Secret data.
+    pub capture_protobuf: bool,
 }
 
 impl Default for Config {
@@ -122,6 +134,7 @@ impl Default for Config {
             faults: vec![],
             plain_http: None,
             crd_establish_delay: None,
+            capture_protobuf: false,
         }
     }
 }
@@ -137,6 +150,7 @@ impl std::fmt::Debug for Config {
             .field("faults", &self.faults)
             .field("plain_http", &self.plain_http)
             .field("crd_establish_delay", &self.crd_establish_delay)
+            .field("capture_protobuf", &self.capture_protobuf)
             .finish()
     }
 }
@@ -252,6 +266,7 @@ async fn launch(config: Config, shutdown: watch::Receiver<bool>) -> Result<Launc
         received: std::sync::atomic::AtomicU64::new(0),
         latency: config.latency.unwrap_or_default(),
         fake_controllers: config.fake_controllers,
+        protobuf_bodies: config.capture_protobuf.then(|| Mutex::new(vec![])),
     });
     {
         let mut store = shared.store.lock().expect("store lock");
@@ -507,6 +522,16 @@ impl KubeEmulator {
             .iter()
             .cloned()
             .collect()
+    }
+
+    /// The protobuf request bodies received, oldest first, with the request they came with (only with
+    /// [`Config::capture_protobuf`]; empty otherwise).
+    pub fn protobuf_bodies(&self) -> Vec<CapturedBody> {
+        self.shared
+            .protobuf_bodies
+            .as_ref()
+            .map(|b| b.lock().expect("protobuf bodies lock").clone())
+            .unwrap_or_default()
     }
 
     /// Every API request received since the start or the last [`Self::reset_requests`]: the

@@ -40,6 +40,8 @@ pub struct Shared {
     pub received: std::sync::atomic::AtomicU64,
     pub latency: Duration,
     pub fake_controllers: Option<Duration>,
+    /// Protobuf request bodies and their paths, kept only when the config asks for it.
+    pub protobuf_bodies: Option<Mutex<Vec<crate::CapturedBody>>>,
 }
 
 /// Writes kept in the log (the oldest go first), so a long benchmark does not grow it without end.
@@ -420,7 +422,7 @@ pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Respo
             let identity = identity.unwrap_or_else(Identity::admin);
             let watch =
                 method == "GET" && rp.name.is_none() && query.get("watch").is_some_and(|w| w == "true" || w == "1");
-            match resource(
+            let response = match resource(
                 &shared,
                 &identity,
                 &method,
@@ -450,11 +452,53 @@ pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Respo
                     .expect("valid response"),
                 Ok(reply) => json_response(reply.code, &reply.body, &reply.warnings),
                 Err(e) => error_response(&e),
+            };
+            if !watch && accepts_only_protobuf(&accept) {
+                protobuf_response(response).await
+            } else {
+                response
             }
         }
         Route::Emulator(_) | Route::NotFound => error_response(&ApiError::page_not_found()),
     };
     Ok(response)
+}
+
+/// True when every media type the client accepts is protobuf (client-go's typed clients set up for
+/// protobuf without a JSON fallback); kubectl also lists `application/json`.
+fn accepts_only_protobuf(accept: &str) -> bool {
+    let mut types = accept.split(',').map(|t| t.split(';').next().unwrap_or("").trim());
+    let first = types.next().unwrap_or("");
+    first == crate::protobuf::MEDIA_TYPE && types.all(|t| t == crate::protobuf::MEDIA_TYPE)
+}
+
+/// A JSON answer re-encoded in protobuf when the tables model all of it (objects of the decoded kinds,
+/// `Status`); lists, and objects with fields the tables lack, stay JSON.
+async fn protobuf_response(response: Response<Body>) -> Response<Body> {
+    let (mut parts, body) = response.into_parts();
+    let bytes = match body.collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(never) => match never {},
+    };
+    let is_json = parts
+        .headers
+        .get("Content-Type")
+        .is_some_and(|v| v == "application/json");
+    let encoded = is_json
+        .then(|| serde_json::from_slice::<Value>(&bytes).ok())
+        .flatten()
+        .and_then(|object| crate::protobuf::encode_object(&object).ok());
+    match encoded {
+        Some(pb) => {
+            parts.headers.insert(
+                "Content-Type",
+                crate::protobuf::MEDIA_TYPE.parse().expect("valid header"),
+            );
+            parts.headers.remove("Content-Length");
+            Response::from_parts(parts, Full::new(Bytes::from(pb)))
+        }
+        None => Response::from_parts(parts, Full::new(bytes)),
+    }
 }
 
 /// A non-resumable watch: the events since the requested resourceVersion, then the stream ends.
@@ -582,9 +626,24 @@ fn resource(
             }
         }
     }
-    if matches!(verb, "create" | "update") && sub != "token" {
+    let decoded;
+    let mut body = body;
+    if matches!(verb, "create" | "update") {
         let media = content_type.split(';').next().unwrap_or("").trim();
-        if !media.is_empty() && media != "application/json" {
+        if media == crate::protobuf::MEDIA_TYPE {
+            if let Some(log) = &shared.protobuf_bodies {
+                log.lock().expect("protobuf bodies lock").push(crate::CapturedBody {
+                    request: if sub.is_empty() {
+                        format!("{verb} {}", kind.qualified())
+                    } else {
+                        format!("{verb} {}/{sub}", kind.qualified())
+                    },
+                    bytes: body.to_vec(),
+                });
+            }
+            decoded = protobuf_body_as_json(&kind, body)?;
+            body = &decoded;
+        } else if sub != "token" && !media.is_empty() && media != "application/json" {
             return Err(ApiError::unsupported_body_media_type(media));
         }
     }
@@ -659,6 +718,18 @@ fn resource(
             ))
         }
         _ => Err(ApiError::method_not_allowed()),
+    }
+}
+
+/// A protobuf POST/PUT body as the JSON bytes the same object has when sent as JSON.
+fn protobuf_body_as_json(kind: &Kind, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+    match crate::protobuf::decode_object(body) {
+        Ok(object) => Ok(serde_json::to_vec(&object).expect("JSON values serialize")),
+        Err(e) if e.is_malformed() => Err(ApiError::bad_request(format!(
+            "{} in version \"{}\" cannot be handled as a {}: {e}",
+            kind.kind, kind.version, kind.kind
+        ))),
+        Err(e) => Err(ApiError::unsupported_protobuf(&e.to_string())),
     }
 }
 

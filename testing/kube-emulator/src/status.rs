@@ -284,6 +284,17 @@ impl ApiError {
         )
     }
 
+    /// A protobuf body the emulator has no model for (a kind or a field): a real but limited server's
+    /// answer, pointing at the encoding that works.
+    pub fn unsupported_protobuf(problem: &str) -> ApiError {
+        ApiError::new(
+            415,
+            Some("UnsupportedMediaType"),
+            format!("{problem}; the emulator decodes application/vnd.kubernetes.protobuf only for the kinds and fields it models - send this object as application/json"),
+            None,
+        )
+    }
+
     /// A non-Status failure: code 500 with no reason (how the SSA "field not declared in schema" error surfaces).
     pub fn internal_no_reason(message: String) -> ApiError {
         ApiError::new(500, None, message, None)

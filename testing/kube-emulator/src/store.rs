@@ -25,7 +25,12 @@ pub struct PendingGc {
 }
 
 pub struct Store {
+    /// Every object. Written only through [`Store::put`] and [`Store::remove`] (and
+    /// [`Store::remove_resource`]), which keep the indexes below in step.
     pub objects: BTreeMap<ObjKey, Value>,
+    /// The objects whose `ownerReferences` name each uid: a controller step or a cascading
+    /// deletion finds an owner's dependents without a scan of the whole store.
+    dependents: std::collections::HashMap<String, std::collections::BTreeSet<ObjKey>>,
     pub catalog: Catalog,
     rv: u64,
     next_ip: u32,
@@ -55,6 +60,7 @@ impl Store {
     pub fn new() -> Store {
         Store {
             objects: BTreeMap::new(),
+            dependents: std::collections::HashMap::new(),
             catalog: Catalog::builtin(),
             rv: 1000,
             next_ip: 10,
@@ -105,7 +111,60 @@ impl Store {
             .to_string();
         let key = Store::key(kind, &ns, &name);
         self.list_cache.remove(&key);
-        self.objects.insert(key, obj.clone());
+        if let Some(old) = self.objects.insert(key.clone(), obj.clone()) {
+            self.unindex(&key, &old);
+        }
+        self.index(&key, obj);
+    }
+
+    /// The objects whose `ownerReferences` name `uid`, in key order.
+    pub fn dependents_of(&self, uid: &str) -> Vec<ObjKey> {
+        self.dependents
+            .get(uid)
+            .map(|keys| keys.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Every object of one resource (`group/resource`) goes, as when its CRD is deleted.
+    pub fn remove_resource(&mut self, store_key: &str) {
+        let keys: Vec<ObjKey> = self
+            .objects
+            .range((store_key.to_string(), String::new(), String::new())..)
+            .take_while(|(k, _)| k.0 == store_key)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in keys {
+            if let Some(old) = self.objects.remove(&key) {
+                self.unindex(&key, &old);
+            }
+        }
+        self.list_cache.clear();
+    }
+
+    fn owner_uids(obj: &Value) -> impl Iterator<Item = &str> {
+        obj.pointer("/metadata/ownerReferences")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r.get("uid").and_then(Value::as_str))
+            .filter(|uid| !uid.is_empty())
+    }
+
+    fn index(&mut self, key: &ObjKey, obj: &Value) {
+        for uid in Store::owner_uids(obj) {
+            self.dependents.entry(uid.to_string()).or_default().insert(key.clone());
+        }
+    }
+
+    fn unindex(&mut self, key: &ObjKey, obj: &Value) {
+        for uid in Store::owner_uids(obj) {
+            if let Some(keys) = self.dependents.get_mut(uid) {
+                keys.remove(key);
+                if keys.is_empty() {
+                    self.dependents.remove(uid);
+                }
+            }
+        }
     }
 
     pub fn remove(&mut self, key: &ObjKey) -> Option<Value> {
@@ -114,6 +173,7 @@ impl Store {
         self.list_cache.remove(key);
         let removed = self.objects.remove(key);
         if let Some(o) = &removed {
+            self.unindex(key, o);
             if self.tombstones.len() >= TOMBSTONES {
                 self.tombstones.pop_front();
             }
@@ -259,5 +319,49 @@ mod tests {
         let a: u64 = s.next_rv().parse().unwrap();
         let b: u64 = s.next_rv().parse().unwrap();
         assert!(b > a);
+    }
+
+    /// The dependents index answers as a scan of every object's ownerReferences would, through
+    /// creation, a change of owners, removal, and the removal of a whole resource.
+    #[test]
+    fn dependents_follow_every_write() {
+        let mut s = Store::new();
+        let pods = s.catalog.get("", "v1", "pods").unwrap();
+        let cms = s.catalog.get("", "v1", "configmaps").unwrap();
+        let owned = |name: &str, uids: &[&str]| {
+            let refs: Vec<Value> = uids
+                .iter()
+                .map(|u| serde_json::json!({"uid": u, "name": "o"}))
+                .collect();
+            serde_json::json!({"metadata": {"name": name, "namespace": "n", "ownerReferences": refs}})
+        };
+        let scan = |s: &Store, uid: &str| -> Vec<ObjKey> {
+            s.objects
+                .iter()
+                .filter(|(_, o)| {
+                    o.pointer("/metadata/ownerReferences")
+                        .and_then(Value::as_array)
+                        .is_some_and(|r| r.iter().any(|r| r["uid"] == uid))
+                })
+                .map(|(k, _)| k.clone())
+                .collect()
+        };
+        let check = |s: &Store| {
+            for uid in ["a", "b", "c"] {
+                assert_eq!(s.dependents_of(uid), scan(s, uid), "dependents of {uid}");
+            }
+        };
+        s.put(&pods, &mut owned("p1", &["a"]));
+        s.put(&pods, &mut owned("p2", &["a", "b"]));
+        s.put(&cms, &mut owned("c1", &["b"]));
+        check(&s);
+        s.put(&pods, &mut owned("p2", &["c"]));
+        check(&s);
+        s.remove(&Store::key(&pods, "n", "p1"));
+        check(&s);
+        s.remove_resource(&pods.store_key());
+        check(&s);
+        assert_eq!(s.dependents_of("b"), vec![Store::key(&cms, "n", "c1")]);
+        assert!(s.dependents_of("c").is_empty() && s.dependents_of("").is_empty());
     }
 }

@@ -12,11 +12,14 @@ use std::time::Instant;
 #[derive(Parser)]
 struct Args {
     /// Directory of the release `.wasm` files.
-    #[arg(long)]
+    #[arg(long, value_parser = ferry_e2e::bench_args::existing_path)]
     wasm_dir: PathBuf,
     /// The ferry-host binary to measure (build it optimised: `--profile fast`).
-    #[arg(long)]
+    #[arg(long, value_parser = ferry_e2e::bench_args::existing_path)]
     host: PathBuf,
+    /// Resolve and check the arguments, print them, and stop.
+    #[arg(long)]
+    check_args: bool,
     /// Requests per measurement.
     #[arg(long, default_value_t = 2000)]
     requests: usize,
@@ -26,6 +29,14 @@ struct Args {
 
 fn main() -> Result<()> {
     let mut args = Args::parse();
+    if args.check_args {
+        ferry_e2e::bench_args::print_checked(&[
+            ("wasm-dir", &args.wasm_dir.display()),
+            ("host", &args.host.display()),
+            ("out", &args.out.display()),
+        ]);
+        return Ok(());
+    }
     args.wasm_dir = args
         .wasm_dir
         .canonicalize()

@@ -16,16 +16,21 @@ use std::time::{Duration, Instant};
 #[derive(Parser)]
 struct Args {
     /// Directory of the release `.wasm` files.
-    #[arg(long)]
+    #[arg(long, value_parser = ferry_e2e::bench_args::existing_path)]
     wasm_dir: PathBuf,
     /// The ferry-host binary to measure (build it optimised: `--profile fast`).
-    #[arg(long)]
+    #[arg(long, value_parser = ferry_e2e::bench_args::existing_path)]
     host: PathBuf,
-    /// Objects in the CD: Deployments, Services and ConfigMaps in turn.
-    #[arg(long, default_value_t = 50)]
-    objects: usize,
-    /// Pushes measured (after one warm-up push that creates the objects).
-    #[arg(long, default_value_t = 20)]
+    /// Resolve and check the arguments, print them, and stop.
+    #[arg(long)]
+    check_args: bool,
+    /// Objects in the CD, one run each (a fresh world per size): Deployments, Services and
+    /// ConfigMaps in turn.
+    #[arg(long, value_delimiter = ',', default_value = "50,1000,5000")]
+    objects: Vec<usize>,
+    /// Pushes measured per size (after one warm-up push that creates the objects); sizes above
+    /// 1,000 objects measure at most 3.
+    #[arg(long, default_value_t = 10)]
     pushes: usize,
     /// The peer; nothing is compared when it cannot run.
     #[arg(long, default_value = "kubectl")]
@@ -41,7 +46,10 @@ const ROUND: &str = "bench.ferry.dev/round";
 const KUBE_POLL: Duration = Duration::from_millis(1);
 /// How often the API is asked for the status: the resolution of "Synced and Healthy".
 const API_POLL: Duration = Duration::from_millis(5);
-const DEADLINE: Duration = Duration::from_secs(30);
+/// How long one push may take before the run is given up, for `objects` objects.
+fn deadline(objects: usize) -> Duration {
+    Duration::from_secs(30) + Duration::from_millis(40 * objects as u64)
+}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -126,6 +134,7 @@ struct Round {
     accepted: Duration,
     applied: Duration,
     synced: Duration,
+    healthy: Duration,
     ferry_patches: u64,
     ferry_lists: u64,
     kubectl: Option<Duration>,
@@ -133,7 +142,8 @@ struct Round {
 
 /// Commit round `round` and deliver its signed push; time the 202, the last object written and
 /// the status.
-async fn push_round(w: &World, objects: usize, round: usize) -> Result<(Duration, Duration, Duration, u64, u64)> {
+async fn push_round(w: &World, objects: usize, round: usize) -> Result<Round> {
+    let deadline = deadline(objects);
     let before = w.repo.head().map_err(anyhow::Error::msg)?;
     let after = commit(&w.repo, &files(objects, round));
     let event = w
@@ -175,28 +185,42 @@ async fn push_round(w: &World, objects: usize, round: usize) -> Result<(Duration
         if patches(w) >= patches_before + objects as u64 && applied(w, CD, objects, round) == objects {
             break started.elapsed();
         }
-        if started.elapsed() > DEADLINE {
+        if started.elapsed() > deadline {
             bail!(
-                "round {round}: only {} of {objects} objects applied after {DEADLINE:?}; host output:\n{}",
+                "round {round}: only {} of {objects} objects applied after {deadline:?}; host output:\n{}",
                 applied(w, CD, objects, round),
                 w.host.output()
             );
         }
         tokio::time::sleep(KUBE_POLL).await;
     };
-    let synced_at = loop {
+    // (c) the API says Synced at the pushed commit; (d) and Healthy (the rollouts landed).
+    let mut synced_at = None;
+    let healthy_at = loop {
         let doc: Value = w.cd(CD).await;
         let s = &doc["status"];
-        if s["sync"] == "Synced" && s["health"] == "Healthy" && s["revision"] == after.as_str() {
+        let synced = s["sync"] == "Synced" && s["revision"] == after.as_str();
+        if synced && synced_at.is_none() {
+            synced_at = Some(started.elapsed());
+        }
+        if synced && s["health"] == "Healthy" {
             break started.elapsed();
         }
-        if started.elapsed() > DEADLINE {
-            bail!("round {round}: not Synced and Healthy at {after} after {DEADLINE:?}: {s}");
+        if started.elapsed() > deadline {
+            bail!("round {round}: not Synced and Healthy at {after} after {deadline:?}: {s}");
         }
         tokio::time::sleep(API_POLL).await;
     };
     let lists = w.kube.requests().verb("list") - lists_before;
-    Ok((accepted, applied_at, synced_at, patches(w) - patches_before, lists))
+    Ok(Round {
+        accepted,
+        applied: applied_at,
+        synced: synced_at.unwrap_or(healthy_at),
+        healthy: healthy_at,
+        ferry_patches: patches(w) - patches_before,
+        ferry_lists: lists,
+        kubectl: None,
+    })
 }
 
 /// `kubectl apply --server-side -f DIR` of round `round`'s files into `namespace`.
@@ -238,9 +262,10 @@ fn kubectl_version(kubectl: &str) -> Option<String> {
     v["clientVersion"]["gitVersion"].as_str().map(str::to_string)
 }
 
-async fn run(args: &Args) -> Result<Vec<Round>> {
+/// One size: a fresh world, a CD of `objects` objects, `pushes` measured pushes after a warm-up.
+async fn run(args: &Args, objects: usize, pushes: usize) -> Result<Vec<Round>> {
     // World::start_with waits for the reconciler's one pass (its first tick) before the CD, so
-    // every sync measured is the webhook's.
+    // every sync measured is the webhook's (or, past its budget, the tick's that resumes it).
     let w = World::start_with(WorldOptions {
         host: args.host.clone(),
         wasm_dir: args.wasm_dir.clone(),
@@ -267,42 +292,25 @@ async fn run(args: &Args) -> Result<Vec<Round>> {
 
     let mut rounds = Vec::new();
     // Round 0 creates the objects (and Ferry's namespace, kubectl's discovery cache): not counted.
-    for round in 0..=args.pushes {
-        let (accepted, applied_in, synced, ferry_patches, ferry_lists) = push_round(&w, args.objects, round).await?;
-        let kubectl = match peer {
-            Some(_) => {
-                write_round(&manifests, args.objects, round)?;
-                let t = kubectl_round(&args.kubectl, &kubeconfig, &cache, &manifests, "kubectl")?;
-                ensure!(
-                    applied(&w, "kubectl", args.objects, round) == args.objects,
-                    "kubectl round {round}: not every object applied"
-                );
-                Some(t)
-            }
-            None => None,
-        };
+    for round in 0..=pushes {
+        let mut measured = push_round(&w, objects, round).await?;
+        if peer.is_some() {
+            write_round(&manifests, objects, round)?;
+            let t = kubectl_round(&args.kubectl, &kubeconfig, &cache, &manifests, "kubectl")?;
+            ensure!(
+                applied(&w, "kubectl", objects, round) == objects,
+                "kubectl round {round}: not every object applied"
+            );
+            measured.kubectl = Some(t);
+        }
         eprintln!(
-            "round {round}: 202 {accepted:.1?}, applied {applied_in:.1?}, Synced+Healthy {synced:.1?}, kubectl {kubectl:.1?}"
+            "{objects} objects, round {round}: 202 {:.1?}, applied {:.1?}, Synced {:.1?}, Healthy {:.1?}, kubectl {:.1?}",
+            measured.accepted, measured.applied, measured.synced, measured.healthy, measured.kubectl
         );
         if round > 0 {
-            rounds.push(Round {
-                accepted,
-                applied: applied_in,
-                synced,
-                ferry_patches,
-                ferry_lists,
-                kubectl,
-            });
+            rounds.push(measured);
         }
     }
-    let history = w.viewer.get(&format!("/api/v1/cds/{CD}/history")).await.json();
-    let by_webhook = history["items"].as_array().map_or(0, |items| {
-        items.iter().filter(|h| h["initiatedBy"] == "webhook").count()
-    });
-    ensure!(
-        by_webhook >= args.pushes.min(10),
-        "the syncs were not the webhook's: {history}"
-    );
     Ok(rounds)
 }
 
@@ -326,83 +334,140 @@ fn row(label: &str, values: Vec<Duration>, goal: &str) -> String {
     )
 }
 
-fn main() -> Result<()> {
-    let args = Args::parse();
-    ensure!(
-        args.pushes > 0 && args.objects > 0,
-        "--pushes and --objects must be positive"
-    );
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    let rounds = runtime.block_on(run(&args))?;
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    let load = load.split_whitespace().next().unwrap_or("?");
-    let deployments = (0..args.objects).filter(|&i| Kind::of(i) == Kind::Deployment).count();
-    let services = (0..args.objects).filter(|&i| Kind::of(i) == Kind::Service).count();
-    let configmaps = args.objects - deployments - services;
+fn median(values: impl Iterator<Item = Duration>) -> Duration {
+    let mut v: Vec<Duration> = values.collect();
+    v.sort();
+    percentile(&v, 0.5)
+}
+
+fn ratio(a: Duration, b: Option<Duration>) -> String {
+    b.map_or("–".into(), |b| format!("{:.2}×", a.as_secs_f64() / b.as_secs_f64()))
+}
+
+/// The section of one size: every measure's spread, and what Ferry sent.
+fn size_section(objects: usize, rounds: &[Round]) -> String {
+    let deployments = (0..objects).filter(|&i| Kind::of(i) == Kind::Deployment).count();
+    let services = (0..objects).filter(|&i| Kind::of(i) == Kind::Service).count();
+    let configmaps = objects - deployments - services;
     let mut table = String::from(
         "| from sending the signed push to | median | p90 | max | min | goal |\n|---|---|---|---|---|---|\n",
     );
     table += &row("202 Accepted", rounds.iter().map(|r| r.accepted).collect(), "");
     table += &row(
-        &format!("every one of the {} objects written in the cluster", args.objects),
+        &format!("(b) every one of the {objects} objects written in the cluster"),
         rounds.iter().map(|r| r.applied).collect(),
-        "< 1 s",
+        "≤ 0.25× kubectl",
     );
     table += &row(
-        "Synced and Healthy at the pushed revision in the API",
+        "(c) Synced at the pushed revision in the API",
         rounds.iter().map(|r| r.synced).collect(),
+        "≤ 0.3× kubectl",
+    );
+    table += &row(
+        "(d) Healthy too (the rollouts landed)",
+        rounds.iter().map(|r| r.healthy).collect(),
         "",
     );
     let kubectl: Vec<Duration> = rounds.iter().filter_map(|r| r.kubectl).collect();
-    let peer = if kubectl.len() == rounds.len() {
+    if kubectl.len() == rounds.len() {
         table += &row(
             "peer: `kubectl apply --server-side -f` of the same files (process start to exit)",
-            kubectl.clone(),
+            kubectl,
             "",
         );
-        format!(
-            "Peer: `kubectl apply --server-side -n kubectl -f DIR` ({}) of the same {} files, changed the same \
+    }
+    let patches: Vec<u64> = rounds.iter().map(|r| r.ferry_patches).collect();
+    let lists: Vec<u64> = rounds.iter().map(|r| r.ferry_lists).collect();
+    format!(
+        "### {objects} objects ({deployments} Deployments with 2 replicas, {services} Services, {configmaps} ConfigMaps; \
+         {pushes} pushes)\n\n{table}\nFerry sent {}–{} PATCHes and {}–{} LISTs per push.\n\n",
+        patches.iter().min().unwrap_or(&0),
+        patches.iter().max().unwrap_or(&0),
+        lists.iter().min().unwrap_or(&0),
+        lists.iter().max().unwrap_or(&0),
+        pushes = rounds.len(),
+    )
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    if args.check_args {
+        ferry_e2e::bench_args::print_checked(&[
+            ("wasm-dir", &args.wasm_dir.display()),
+            ("host", &args.host.display()),
+            ("out", &args.out.display()),
+        ]);
+        return Ok(());
+    }
+    ensure!(
+        args.pushes > 0 && !args.objects.is_empty() && args.objects.iter().all(|&n| n > 0),
+        "--pushes and every --objects size must be positive"
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let mut sizes = Vec::new();
+    for &objects in &args.objects {
+        let pushes = if objects > 1_000 {
+            args.pushes.min(3)
+        } else {
+            args.pushes
+        };
+        sizes.push((objects, runtime.block_on(run(&args, objects, pushes))?));
+    }
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load = load.split_whitespace().next().unwrap_or("?");
+    let mut headline = String::from(
+        "| objects | (b) all in the cluster | (c) Synced in the API | (d) Healthy in the API | kubectl apply --server-side | (b) / kubectl | (c) / kubectl |\n\
+         |---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    let mut sections = String::new();
+    for (objects, rounds) in &sizes {
+        let applied = median(rounds.iter().map(|r| r.applied));
+        let synced = median(rounds.iter().map(|r| r.synced));
+        let healthy = median(rounds.iter().map(|r| r.healthy));
+        let kubectl =
+            (rounds.iter().all(|r| r.kubectl.is_some())).then(|| median(rounds.iter().filter_map(|r| r.kubectl)));
+        headline += &format!(
+            "| {objects} | {} | {} | {} | {} | {} | {} |\n",
+            ms(applied),
+            ms(synced),
+            ms(healthy),
+            kubectl.map_or("–".into(), ms),
+            ratio(applied, kubectl),
+            ratio(synced, kubectl),
+        );
+        sections += &size_section(*objects, rounds);
+    }
+    let peer = match kubectl_version(&args.kubectl) {
+        Some(version) => format!(
+            "Peer: `kubectl apply --server-side -n kubectl -f DIR` ({version}) of the same files, changed the same \
              way, into another namespace of the same emulator, right after each Ferry round (its own discovery \
              cache in a temp dir, warm after round 0). That is the core of what Argo CD and Flux do on a \
              change — a server-side apply of the rendered objects — without the time they take to notice it: \
-             Argo CD refreshes on its webhook or every 3 minutes (120 s + up to 60 s jitter in 3.x), Flux on \
-             its interval (typically 1–10 min); neither ran here.\n",
-            kubectl_version(&args.kubectl).unwrap_or_default(),
-            args.objects
-        )
-    } else {
-        "Peer: kubectl could not be run here, so no peer figure was measured.\n".to_string()
+             Argo CD refreshes on its webhook or every 3 minutes, Flux on its interval; neither ran here.\n"
+        ),
+        None => "Peer: kubectl could not be run here, so no peer figure was measured.\n".to_string(),
     };
-    let patches: Vec<u64> = rounds.iter().map(|r| r.ferry_patches).collect();
-    let lists: Vec<u64> = rounds.iter().map(|r| r.ferry_lists).collect();
     let report = format!(
-        "## Push → applied, a {objects}-object CD\n\n\
+        "## Push → in the cluster → Synced, end to end (medians)\n\n\
          `cargo run --profile fast -p ferry-e2e --bin push-bench -- --wasm-dir DIR --host target/fast/ferry-host`\n\n\
+         {headline}\n\
          ferry-host ({profile} build) runs the release `webhook`, `api` and `reconciler` components (KV store in a \
-         SQLite file); kube-emulator (HTTPS, fake controllers acting 20 ms after a write) and git-emulator \
-         (Gitea API) run in the benchmark's process, all on 127.0.0.1. One automated CD (`prune: true`) follows \
-         `{PATH}/` on `main`: {objects} objects, one file each — {deployments} Deployments (2 replicas), \
-         {services} Services, {configmaps} ConfigMaps. Each of the {pushes} pushes is a real commit that \
-         changes every object (an annotation on each, the ConfigMaps' data, the Deployments' pod template, so \
-         each push also rolls the Deployments out), announced by the git emulator's signed Gitea push webhook \
-         sent to `/hooks/gitea`; one warm-up push before them creates the objects. The reconciler's only pass \
-         (`reconcile_interval` 1h) ran before the CD existed: every sync measured is the webhook's, after its 202.\n\n\
-         Measured from sending the webhook request: (a) the 202; (b) the moment every object reads back \
-         from the emulator with the pushed change — the benchmark checks the emulator's PATCH counter every \
-         {kube_poll} ms and, once Ferry's {objects}th PATCH has arrived, reads the objects (so (b) is at most \
-         ~{kube_poll} ms late); (c) `GET /api/v1/cds/{CD}` showing Synced, Healthy and the pushed SHA, asked \
-         every {api_poll} ms. Ferry sent {patch_min}–{patch_max} PATCHes per push (one per object; \
-         `applyOutOfSyncOnly` off) and {list_min}–{list_max} LISTs (one per kind each time it reads the cluster).\n\n\
-         {table}\n\
-         {peer}\n\
-         Between (b) and (c) Ferry waits for the rolled-out Deployments to become available (the emulator's \
-         controllers take ~20 ms, then the webhook component looks again after its health poll interval, \
-         250 ms) and writes the status. Load average at the end: {load} (2 shared cores).\n",
-        objects = args.objects,
-        pushes = args.pushes,
+         SQLite file, the reconciler's cron every second, `reconcile_interval` 1h, the webhook's sync budget 8 s); \
+         kube-emulator (HTTPS, fake controllers acting 20 ms after a write) and git-emulator (Gitea API) run in \
+         the benchmark's process, all on 127.0.0.1. One automated CD (`prune: true`) follows `{PATH}/` on `main`, \
+         one file per object. Each push is a real commit that changes every object (an annotation on each, the \
+         ConfigMaps' data, the Deployments' pod template, so each push also rolls the Deployments out), announced \
+         by the git emulator's signed Gitea push webhook sent to `/hooks/gitea`; a warm-up push first creates the \
+         objects. Measured from sending the webhook request: the 202; (b) the moment every object reads back from \
+         the emulator with the pushed change (the emulator's PATCH counter is checked every {kube_poll} ms, then the \
+         objects are read); (c) `GET /api/v1/cds/{CD}` showing Synced at the pushed SHA, asked every {api_poll} ms; \
+         (d) the same showing Healthy too. A sync does not wait for health: the CD is Synced when its objects are \
+         applied, and its health moves on in the refreshes after it (the reconciler's next tick reads a CD left \
+         Progressing). A sync that outlasts the webhook's budget is resumed by the next tick.\n\n\
+         {peer}\n{sections}Load average at the end: {load} (2 shared cores).\n",
         profile = args
             .host
             .parent()
@@ -410,10 +475,6 @@ fn main() -> Result<()> {
             .map_or("unknown".into(), |p| p.to_string_lossy().into_owned()),
         kube_poll = KUBE_POLL.as_millis(),
         api_poll = API_POLL.as_millis(),
-        patch_min = patches.iter().min().unwrap_or(&0),
-        patch_max = patches.iter().max().unwrap_or(&0),
-        list_min = lists.iter().min().unwrap_or(&0),
-        list_max = lists.iter().max().unwrap_or(&0),
     );
     if let Some(parent) = args.out.parent() {
         std::fs::create_dir_all(parent)?;

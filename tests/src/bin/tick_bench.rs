@@ -19,11 +19,14 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 #[derive(Parser)]
 struct Args {
     /// Directory of the release `.wasm` files.
-    #[arg(long)]
+    #[arg(long, value_parser = ferry_e2e::bench_args::existing_path)]
     wasm_dir: PathBuf,
     /// The ferry-host binary to measure (build it optimised: `--profile fast`).
-    #[arg(long)]
+    #[arg(long, value_parser = ferry_e2e::bench_args::existing_path)]
     host: PathBuf,
+    /// Resolve and check the arguments, print them, and stop.
+    #[arg(long)]
+    check_args: bool,
     /// CDs registered.
     #[arg(long, default_value_t = 1000)]
     cds: usize,
@@ -483,6 +486,14 @@ fn per_cd(n: f64, cds: usize) -> String {
 
 fn main() -> Result<()> {
     let args = Args::parse();
+    if args.check_args {
+        ferry_e2e::bench_args::print_checked(&[
+            ("wasm-dir", &args.wasm_dir.display()),
+            ("host", &args.host.display()),
+            ("out", &args.out.display()),
+        ]);
+        return Ok(());
+    }
     ensure!(
         args.cds > 0 && args.repos > 0 && args.clients > 0,
         "--cds, --repos and --clients must be positive"

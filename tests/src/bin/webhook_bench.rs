@@ -12,11 +12,14 @@ use std::time::{Duration, Instant};
 #[derive(Parser)]
 struct Args {
     /// Directory of the release `.wasm` files.
-    #[arg(long)]
+    #[arg(long, value_parser = ferry_e2e::bench_args::existing_path)]
     wasm_dir: PathBuf,
     /// The ferry-host binary to measure (build it optimised: `--profile fast`).
-    #[arg(long)]
+    #[arg(long, value_parser = ferry_e2e::bench_args::existing_path)]
     host: PathBuf,
+    /// Resolve and check the arguments, print them, and stop.
+    #[arg(long)]
+    check_args: bool,
     /// CDs registered.
     #[arg(long, default_value_t = 10_000)]
     cds: usize,
@@ -185,6 +188,14 @@ fn measure(args: &Args, cds: usize) -> Result<Measurement> {
 
 fn main() -> Result<()> {
     let args = Args::parse();
+    if args.check_args {
+        ferry_e2e::bench_args::print_checked(&[
+            ("wasm-dir", &args.wasm_dir.display()),
+            ("host", &args.host.display()),
+            ("out", &args.out.display()),
+        ]);
+        return Ok(());
+    }
     let small = measure(&args, args.compare_cds)?;
     let Measurement {
         register,

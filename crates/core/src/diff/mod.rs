@@ -141,6 +141,7 @@ pub struct ObjectDiff {
 
 /// The kinds some comparison rule names (list merge keys, label-map selectors).
 const SPECIAL_KINDS: &[&str] = &[
+    "ConfigMap",
     "Service",
     "ServiceAccount",
     "MutatingWebhookConfiguration",

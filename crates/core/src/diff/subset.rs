@@ -116,6 +116,9 @@ impl<'a> Walk<'a, '_> {
     }
 
     fn value(&mut self, desired: &'a Value, live: Option<&Value>) {
+        if live.is_some_and(Value::is_null) && desired.as_str() == Some("") && self.in_bytes_map() {
+            return;
+        }
         let live = live.filter(|l| !l.is_null());
         match (desired, live) {
             // `null` in a manifest sets nothing.
@@ -218,6 +221,20 @@ impl<'a> Walk<'a, '_> {
                     self.path.pop();
                 }
             }
+        }
+    }
+
+    /// Whether the value walked is an entry of a `map[string][]byte` (Secret `data`, ConfigMap
+    /// `binaryData`): the API server keeps those in protobuf, where an empty value is no value, and
+    /// reads `""` back as `null`.
+    fn in_bytes_map(&self) -> bool {
+        if self.path.len() != 2 || !self.context.builtin {
+            return false;
+        }
+        match field_at(&self.path, 0) {
+            Some("data") => self.context.secret,
+            Some("binaryData") => self.context.kind == "ConfigMap",
+            _ => false,
         }
     }
 

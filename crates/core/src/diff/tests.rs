@@ -570,3 +570,65 @@ fn fields_are_matched_by_name_whatever_the_other_map_holds() {
     let live_values: Vec<Option<Value>> = diff.differences.iter().map(|d| d.live.clone()).collect();
     assert_eq!(live_values, [None, Some(json!("changed")), None]);
 }
+
+/// A real API server stores `[]byte` map values in protobuf, where an empty value and no value
+/// are one thing: `""` in Git is read back as `null` in Secret `data` and `binaryData` (and so is
+/// `""` in `stringData`, folded into `data`). ConfigMap `data` is `map[string]string` and keeps
+/// `""`. Empty maps and lists that Git writes are dropped by the server (`omitempty`).
+#[test]
+fn empty_values_as_a_real_api_server_reads_them_back() {
+    let cases: &[(&str, &str, &str, bool)] = &[
+        (
+            "Secret data \"\" is read back as null",
+            "{apiVersion: v1, kind: Secret, metadata: {name: s, namespace: n}, data: {empty: \"\", full: YQ==}}",
+            "{apiVersion: v1, kind: Secret, metadata: {name: s, namespace: n}, data: {empty: null, full: YQ==}}",
+            true,
+        ),
+        (
+            "Secret stringData \"\" is folded into data and read back as null",
+            "{apiVersion: v1, kind: Secret, metadata: {name: s, namespace: n}, stringData: {empty: \"\"}}",
+            "{apiVersion: v1, kind: Secret, metadata: {name: s, namespace: n}, data: {empty: null}}",
+            true,
+        ),
+        (
+            "ConfigMap binaryData \"\" is read back as null",
+            "{apiVersion: v1, kind: ConfigMap, metadata: {name: c, namespace: n}, binaryData: {empty: \"\"}}",
+            "{apiVersion: v1, kind: ConfigMap, metadata: {name: c, namespace: n}, binaryData: {empty: null}}",
+            true,
+        ),
+        (
+            "ConfigMap data \"\" stays \"\"",
+            "{apiVersion: v1, kind: ConfigMap, metadata: {name: c, namespace: n}, data: {empty: \"\"}}",
+            "{apiVersion: v1, kind: ConfigMap, metadata: {name: c, namespace: n}, data: {empty: \"\"}}",
+            true,
+        ),
+        (
+            "a Secret value removed live is drift",
+            "{apiVersion: v1, kind: Secret, metadata: {name: s, namespace: n}, data: {empty: \"\"}}",
+            "{apiVersion: v1, kind: Secret, metadata: {name: s, namespace: n}}",
+            false,
+        ),
+        (
+            "a non-empty Secret value read back as null is drift",
+            "{apiVersion: v1, kind: Secret, metadata: {name: s, namespace: n}, data: {full: YQ==}}",
+            "{apiVersion: v1, kind: Secret, metadata: {name: s, namespace: n}, data: {full: null}}",
+            false,
+        ),
+        (
+            "empty data, labels and annotations maps are dropped",
+            "{apiVersion: v1, kind: Secret, metadata: {name: s, namespace: n, labels: {}, annotations: {}}, data: {}}",
+            "{apiVersion: v1, kind: Secret, metadata: {name: s, namespace: n}}",
+            true,
+        ),
+        (
+            "empty lists are dropped",
+            "{apiVersion: v1, kind: Service, metadata: {name: s, namespace: n}, spec: {ports: [{port: 80}], externalIPs: []}}",
+            "{apiVersion: v1, kind: Service, metadata: {name: s, namespace: n}, spec: {ports: [{port: 80, protocol: TCP, targetPort: 80}]}}",
+            true,
+        ),
+    ];
+    for (name, git, live, in_sync) in cases {
+        let diff = compare(&yaml(git), Some(&yaml(live)));
+        assert_eq!(diff.differences.is_empty(), *in_sync, "{name}: {:?}", diff.differences);
+    }
+}

@@ -122,20 +122,50 @@ pub(super) fn branch_name(name: &str) -> String {
     name.strip_prefix("refs/heads/").unwrap_or(name).to_string()
 }
 
-/// Adds each `commits[i].{added,modified,removed}` path; returns whether any list reached `cap`
-/// entries (the provider may have cut it there).
+/// What the `commits[i].{added,modified,removed}` lists of a push say about its paths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct CommitLists {
+    /// A list reached the provider's cap: it may have been cut there.
+    pub capped: bool,
+    /// A commit lacked one of the three lists (system hooks, Gogs, older GitLab versions): a
+    /// missing list says nothing about that commit's paths, so it is "unknown", never "empty".
+    pub missing: bool,
+}
+
+impl CommitLists {
+    /// The union of the lists names every changed path.
+    pub fn complete(self) -> bool {
+        !self.capped && !self.missing
+    }
+}
+
+/// Adds each `commits[i].{added,modified,removed}` path and says whether the union can be trusted.
 pub(super) fn collect_commit_paths(
     commits: &[Value],
     paths: &mut BTreeSet<String>,
     list_cap: Option<usize>,
-) -> Result<bool, WebhookError> {
-    let mut capped = false;
+) -> Result<CommitLists, WebhookError> {
+    let mut lists = CommitLists {
+        capped: false,
+        missing: false,
+    };
     for (i, commit) in commits.iter().enumerate() {
         for list in ["added", "modified", "removed"] {
-            let items = opt_array(commit, list)
-                .map_err(|_| WebhookError::malformed(format!("commits.{i}.{list}"), "is not an array"))?;
+            let items = match lookup(commit, list) {
+                None | Some(Value::Null) => {
+                    lists.missing = true;
+                    continue;
+                }
+                Some(Value::Array(items)) => items,
+                Some(_) => {
+                    return Err(WebhookError::malformed(
+                        format!("commits.{i}.{list}"),
+                        "is not an array",
+                    ))
+                }
+            };
             if list_cap.is_some_and(|cap| items.len() >= cap) {
-                capped = true;
+                lists.capped = true;
             }
             for item in items {
                 let path = item
@@ -145,7 +175,7 @@ pub(super) fn collect_commit_paths(
             }
         }
     }
-    Ok(capped)
+    Ok(lists)
 }
 
 #[cfg(test)]

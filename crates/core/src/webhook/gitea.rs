@@ -75,16 +75,13 @@ fn push(provider: Provider, delivery_id: Option<String>, body: &[u8]) -> Result<
 
     let commits = opt_array(&root, "commits")?;
     let mut paths = BTreeSet::new();
-    collect_commit_paths(commits, &mut paths, None)?;
     // Gogs sends no file lists at all: an empty union there is "unknown", not "nothing".
-    let lists_sent = commits
-        .iter()
-        .any(|c| lookup(c, "added").is_some() || lookup(c, "modified").is_some());
+    let lists = collect_commit_paths(commits, &mut paths, None)?;
     let truncated = match opt_u64(&root, "total_commits")? {
         Some(total) => total > commits.len() as u64,
         None => commits.len() >= MAX_COMMITS,
     };
-    let complete = lists_sent && !commits.is_empty() && !truncated && !created && !deleted;
+    let complete = lists.complete() && !commits.is_empty() && !truncated && !created && !deleted;
     Ok(PushEvent {
         provider,
         delivery_id,

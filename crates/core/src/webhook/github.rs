@@ -41,10 +41,10 @@ fn push(headers: &[(String, String)], body: &[u8]) -> Result<PushEvent, WebhookE
 
     let commits = opt_array(&root, "commits")?;
     let mut paths = BTreeSet::new();
-    let list_capped = collect_commit_paths(commits, &mut paths, Some(MAX_PATHS_PER_LIST))?;
+    let lists = collect_commit_paths(commits, &mut paths, Some(MAX_PATHS_PER_LIST))?;
     let complete = !commits.is_empty()
         && commits.len() < MAX_COMMITS
-        && !list_capped
+        && lists.complete()
         && !created
         && !deleted
         && forced != Some(true);

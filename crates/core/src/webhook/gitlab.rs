@@ -45,14 +45,14 @@ fn push(headers: &[(String, String)], body: &[u8]) -> Result<PushEvent, WebhookE
 
     let commits = opt_array(&root, "commits")?;
     let mut paths = BTreeSet::new();
-    collect_commit_paths(commits, &mut paths, None)?;
+    let lists = collect_commit_paths(commits, &mut paths, None)?;
     let truncated = match opt_u64(&root, "total_commits_count")? {
         Some(total) => total > commits.len() as u64,
         None => commits.len() >= MAX_COMMITS,
     };
     // GitLab does not say whether a push was forced; like Argo CD and Flux, a listed set of
     // commits is taken as the change.
-    let complete = !commits.is_empty() && !truncated && !created && !deleted;
+    let complete = lists.complete() && !commits.is_empty() && !truncated && !created && !deleted;
 
     let repository = Repository {
         full_name: opt_text(&root, "project.path_with_namespace")?,

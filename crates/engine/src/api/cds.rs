@@ -164,13 +164,12 @@ pub fn create<K: KeyValue, C: Clock>(call: &Call<K, C>) -> Answered {
     call.require(Role::Operator)?;
     let cd = checked_document(call)?;
     let kv = &call.ctx.kv;
-    if cds::exists(kv, cd.name())? {
+    if !cds::create(kv, &cd)? {
         return Err(ApiError::conflict(format!(
             "a continuous deployment named {:?} already exists",
             cd.name()
         )));
     }
-    cds::put(kv, &cd)?;
     // An automated CD deploys without waiting for the next tick.
     let follow_up = if cd.is_automated() {
         request_automated_sync(call, &cd)?
@@ -255,8 +254,13 @@ pub fn edit_information<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) ->
             return Err(ApiError::fields(errors));
         }
     }
-    cds::put(&call.ctx.kv, &cd)?;
-    document(call, 200, cd)
+    // The same two fields, set on the CD as stored now: an edit that landed since `load` stays.
+    let changed = cds::update(&call.ctx.kv, name, |stored| {
+        stored.spec.alias = cd.spec.alias.clone();
+        stored.spec.description = cd.spec.description.clone();
+    })?
+    .ok_or_else(|| no_such(name))?;
+    document(call, 200, changed)
 }
 
 /// Edit YAML: the whole document; the status in it is ignored and the stored one kept. What the

@@ -55,6 +55,52 @@ pub fn put(kv: &impl KeyValue, cd: &ContinuousDeployment) -> Result<(), StoreErr
     Ok(())
 }
 
+/// Store a new CD unless one of that name exists: false, and nothing stored, when it does. The
+/// index entry first, as in [`put`]; the CD with compare-and-swap from "absent", so of two
+/// creations at once one is refused (on hosts whose swap honours an absent snapshot; Spin's
+/// SQLite store lets the later one overwrite, as a plain write would).
+pub fn create(kv: &impl KeyValue, cd: &ContinuousDeployment) -> Result<bool, StoreError> {
+    let name = cd.name();
+    if exists(kv, name)? {
+        return Ok(false);
+    }
+    if let Some(repo) = matching_key(cd) {
+        repo_index::add(kv, &repo, name)?;
+    }
+    let mut stored = cd.clone();
+    stored.status = None;
+    let bytes = super::encode_json(&key(name), &stored)?;
+    Ok(kv.compare_and_swap(&key(name), None, &bytes)?)
+}
+
+/// Change a stored CD in place with compare-and-swap (an edit racing this one is not lost):
+/// `change` runs on the stored CD, again on a newer one if another write landed first, and must
+/// not change its repository (the index is not touched). Returns the CD written, `None` when
+/// there is none.
+pub fn update(
+    kv: &impl KeyValue,
+    name: &str,
+    mut change: impl FnMut(&mut ContinuousDeployment),
+) -> Result<Option<ContinuousDeployment>, StoreError> {
+    super::update_json(
+        kv,
+        &key(name),
+        |stored: Result<Option<ContinuousDeployment>, StoreError>| {
+            let Some(mut cd) = stored? else {
+                return Ok((None, None));
+            };
+            let repository = matching_key(&cd);
+            change(&mut cd);
+            debug_assert_eq!(
+                repository,
+                matching_key(&cd),
+                "cds::update moved {name} to another repository"
+            );
+            Ok((Some(cd.clone()), Some(cd)))
+        },
+    )
+}
+
 /// Delete a CD and everything recorded about it. The CD goes first: cut after that, what is
 /// left (status, history, an index entry) names a CD that no longer exists, which readers skip
 /// and [`repo_index::repair`] cleans.
@@ -64,6 +110,7 @@ pub fn delete(kv: &impl KeyValue, name: &str) -> Result<Option<ContinuousDeploym
     };
     kv.delete(&key(name))?;
     pending::clear_sync(kv, name)?;
+    pending::delete_claim(kv, name)?;
     status::delete(kv, name)?;
     history::delete(kv, name)?;
     diffs::delete(kv, name)?;

@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::{get_json, keys_with_prefix, put_json, StoreError};
+use super::{get_json, keys_with_prefix, update_json, StoreError};
 use crate::ports::KeyValue;
 
 pub const PREFIX: &str = "cluster/";
@@ -135,22 +135,38 @@ pub fn credentials(kv: &impl KeyValue, name: &str) -> Result<Option<ClusterCrede
     }))
 }
 
-/// Create or replace a cluster; `created_at` is kept from an existing one.
+/// Create or replace a cluster; `created_at`, and the token when none is given, are kept from
+/// the record stored when the write lands (compare-and-swap: a token set by a concurrent write
+/// is not replaced by an older one read before it).
 pub fn put(kv: &impl KeyValue, write: ClusterWrite, now: &str) -> Result<ClusterInfo, ClusterWriteError> {
-    let existing = get_json::<ClusterRecord>(kv, &key(&write.name))?;
-    let token = match (write.token, &existing) {
-        (Some(token), _) => token,
-        (None, Some(old)) => old.token.clone(),
-        (None, None) => return Err(ClusterWriteError::TokenRequired),
+    let mut token_required = false;
+    let record = update_json(
+        kv,
+        &key(&write.name),
+        |existing: Result<Option<ClusterRecord>, StoreError>| {
+            let existing = existing?;
+            token_required = false;
+            let token = match (&write.token, &existing) {
+                (Some(token), _) => token.clone(),
+                (None, Some(old)) => old.token.clone(),
+                (None, None) => {
+                    token_required = true;
+                    return Ok((None, None));
+                }
+            };
+            let record = ClusterRecord {
+                created_at: existing.map(|e| e.created_at).unwrap_or_else(|| now.to_string()),
+                name: write.name.clone(),
+                server: write.server.clone(),
+                ca_data: write.ca_data.clone(),
+                token,
+            };
+            Ok((Some(record.clone()), Some(record)))
+        },
+    )?;
+    let Some(record) = record.filter(|_| !token_required) else {
+        return Err(ClusterWriteError::TokenRequired);
     };
-    let record = ClusterRecord {
-        created_at: existing.map(|e| e.created_at).unwrap_or_else(|| now.to_string()),
-        name: write.name,
-        server: write.server,
-        ca_data: write.ca_data,
-        token,
-    };
-    put_json(kv, &key(&record.name), &record)?;
     // The record may now name another API server: its discovery is read afresh.
     super::discovery::delete(kv, &record.name)?;
     Ok(ClusterInfo::from(&record))

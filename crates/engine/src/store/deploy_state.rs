@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{get_json, put_json, StoreError};
+use super::{get_json, put_json, update_json, StoreError};
 use crate::ports::KeyValue;
 use crate::sync::SyncCheckpoint;
 
@@ -50,6 +50,22 @@ pub fn get(kv: &impl KeyValue, name: &str) -> Result<DeployState, StoreError> {
 
 pub fn put(kv: &impl KeyValue, name: &str, state: &DeployState) -> Result<(), StoreError> {
     put_json(kv, &key(name), state)
+}
+
+/// Change the stored state with compare-and-swap (`change` may run again on a newer one): two
+/// deploys of one CD at once each set their own fields without undoing the other's. Returns the
+/// state written.
+pub fn update(
+    kv: &impl KeyValue,
+    name: &str,
+    mut change: impl FnMut(&mut DeployState),
+) -> Result<DeployState, StoreError> {
+    update_json(kv, &key(name), |stored: Result<Option<DeployState>, StoreError>| {
+        // An unreadable state is only a cache of what Git and the cluster say: start afresh.
+        let mut state = stored.ok().flatten().unwrap_or_default();
+        change(&mut state);
+        Ok((Some(state.clone()), state))
+    })
 }
 
 pub fn delete(kv: &impl KeyValue, name: &str) -> Result<(), StoreError> {

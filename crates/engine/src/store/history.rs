@@ -1,14 +1,15 @@
 //! The last [`CAPACITY`] finished syncs of a CD: a ring of `history/<name>/<slot>` values and a
 //! small index `history/<name>` holding the newest id.
 //!
-//! An entry is written before the index that counts it: cut between the two, the entry is
-//! invisible (its id is past the index) and the next append writes the same id to the same slot.
-//! Readers check each slot's id, so a slot left from an older lap is never shown as a newer one.
+//! An append first takes its id by swapping the index from `last` to `last + 1` (compare-and-
+//! swap: two syncs finishing at once get two ids, two slots), then writes the entry to the id's
+//! slot. Readers check each slot's id, so a slot not written yet, or left from an older lap, is
+//! never shown as the newer sync; cut between the two writes, that id stays a gap.
 
 use ferry_core::cd::OperationPhase;
 use serde::{Deserialize, Serialize};
 
-use super::{get_json, put_json, status::cap_message, StoreError};
+use super::{get_json, put_json, status::cap_message, update_json, StoreError};
 use crate::ports::KeyValue;
 
 pub const PREFIX: &str = "history/";
@@ -56,12 +57,17 @@ fn slot_key(name: &str, id: u64) -> String {
 
 /// Record a finished sync; its `id` is replaced by the next one, which is returned.
 pub fn append(kv: &impl KeyValue, name: &str, mut record: HistoryRecord) -> Result<u64, StoreError> {
-    let index = get_json::<HistoryIndex>(kv, &index_key(name))?.unwrap_or_default();
-    let id = index.last + 1;
+    let id = update_json(
+        kv,
+        &index_key(name),
+        |index: Result<Option<HistoryIndex>, StoreError>| {
+            let id = index?.unwrap_or_default().last + 1;
+            Ok((Some(HistoryIndex { last: id }), id))
+        },
+    )?;
     record.id = id;
     cap_message(&mut record.message);
     put_json(kv, &slot_key(name, id), &record)?;
-    put_json(kv, &index_key(name), &HistoryIndex { last: id })?;
     Ok(id)
 }
 

@@ -11,6 +11,13 @@
 //! rewrite, a damaged or missing chunk) is ignored like an undecodable one, and the caller
 //! downloads again and rewrites.
 //!
+//! Two invocations writing one CD's files at once (plain `set`s: the files are a cache of what
+//! Git holds, and either writer's copy will do) may interleave their chunks, and one may delete
+//! chunks past its own count that the other's header counts. No reader is misled by that: the
+//! header's digest covers every byte of the blob, so a header read with chunks of another write,
+//! or with a chunk gone, does not add up and is ignored, which costs a download, never a wrong
+//! file.
+//!
 //! The chunks are the only values of this schema that are not JSON: JSON would carry file bytes
 //! as numbers or base64. Blob framing, per file: path length (u32 LE), path (UTF-8), content length
 //! (u64 LE), content.

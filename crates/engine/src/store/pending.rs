@@ -9,11 +9,17 @@
 //!
 //! One key per CD, not one shared list: two requests for different CDs never overwrite each
 //! other (the store has no transactions); a second request for the same CD replaces the first.
+//!
+//! Neither key is deleted when its work is done: `wasi:keyvalue` has no "delete if unchanged",
+//! and a plain delete after a read could remove a request that arrived in between. A finished
+//! request is swapped for a `done` marker, a released claim for one that has lapsed, both with
+//! compare-and-swap; the key stays, so every later write compares against a value (Spin's SQLite
+//! store cannot refuse a swap over an absent key).
 
 use ferry_core::cd::{CdStatus, Operation, OperationPhase, PropagationPolicy, SyncTrigger};
 use serde::{Deserialize, Serialize};
 
-use super::{get_json, keys_with_prefix, put_json, status, StoreError};
+use super::{encode_json, get_json, keys_with_prefix, put_json, status, update_json, StoreError};
 use crate::ports::KeyValue;
 
 pub const PREFIX: &str = "pending/";
@@ -96,19 +102,42 @@ pub fn key(name: &str) -> String {
     format!("{PREFIX}{name}")
 }
 
-pub fn get_sync(kv: &impl KeyValue, name: &str) -> Result<Option<PendingSync>, StoreError> {
-    get_json(kv, &key(name))
+/// What `pending/<name>` holds: a request, or the marker a finished one left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+enum StoredPending {
+    Waiting(PendingSync),
+    /// The `requested_at` of the request last finished.
+    Done {
+        done: String,
+    },
 }
 
-/// Request a sync: the pending entry first (what the engine acts on), then the status that shows
-/// it. Returns the operation now in the status.
+pub fn get_sync(kv: &impl KeyValue, name: &str) -> Result<Option<PendingSync>, StoreError> {
+    Ok(match get_json::<StoredPending>(kv, &key(name))? {
+        Some(StoredPending::Waiting(p)) => Some(p),
+        Some(StoredPending::Done { .. }) | None => None,
+    })
+}
+
+/// Request a sync: the claim key first (so that the runs that find the request claim it by
+/// swapping a value, never by creating the key), then the pending entry (what the engine acts
+/// on; it replaces any earlier request), then the status that shows it. Returns the operation
+/// now in the status.
 pub fn request_sync(
     kv: &impl KeyValue,
     name: &str,
     revision: &str,
     pending: PendingSync,
 ) -> Result<Operation, StoreError> {
-    put_json(kv, &key(name), &pending)?;
+    let unclaimed = SyncClaim {
+        requested_at: String::new(),
+        run: String::new(),
+        until_millis: 0,
+    };
+    // Refused when a claim is there already, which is what it should be.
+    kv.compare_and_swap(&claim_key(name), None, &encode_json(&claim_key(name), &unclaimed)?)?;
+    put_json(kv, &key(name), &StoredPending::Waiting(pending.clone()))?;
     let operation = Operation {
         phase: OperationPhase::Pending,
         trigger: Some(pending.trigger),
@@ -119,29 +148,43 @@ pub fn request_sync(
         resources: Vec::new(),
     };
     let op = operation.clone();
-    status::update(kv, name, move |s: &mut CdStatus| s.operation = Some(op))?;
+    status::update(kv, name, |s: &mut CdStatus| s.operation = Some(op.clone()))?;
     Ok(operation)
 }
 
-/// The engine took or finished the sync.
+/// The CD is gone: its request goes with it.
 pub fn clear_sync(kv: &impl KeyValue, name: &str) -> Result<(), StoreError> {
     Ok(kv.delete(&key(name))?)
 }
 
-/// The engine finished the request it took: clear it unless a newer request replaced it
-/// meanwhile (a push during the sync), which stays for the next run. Returns whether it cleared.
+/// The engine finished the request it took: mark it done unless a newer request replaced it
+/// meanwhile (a push during the sync), which stays for the next run. One compare-and-swap
+/// against the request taken, so a request arriving at the same moment is never lost. Returns
+/// whether it cleared.
 pub fn clear_sync_taken(kv: &impl KeyValue, name: &str, taken: &PendingSync) -> Result<bool, StoreError> {
-    if get_sync(kv, name)?.as_ref() != Some(taken) {
-        return Ok(false);
-    }
-    clear_sync(kv, name)?;
-    Ok(true)
+    update_json(kv, &key(name), |stored: Result<Option<StoredPending>, StoreError>| {
+        Ok(match stored? {
+            Some(StoredPending::Waiting(p)) if &p == taken => (
+                Some(StoredPending::Done {
+                    done: p.requested_at.clone(),
+                }),
+                true,
+            ),
+            _ => (None, false),
+        })
+    })
 }
 
-/// Put a request back (its revision moved while it ran) without touching the status: the run
-/// that finds it writes the status.
-pub fn requeue_sync(kv: &impl KeyValue, name: &str, request: &PendingSync) -> Result<(), StoreError> {
-    put_json(kv, &key(name), request)
+/// Put a request back (its revision moved while it ran) unless another request is waiting
+/// already, without touching the status: the run that finds it writes the status. Returns
+/// whether it was put back.
+pub fn requeue_sync(kv: &impl KeyValue, name: &str, request: &PendingSync) -> Result<bool, StoreError> {
+    update_json(kv, &key(name), |stored: Result<Option<StoredPending>, StoreError>| {
+        Ok(match stored {
+            Ok(Some(StoredPending::Waiting(_))) => (None, false),
+            _ => (Some(StoredPending::Waiting(request.clone())), true),
+        })
+    })
 }
 
 /// Which run works on a pending request, and until when it may.
@@ -159,8 +202,8 @@ fn claim_key(name: &str) -> String {
 }
 
 /// Claim `request` for the run `run` until `until_millis`. False when another run holds a live
-/// claim on this same request. The store has no compare-and-set: the claim is read back, so of
-/// two runs claiming at the same moment the one whose write landed last goes on.
+/// claim on this same request. One compare-and-swap against the claim read: of any number of
+/// runs claiming at once, exactly one wins.
 pub fn claim_sync(
     kv: &impl KeyValue,
     name: &str,
@@ -169,45 +212,118 @@ pub fn claim_sync(
     now_millis: u64,
     until_millis: u64,
 ) -> Result<bool, StoreError> {
-    let held = get_json::<SyncClaim>(kv, &claim_key(name))?;
-    if held.is_some_and(|c| c.requested_at == request.requested_at && c.run != run && c.until_millis > now_millis) {
-        return Ok(false);
-    }
-    let claim = SyncClaim {
-        requested_at: request.requested_at.clone(),
-        run: run.to_string(),
-        until_millis,
-    };
-    put_json(kv, &claim_key(name), &claim)?;
-    Ok(get_json::<SyncClaim>(kv, &claim_key(name))?.is_some_and(|c| c.run == run))
+    update_json(kv, &claim_key(name), |held: Result<Option<SyncClaim>, StoreError>| {
+        // An unreadable claim protects nothing: it is taken over.
+        let held = held.ok().flatten();
+        if held.is_some_and(|c| c.requested_at == request.requested_at && c.run != run && c.until_millis > now_millis) {
+            return Ok((None, false));
+        }
+        let claim = SyncClaim {
+            requested_at: request.requested_at.clone(),
+            run: run.to_string(),
+            until_millis,
+        };
+        Ok((Some(claim), true))
+    })
 }
 
-/// The run `run` stopped working on the CD's request (finished, failed, or out of time).
+/// The run `run` stopped working on the CD's request (finished, failed, or out of time): its
+/// claim is swapped for a lapsed one, unless another run holds it by now.
 pub fn release_claim(kv: &impl KeyValue, name: &str, run: &str) -> Result<(), StoreError> {
-    if get_json::<SyncClaim>(kv, &claim_key(name))?.is_some_and(|c| c.run == run) {
-        kv.delete(&claim_key(name))?;
-    }
-    Ok(())
+    update_json(kv, &claim_key(name), |held: Result<Option<SyncClaim>, StoreError>| {
+        Ok(match held.ok().flatten() {
+            Some(c) if c.run == run => (
+                Some(SyncClaim {
+                    run: String::new(),
+                    until_millis: 0,
+                    ..c
+                }),
+                (),
+            ),
+            _ => (None, ()),
+        })
+    })
 }
 
-/// Names of the CDs with a pending sync. Reads every key: for the reconciler.
+/// The counter that numbers runs claiming requests.
+const RUN_COUNTER_KEY: &str = "claims/runs";
+
+/// An id for a run claiming a request, unique across instances: when it started and a number
+/// from the store's atomic counter.
+pub fn new_run_id(kv: &impl KeyValue, started_millis: u64) -> Result<String, StoreError> {
+    Ok(format!("{started_millis}-{}", kv.increment(RUN_COUNTER_KEY, 1)?))
+}
+
+/// The run holding a live claim on the CD's pending request at `now_millis`, if any.
+pub fn claim_holder(kv: &impl KeyValue, name: &str, now_millis: u64) -> Result<Option<String>, StoreError> {
+    Ok(get_json::<SyncClaim>(kv, &claim_key(name))?
+        .filter(|c| c.until_millis > now_millis)
+        .map(|c| c.run))
+}
+
+/// The CD is gone: its claim goes with it.
+pub fn delete_claim(kv: &impl KeyValue, name: &str) -> Result<(), StoreError> {
+    Ok(kv.delete(&claim_key(name))?)
+}
+
+/// Names of the CDs with a pending sync. Reads every key, and each `pending/` value (a finished
+/// request leaves its marker): for the reconciler.
 pub fn list_syncs(kv: &impl KeyValue) -> Result<Vec<String>, StoreError> {
-    Ok(keys_with_prefix(kv, PREFIX)?
-        .into_iter()
-        .map(|k| k[PREFIX.len()..].to_string())
-        .collect())
+    let mut names = Vec::new();
+    for k in keys_with_prefix(kv, PREFIX)? {
+        let name = &k[PREFIX.len()..];
+        // An unreadable one is listed: its deploy reports the error for that CD alone.
+        if !matches!(get_sync(kv, name), Ok(None)) {
+            names.push(name.to_string());
+        }
+    }
+    Ok(names)
+}
+
+/// What `pending-delete/<name>` holds: a deletion to do, or the marker a finished one left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+enum StoredDeletion {
+    Waiting(PendingDeletion),
+    /// The `requested_at` of the deletion last finished.
+    Done {
+        done: String,
+    },
+}
+
+fn deletion_key(name: &str) -> String {
+    format!("{DELETE_PREFIX}{name}")
 }
 
 pub fn request_deletion(kv: &impl KeyValue, name: &str, deletion: &PendingDeletion) -> Result<(), StoreError> {
-    put_json(kv, &format!("{DELETE_PREFIX}{name}"), deletion)
+    put_json(kv, &deletion_key(name), &StoredDeletion::Waiting(deletion.clone()))
 }
 
 pub fn get_deletion(kv: &impl KeyValue, name: &str) -> Result<Option<PendingDeletion>, StoreError> {
-    get_json(kv, &format!("{DELETE_PREFIX}{name}"))
+    Ok(match get_json::<StoredDeletion>(kv, &deletion_key(name))? {
+        Some(StoredDeletion::Waiting(d)) => Some(d),
+        Some(StoredDeletion::Done { .. }) | None => None,
+    })
 }
 
-pub fn clear_deletion(kv: &impl KeyValue, name: &str) -> Result<(), StoreError> {
-    Ok(kv.delete(&format!("{DELETE_PREFIX}{name}"))?)
+/// The deletion `taken` is done: marked so with compare-and-swap, unless a newer one (the CD
+/// created and deleted again meanwhile) replaced it, which stays to be done.
+pub fn clear_deletion_taken(kv: &impl KeyValue, name: &str, taken: &PendingDeletion) -> Result<bool, StoreError> {
+    update_json(
+        kv,
+        &deletion_key(name),
+        |stored: Result<Option<StoredDeletion>, StoreError>| {
+            Ok(match stored? {
+                Some(StoredDeletion::Waiting(d)) if &d == taken => (
+                    Some(StoredDeletion::Done {
+                        done: d.requested_at.clone(),
+                    }),
+                    true,
+                ),
+                _ => (None, false),
+            })
+        },
+    )
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

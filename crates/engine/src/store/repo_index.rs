@@ -3,14 +3,15 @@
 //!
 //! The index is written before the CD and cleaned after it (see [`super::cds`]), so it may name a
 //! CD that is gone or now follows another repository: [`lookup`]'s callers re-check each CD, and
-//! [`repair`] removes such entries. It never misses a CD that a completed write stored.
+//! [`repair`] removes such entries. Every change to an entry is a compare-and-swap, so concurrent
+//! additions for one repository all land: it never misses a CD that a completed write stored.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{cds, get_json, keys_with_prefix, put_json, StoreError};
+use super::{cds, get_json, keys_with_prefix, update_json, StoreError};
 use crate::ports::KeyValue;
 
 pub const PREFIX: &str = "repo/";
@@ -38,43 +39,44 @@ pub fn lookup(kv: &impl KeyValue, matching_key: &str) -> Result<BTreeSet<String>
         .unwrap_or_default())
 }
 
-/// Add `name` to the repository's entry (no write when it is there already).
-///
-/// Two invocations adding to one entry at once may each write a list without the other's name
-/// (the store has no transactions). Reading the entry back after writing, and adding again when
-/// the name is gone, closes most of that window; [`repair`] closes the rest.
+/// Add `name` to the repository's entry (no write when it is there already), with
+/// compare-and-swap: two invocations adding to one entry at once both land.
 pub fn add(kv: &impl KeyValue, matching_key: &str, name: &str) -> Result<(), StoreError> {
-    const ATTEMPTS: usize = 3;
-    let k = key(matching_key);
-    for _ in 0..ATTEMPTS {
-        let mut entry = get_json::<RepoEntry>(kv, &k)?
-            .filter(|e| e.repository == matching_key)
-            .unwrap_or_else(|| RepoEntry {
-                repository: matching_key.to_string(),
-                cds: BTreeSet::new(),
-            });
-        if !entry.cds.insert(name.to_string()) {
-            return Ok(());
-        }
-        put_json(kv, &k, &entry)?;
-    }
-    Ok(())
+    update_json(
+        kv,
+        &key(matching_key),
+        |stored: Result<Option<RepoEntry>, StoreError>| {
+            // An unreadable entry, or one of a colliding repository, is replaced: repair re-adds
+            // the colliding repository's CDs to it.
+            let mut entry = stored
+                .ok()
+                .flatten()
+                .filter(|e| e.repository == matching_key)
+                .unwrap_or_else(|| RepoEntry {
+                    repository: matching_key.to_string(),
+                    cds: BTreeSet::new(),
+                });
+            let added = entry.cds.insert(name.to_string());
+            Ok((added.then_some(entry), ()))
+        },
+    )
 }
 
-/// Remove `name` from the repository's entry; the entry goes when it is empty.
+/// Remove `name` from the repository's entry, with compare-and-swap. An emptied entry stays as
+/// an empty list rather than being deleted: a delete cannot be made conditional, and one landing
+/// after another invocation's addition would lose it.
 pub fn remove(kv: &impl KeyValue, matching_key: &str, name: &str) -> Result<(), StoreError> {
-    let k = key(matching_key);
-    let Some(mut entry) = get_json::<RepoEntry>(kv, &k)?.filter(|e| e.repository == matching_key) else {
-        return Ok(());
-    };
-    if entry.cds.remove(name) {
-        if entry.cds.is_empty() {
-            kv.delete(&k)?;
-        } else {
-            put_json(kv, &k, &entry)?;
-        }
-    }
-    Ok(())
+    update_json(
+        kv,
+        &key(matching_key),
+        |stored: Result<Option<RepoEntry>, StoreError>| {
+            let Some(mut entry) = stored?.filter(|e| e.repository == matching_key) else {
+                return Ok((None, ()));
+            };
+            let removed = entry.cds.remove(name);
+            Ok((removed.then_some(entry), ()))
+        },
+    )
 }
 
 /// What [`repair`] changed.
@@ -88,6 +90,11 @@ pub struct RepairReport {
 
 /// Make the index say exactly which CDs follow which repository. Reads every key: for the
 /// reconciler, not for a request path.
+///
+/// Each entry is corrected by compare-and-swap, removing only the names found stale in it and
+/// adding only the missing ones, so an addition another invocation makes meanwhile stays. A CD
+/// being created while this runs (its name in the index, the CD not stored yet) may be taken
+/// for stale and removed; the next repair, which finds the CD stored, adds it back.
 pub fn repair(kv: &impl KeyValue) -> Result<RepairReport, StoreError> {
     let mut wanted: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for name in cds::names(kv)? {
@@ -110,31 +117,18 @@ pub fn repair(kv: &impl KeyValue) -> Result<RepairReport, StoreError> {
         }
         seen.insert(entry.repository.clone());
         let want = wanted.get(&entry.repository).cloned().unwrap_or_default();
-        if want == entry.cds {
+        let stale: BTreeSet<String> = entry.cds.difference(&want).cloned().collect();
+        let missing: BTreeSet<String> = want.difference(&entry.cds).cloned().collect();
+        if stale.is_empty() && missing.is_empty() {
             continue;
         }
-        report.removed.extend(
-            entry
-                .cds
-                .difference(&want)
-                .map(|cd| (entry.repository.clone(), cd.clone())),
-        );
-        report.added.extend(
-            want.difference(&entry.cds)
-                .map(|cd| (entry.repository.clone(), cd.clone())),
-        );
-        if want.is_empty() {
-            kv.delete(&k)?;
-        } else {
-            put_json(
-                kv,
-                &k,
-                &RepoEntry {
-                    repository: entry.repository.clone(),
-                    cds: want,
-                },
-            )?;
-        }
+        report
+            .removed
+            .extend(stale.iter().map(|cd| (entry.repository.clone(), cd.clone())));
+        report
+            .added
+            .extend(missing.iter().map(|cd| (entry.repository.clone(), cd.clone())));
+        correct(kv, &entry.repository, &stale, &missing)?;
     }
     for (repository, cds) in wanted {
         if seen.contains(&repository) {
@@ -143,7 +137,30 @@ pub fn repair(kv: &impl KeyValue) -> Result<RepairReport, StoreError> {
         report
             .added
             .extend(cds.iter().map(|cd| (repository.clone(), cd.clone())));
-        put_json(kv, &key(&repository), &RepoEntry { repository, cds })?;
+        correct(kv, &repository, &BTreeSet::new(), &cds)?;
     }
     Ok(report)
+}
+
+/// Remove `stale` from and add `missing` to one entry, whatever else it holds by now.
+fn correct(
+    kv: &impl KeyValue,
+    repository: &str,
+    stale: &BTreeSet<String>,
+    missing: &BTreeSet<String>,
+) -> Result<(), StoreError> {
+    update_json(kv, &key(repository), |stored: Result<Option<RepoEntry>, StoreError>| {
+        let mut entry = stored
+            .ok()
+            .flatten()
+            .filter(|e| e.repository == repository)
+            .unwrap_or_else(|| RepoEntry {
+                repository: repository.to_string(),
+                cds: BTreeSet::new(),
+            });
+        let before = entry.cds.clone();
+        entry.cds.retain(|cd| !stale.contains(cd));
+        entry.cds.extend(missing.iter().cloned());
+        Ok(((entry.cds != before).then_some(entry), ()))
+    })
 }

@@ -4,8 +4,8 @@ use std::cell::Cell;
 
 use crate::ports::{KeyValue, KvError, MemoryKeyValue};
 
-/// A store whose `n`-th write (set or delete, counting from 1) and every later one fail, as if
-/// the invocation had been cut off there.
+/// A store whose `n`-th write (set, delete, compare-and-swap or increment, counting from 1) and
+/// every later one fail, as if the invocation had been cut off there.
 pub struct FailingWrites {
     pub inner: MemoryKeyValue,
     writes: Cell<usize>,
@@ -51,5 +51,13 @@ impl KeyValue for FailingWrites {
     }
     fn keys(&self) -> Result<Vec<String>, KvError> {
         self.inner.keys()
+    }
+    fn compare_and_swap(&self, key: &str, expected: Option<&[u8]>, new: &[u8]) -> Result<bool, KvError> {
+        self.write()?;
+        self.inner.compare_and_swap(key, expected, new)
+    }
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, KvError> {
+        self.write()?;
+        self.inner.increment(key, delta)
     }
 }

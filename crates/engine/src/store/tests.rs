@@ -98,12 +98,14 @@ fn cds_are_indexed_by_repository_and_move_with_it() {
     cds::put(&kv, &with_status).unwrap();
     assert_eq!(cds::get(&kv, "one").unwrap().unwrap().status, None);
 
-    // Delete removes everything about the CD, and the index entry with its last CD.
+    // Delete removes everything about the CD, and its name from the index (the emptied entry
+    // stays: a delete could not be made conditional on nobody adding to it meanwhile).
     status::put(&kv, "one", &CdStatus::default()).unwrap();
     cds::delete(&kv, "one").unwrap();
     assert!(cds::get(&kv, "one").unwrap().is_none());
     assert!(status::get(&kv, "one").unwrap().is_none());
-    assert!(!kv.exists(&repo_index::key(&key_a())).unwrap());
+    assert!(repo_index::lookup(&kv, &key_a()).unwrap().is_empty());
+    assert!(kv.keys().unwrap().iter().all(|k| !k.contains("one")), "{:?}", kv.keys());
     assert_index_exact(&kv);
     assert_eq!(cds::delete(&kv, "one").unwrap(), None);
 }
@@ -209,25 +211,26 @@ fn history_keeps_the_last_twenty_newest_first() {
 }
 
 #[test]
-fn history_cut_between_entry_and_index_shows_no_half_written_sync() {
+fn history_cut_between_index_and_entry_shows_no_half_written_sync() {
     let inner = MemoryKeyValue::default();
     for _ in 0..20 {
         history::append(&inner, "web", record(OperationPhase::Succeeded)).unwrap();
     }
-    // The 21st entry overwrites slot 0 (id 1), then the cut: the index still says 20.
+    // The 21st append takes id 21 in the index, then the cut before its entry is written:
+    // slot 0 still holds id 1, which the index has passed, so neither is shown.
     let kv = FailingWrites::new(inner, 2);
     assert!(history::append(&kv, "web", record(OperationPhase::Failed)).is_err());
     let listed = history::list(&kv, "web").unwrap();
-    // id 1's slot now holds id 21, which the index does not count yet: neither is shown.
     assert_eq!(listed.len(), 19);
     assert_eq!(listed[0].id, 20);
     assert!(listed.iter().all(|r| r.phase == OperationPhase::Succeeded));
+    // The next append takes the next id; 21 stays a gap.
     kv.heal();
-    assert_eq!(history::append(&kv, "web", record(OperationPhase::Failed)).unwrap(), 21);
+    assert_eq!(history::append(&kv, "web", record(OperationPhase::Failed)).unwrap(), 22);
     let listed = history::list(&kv, "web").unwrap();
     assert_eq!(
-        (listed.len(), listed[0].id, listed[0].phase),
-        (20, 21, OperationPhase::Failed)
+        (listed.len(), listed[0].id, listed[0].phase, listed[1].id),
+        (19, 22, OperationPhase::Failed, 20)
     );
 }
 
@@ -270,17 +273,19 @@ fn cluster_tokens_are_write_only() {
 
 #[test]
 fn delivery_ledger_remembers_for_seven_days_and_sweeps_lazily() {
+    use deliveries::Admission::{New, Replay};
     let kv = MemoryKeyValue::default();
     let clock = FixedClock(std::cell::Cell::new(1_000_000));
     let ledger = deliveries::DeliveryLedger::new(&kv, &clock);
     assert!(!ledger.seen(Provider::GitHub, "abc-1").unwrap());
-    ledger.record(Provider::GitHub, "abc-1").unwrap();
+    assert_eq!(ledger.admit(Provider::GitHub, "abc-1").unwrap(), New);
     assert!(ledger.seen(Provider::GitHub, "abc-1").unwrap());
+    assert_eq!(ledger.admit(Provider::GitHub, "abc-1").unwrap(), Replay);
     // Ids are per provider.
     assert!(!ledger.seen(Provider::GitLab, "abc-1").unwrap());
     // Odd ids are hashed into a plain key.
     let odd = "x/../y z\n".repeat(20);
-    ledger.record(Provider::Gitea, &odd).unwrap();
+    assert_eq!(ledger.admit(Provider::Gitea, &odd).unwrap(), New);
     assert!(ledger.seen(Provider::Gitea, &odd).unwrap());
     let key = deliveries::DeliveryLedger::<MemoryKeyValue, FixedClock>::key(Provider::Gitea, &odd);
     assert!(key.starts_with("delivery/gitea/sha256-") && key.len() < 64, "{key}");
@@ -290,7 +295,49 @@ fn delivery_ledger_remembers_for_seven_days_and_sweeps_lazily() {
     clock.0.set(1_000_000 + deliveries::RETENTION_MILLIS);
     assert!(!ledger.seen(Provider::GitHub, "abc-1").unwrap(), "expired");
     assert_eq!(ledger.sweep_if_due().unwrap(), Some(2));
-    assert!(kv.keys().unwrap().iter().all(|k| !k.starts_with(deliveries::PREFIX)));
+    assert!(kv
+        .keys()
+        .unwrap()
+        .iter()
+        .all(|k| !k.starts_with(deliveries::PREFIX) && !k.starts_with(deliveries::COUNT_PREFIX)));
+    // Swept: the same id is new again.
+    assert_eq!(ledger.admit(Provider::GitHub, "abc-1").unwrap(), New);
+}
+
+#[test]
+fn an_expired_delivery_not_swept_yet_is_admitted_once_more() {
+    use deliveries::Admission::{New, Replay};
+    let kv = MemoryKeyValue::default();
+    let clock = FixedClock(std::cell::Cell::new(1_000_000));
+    let ledger = deliveries::DeliveryLedger::new(&kv, &clock);
+    assert_eq!(ledger.admit(Provider::GitHub, "late").unwrap(), New);
+    clock.0.set(1_000_000 + deliveries::RETENTION_MILLIS);
+    assert_eq!(ledger.admit(Provider::GitHub, "late").unwrap(), New);
+    assert_eq!(ledger.admit(Provider::GitHub, "late").unwrap(), Replay);
+}
+
+#[test]
+fn a_delivery_counter_left_without_its_record_expires_too() {
+    use deliveries::Admission::{New, Replay};
+    let clock = FixedClock(std::cell::Cell::new(1_000_000));
+    // Cut right after taking the counter: the record was never written.
+    let inner = MemoryKeyValue::default();
+    let cut = FailingWrites::new(inner, 2);
+    assert!(deliveries::DeliveryLedger::new(&cut, &clock)
+        .admit(Provider::GitHub, "cut")
+        .is_err());
+    cut.heal();
+    let ledger = deliveries::DeliveryLedger::new(&cut, &clock);
+    assert_eq!(
+        ledger.admit(Provider::GitHub, "cut").unwrap(),
+        Replay,
+        "taken by the cut invocation"
+    );
+    assert_eq!(ledger.sweep().unwrap(), 0);
+    assert!(ledger.seen(Provider::GitHub, "cut").unwrap(), "dated by the sweep");
+    clock.0.set(1_000_000 + deliveries::RETENTION_MILLIS);
+    assert_eq!(ledger.sweep().unwrap(), 1);
+    assert_eq!(ledger.admit(Provider::GitHub, "cut").unwrap(), New);
 }
 
 fn resource(i: usize, sync: SyncStatus) -> ResourceStatus {
@@ -358,7 +405,7 @@ fn large_resource_lists_are_split_and_summarized_below_the_value_cap() {
         .keys()
         .unwrap()
         .iter()
-        .filter(|k| k.starts_with("status/web/"))
+        .filter(|k| k.starts_with("status/web/resources/"))
         .count();
     assert_eq!(chunks, 1);
     status::delete(&kv, "web").unwrap();
@@ -452,11 +499,11 @@ fn diffs_are_cut_to_fit() {
     assert!(kv.get("diff/web").unwrap().unwrap().len() < MAX_VALUE_BYTES);
 }
 
-/// Another invocation's write lands right after ours, with a list read before ours was written.
+/// Another invocation's addition lands between this one's read of the entry and its swap.
 struct RacingWriter {
     inner: MemoryKeyValue,
     key: String,
-    stale: std::cell::RefCell<Option<Vec<u8>>>,
+    other: std::cell::RefCell<Option<String>>,
 }
 
 impl KeyValue for RacingWriter {
@@ -464,13 +511,7 @@ impl KeyValue for RacingWriter {
         self.inner.get(key)
     }
     fn set(&self, key: &str, value: &[u8]) -> Result<(), crate::ports::KvError> {
-        self.inner.set(key, value)?;
-        if key == self.key {
-            if let Some(stale) = self.stale.borrow_mut().take() {
-                self.inner.set(key, &stale)?;
-            }
-        }
-        Ok(())
+        self.inner.set(key, value)
     }
     fn delete(&self, key: &str) -> Result<(), crate::ports::KvError> {
         self.inner.delete(key)
@@ -478,22 +519,29 @@ impl KeyValue for RacingWriter {
     fn keys(&self) -> Result<Vec<String>, crate::ports::KvError> {
         self.inner.keys()
     }
+    fn compare_and_swap(&self, key: &str, expected: Option<&[u8]>, new: &[u8]) -> Result<bool, crate::ports::KvError> {
+        if key == self.key {
+            if let Some(other) = self.other.borrow_mut().take() {
+                repo_index::add(&self.inner, &key_a(), &other).unwrap();
+            }
+        }
+        self.inner.compare_and_swap(key, expected, new)
+    }
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, crate::ports::KvError> {
+        self.inner.increment(key, delta)
+    }
 }
 
 #[test]
-fn an_index_addition_overwritten_by_a_concurrent_one_is_added_again() {
+fn an_index_addition_racing_another_keeps_both() {
     let key = key_a();
-    let stale = serde_json::to_vec(&repo_index::RepoEntry {
-        repository: key.clone(),
-        cds: ["other".to_string()].into(),
-    })
-    .unwrap();
     let kv = RacingWriter {
         inner: MemoryKeyValue::default(),
         key: repo_index::key(&key),
-        stale: std::cell::RefCell::new(Some(stale)),
+        other: std::cell::RefCell::new(Some("other".to_string())),
     };
     repo_index::add(&kv, &key, "web").unwrap();
+    assert!(kv.other.borrow().is_none(), "the other addition ran");
     assert_eq!(
         repo_index::lookup(&kv, &key).unwrap().into_iter().collect::<Vec<_>>(),
         ["other", "web"]
@@ -507,7 +555,7 @@ fn maintenance_repairs_the_index_and_sweeps_deliveries() {
     cds::put(&kv, &cd("web", REPO_A)).unwrap();
     repo_index::add(&kv, &key_a(), "ghost").unwrap();
     deliveries::DeliveryLedger::new(&kv, &clock)
-        .record(Provider::GitHub, "d-1")
+        .admit(Provider::GitHub, "d-1")
         .unwrap();
     clock.0.set(5_000 + deliveries::RETENTION_MILLIS);
     let done = maintain(&kv, &clock).unwrap();
@@ -515,4 +563,63 @@ fn maintenance_repairs_the_index_and_sweeps_deliveries() {
     assert_eq!(done.deliveries_swept, Some(1));
     assert_index_exact(&kv);
     assert_eq!(maintain(&kv, &clock).unwrap(), Maintenance::default());
+}
+
+/// A store that reports the first successful swap on `key` as lost, as a host may when its
+/// answer is lost (and the Spin port does when a later writer's swap lands before its read-back).
+struct SwapReportedLost {
+    inner: MemoryKeyValue,
+    key: String,
+    lost: std::cell::Cell<bool>,
+}
+
+impl KeyValue for SwapReportedLost {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, crate::ports::KvError> {
+        self.inner.get(key)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), crate::ports::KvError> {
+        self.inner.set(key, value)
+    }
+    fn delete(&self, key: &str) -> Result<(), crate::ports::KvError> {
+        self.inner.delete(key)
+    }
+    fn keys(&self) -> Result<Vec<String>, crate::ports::KvError> {
+        self.inner.keys()
+    }
+    fn compare_and_swap(&self, key: &str, expected: Option<&[u8]>, new: &[u8]) -> Result<bool, crate::ports::KvError> {
+        let swapped = self.inner.compare_and_swap(key, expected, new)?;
+        if swapped && key == self.key && !self.lost.get() {
+            self.lost.set(true);
+            return Ok(false);
+        }
+        Ok(swapped)
+    }
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, crate::ports::KvError> {
+        self.inner.increment(key, delta)
+    }
+}
+
+#[test]
+fn a_status_swap_reported_lost_keeps_the_list_its_header_names() {
+    let kv = SwapReportedLost {
+        inner: MemoryKeyValue::default(),
+        key: status::key("web"),
+        lost: std::cell::Cell::new(false),
+    };
+    let st = CdStatus {
+        sync: Some(SyncStatus::Synced),
+        resources: (0..250).map(|i| resource(i, SyncStatus::Synced)).collect(),
+        ..CdStatus::default()
+    };
+    status::put(&kv, "web", &st).unwrap();
+    assert!(kv.lost.get(), "the first swap was reported lost");
+    let back = status::get(&kv, "web").unwrap().unwrap();
+    assert_eq!(back.resources.len(), 250);
+    let chunks = kv
+        .keys()
+        .unwrap()
+        .into_iter()
+        .filter(|k| k.starts_with("status/web/resources/"))
+        .count();
+    assert_eq!(chunks, 3, "one set of chunks, named by the header");
 }

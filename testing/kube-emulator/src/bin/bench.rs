@@ -1,7 +1,8 @@
 //! `kube-emulator-bench [seconds]`: sustained throughput over TLS at concurrency 16 (keep-alive
 //! connections), client and server in this one process: server-side applies that change the object,
-//! no-op applies, GETs of one small object, and LISTs of 1,000 ConfigMaps. Prints a Markdown table.
-//! Build with `--profile fast`.
+//! no-op applies, GETs of one small object, and LISTs of 1,000 ConfigMaps; then, with the fake
+//! controllers on, 5,000 Deployments applied and the time until every one is available (each gets
+//! a ReplicaSet and a Pod: 15,000 objects). Prints Markdown tables. Build with `--profile fast`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -96,4 +97,87 @@ async fn main() {
         let (rate, errors) = run(&emu, w, seconds).await;
         println!("| {} | {:.0} | {} |", w.name(), rate, errors);
     }
+    rollout(5_000).await;
+}
+
+/// `deployments` Deployments applied at concurrency 16 with the fake controllers on (no delay):
+/// how long the applies take, and how long until the LIST shows every one available.
+async fn rollout(deployments: usize) {
+    let emu = KubeEmulator::start(Config {
+        fake_controllers: Some(Duration::ZERO),
+        ..Config::default()
+    })
+    .await
+    .expect("emulator starts");
+    emu.create(&json!({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"rollout"}}))
+        .expect("namespace");
+    let started = Instant::now();
+    let next = Arc::new(AtomicU64::new(0));
+    let errors = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..CONCURRENCY {
+        let mut c = emu.client().expect("client");
+        let next = next.clone();
+        let errors = errors.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                if i >= deployments {
+                    break;
+                }
+                let name = format!("web-{i:05}");
+                let d = json!({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":name,"namespace":"rollout"},
+                    "spec":{"replicas":1,"selector":{"matchLabels":{"app":name}},
+                        "template":{"metadata":{"labels":{"app":name}},"spec":{"containers":[{"name":"web","image":"nginx:1.27"}]}}}});
+                let path = format!("/apis/apps/v1/namespaces/rollout/deployments/{name}");
+                match c.apply(&path, &d, "fieldManager=bench&force=true").await {
+                    Ok(r) if r.status < 300 => {}
+                    _ => {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("rollout task");
+    }
+    let applied = started.elapsed();
+    let mut c = emu.client().expect("client");
+    let available = loop {
+        let list = c
+            .get("/apis/apps/v1/namespaces/rollout/deployments")
+            .await
+            .expect("list");
+        let body: serde_json::Value = serde_json::from_slice(&list.body).expect("list JSON");
+        let ready = body["items"]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter(|d| d.pointer("/status/availableReplicas") == Some(&json!(1)))
+                    .count()
+            })
+            .unwrap_or(0);
+        if ready == deployments {
+            break started.elapsed();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "{ready} of {deployments} available after 10 min"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    println!("\n| fake controllers on, concurrency {CONCURRENCY} | seconds | errors |");
+    println!("|---|---:|---:|");
+    println!(
+        "| {deployments} Deployments applied | {:.2} | {} |",
+        applied.as_secs_f64(),
+        errors.load(Ordering::Relaxed)
+    );
+    println!(
+        "| … until all {deployments} are available ({} objects with their ReplicaSets and Pods) | {:.2} | |",
+        deployments * 3,
+        available.as_secs_f64()
+    );
 }
