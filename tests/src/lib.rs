@@ -6,6 +6,7 @@ pub mod browser;
 pub mod console_page;
 pub mod host;
 pub mod manifest;
+pub mod redis;
 pub mod servers;
 pub mod world;
 
