@@ -8,6 +8,7 @@ pub mod host;
 pub mod manifest;
 pub mod redis;
 pub mod servers;
+pub mod spin;
 pub mod world;
 
 use std::path::{Path, PathBuf};

@@ -70,7 +70,7 @@ impl Default for WorldOptions {
 /// Where the kube-emulator's CA is given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClusterCa {
-    /// The host's runtime config (`[[client_tls]]` for the emulator's authority): what works.
+    /// The host's runtime config (`[[client_tls]]` for the emulator's host): what works.
     HostRuntimeConfig,
     /// Only the cluster registration's `caData`; the host trusts its system roots.
     CaData,
@@ -96,6 +96,8 @@ fn write_app(dir: &Path, kube: &KubeEmulator, git: &GitEmulator, options: &World
     let wasm = |name: &str| crate::wasm_in(&options.wasm_dir, name);
     let kube_authority = format!("127.0.0.1:{}", kube.addr().port());
     let outbound = [format!("https://{kube_authority}"), git.base_url(Provider::Gitea)];
+    // Spin's [[client_tls]] names hosts without their port.
+    let kube_host = kube.addr().ip().to_string();
     SpinManifest::new("ferry-deploy-e2e")
         .api_tokens(ADMIN_TOKEN, OPERATOR_TOKEN, VIEWER_TOKEN)
         .variable("gitea_webhook_secret", Variable::with_default(WEBHOOK_SECRET).secret())
@@ -125,7 +127,7 @@ fn write_app(dir: &Path, kube: &KubeEmulator, git: &GitEmulator, options: &World
     let runtime_config = match options.cluster_ca {
         ClusterCa::HostRuntimeConfig => RuntimeConfig::new().client_tls(
             &["api", "webhook", "reconciler"],
-            &[&kube_authority],
+            &[&kube_host],
             "kube-ca.pem",
             &kube.ca_pem(),
         ),

@@ -322,12 +322,7 @@ async fn https_to_a_self_signed_server_needs_its_ca_in_the_runtime_config() {
     drop(host);
 
     let runtime_config = RuntimeConfig::new()
-        .client_tls(
-            &["probe"],
-            &[&format!("127.0.0.1:{port}")],
-            "ca.pem",
-            server.ca_pem.as_ref().unwrap(),
-        )
+        .client_tls(&["probe"], &["127.0.0.1"], "ca.pem", server.ca_pem.as_ref().unwrap())
         .write_in(app.dir.path());
     let host = app.start(
         &[

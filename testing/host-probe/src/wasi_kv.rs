@@ -15,7 +15,7 @@
 //! | `increment` | `key`, `delta` | `{"value": n}` |
 //! | `cas` | `key` | opens a CAS handle and reads `current()`: `{"hex": ..}` |
 //! | `swap` | `value` | swaps the open CAS: `{}`, or `{"cas-failed": hex of the new handle's current()}` |
-//! | `cas-add` | `key`, `times` | `times` CAS loops adding 1 to a decimal value: `{"retries": n}` |
+//! | `cas-add` | `key`, `times`, `max-retries` | `times` CAS loops adding 1 to a decimal value: `{"retries": n}`, or an error after `max-retries` (default 100000) |
 //! | `spin-get` `spin-set` | `key`, `value` | the same through `fermyon:spin/key-value` |
 //!
 //! A failed operation answers `{"error": "<variant and message>"}` and the script goes on.
@@ -118,7 +118,8 @@ fn step(label: &str, bucket: &store::Bucket, open_cas: &mut Option<atomics::Cas>
         }
         "cas-add" => {
             let times = op.get("times").and_then(Value::as_u64).unwrap_or(1);
-            json!({ "retries": cas_add(bucket, &key, times)? })
+            let max_retries = op.get("max-retries").and_then(Value::as_u64).unwrap_or(100_000);
+            json!({ "retries": cas_add(bucket, &key, times, max_retries)? })
         }
         "spin-get" => {
             let store = spin_sdk::key_value::Store::open(label).map_err(|e| format!("{e:?}"))?;
@@ -134,7 +135,7 @@ fn step(label: &str, bucket: &store::Bucket, open_cas: &mut Option<atomics::Cas>
 }
 
 /// Add 1 to the decimal number at `key`, `times` times, each with a CAS loop; the retries taken.
-fn cas_add(bucket: &store::Bucket, key: &str, times: u64) -> Result<u64, String> {
+fn cas_add(bucket: &store::Bucket, key: &str, times: u64, max_retries: u64) -> Result<u64, String> {
     let mut retries = 0;
     for _ in 0..times {
         let mut cas = atomics::Cas::new(bucket, key).map_err(|e| format!("{e:?}"))?;
@@ -150,6 +151,9 @@ fn cas_add(bucket: &store::Bucket, key: &str, times: u64) -> Result<u64, String>
                 Ok(()) => break,
                 Err(atomics::CasError::CasFailed(again)) => {
                     retries += 1;
+                    if retries > max_retries {
+                        return Err(format!("gave up after {max_retries} retries"));
+                    }
                     cas = again;
                 }
                 Err(atomics::CasError::StoreError(e)) => return Err(format!("StoreError({e:?})")),
