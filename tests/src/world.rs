@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::app::{ApiClient, ADMIN_TOKEN, OPERATOR_TOKEN, VIEWER_TOKEN, WEBHOOK_SECRET};
-use crate::host::{eventually, host_binary, HostProcess};
+use crate::host::{eventually, HostProcess};
 use crate::manifest::{Component, RuntimeConfig, SpinManifest, Variable};
 use git_emulator::{GitEmulator, Provider, Repo, DEFAULT_TOKEN};
 use kube_emulator::{Config, KubeEmulator};
@@ -49,7 +49,8 @@ pub struct WorldOptions {
     pub webhook_sync_budget: String,
     /// How the host trusts the cluster's CA.
     pub cluster_ca: ClusterCa,
-    /// The ferry-host binary (the benchmarks run their optimised build).
+    /// The host binary: ferry-host (the benchmarks run their optimised build), or real Spin
+    /// when `FERRY_E2E_HOST=spin` (both take the same arguments).
     pub host: PathBuf,
     /// Where the built `.wasm` components are.
     pub wasm_dir: PathBuf,
@@ -61,7 +62,7 @@ impl Default for WorldOptions {
             reconcile_interval: "1h".into(),
             webhook_sync_budget: "8s".into(),
             cluster_ca: ClusterCa::HostRuntimeConfig,
-            host: host_binary(),
+            host: crate::spin::HostKind::from_env().binary(),
             wasm_dir: crate::wasm_dir(),
         }
     }
@@ -136,14 +137,15 @@ fn write_app(dir: &Path, kube: &KubeEmulator, git: &GitEmulator, options: &World
     runtime_config.write_in(dir);
 }
 
-/// ferry-host on the world's spin.toml, key-value file and runtime config.
+/// The host on the world's spin.toml, state directory (the key-value store is
+/// `state/sqlite_key_value.db`, as Spin puts it) and runtime config.
 fn start_host(dir: &Path, host: &Path) -> HostProcess {
     HostProcess::start_binary(
         host,
         &dir.join("spin.toml"),
         &[
-            "--kv",
-            dir.join("kv.db").to_str().unwrap(),
+            "--state-dir",
+            dir.join("state").to_str().unwrap(),
             "--runtime-config-file",
             dir.join("runtime-config.toml").to_str().unwrap(),
         ],
