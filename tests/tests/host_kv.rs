@@ -303,3 +303,59 @@ async fn cas_from_two_hosts_on_one_redis_loses_nothing() {
         }
     }
 }
+
+/// Start-up on a runtime config that must fail: the exit status and everything printed.
+fn start_failure(kind: HostKind, app: &ProbeApp) -> (std::process::ExitStatus, String) {
+    let out = std::process::Command::new(kind.binary())
+        .arg("up")
+        .arg("--from")
+        .arg(app.dir.path().join("spin.toml"))
+        .args(["--listen", "127.0.0.1:0", "--state-dir"])
+        .arg(app.state_dir())
+        .arg("--runtime-config-file")
+        .arg(app.dir.path().join("runtime-config.toml"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status, text)
+}
+
+#[test]
+fn a_client_tls_host_with_a_port_stops_start_up_in_spins_words() {
+    let kind = HostKind::from_env();
+    let app = ProbeApp::new(None);
+    std::fs::write(
+        app.dir.path().join("runtime-config.toml"),
+        "[[client_tls]]\ncomponent_ids = [\"probe\"]\nhosts = [\"127.0.0.1:16701\"]\n",
+    )
+    .unwrap();
+    let (status, output) = start_failure(kind, &app);
+    assert!(!status.success(), "{output}");
+    assert!(
+        output.contains("failed to parse [[client_tls]] table")
+            && output.contains("invalid TLS 'host' \"127.0.0.1:16701\"; ports not currently supported"),
+        "{output}"
+    );
+    assert!(!output.contains("Serving"), "{output}");
+}
+
+#[tokio::test]
+async fn a_default_store_the_runtime_config_puts_elsewhere_leaves_no_file_in_the_state_dir() {
+    let kind = HostKind::from_env();
+    let app = ProbeApp::new(Some(
+        RuntimeConfig::new().key_value_store("default", KeyValueStore::Sqlite("data/kv.db".into())),
+    ));
+    let host = app.start(kind);
+    script(&host, json!([op("set", json!({"key": "k", "value": "v"}))])).await;
+    drop(host);
+    assert!(
+        app.dir.path().join("data/kv.db").is_file(),
+        "the store is where the runtime config says"
+    );
+    assert!(
+        !app.state_dir().join("sqlite_key_value.db").exists(),
+        "no stray sqlite_key_value.db in the state dir"
+    );
+    assert!(!app.dir.path().join(".spin/sqlite_key_value.db").exists());
+}
