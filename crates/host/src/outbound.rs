@@ -454,4 +454,47 @@ mod tests {
             assert!(err.contains(expected) && err.contains(entry), "{entry}: {err}");
         }
     }
+
+    #[test]
+    fn client_tls_files_that_hold_no_key_or_no_certificate_are_named() {
+        let entry = |key: &'static [u8]| ClientTlsConfig {
+            hosts: &[],
+            ca_pem: None,
+            use_webpki_roots: false,
+            client_cert: Some((b"", key)),
+        };
+        let err = TlsRoots::system().with_client_tls(&entry(b"")).err().unwrap();
+        assert_eq!(err.to_string(), "no private key in client_private_key_file");
+        let not_a_key = b"-----BEGIN PRIVATE KEY-----\n!!!!\n-----END PRIVATE KEY-----\n";
+        let err = TlsRoots::system().with_client_tls(&entry(not_a_key)).err().unwrap();
+        assert!(err.to_string().contains("client_private_key_file"), "{err:#}");
+    }
+
+    #[test]
+    fn client_tls_is_chosen_by_host_name_whatever_the_port_first_entry_first() {
+        let hosts = ["Kube.Internal".to_string(), "[::1]".to_string()];
+        let first = ClientTlsConfig {
+            hosts: &hosts,
+            ca_pem: None,
+            use_webpki_roots: true,
+            client_cert: None,
+        };
+        let roots = TlsRoots::system().with_client_tls(&first).unwrap();
+        let chosen = roots.for_host("kube.internal");
+        let again = roots
+            .clone()
+            .with_client_tls(&ClientTlsConfig {
+                hosts: &hosts[..1],
+                ca_pem: None,
+                use_webpki_roots: false,
+                client_cert: None,
+            })
+            .unwrap();
+        assert!(
+            Arc::ptr_eq(&chosen, &again.for_host("kube.internal")),
+            "the first entry for a host wins"
+        );
+        assert!(Arc::ptr_eq(&chosen, &roots.for_host("::1")));
+        assert!(Arc::ptr_eq(&roots.default, &roots.for_host("other.internal")));
+    }
 }
