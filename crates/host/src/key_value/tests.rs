@@ -33,13 +33,17 @@ fn bytes(v: &str) -> Option<Vec<u8>> {
     Some(v.as_bytes().to_vec())
 }
 
-/// The cases; `other` is a second label on the same backend configuration.
+/// Every case, on one backend.
 async fn exercise(kind: Kind, backend: Arc<Backend>) {
     let s = open(&backend, "default");
-    let b = &s.backend;
-    let label = "default";
+    store_and_batch_cases(kind, &s).await;
+    label_cases(kind, &backend).await;
+    increment_cases(kind, &s).await;
+    atomics_cases(kind, &s).await;
+}
 
-    // store
+async fn store_and_batch_cases(kind: Kind, s: &Arc<OpenStore>) {
+    let (b, label) = (&s.backend, s.label.as_str());
     assert_eq!(b.get(label, "a").await.unwrap(), None, "{kind:?}");
     assert!(!b.exists(label, "a").await.unwrap());
     b.set(label, "a", b"1").await.unwrap();
@@ -69,15 +73,21 @@ async fn exercise(kind: Kind, backend: Arc<Backend>) {
     let mut left = b.keys(label).await.unwrap();
     left.sort();
     assert_eq!(left, vec!["a".to_string(), "c".to_string()]);
+}
 
-    // labels: SQLite keeps one namespace per label; Redis stores keys bare, as Spin does
-    let other = open(&backend, "other");
+/// SQLite keeps one namespace per label; Redis stores keys bare, as Spin does.
+async fn label_cases(kind: Kind, backend: &Arc<Backend>) {
+    let (b, label) = (backend, "default");
+    let other = open(backend, "other");
     other.backend.set("other", "only-in-other", b"x").await.unwrap();
     let seen = b.exists(label, "only-in-other").await.unwrap();
     assert_eq!(seen, kind == Kind::Redis, "{kind:?}: labels share keys only on Redis");
     other.backend.delete("other", "only-in-other").await.unwrap();
+}
 
-    // increment: Spin's encodings, byte for byte
+/// Spin's encodings, byte for byte.
+async fn increment_cases(kind: Kind, s: &Arc<OpenStore>) {
+    let (b, label) = (&s.backend, s.label.as_str());
     assert_eq!(b.increment(label, "n", 5).await.unwrap(), 5);
     assert_eq!(b.increment(label, "n", -7).await.unwrap(), -2);
     let stored = b.get(label, "n").await.unwrap().unwrap();
@@ -94,11 +104,14 @@ async fn exercise(kind: Kind, backend: Arc<Backend>) {
         ),
         _ => assert_eq!(err, "incorrect length: [116, 101, 120, 116]"),
     }
+}
 
-    // atomics: a swap with nothing in between writes, on an absent key and on a present one
-    swap_once(&s, "k", b"v0", true).await.unwrap();
+async fn atomics_cases(kind: Kind, s: &Arc<OpenStore>) {
+    let (b, label) = (&s.backend, s.label.as_str());
+    // a swap with nothing in between writes, on an absent key and on a present one
+    swap_once(s, "k", b"v0", true).await.unwrap();
     assert_eq!(b.get(label, "k").await.unwrap(), bytes("v0"));
-    swap_once(&s, "k", b"v1", true).await.unwrap();
+    swap_once(s, "k", b"v1", true).await.unwrap();
     assert_eq!(b.get(label, "k").await.unwrap(), bytes("v1"));
     // a write between current() and swap fails the swap and keeps the other write
     let mut cas = Cas::new(s.clone(), "k".into()).await.unwrap();
@@ -129,7 +142,7 @@ async fn exercise(kind: Kind, backend: Arc<Backend>) {
         }
     }
     // swap without current(): nothing to compare with, it writes
-    swap_once(&s, "blind", b"w", false).await.unwrap();
+    swap_once(s, "blind", b"w", false).await.unwrap();
     assert_eq!(b.get(label, "blind").await.unwrap(), bytes("w"));
 }
 
