@@ -515,12 +515,7 @@ fn main() -> Result<()> {
         }
         let dir = tempfile::tempdir()?;
         RuntimeConfig::new()
-            .client_tls(
-                &["api", "reconciler"],
-                &[&format!("127.0.0.1:{}", kube.addr().port())],
-                "kube-ca.pem",
-                &kube.ca_pem(),
-            )
+            .client_tls(&["api", "reconciler"], &["127.0.0.1"], "kube-ca.pem", &kube.ca_pem())
             .write_in(dir.path());
 
         // Registered and synced on a host whose reconciler works once, at start.
