@@ -7,8 +7,11 @@ WASM_DIR := $(TARGET_DIR)/$(WASM_TARGET)/release
 FAST_HOST := $(TARGET_DIR)/fast/ferry-host
 COMPONENTS := -p ferry-webhook -p ferry-api -p ferry-reconciler -p host-probe
 LISTEN ?= 127.0.0.1:3000
+# Real Spin for `make test-spin` (its README says how it was built); unpacked into $(SPIN_DIR).
+SPIN_TOOLS ?= ../shared/tools/spin
+SPIN_DIR := $(abspath $(TARGET_DIR)/spin)
 
-.PHONY: all components host run demo test bench fmt clippy clean
+.PHONY: all components host run demo test test-spin bench fmt clippy clean
 
 all: components host
 
@@ -34,6 +37,15 @@ demo: components host
 test: components
 	$(CARGO) build -p ferry-host
 	$(CARGO) test --no-fail-fast
+
+## The scenarios that matter (push -> Synced, forged and replayed deliveries, restart on the same
+## store, cron self-heal, wasi:keyvalue on SQLite and Redis) on real Spin 3.6.3 instead of ferry-host,
+## through the same harness (FERRY_E2E_HOST=spin). Needs $(SPIN_TOOLS) and redis-server.
+test-spin: components
+	@test -x $(SPIN_TOOLS)/install || { echo "no real Spin at $(SPIN_TOOLS): see its README" >&2; exit 1; }
+	eval "$$($(SPIN_TOOLS)/install $(SPIN_DIR))" && spin --version && \
+	  FERRY_E2E_HOST=spin FERRY_SPIN=$(SPIN_DIR)/bin/spin \
+	  $(CARGO) test -p ferry-e2e --test host_kv --test spin_scenarios
 
 ## Benchmarks: each writes its section under benchmarks/; BENCHMARKS.md gathers them with the machine.
 bench: components

@@ -20,11 +20,15 @@ pub fn existing_path(text: &str) -> Result<PathBuf, String> {
     Ok(absolute)
 }
 
-/// The arguments a benchmark resolved, printed by `--check-args` (one `name: value` a line).
-pub fn print_checked(arguments: &[(&str, &dyn std::fmt::Display)]) {
-    for (name, value) in arguments {
-        println!("{name}: {value}");
+/// `--check-args`: print the paths a benchmark resolved (one `name: value` a line) and say that
+/// it should stop. `false` when the benchmark is to run.
+pub fn checked_only(check_args: bool, wasm_dir: &Path, host: &Path, out: &Path) -> bool {
+    if check_args {
+        println!("wasm-dir: {}", wasm_dir.display());
+        println!("host: {}", host.display());
+        println!("out: {}", out.display());
     }
+    check_args
 }
 
 #[cfg(test)]

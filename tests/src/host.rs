@@ -2,6 +2,7 @@
 
 use anyhow::{bail, Context, Result};
 use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -60,7 +61,10 @@ impl HostProcess {
             .args(extra_args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            .stderr(Stdio::piped())
+            // A process group of its own, as a shell gives a command: real Spin runs its cron
+            // trigger as child processes, which a stop or kill must reach too.
+            .process_group(0);
         for (k, v) in env {
             command.env(k, v);
         }
@@ -137,9 +141,10 @@ impl HostProcess {
     }
 
     /// [`HostProcess::stop`] for a process kept in a struct: it stays, exited (its output readable).
+    /// SIGINT goes to the host's process group, as Ctrl-C in a terminal sends it.
     pub fn stop_in_place(&mut self) -> Result<std::process::ExitStatus> {
-        let pid = self.child.id().to_string();
-        Command::new("kill").args(["-INT", &pid]).status()?;
+        let group = format!("-{}", self.child.id());
+        Command::new("kill").args(["-INT", "--", &group]).status()?;
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Some(status) = self.child.try_wait()? {
@@ -155,6 +160,12 @@ impl HostProcess {
 
 impl Drop for HostProcess {
     fn drop(&mut self) {
+        // The whole group: Spin's trigger processes would outlive `spin up` otherwise.
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -7,7 +7,9 @@ pub mod browser;
 pub mod console_page;
 pub mod host;
 pub mod manifest;
+pub mod redis;
 pub mod servers;
+pub mod spin;
 pub mod world;
 
 use std::path::{Path, PathBuf};

@@ -269,10 +269,20 @@ struct ClientTls {
     ca_pem: String,
 }
 
-/// A runtime config (`--runtime-config-file`); empty until given a `[[client_tls]]`.
+/// A `[key_value_store.<label>]` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyValueStore {
+    /// `type = "spin"`, `path` relative to the config's directory.
+    Sqlite(String),
+    /// `type = "redis"`, `url`.
+    Redis(String),
+}
+
+/// A runtime config (`--runtime-config-file`); empty until given a `[[client_tls]]` or a store.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RuntimeConfig {
     client_tls: Vec<ClientTls>,
+    key_value_stores: Vec<(String, KeyValueStore)>,
 }
 
 impl RuntimeConfig {
@@ -280,9 +290,17 @@ impl RuntimeConfig {
         RuntimeConfig::default()
     }
 
-    /// The components `component_ids` trust `ca_pem` for `hosts` (`"127.0.0.1:6443"`: host and
-    /// port, no scheme); the PEM goes to `ca_roots_file` in the config's directory.
+    /// The components `component_ids` trust `ca_pem` for `hosts` (`"127.0.0.1"`: host names,
+    /// whatever the port — Spin 3.6 refuses `host:port`); the PEM goes to `ca_roots_file` in the
+    /// config's directory.
     pub fn client_tls(mut self, component_ids: &[&str], hosts: &[&str], ca_roots_file: &str, ca_pem: &str) -> Self {
+        for host in hosts {
+            let bare = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).is_some();
+            assert!(
+                bare || !host.contains(':'),
+                "[[client_tls]] hosts are host names without a port (Spin refuses {host:?})"
+            );
+        }
         self.client_tls.push(ClientTls {
             component_ids: component_ids.iter().map(|c| c.to_string()).collect(),
             hosts: hosts.iter().map(|h| h.to_string()).collect(),
@@ -292,8 +310,31 @@ impl RuntimeConfig {
         self
     }
 
+    /// `[key_value_store.<label>]` of the given kind.
+    pub fn key_value_store(mut self, label: &str, store: KeyValueStore) -> Self {
+        self.key_value_stores.push((label.to_string(), store));
+        self
+    }
+
     pub fn to_toml(&self) -> String {
         let mut out = String::new();
+        for (label, store) in &self.key_value_stores {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            let (kind, field, value) = match store {
+                KeyValueStore::Sqlite(path) => ("spin", "path", path),
+                KeyValueStore::Redis(url) => ("redis", "url", url),
+            };
+            writeln!(
+                out,
+                "[key_value_store.{}]\ntype = {}\n{field} = {}",
+                key(label),
+                quoted(kind),
+                quoted(value)
+            )
+            .unwrap();
+        }
         for tls in &self.client_tls {
             if !out.is_empty() {
                 out.push('\n');
@@ -489,20 +530,15 @@ mod tests {
     #[test]
     fn the_runtime_config_lists_each_client_tls_and_writes_its_ca() {
         let config = RuntimeConfig::new()
-            .client_tls(&["api", "webhook"], &["127.0.0.1:6443"], "kube-ca.pem", "KUBE PEM")
-            .client_tls(
-                &["probe"],
-                &["127.0.0.1:8443", "localhost:8443"],
-                "probe-ca.pem",
-                "PROBE PEM",
-            );
+            .client_tls(&["api", "webhook"], &["127.0.0.1"], "kube-ca.pem", "KUBE PEM")
+            .client_tls(&["probe"], &["127.0.0.1", "localhost"], "probe-ca.pem", "PROBE PEM");
         let doc = parse(&config.to_toml());
         let entries = doc["client_tls"].as_array().unwrap();
         assert_eq!(entries.len(), 2);
         assert_eq!(entries[0]["component_ids"], strings(&["api", "webhook"]));
-        assert_eq!(entries[0]["hosts"], strings(&["127.0.0.1:6443"]));
+        assert_eq!(entries[0]["hosts"], strings(&["127.0.0.1"]));
         assert_eq!(entries[0]["ca_roots_file"].as_str(), Some("kube-ca.pem"));
-        assert_eq!(entries[1]["hosts"], strings(&["127.0.0.1:8443", "localhost:8443"]));
+        assert_eq!(entries[1]["hosts"], strings(&["127.0.0.1", "localhost"]));
         assert_eq!(entries[1].as_table().unwrap().len(), 3, "only what ferry-host reads");
 
         let dir = tempfile::tempdir().unwrap();
@@ -517,6 +553,29 @@ mod tests {
             std::fs::read_to_string(dir.path().join("probe-ca.pem")).unwrap(),
             "PROBE PEM"
         );
+    }
+
+    #[test]
+    #[should_panic(expected = "hosts are host names without a port")]
+    fn a_client_tls_host_with_a_port_is_refused_as_spin_refuses_it() {
+        let _ = RuntimeConfig::new().client_tls(&["api"], &["127.0.0.1:6443"], "ca.pem", "PEM");
+    }
+
+    #[test]
+    fn key_value_stores_are_written_as_spin_reads_them() {
+        let config = RuntimeConfig::new()
+            .key_value_store("default", KeyValueStore::Redis("redis://127.0.0.1:6379".into()))
+            .key_value_store("files", KeyValueStore::Sqlite("files.db".into()))
+            .client_tls(&["api"], &["[::1]"], "ca.pem", "PEM");
+        let doc = parse(&config.to_toml());
+        assert_eq!(doc["key_value_store"]["default"]["type"].as_str(), Some("redis"));
+        assert_eq!(
+            doc["key_value_store"]["default"]["url"].as_str(),
+            Some("redis://127.0.0.1:6379")
+        );
+        assert_eq!(doc["key_value_store"]["files"]["type"].as_str(), Some("spin"));
+        assert_eq!(doc["key_value_store"]["files"]["path"].as_str(), Some("files.db"));
+        assert_eq!(doc["client_tls"][0]["hosts"], strings(&["[::1]"]));
     }
 
     #[test]

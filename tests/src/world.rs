@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::app::{ApiClient, ADMIN_TOKEN, OPERATOR_TOKEN, VIEWER_TOKEN, WEBHOOK_SECRET};
-use crate::host::{eventually, host_binary_path, HostProcess};
+use crate::host::{eventually, HostProcess};
 use crate::manifest::{Component, RuntimeConfig, SpinManifest, Variable};
 use git_emulator::{GitEmulator, Provider, Repo, DEFAULT_TOKEN};
 use kube_emulator::{Config, KubeEmulator};
@@ -49,7 +49,8 @@ pub struct WorldOptions {
     pub webhook_sync_budget: String,
     /// How the host trusts the cluster's CA.
     pub cluster_ca: ClusterCa,
-    /// The ferry-host binary (the benchmarks run their optimised build).
+    /// The host binary: ferry-host (the benchmarks run their optimised build), or real Spin
+    /// when `FERRY_E2E_HOST=spin` (both take the same arguments).
     pub host: PathBuf,
     /// Where the built `.wasm` components are.
     pub wasm_dir: PathBuf,
@@ -61,7 +62,7 @@ impl Default for WorldOptions {
             reconcile_interval: "1h".into(),
             webhook_sync_budget: "8s".into(),
             cluster_ca: ClusterCa::HostRuntimeConfig,
-            host: host_binary_path(),
+            host: crate::spin::HostKind::from_env().binary(),
             wasm_dir: crate::wasm_dir(),
         }
     }
@@ -70,7 +71,7 @@ impl Default for WorldOptions {
 /// Where the kube-emulator's CA is given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClusterCa {
-    /// The host's runtime config (`[[client_tls]]` for the emulator's authority): what works.
+    /// The host's runtime config (`[[client_tls]]` for the emulator's host): what works.
     HostRuntimeConfig,
     /// Only the cluster registration's `caData`; the host trusts its system roots.
     CaData,
@@ -96,6 +97,8 @@ fn write_app(dir: &Path, kube: &KubeEmulator, git: &GitEmulator, options: &World
     let wasm = |name: &str| crate::wasm_in(&options.wasm_dir, name);
     let kube_authority = format!("127.0.0.1:{}", kube.addr().port());
     let outbound = [format!("https://{kube_authority}"), git.base_url(Provider::Gitea)];
+    // Spin's [[client_tls]] names hosts without their port.
+    let kube_host = kube.addr().ip().to_string();
     SpinManifest::new("ferry-deploy-e2e")
         .api_tokens(ADMIN_TOKEN, OPERATOR_TOKEN, VIEWER_TOKEN)
         .variable("gitea_webhook_secret", Variable::with_default(WEBHOOK_SECRET).secret())
@@ -125,7 +128,7 @@ fn write_app(dir: &Path, kube: &KubeEmulator, git: &GitEmulator, options: &World
     let runtime_config = match options.cluster_ca {
         ClusterCa::HostRuntimeConfig => RuntimeConfig::new().client_tls(
             &["api", "webhook", "reconciler"],
-            &[&kube_authority],
+            &[&kube_host],
             "kube-ca.pem",
             &kube.ca_pem(),
         ),
@@ -134,7 +137,8 @@ fn write_app(dir: &Path, kube: &KubeEmulator, git: &GitEmulator, options: &World
     runtime_config.write_in(dir);
 }
 
-/// ferry-host on the world's spin.toml, key-value file and runtime config.
+/// The host on the world's spin.toml, state directory (the key-value store is
+/// `state/sqlite_key_value.db`, as Spin puts it) and runtime config.
 fn start_host(dir: &Path, host: &Path) -> HostProcess {
     assert!(
         host.exists(),
@@ -145,8 +149,8 @@ fn start_host(dir: &Path, host: &Path) -> HostProcess {
         host,
         &dir.join("spin.toml"),
         &[
-            "--kv",
-            dir.join("kv.db").to_str().unwrap(),
+            "--state-dir",
+            dir.join("state").to_str().unwrap(),
             "--runtime-config-file",
             dir.join("runtime-config.toml").to_str().unwrap(),
         ],

@@ -139,8 +139,9 @@ impl World {
         // The components reach the cluster through the host, which trusts its CA by the runtime
         // config (a component cannot hand a CA to an outgoing request).
         let authority = cluster.server.trim_start_matches("https://");
+        let host = authority.rsplit_once(':').map_or(authority, |(host, _port)| host);
         let runtime_config = RuntimeConfig::new()
-            .client_tls(&["api", "webhook"], &[authority], "kube-ca.pem", &cluster.ca_pem)
+            .client_tls(&["api", "webhook"], &[host], "kube-ca.pem", &cluster.ca_pem)
             .write_in(dir.path());
         let host = HostProcess::start(
             &manifest,

@@ -322,12 +322,7 @@ async fn https_to_a_self_signed_server_needs_its_ca_in_the_runtime_config() {
     drop(host);
 
     let runtime_config = RuntimeConfig::new()
-        .client_tls(
-            &["probe"],
-            &[&format!("127.0.0.1:{port}")],
-            "ca.pem",
-            server.ca_pem.as_ref().unwrap(),
-        )
+        .client_tls(&["probe"], &["127.0.0.1"], "ca.pem", server.ca_pem.as_ref().unwrap())
         .write_in(app.dir.path());
     let host = app.start(
         &[
@@ -473,4 +468,23 @@ async fn a_component_sleeps_without_blocking_the_host() {
     assert_eq!(status, 200);
     let slept: u64 = slept.parse().unwrap();
     assert!((1500..5000).contains(&slept), "slept {slept} ms");
+}
+
+#[test]
+fn kv_and_a_runtime_config_default_store_together_are_refused() {
+    let app = App::new(&[]);
+    let config = RuntimeConfig::new()
+        .key_value_store("default", ferry_e2e::manifest::KeyValueStore::Sqlite("kv.db".into()))
+        .write_in(app.dir.path());
+    let (status, output) = HostProcess::start_failure(
+        &app.manifest(),
+        &["--kv", "memory", "--runtime-config-file", config.to_str().unwrap()],
+        &[],
+    );
+    assert!(!status.success(), "{output}");
+    assert!(
+        output
+            .contains("--kv and the runtime config's [key_value_store.default] both name the default key-value store"),
+        "{output}"
+    );
 }

@@ -752,7 +752,7 @@ async fn download<H: Http, C: Clock>(
 fn tls_hint(has_ca_data: bool) -> &'static str {
     if has_ca_data {
         " — the cluster's caData is not used: a Wasm component cannot pass a CA to wasi:http; \
-         trust that CA in the host's runtime config ([[client_tls]] with this host:port and ca_roots_file)"
+         trust that CA in the host's runtime config ([[client_tls]] with this host name, without the port, and ca_roots_file)"
     } else {
         " — if the cluster uses a private CA, trust it in the host's runtime config ([[client_tls]])"
     }

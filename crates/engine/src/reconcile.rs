@@ -119,27 +119,8 @@ pub async fn pass<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     let deadline = limits.budget_millis.map(|b| ports.clock.now_millis() + b);
     store::maintain(kv, ports.clock)?;
     kv.delete(pending::RECONCILE_KEY)?;
-    let mut report = PassReport::default();
     let checks = PassChecks::default();
-
-    for key in store::keys_with_prefix(kv, pending::DELETE_PREFIX)? {
-        let name = &key[pending::DELETE_PREFIX.len()..];
-        if let Ok(crate::deploy::DeletionResult::Failed(message)) = crate::deploy::delete_resources(ports, name).await {
-            report.errors.push((name.to_string(), message));
-        }
-    }
-
-    let pending_names = pending::list_syncs(kv)?;
-    let mut deployed = deploy_each_in_pass(
-        ports,
-        &pending_names,
-        Work::Pending,
-        &limits_for(limits, remaining(ports.clock, deadline)),
-        &checks,
-    )
-    .await;
-    deployed.errors.append(&mut report.errors);
-    let mut report = deployed;
+    let (mut report, pending_names) = finish_requested(ports, limits, deadline, &checks).await?;
 
     let names = cds::names(kv)?;
     let mut cursor = get_json::<Cursor>(kv, CURSOR_KEY)?;
@@ -165,6 +146,35 @@ pub async fn pass<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         }
     }
     Ok(report)
+}
+
+/// The work someone asked for, first in every pass and tick: pending deletions, then pending
+/// syncs. Returns what was done and the names of the pending syncs.
+async fn finish_requested<K: KeyValue, H: Http, S: Sleep, C: Clock>(
+    ports: &DeployPorts<'_, K, H, S, C>,
+    limits: &DeployLimits,
+    deadline: Option<u64>,
+    checks: &PassChecks,
+) -> Result<(PassReport, Vec<String>), StoreError> {
+    let kv = ports.kv;
+    let mut errors = Vec::new();
+    for key in store::keys_with_prefix(kv, pending::DELETE_PREFIX)? {
+        let name = &key[pending::DELETE_PREFIX.len()..];
+        if let Ok(crate::deploy::DeletionResult::Failed(message)) = crate::deploy::delete_resources(ports, name).await {
+            errors.push((name.to_string(), message));
+        }
+    }
+    let pending_names = pending::list_syncs(kv)?;
+    let mut report = deploy_each_in_pass(
+        ports,
+        &pending_names,
+        Work::Pending,
+        &limits_for(limits, remaining(ports.clock, deadline)),
+        checks,
+    )
+    .await;
+    report.errors.append(&mut errors);
+    Ok((report, pending_names))
 }
 
 /// What one cron tick did: the whole pass (the interval was due), or only the unfinished work.
@@ -206,23 +216,8 @@ pub async fn pass_unfinished<K: KeyValue, H: Http, S: Sleep, C: Clock>(
 ) -> Result<PassReport, StoreError> {
     let kv = ports.kv;
     let deadline = limits.budget_millis.map(|b| ports.clock.now_millis() + b);
-    let mut errors = Vec::new();
-    for key in store::keys_with_prefix(kv, pending::DELETE_PREFIX)? {
-        let name = &key[pending::DELETE_PREFIX.len()..];
-        if let Ok(crate::deploy::DeletionResult::Failed(message)) = crate::deploy::delete_resources(ports, name).await {
-            errors.push((name.to_string(), message));
-        }
-    }
     let checks = PassChecks::default();
-    let pending_names = pending::list_syncs(kv)?;
-    let mut report = deploy_each_in_pass(
-        ports,
-        &pending_names,
-        Work::Pending,
-        &limits_for(limits, remaining(ports.clock, deadline)),
-        &checks,
-    )
-    .await;
+    let (mut report, pending_names) = finish_requested(ports, limits, deadline, &checks).await?;
     let unsettled: Vec<String> = unsettled::names(kv)?
         .into_iter()
         .filter(|n| !pending_names.contains(n))
@@ -238,7 +233,6 @@ pub async fn pass_unfinished<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     report.visited.append(&mut more.visited);
     report.errors.append(&mut more.errors);
     report.left += more.left;
-    report.errors.append(&mut errors);
     Ok(report)
 }
 

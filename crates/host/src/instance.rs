@@ -1,9 +1,10 @@
 //! What a component instance sees: WASI, `wasi:http`, Spin's key-value and variables — and the
 //! application that holds every component compiled and pre-instantiated.
 
+use crate::key_value::plan::{store_plan, StorePlan};
 use crate::key_value::{Backend, KvAccess, Stores};
 use crate::manifest::LoadedManifest;
-use crate::outbound::{OutboundHooks, OutboundPolicy, TlsRoots};
+use crate::outbound::{ClientTlsConfig, OutboundHooks, OutboundPolicy, TlsRoots};
 use crate::runtime_config::RuntimeConfig;
 use crate::variables::{ResolvedVariables, VariableError};
 use crate::KvOption;
@@ -19,7 +20,12 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 wasmtime::component::bindgen!({
     path: "wit",
     world: "fermyon:spin/host",
-    with: { "fermyon:spin/key-value.store": crate::key_value::OpenStore },
+    imports: { default: async },
+    with: {
+        "fermyon:spin/key-value.store": crate::key_value::SpinStore,
+        "wasi:keyvalue/store.bucket": crate::key_value::Bucket,
+        "wasi:keyvalue/atomics.cas": crate::key_value::Cas,
+    },
 });
 
 /// The Spin cron trigger's world (`wit/` at the workspace root).
@@ -46,7 +52,6 @@ pub struct InstanceState {
     hooks: OutboundHooks,
     pub(crate) kv: KvAccess,
     variables: Arc<ResolvedVariables>,
-    pub(crate) open_stores: usize,
     limits: StoreLimits,
 }
 
@@ -70,7 +75,7 @@ impl WasiHttpView for InstanceState {
 }
 
 impl fermyon::spin::variables::Host for InstanceState {
-    fn get(&mut self, name: String) -> Result<String, fermyon::spin::variables::Error> {
+    async fn get(&mut self, name: String) -> Result<String, fermyon::spin::variables::Error> {
         use fermyon::spin::variables::Error;
         self.variables.get(&self.component_id, &name).map_err(|e| match e {
             VariableError::InvalidName(m) => Error::InvalidName(m),
@@ -96,22 +101,29 @@ pub struct App {
     pub manifest: LoadedManifest,
     pub components: HashMap<String, PreparedComponent>,
     variables: Arc<ResolvedVariables>,
+    /// Where the `default` key-value store keeps its data (Spin's start-up line says it).
+    pub default_store: String,
 }
 
 impl App {
     pub fn load(
         manifest: LoadedManifest,
         kv: &KvOption,
+        state_dir: Option<&std::path::Path>,
         runtime_config: Option<&RuntimeConfig>,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<App> {
         let variables = Arc::new(ResolvedVariables::resolve(&manifest.manifest, env)?);
         let engine = engine()?;
-        let stores = open_stores(&manifest, kv, runtime_config)?;
+        let stores = open_stores(&manifest, kv, state_dir, runtime_config)?;
+        let default_store = stores.by_label["default"].summary();
         let mut linker: Linker<InstanceState> = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
         fermyon::spin::key_value::add_to_linker::<_, HasSelf<InstanceState>>(&mut linker, |s| s)?;
+        wasi::keyvalue::store::add_to_linker::<_, HasSelf<InstanceState>>(&mut linker, |s| s)?;
+        wasi::keyvalue::atomics::add_to_linker::<_, HasSelf<InstanceState>>(&mut linker, |s| s)?;
+        wasi::keyvalue::batch::add_to_linker::<_, HasSelf<InstanceState>>(&mut linker, |s| s)?;
         fermyon::spin::variables::add_to_linker::<_, HasSelf<InstanceState>>(&mut linker, |s| s)?;
         cron::fermyon::spin_cron::cron_types::add_to_linker::<_, HasSelf<InstanceState>>(&mut linker, |s| s)?;
 
@@ -125,7 +137,8 @@ impl App {
                 .with_context(|| format!("component `{id}` imports something ferry-host does not provide"))?;
             for label in &spec.key_value_stores {
                 if !stores.by_label.contains_key(label) {
-                    bail!("component `{id}` uses key-value store `{label}`, which is not defined (only `default` is, unless the runtime config adds more)");
+                    // Spin's words, and what to do.
+                    bail!("unknown key_value_stores label {label:?} for component {id:?}: only `default` is defined unless the runtime config adds [key_value_store.{label}]");
                 }
             }
             let hosts = spec
@@ -156,6 +169,7 @@ impl App {
             manifest,
             components,
             variables,
+            default_store,
         })
     }
 
@@ -177,7 +191,6 @@ impl App {
             },
             kv: component.kv.clone(),
             variables: self.variables.clone(),
-            open_stores: 0,
             limits: StoreLimitsBuilder::new().memory_size(MAX_MEMORY_BYTES).build(),
         };
         let mut store = Store::new(&self.engine, state);
@@ -213,42 +226,52 @@ fn compile(engine: &Engine, path: &PathBuf) -> Result<Component> {
         .with_context(|| format!("cannot load {}", path.display()))
 }
 
-fn open_stores(manifest: &LoadedManifest, kv: &KvOption, runtime_config: Option<&RuntimeConfig>) -> Result<Stores> {
+fn open_stores(
+    manifest: &LoadedManifest,
+    kv: &KvOption,
+    state_dir: Option<&std::path::Path>,
+    runtime_config: Option<&RuntimeConfig>,
+) -> Result<Stores> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let plan = store_plan(&manifest.dir, kv, state_dir, runtime_config, &cwd).map_err(anyhow::Error::msg)?;
     let mut stores = Stores::default();
-    let default = match kv {
-        KvOption::Memory => Backend::memory(),
-        KvOption::Path(path) => Backend::sqlite(path)?,
-        KvOption::Default => Backend::sqlite(&manifest.dir.join(".spin/sqlite_key_value.db"))?,
-    };
-    stores.by_label.insert("default".to_string(), Arc::new(default));
-    if let Some(rc) = runtime_config {
-        for (label, config) in &rc.key_value_store {
-            let backend = match (&config.path, kv) {
-                (_, KvOption::Memory) => Backend::memory(),
-                (Some(path), _) => Backend::sqlite(&rc.resolve(path))?,
-                (None, _) => Backend::sqlite(&manifest.dir.join(format!(".spin/{label}.db")))?,
-            };
-            stores.by_label.insert(label.clone(), Arc::new(backend));
+    for (label, store) in plan {
+        let backend = match store {
+            StorePlan::Memory => Ok(Backend::memory()),
+            StorePlan::Sqlite(path) => Backend::sqlite(path),
+            StorePlan::Redis(url) => Backend::redis(&url),
         }
+        .map_err(|e| anyhow::anyhow!("could not configure key-value store with label '{label}': {e}"))?;
+        stores.by_label.insert(label, Arc::new(backend));
     }
     Ok(stores)
 }
 
+/// The TLS configurations of one component: Spin's defaults, then its `[[client_tls]]` entries.
 fn tls_roots(component_id: &str, runtime_config: Option<&RuntimeConfig>) -> Result<TlsRoots> {
     let mut roots = TlsRoots::system();
     let Some(rc) = runtime_config else { return Ok(roots) };
+    let read = |path: &std::path::Path| {
+        std::fs::read(path).with_context(|| format!("failed to load certificate(s) from '{}'", path.display()))
+    };
     for tls in rc
         .client_tls
         .iter()
         .filter(|t| t.component_ids.iter().any(|c| c == component_id))
     {
-        if let Some(file) = &tls.ca_roots_file {
-            let path = rc.resolve(file);
-            let pem = std::fs::read(&path).with_context(|| format!("client_tls: cannot read {}", path.display()))?;
-            roots = roots
-                .with_extra_ca(&tls.hosts, &pem, tls.ca_use_webpki_roots)
-                .with_context(|| format!("client_tls: {}", path.display()))?;
-        }
+        let ca = tls.ca_roots_file.as_deref().map(read).transpose()?;
+        let client_cert = match &tls.client_cert {
+            Some(c) => Some((read(&c.cert_file)?, read(&c.private_key_file)?)),
+            None => None,
+        };
+        roots = roots
+            .with_client_tls(&ClientTlsConfig {
+                hosts: &tls.hosts,
+                ca_pem: ca.as_deref(),
+                use_webpki_roots: tls.use_webpki_roots,
+                client_cert: client_cert.as_ref().map(|(c, k)| (c.as_slice(), k.as_slice())),
+            })
+            .with_context(|| format!("failed to parse [[client_tls]] table for {}", tls.hosts.join(", ")))?;
     }
     Ok(roots)
 }

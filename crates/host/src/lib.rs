@@ -1,16 +1,19 @@
 //! ferry-host: a small Spin-compatible host on wasmtime.
 //!
 //! It runs the same `.wasm` files as `spin up`, with the same semantics for what Ferry's components
-//! use: the HTTP trigger (routing and Spin's headers), the cron trigger, `fermyon:spin/key-value`,
-//! `fermyon:spin/variables`, and outbound `wasi:http` restricted by `allowed_outbound_hosts`.
+//! use: the HTTP trigger (routing and Spin's headers), the cron trigger, `fermyon:spin/key-value`
+//! and `wasi:keyvalue` (store, atomics, batch) on SQLite, in memory or on Redis,
+//! `fermyon:spin/variables`, outbound `wasi:http` restricted by `allowed_outbound_hosts`, and
+//! Spin's runtime config (`[[client_tls]]`, `[key_value_store.*]`, `state_dir`).
 
 pub mod cron_trigger;
 pub mod http_trigger;
 pub mod instance;
-mod key_value;
+pub mod key_value;
 pub mod manifest;
 pub mod outbound;
 mod output;
+pub mod resp;
 pub mod routing;
 pub mod runtime_config;
 pub mod variables;
@@ -21,10 +24,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::watch;
 
-/// Where the `default` key-value store lives.
+/// Where the `default` key-value store lives (ferry-host's `--kv`).
 #[derive(Debug, Clone)]
 pub enum KvOption {
-    /// `.spin/sqlite_key_value.db` beside `spin.toml`, as `spin up` does.
+    /// As `spin up`: `[key_value_store.default]` from the runtime config, else
+    /// `<state dir>/sqlite_key_value.db` (`.spin/` beside `spin.toml` unless told otherwise).
     Default,
     Memory,
     Path(PathBuf),
@@ -35,6 +39,8 @@ pub struct HostOptions {
     pub manifest: PathBuf,
     pub listen: SocketAddr,
     pub kv: KvOption,
+    /// Spin's `--state-dir` (an empty path: unset, the default store in memory).
+    pub state_dir: Option<PathBuf>,
     pub runtime_config: Option<PathBuf>,
 }
 
@@ -42,6 +48,8 @@ pub struct HostOptions {
 pub struct RunningHost {
     pub addr: Option<SocketAddr>,
     pub routes: Vec<(String, String)>,
+    /// Where the `default` key-value store keeps its data.
+    pub default_store: String,
     shutdown: watch::Sender<bool>,
     tasks: tokio::task::JoinSet<()>,
 }
@@ -58,9 +66,11 @@ impl RunningHost {
         let app = Arc::new(instance::App::load(
             manifest,
             &options.kv,
+            options.state_dir.as_deref(),
             runtime_config.as_ref(),
             &env,
         )?);
+        let default_store = app.default_store.clone();
         let (shutdown, watcher) = watch::channel(false);
         let mut tasks = tokio::task::JoinSet::new();
         let mut addr = None;
@@ -79,6 +89,7 @@ impl RunningHost {
         Ok(RunningHost {
             addr,
             routes,
+            default_store,
             shutdown,
             tasks,
         })

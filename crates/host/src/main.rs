@@ -23,10 +23,14 @@ enum Command {
         /// Address for the HTTP trigger (port 0 picks a free one).
         #[arg(long, default_value = "127.0.0.1:3000")]
         listen: SocketAddr,
-        /// The `default` key-value store: `memory`, or a SQLite file path
-        /// (default: .spin/sqlite_key_value.db beside the manifest).
+        /// The `default` key-value store: `memory`, or a SQLite file path (default: as Spin,
+        /// the runtime config's [key_value_store.default], else <state dir>/sqlite_key_value.db).
         #[arg(long)]
         kv: Option<String>,
+        /// Spin's application state directory (default: .spin beside the manifest; "" = none,
+        /// the default key-value store is then in memory).
+        #[arg(long)]
+        state_dir: Option<PathBuf>,
         /// Spin runtime configuration (client TLS, key-value stores).
         #[arg(long)]
         runtime_config_file: Option<PathBuf>,
@@ -39,6 +43,7 @@ fn main() -> Result<()> {
         from,
         listen,
         kv,
+        state_dir,
         runtime_config_file,
     } = cli.command;
     let kv = match kv.as_deref() {
@@ -52,6 +57,7 @@ fn main() -> Result<()> {
             manifest: from,
             listen,
             kv,
+            state_dir,
             runtime_config: runtime_config_file,
         };
         let host = match RunningHost::start(options).await {
@@ -64,6 +70,7 @@ fn main() -> Result<()> {
         // A closed stdout (the reader went away) must not stop the host: ignore write errors.
         use std::io::Write;
         let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "Storing default key-value data to {}.", host.default_store);
         if let Some(addr) = host.addr {
             let _ = writeln!(out, "Serving http://{addr}");
             let _ = writeln!(out, "Available Routes:");

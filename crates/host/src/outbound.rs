@@ -145,51 +145,74 @@ impl OutboundPolicy {
     }
 }
 
-/// TLS client configurations: the default (system roots) and per-host ones with extra CAs.
+/// TLS client configurations: the default (system roots) and the `[[client_tls]]` ones, per host.
 #[derive(Clone)]
 pub struct TlsRoots {
     default: Arc<rustls::ClientConfig>,
-    /// authority (`host` or `host:port`) → config
+    /// host name (no port, no IPv6 brackets, lower-case) → config; the first entry for a host wins, as in Spin.
     per_host: Vec<(String, Arc<rustls::ClientConfig>)>,
+}
+
+/// What one `[[client_tls]]` entry gives a component, its files read.
+pub struct ClientTlsConfig<'a> {
+    pub hosts: &'a [String],
+    /// PEM certificates from `ca_roots_file` (may hold none, which Spin 3.6.3 accepts).
+    pub ca_pem: Option<&'a [u8]>,
+    pub use_webpki_roots: bool,
+    /// PEM certificate chain and private key, for mutual TLS.
+    pub client_cert: Option<(&'a [u8], &'a [u8])>,
 }
 
 impl TlsRoots {
     pub fn system() -> TlsRoots {
         TlsRoots {
-            default: Arc::new(client_config(system_roots())),
+            default: Arc::new(client_config(system_roots(), None).expect("no client certificate")),
             per_host: Vec::new(),
         }
     }
 
-    /// Trust `ca_pem` (in addition to the system roots) for these hosts.
-    pub fn with_extra_ca(mut self, hosts: &[String], ca_pem: &[u8], use_system_roots: bool) -> Result<TlsRoots> {
-        let mut roots = if use_system_roots {
-            system_roots()
-        } else {
-            rustls::RootCertStore::empty()
+    /// Add one `[[client_tls]]` entry: trust exactly its CA file (and the webpki roots when
+    /// `use_webpki_roots`), and present its client certificate, for its hosts.
+    pub fn with_client_tls(mut self, entry: &ClientTlsConfig) -> Result<TlsRoots> {
+        let mut roots = rustls::RootCertStore::empty();
+        if entry.use_webpki_roots {
+            roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        }
+        if let Some(pem) = entry.ca_pem {
+            for cert in rustls_pemfile::certs(&mut &pem[..]) {
+                roots
+                    .add(cert.context("invalid PEM certificate")?)
+                    .context("certificate refused as a CA root")?;
+            }
+        }
+        let client_cert = match entry.client_cert {
+            Some((chain, key)) => {
+                let chain = rustls_pemfile::certs(&mut &chain[..])
+                    .collect::<Result<Vec<_>, _>>()
+                    .context("invalid PEM certificate in client_cert_file")?;
+                let key = rustls_pemfile::private_key(&mut &key[..])
+                    .context("invalid PEM in client_private_key_file")?
+                    .context("no private key in client_private_key_file")?;
+                Some((chain, key))
+            }
+            None => None,
         };
-        let mut found = 0;
-        for cert in rustls_pemfile::certs(&mut &ca_pem[..]) {
-            roots
-                .add(cert.context("invalid PEM certificate")?)
-                .context("certificate refused as a CA root")?;
-            found += 1;
-        }
-        if found == 0 {
-            bail!("no PEM certificate found");
-        }
-        let config = Arc::new(client_config(roots));
-        for host in hosts {
-            self.per_host.push((host.to_ascii_lowercase(), config.clone()));
+        let config = Arc::new(client_config(roots, client_cert)?);
+        for host in entry.hosts {
+            let host = host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+            if !self.per_host.iter().any(|(h, _)| *h == host) {
+                self.per_host.push((host, config.clone()));
+            }
         }
         Ok(self)
     }
 
-    fn for_authority(&self, host: &str, port: u16) -> Arc<rustls::ClientConfig> {
-        let with_port = format!("{host}:{port}");
+    /// Spin chooses by host name alone, whatever the port.
+    fn for_host(&self, host: &str) -> Arc<rustls::ClientConfig> {
+        let host = host.to_ascii_lowercase();
         self.per_host
             .iter()
-            .find(|(h, _)| *h == with_port || *h == host)
+            .find(|(h, _)| *h == host)
             .map(|(_, c)| c.clone())
             .unwrap_or_else(|| self.default.clone())
     }
@@ -207,12 +230,22 @@ fn system_roots() -> rustls::RootCertStore {
     roots
 }
 
-fn client_config(roots: rustls::RootCertStore) -> rustls::ClientConfig {
-    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+type ClientCert = (
+    Vec<rustls::pki_types::CertificateDer<'static>>,
+    rustls::pki_types::PrivateKeyDer<'static>,
+);
+
+fn client_config(roots: rustls::RootCertStore, client_cert: Option<ClientCert>) -> Result<rustls::ClientConfig> {
+    let builder = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
         .expect("ring supports the default protocol versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth()
+        .with_root_certificates(roots);
+    Ok(match client_cert {
+        Some((chain, key)) => builder
+            .with_client_auth_cert(chain, key)
+            .context("client_cert_file and client_private_key_file do not make a client certificate")?,
+        None => builder.with_no_client_auth(),
+    })
 }
 
 /// The `wasi:http` hooks of one component instance.
@@ -252,7 +285,8 @@ impl WasiHttpHooks for OutboundHooks {
             );
             return Box::new(async { Err(HttpError::HttpRequestDenied) });
         }
-        let tls = (uri.scheme() == Some(&Scheme::HTTPS)).then(|| self.tls.for_authority(&host, port));
+        let tls = (uri.scheme() == Some(&Scheme::HTTPS))
+            .then(|| self.tls.for_host(host.trim_start_matches('[').trim_end_matches(']')));
         Box::new(async move {
             let (response, io) = send(request, host, port, tls, options).await?;
             Ok((
@@ -419,5 +453,48 @@ mod tests {
             let err = AllowedHost::parse(entry).unwrap_err().to_string();
             assert!(err.contains(expected) && err.contains(entry), "{entry}: {err}");
         }
+    }
+
+    #[test]
+    fn client_tls_files_that_hold_no_key_or_no_certificate_are_named() {
+        let entry = |key: &'static [u8]| ClientTlsConfig {
+            hosts: &[],
+            ca_pem: None,
+            use_webpki_roots: false,
+            client_cert: Some((b"", key)),
+        };
+        let err = TlsRoots::system().with_client_tls(&entry(b"")).err().unwrap();
+        assert_eq!(err.to_string(), "no private key in client_private_key_file");
+        let not_a_key = b"-----BEGIN PRIVATE KEY-----\n!!!!\n-----END PRIVATE KEY-----\n";
+        let err = TlsRoots::system().with_client_tls(&entry(not_a_key)).err().unwrap();
+        assert!(err.to_string().contains("client_private_key_file"), "{err:#}");
+    }
+
+    #[test]
+    fn client_tls_is_chosen_by_host_name_whatever_the_port_first_entry_first() {
+        let hosts = ["Kube.Internal".to_string(), "[::1]".to_string()];
+        let first = ClientTlsConfig {
+            hosts: &hosts,
+            ca_pem: None,
+            use_webpki_roots: true,
+            client_cert: None,
+        };
+        let roots = TlsRoots::system().with_client_tls(&first).unwrap();
+        let chosen = roots.for_host("kube.internal");
+        let again = roots
+            .clone()
+            .with_client_tls(&ClientTlsConfig {
+                hosts: &hosts[..1],
+                ca_pem: None,
+                use_webpki_roots: false,
+                client_cert: None,
+            })
+            .unwrap();
+        assert!(
+            Arc::ptr_eq(&chosen, &again.for_host("kube.internal")),
+            "the first entry for a host wins"
+        );
+        assert!(Arc::ptr_eq(&chosen, &roots.for_host("::1")));
+        assert!(Arc::ptr_eq(&roots.default, &roots.for_host("other.internal")));
     }
 }

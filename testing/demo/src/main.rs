@@ -193,14 +193,15 @@ async fn start(args: &Args, dir: &Path) -> Result<Running> {
     let seeded = working_clone::seed(bare.dir(), &clone, &sample_app::files())?;
     let repo_url = git.repo_url(Provider::Gitea, REPO_KEY);
 
-    // ferry-host trusts kube-emulator's CA for its address only, as for any private cluster.
-    let kube_authority = format!("127.0.0.1:{}", kube.addr().port());
+    // ferry-host trusts kube-emulator's CA for its host only, as for any private cluster
+    // (Spin's [[client_tls]] names hosts without their port).
+    let kube_host = kube.addr().ip().to_string();
     std::fs::write(dir.join("kube-ca.pem"), kube.ca_pem())?;
     let runtime_config = dir.join("runtime-config.toml");
     std::fs::write(
         &runtime_config,
         format!(
-            "[[client_tls]]\ncomponent_ids = [\"api\", \"webhook\", \"reconciler\"]\nhosts = [\"{kube_authority}\"]\nca_roots_file = \"kube-ca.pem\"\n"
+            "[[client_tls]]\ncomponent_ids = [\"api\", \"webhook\", \"reconciler\"]\nhosts = [\"{kube_host}\"]\nca_roots_file = \"kube-ca.pem\"\n"
         ),
     )?;
     let admin_token = random_hex(16)?;

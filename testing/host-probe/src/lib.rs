@@ -7,10 +7,14 @@
 //! - `/fetch?url=...`          an outbound GET; answers with the upstream status and body or the error
 //! - `/trap`                   panics (a trap in the instance)
 //! - `/sleep?ms=N`             waits N ms through the engine's `Sleep` port (`SpinSleep`), reports how long it took
+//! - `POST /wkv/{store}`       runs a script of `wasi:keyvalue@0.2.0-draft2` (store, atomics, batch) and
+//!                             `fermyon:spin/key-value` operations on one store: see `wasi_kv`
 
 use spin_sdk::http::{IntoResponse, Method, Request, Response};
 use spin_sdk::http_component;
 use spin_sdk::key_value::Store;
+
+mod wasi_kv;
 
 #[http_component]
 async fn handle(request: Request) -> anyhow::Result<impl IntoResponse> {
@@ -35,6 +39,7 @@ async fn handle(request: Request) -> anyhow::Result<impl IntoResponse> {
         ["fetch"] => fetch(&request).await,
         ["trap"] => panic!("the probe was asked to trap"),
         ["sleep"] => sleep(&request).await,
+        ["wkv", store] => wasi_kv::run(store, request.body()),
         _ => text(404, format!("probe has no route {path}")),
     })
 }

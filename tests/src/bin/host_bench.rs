@@ -29,12 +29,7 @@ struct Args {
 
 fn main() -> Result<()> {
     let mut args = Args::parse();
-    if args.check_args {
-        ferry_e2e::bench_args::print_checked(&[
-            ("wasm-dir", &args.wasm_dir.display()),
-            ("host", &args.host.display()),
-            ("out", &args.out.display()),
-        ]);
+    if ferry_e2e::bench_args::checked_only(args.check_args, &args.wasm_dir, &args.host, &args.out) {
         return Ok(());
     }
     args.wasm_dir = args

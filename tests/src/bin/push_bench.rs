@@ -391,12 +391,7 @@ fn size_section(objects: usize, rounds: &[Round]) -> String {
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    if args.check_args {
-        ferry_e2e::bench_args::print_checked(&[
-            ("wasm-dir", &args.wasm_dir.display()),
-            ("host", &args.host.display()),
-            ("out", &args.out.display()),
-        ]);
+    if ferry_e2e::bench_args::checked_only(args.check_args, &args.wasm_dir, &args.host, &args.out) {
         return Ok(());
     }
     ensure!(

@@ -486,12 +486,7 @@ fn per_cd(n: f64, cds: usize) -> String {
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    if args.check_args {
-        ferry_e2e::bench_args::print_checked(&[
-            ("wasm-dir", &args.wasm_dir.display()),
-            ("host", &args.host.display()),
-            ("out", &args.out.display()),
-        ]);
+    if ferry_e2e::bench_args::checked_only(args.check_args, &args.wasm_dir, &args.host, &args.out) {
         return Ok(());
     }
     ensure!(
@@ -520,12 +515,7 @@ fn main() -> Result<()> {
         }
         let dir = tempfile::tempdir()?;
         RuntimeConfig::new()
-            .client_tls(
-                &["api", "reconciler"],
-                &[&format!("127.0.0.1:{}", kube.addr().port())],
-                "kube-ca.pem",
-                &kube.ca_pem(),
-            )
+            .client_tls(&["api", "reconciler"], &["127.0.0.1"], "kube-ca.pem", &kube.ca_pem())
             .write_in(dir.path());
 
         // Registered and synced on a host whose reconciler works once, at start.

@@ -76,7 +76,7 @@ pub fn delete<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Response 
 pub const CA_DATA_WARNING: &str =
     "caData is stored but Ferry's components cannot use it: a Wasm component cannot pass \
      a CA to wasi:http per request, so the host must trust the cluster's certificate. Add this CA to the host's \
-     runtime config ([[client_tls]] with the server's host:port and ca_roots_file), or give the API server a \
+     runtime config ([[client_tls]] with the server's host name, without the port, and ca_roots_file), or give the API server a \
      certificate from a CA the host already trusts.";
 
 /// The cluster as stored, with `warnings` when it came with a `caData`.
