@@ -261,7 +261,7 @@ async fn start(args: &Args, dir: &Path) -> Result<Running> {
          \n  Kubectl:     kubectl --kubeconfig {kubeconfig} -n {NAMESPACE} get deployments,services,configmaps\
          \n  Repository:  {repo_url} (git-emulator, Gitea API; bare repository {bare})\
          \n  Clone:       {clone}\
-         \n\nEdit the clone (e.g. replicas: 2 -> 3 in app/deployment.yaml), then push:\
+         \n\nEdit the clone (e.g. replicas: 2 -> 3 in base/deployment.yaml; the CD follows overlays/demo, a Kustomize overlay of base/), then push:\
          \n\n  Push:        {push}\
          \n\nThe push is announced to Ferry as Gitea's signed webhook; the CD follows within seconds.\
          \nferry-host (pid {pid}) logs to {log}\n",

@@ -1,12 +1,16 @@
 //! The sample repository and the continuous deployment that follows it: nginx serving a page from a
-//! ConfigMap, behind a Service. No namespace in the manifests: the CD's destination decides it.
+//! ConfigMap, behind a Service, laid out as most teams' repositories are — a Kustomize base and an
+//! overlay per environment; the demo's CD follows the overlay. No namespace in the manifests: the
+//! CD's destination decides it.
 
 use serde_json::{json, Value};
 
 /// The repository path every provider URL of the demo repository ends with.
 pub const REPO_KEY: &str = "demo/nginx";
-/// The directory of manifests inside the repository (the CD's `source.path`).
-pub const APP_PATH: &str = "app";
+/// The base every environment builds on.
+pub const BASE_PATH: &str = "base";
+/// The demo environment's overlay (the CD's `source.path`).
+pub const APP_PATH: &str = "overlays/demo";
 pub const CD_NAME: &str = "nginx";
 pub const NAMESPACE: &str = "nginx-demo";
 pub const CLUSTER: &str = "demo";
@@ -66,15 +70,37 @@ metadata:
 data:
   index.html: |
     <h1>Hello from Ferry</h1>
-    <p>Edit app/configmap.yaml, commit and push: Ferry deploys it.</p>
+    <p>Edit base/configmap.yaml, commit and push: Ferry deploys it.</p>
+";
+
+pub const BASE_KUSTOMIZATION: &str = "\
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+- deployment.yaml
+- service.yaml
+- configmap.yaml
+";
+
+/// The demo environment: the base, labelled for the environment (selectors left alone).
+pub const OVERLAY_KUSTOMIZATION: &str = "\
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+- ../../base
+labels:
+- pairs:
+    environment: demo
 ";
 
 /// The files of the first commit: (path in the repository, content).
-pub fn files() -> [(String, &'static str); 3] {
+pub fn files() -> [(String, &'static str); 5] {
     [
-        (format!("{APP_PATH}/deployment.yaml"), DEPLOYMENT),
-        (format!("{APP_PATH}/service.yaml"), SERVICE),
-        (format!("{APP_PATH}/configmap.yaml"), CONFIG_MAP),
+        (format!("{BASE_PATH}/deployment.yaml"), DEPLOYMENT),
+        (format!("{BASE_PATH}/service.yaml"), SERVICE),
+        (format!("{BASE_PATH}/configmap.yaml"), CONFIG_MAP),
+        (format!("{BASE_PATH}/kustomization.yaml"), BASE_KUSTOMIZATION),
+        (format!("{APP_PATH}/kustomization.yaml"), OVERLAY_KUSTOMIZATION),
     ]
 }
 
@@ -108,22 +134,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_manifests_are_three_namespaceless_objects_the_deployment_mounting_the_config_map() {
-        let docs: Vec<serde_yaml::Value> = files()
+    fn the_overlay_builds_three_namespaceless_objects_the_deployment_mounting_the_config_map() {
+        let files = files();
+        let tree: kustomize::FileTree = files
             .iter()
-            .map(|(path, text)| {
-                assert!(path.starts_with("app/") && path.ends_with(".yaml"), "{path}");
-                serde_yaml::from_str(text).unwrap_or_else(|e| panic!("{path}: {e}"))
-            })
+            .map(|(path, text)| (path.as_str(), text.as_bytes()))
             .collect();
-        let kinds: Vec<&str> = docs.iter().map(|d| d["kind"].as_str().unwrap()).collect();
-        assert_eq!(kinds, ["Deployment", "Service", "ConfigMap"]);
-        for doc in &docs {
+        let build = kustomize::build(&tree, APP_PATH, &kustomize::BuildOptions::default()).expect("the overlay builds");
+        let docs = &build.objects;
+        let mut kinds: Vec<&str> = docs.iter().map(|d| d["kind"].as_str().unwrap()).collect();
+        kinds.sort_unstable();
+        assert_eq!(kinds, ["ConfigMap", "Deployment", "Service"]);
+        let of = |kind: &str| {
+            docs.iter()
+                .find(|d| d["kind"] == kind)
+                .unwrap_or_else(|| panic!("{kind}"))
+        };
+        for doc in docs {
             assert!(doc["metadata"].get("namespace").is_none(), "{doc:?}");
+            assert_eq!(doc["metadata"]["labels"]["environment"], "demo", "{doc:?}");
         }
-        let pod = &docs[0]["spec"]["template"]["spec"];
-        assert_eq!(pod["volumes"][0]["configMap"]["name"], docs[2]["metadata"]["name"]);
-        assert_eq!(docs[1]["spec"]["selector"], docs[0]["spec"]["selector"]["matchLabels"]);
+        let deployment = of("Deployment");
+        let pod = &deployment["spec"]["template"]["spec"];
+        assert_eq!(
+            pod["volumes"][0]["configMap"]["name"],
+            of("ConfigMap")["metadata"]["name"]
+        );
+        assert_eq!(
+            of("Service")["spec"]["selector"],
+            deployment["spec"]["selector"]["matchLabels"]
+        );
+        assert!(build.dirs_read.iter().any(|d| d == BASE_PATH), "{:?}", build.dirs_read);
         // The edit the demo suggests must be possible as worded.
         assert!(DEPLOYMENT.contains("replicas: 2"));
     }

@@ -252,6 +252,10 @@ async fn the_demo_deploys_nginx_follows_a_git_push_and_stops_everything_on_ctrl_
         .await
         .expect("the nginx Deployment");
     assert_eq!(deployment["spec"]["replicas"], 2);
+    assert_eq!(
+        deployment["metadata"]["labels"]["environment"], "demo",
+        "built from the overlay: {deployment}"
+    );
     assert!(cluster
         .get("/api/v1/namespaces/nginx-demo/services/nginx")
         .await
@@ -265,12 +269,13 @@ async fn the_demo_deploys_nginx_follows_a_git_push_and_stops_everything_on_ctrl_
         .unwrap()
         .contains("Hello from Ferry"));
 
-    // Edit the clone and run the printed push command, exactly as printed.
-    let deployment_file = clone.join("app/deployment.yaml");
+    // Edit the clone's base (outside the CD's path, the overlay) and run the printed push command,
+    // exactly as printed: the webhook knows the overlay reads the base.
+    let deployment_file = clone.join("base/deployment.yaml");
     let text = std::fs::read_to_string(&deployment_file).unwrap();
     assert!(text.contains("replicas: 2"), "{text}");
     std::fs::write(&deployment_file, text.replace("replicas: 2", "replicas: 3")).unwrap();
-    let configmap_file = clone.join("app/configmap.yaml");
+    let configmap_file = clone.join("base/configmap.yaml");
     let text = std::fs::read_to_string(&configmap_file).unwrap();
     std::fs::write(
         &configmap_file,
