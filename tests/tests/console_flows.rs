@@ -25,6 +25,9 @@ const VIEWER: &str = "flow-viewer-token";
 const WEBHOOK_SECRET: &str = "flow-webhook-secret";
 const REPO: &str = "acme/guestbook";
 const SYNC_WAIT: Duration = Duration::from_secs(60);
+/// A sync ends when its objects are applied; a rollout's Healthy is read by the reconciler's next
+/// cron tick, which the shipped spin.toml fires every minute.
+const HEALTHY_WAIT: Duration = Duration::from_secs(60 + 60);
 
 /// A Kubernetes API server for the flows.
 struct Cluster {
@@ -293,7 +296,7 @@ async fn an_operator_creates_edits_syncs_and_deletes_a_cd_in_the_console() {
     })
     .await;
     let row = page
-        .wait_row("guestbook", SYNC_WAIT, "Synced and Healthy", |r| {
+        .wait_row("guestbook", HEALTHY_WAIT, "Synced and Healthy", |r| {
             r["sync"] == "Synced" && r["health"] == "Healthy"
         })
         .await
