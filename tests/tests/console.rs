@@ -1092,10 +1092,17 @@ async fn notices_keep_the_newest_few_can_be_dismissed_and_cover_no_control() {
 
     // The newest notice (the older ones may time out meanwhile) is dismissed by its button.
     page.browser
-        .execute("document.querySelector('#toasts .toast:last-child').dataset.mark = 'newest';", vec![])
+        .execute(
+            "document.querySelector('#toasts .toast:last-child').dataset.mark = 'newest';",
+            vec![],
+        )
         .await
         .unwrap();
-    let close = page.browser.find("#toasts .toast[data-mark=newest] .toast-close").await.unwrap();
+    let close = page
+        .browser
+        .find("#toasts .toast[data-mark=newest] .toast-close")
+        .await
+        .unwrap();
     assert_eq!(
         page.browser.attribute(&close, "aria-label").await.unwrap().as_deref(),
         Some("Dismiss notification")

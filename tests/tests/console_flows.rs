@@ -26,8 +26,8 @@ const WEBHOOK_SECRET: &str = "flow-webhook-secret";
 const REPO: &str = "acme/guestbook";
 const SYNC_WAIT: Duration = Duration::from_secs(60);
 /// A sync ends when its objects are applied; a rollout's Healthy is read by the reconciler's next
-/// cron tick, which the shipped spin.toml fires every minute.
-const HEALTHY_WAIT: Duration = Duration::from_secs(60 + 60);
+/// cron tick (every 2 s here; the shipped spin.toml's fires every minute).
+const HEALTHY_WAIT: Duration = SYNC_WAIT;
 
 /// A Kubernetes API server for the flows.
 struct Cluster {
@@ -138,13 +138,24 @@ impl World {
                     .allowed_outbound_hosts(SHIPPED_OUTBOUND_HOSTS)
                     .application_variables(["gitea_webhook_secret"]),
             )
+            // The reconciler as every install has it: its ticks read a rollout's health after the
+            // sync that started it (a sync does not wait for it).
+            .cron("reconciler", "*/2 * * * * *")
+            .component(
+                Component::ferry("reconciler", wasm("ferry_reconciler")).allowed_outbound_hosts(SHIPPED_OUTBOUND_HOSTS),
+            )
             .write_in(dir.path());
         // The components reach the cluster through the host, which trusts its CA by the runtime
         // config (a component cannot hand a CA to an outgoing request).
         let authority = cluster.server.trim_start_matches("https://");
         let host = authority.rsplit_once(':').map_or(authority, |(host, _port)| host);
         let runtime_config = RuntimeConfig::new()
-            .client_tls(&["api", "webhook"], &[host], "kube-ca.pem", &cluster.ca_pem)
+            .client_tls(
+                &["api", "webhook", "reconciler"],
+                &[host],
+                "kube-ca.pem",
+                &cluster.ca_pem,
+            )
             .write_in(dir.path());
         let host = HostProcess::start(
             &manifest,
