@@ -204,7 +204,21 @@ impl HostProcess {
         let deadline = Instant::now() + grace;
         loop {
             match self.child.try_wait() {
-                Ok(Some(status)) => return Ok(status),
+                Ok(Some(status)) => {
+                    // `spin up` may exit before its trigger processes have: they are done when
+                    // the group is empty, killed when it is not by the deadline.
+                    while group_alive(pid) && Instant::now() < deadline {
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                    if group_alive(pid) {
+                        self.kill_group();
+                        return Err(HostError::Killed {
+                            pid,
+                            seconds: grace.as_secs(),
+                        });
+                    }
+                    return Ok(status);
+                }
                 Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
                 Ok(None) => {
                     self.kill_group();
@@ -217,6 +231,12 @@ impl HostProcess {
             }
         }
     }
+}
+
+/// Whether any process of the group led by `pid` is alive.
+fn group_alive(pid: u32) -> bool {
+    // Safety: signal 0 only checks that a process of the group exists.
+    unsafe { libc::killpg(pid as libc::pid_t, 0) == 0 }
 }
 
 impl HostProcess {
