@@ -35,7 +35,7 @@ demo: components host
 
 ## Every test: unit, property, emulator fidelity (real kubectl), host and end-to-end.
 test: components
-	$(CARGO) build -p ferry-host
+	$(CARGO) build -p ferry-host -p ferry
 	$(CARGO) test --no-fail-fast
 
 ## The scenarios that matter (push -> Synced, forged and replayed deliveries, restart on the same
