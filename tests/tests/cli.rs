@@ -20,7 +20,11 @@ use serde_json::{json, Value};
 fn ferry_binary() -> PathBuf {
     let host = ferry_e2e::host::host_binary_path();
     let path = host.with_file_name("ferry");
-    assert!(path.exists(), "{} is missing: build it with `cargo build -p ferry`", path.display());
+    assert!(
+        path.exists(),
+        "{} is missing: build it with `cargo build -p ferry`",
+        path.display()
+    );
     path
 }
 
@@ -32,7 +36,11 @@ struct Run {
 
 impl std::fmt::Display for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "exit {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
     }
 }
 
@@ -77,7 +85,10 @@ impl Cli {
 
     fn run_with(&self, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Run {
         let mut command = self.command(args, env);
-        command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         let output = tokio::task::block_in_place(|| {
             let mut child = command.spawn().expect("the ferry binary runs");
             let mut input = child.stdin.take().unwrap();
@@ -119,7 +130,10 @@ fn until_exit(cli: &Cli, code: i32, args: &[&str], what: &str) -> Run {
         if run.code == code {
             return run;
         }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}; last run:\n{run}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; last run:\n{run}"
+        );
         std::thread::sleep(Duration::from_millis(300));
     }
 }
@@ -140,17 +154,23 @@ fn kubeconfig(w: &World, user: &str) -> String {
 
 fn no_secret(run: &Run, secrets: &[&str]) {
     for secret in secrets {
-        assert!(!run.stdout.contains(secret) && !run.stderr.contains(secret), "a token was printed:\n{run}");
+        assert!(
+            !run.stdout.contains(secret) && !run.stderr.contains(secret),
+            "a token was printed:\n{run}"
+        );
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_drives_a_running_ferry() {
+    let started = Instant::now();
     let mut w = World::start("1h").await;
+    eprintln!("[{:?}] world started", started.elapsed());
     let cli = Cli::new();
     let url = w.host.url.clone();
     let tokens = [ADMIN_TOKEN, OPERATOR_TOKEN, VIEWER_TOKEN];
 
+    eprintln!("[{:?}] login, contexts, whoami, logout", started.elapsed());
     // --- login, contexts, whoami, logout
     let run = cli.expect(2, &["whoami"]);
     assert!(run.stderr.contains("ferry login URL --token-file FILE"), "{run}");
@@ -160,16 +180,37 @@ async fn the_cli_drives_a_running_ferry() {
     let config = cli.config_dir().join("ferry/config.yaml");
     assert_eq!(std::fs::metadata(&config).unwrap().permissions().mode() & 0o777, 0o600);
     assert!(std::fs::read_to_string(&config).unwrap().contains(ADMIN_TOKEN));
-    let run = cli.run_with(&["login", &url, "--token-stdin", "--context", "viewer"], &[], Some(VIEWER_TOKEN));
+    let run = cli.run_with(
+        &["login", &url, "--token-stdin", "--context", "viewer"],
+        &[],
+        Some(VIEWER_TOKEN),
+    );
     assert_eq!(run.code, 0, "{run}");
     let run = cli.expect(0, &["whoami"]);
-    assert!(run.stdout.contains("role:    viewer") && run.stdout.contains("context: viewer"), "{run}");
+    assert!(
+        run.stdout.contains("role:    viewer") && run.stdout.contains("context: viewer"),
+        "{run}"
+    );
     let run = cli.expect(0, &["--context", "default", "whoami"]);
-    assert!(run.stdout.contains("role:    admin") && run.stdout.contains(&url), "{run}");
+    assert!(
+        run.stdout.contains("role:    admin") && run.stdout.contains(&url),
+        "{run}"
+    );
     let run = cli.run_with(&["whoami"], &[("FERRY_TOKEN", OPERATOR_TOKEN)], None);
     assert!(run.code == 0 && run.stdout.contains("role:    operator"), "{run}");
-    let run = cli.run_with(&["whoami"], &[("FERRY_SERVER", &url), ("FERRY_TOKEN", OPERATOR_TOKEN), ("XDG_CONFIG_HOME", "/nonexistent")], None);
-    assert!(run.code == 0 && run.stdout.contains("role:    operator"), "no config at all: {run}");
+    let run = cli.run_with(
+        &["whoami"],
+        &[
+            ("FERRY_SERVER", &url),
+            ("FERRY_TOKEN", OPERATOR_TOKEN),
+            ("XDG_CONFIG_HOME", "/nonexistent"),
+        ],
+        None,
+    );
+    assert!(
+        run.code == 0 && run.stdout.contains("role:    operator"),
+        "no config at all: {run}"
+    );
     let run = cli.expect(0, &["logout"]);
     assert!(run.stdout.contains("context viewer"), "{run}");
     assert!(!std::fs::read_to_string(&config).unwrap().contains(VIEWER_TOKEN));
@@ -189,31 +230,84 @@ async fn the_cli_drives_a_running_ferry() {
     );
     assert!(!run.stderr.contains("warning"), "the server speaks our version: {run}");
 
+    eprintln!(
+        "[{:?}] clusters: a token file, kubeconfigs with a token and a tokenFile; a client certificate refused",
+        started.elapsed()
+    );
     // --- clusters: a token file, kubeconfigs with a token and a tokenFile; a client certificate refused
     let sa_file = cli.file("sa.token", &w.kube.token());
     let ca_file = cli.file("ca.pem", &w.kube.ca_pem());
-    let run = cli.expect(0, &["cluster", "add", "staging", "--server", &w.kube.url(), "--token-file", &sa_file, "--ca-file", &ca_file]);
-    assert!(run.stderr.contains("caData is stored but"), "the API's warning is shown: {run}");
-    let inline = cli.file("inline.kubeconfig", &kubeconfig(&w, &format!("    token: {}\n", w.kube.token())));
+    let run = cli.expect(
+        0,
+        &[
+            "cluster",
+            "add",
+            "staging",
+            "--server",
+            &w.kube.url(),
+            "--token-file",
+            &sa_file,
+            "--ca-file",
+            &ca_file,
+        ],
+    );
+    assert!(
+        run.stderr.contains("caData is stored but"),
+        "the API's warning is shown: {run}"
+    );
+    let inline = cli.file(
+        "inline.kubeconfig",
+        &kubeconfig(&w, &format!("    token: {}\n", w.kube.token())),
+    );
     cli.expect(0, &["cluster", "add", "kc-inline", "--kubeconfig", &inline]);
     cli.file("kube-token", &w.kube.token());
     let from_file = cli.file("file.kubeconfig", &kubeconfig(&w, "    tokenFile: kube-token\n"));
-    cli.expect(0, &["cluster", "add", "kc-file", "--kubeconfig", &from_file, "--context", "emu"]);
-    let cert = cli.file("cert.kubeconfig", &kubeconfig(&w, "    client-certificate-data: QUJD\n    client-key-data: REVG\n"));
+    cli.expect(
+        0,
+        &[
+            "cluster",
+            "add",
+            "kc-file",
+            "--kubeconfig",
+            &from_file,
+            "--context",
+            "emu",
+        ],
+    );
+    let cert = cli.file(
+        "cert.kubeconfig",
+        &kubeconfig(&w, "    client-certificate-data: QUJD\n    client-key-data: REVG\n"),
+    );
     let run = cli.expect(2, &["cluster", "add", "kc-cert", "--kubeconfig", &cert]);
-    assert!(run.stderr.contains("a client certificate, which Ferry cannot use") && run.stderr.contains("wasi:http"), "{run}");
+    assert!(
+        run.stderr.contains("a client certificate, which Ferry cannot use") && run.stderr.contains("wasi:http"),
+        "{run}"
+    );
     let exec = cli.file("exec.kubeconfig", &kubeconfig(&w, "    exec: {command: aws}\n"));
-    assert!(cli.expect(2, &["cluster", "add", "kc-exec", "--kubeconfig", &exec]).stderr.contains("exec credential plugin"));
+    assert!(cli
+        .expect(2, &["cluster", "add", "kc-exec", "--kubeconfig", &exec])
+        .stderr
+        .contains("exec credential plugin"));
     let run = cli.expect(0, &["cluster", "list"]);
     let lines: Vec<&str> = run.stdout.lines().collect();
-    assert!(lines[0].starts_with("NAME") && lines[0].contains("SERVER") && lines[0].contains("CA"), "{run}");
+    assert!(
+        lines[0].starts_with("NAME") && lines[0].contains("SERVER") && lines[0].contains("CA"),
+        "{run}"
+    );
     assert!(run.stdout.contains(&w.kube.url()), "{run}");
-    assert_eq!(cli.expect(0, &["cluster", "list", "-o", "name"]).stdout, "kc-file\nkc-inline\nprod\nstaging\n");
+    assert_eq!(
+        cli.expect(0, &["cluster", "list", "-o", "name"]).stdout,
+        "kc-file\nkc-inline\nprod\nstaging\n"
+    );
     let listed = cli.json(&["cluster", "list", "-o", "json"]);
     assert_eq!(listed["items"].as_array().unwrap().len(), 4, "{listed}");
-    let staging: Value = serde_yaml::from_str(&cli.expect(0, &["cluster", "get", "staging", "-o", "yaml"]).stdout).unwrap();
+    let staging: Value =
+        serde_yaml::from_str(&cli.expect(0, &["cluster", "get", "staging", "-o", "yaml"]).stdout).unwrap();
     assert_eq!(staging["hasCaData"], true, "{staging}");
-    assert!(cli.expect(0, &["cluster", "get", "kc-file", "-o", "wide"]).stdout.contains("kc-file"));
+    assert!(cli
+        .expect(0, &["cluster", "get", "kc-file", "-o", "wide"])
+        .stdout
+        .contains("kc-file"));
     cli.expect(0, &["cluster", "remove", "kc-file"]);
     let run = cli.expect(2, &["cluster", "get", "kc-file"]);
     assert!(run.stderr.contains("(HTTP 404)"), "{run}");
@@ -221,12 +315,14 @@ async fn the_cli_drives_a_running_ferry() {
     assert!(!everything.contains(&w.kube.token()), "cluster tokens never come back");
     // The cluster works: a CD deploys to one registered from a kubeconfig (below, `api`).
 
+    eprintln!("[{:?}] repository credentials", started.elapsed());
     // --- repository credentials
     let git_token = cli.file("git.token", DEFAULT_TOKEN);
     let repo_url = w.git.repo_url(Provider::Gitea, KEY);
     let run = cli.expect(0, &["repo", "add", &repo_url, "--token-file", &git_token]);
     assert!(run.stdout.contains("token credentials"), "{run}");
 
+    eprintln!("[{:?}] create, list, get, with every output format", started.elapsed());
     // --- create, list, get, with every output format
     let web = cli.file("web.yaml", &cd_yaml(&w, "web", "app"));
     assert_eq!(cli.expect(0, &["cd", "create", "-f", &web]).stdout, "cd/web created\n");
@@ -237,15 +333,24 @@ async fn the_cli_drives_a_running_ferry() {
     bad["spec"]["source"]["path"] = json!("");
     let run = cli.run_with(&["cd", "create", "-f", "-"], &[], Some(&bad.to_string()));
     assert_eq!(run.code, 2, "{run}");
-    assert!(run.stderr.contains("(HTTP 422)") && run.stderr.contains("spec.destination.cluster"), "the API's field errors: {run}");
+    assert!(
+        run.stderr.contains("(HTTP 422)") && run.stderr.contains("spec.destination.cluster"),
+        "the API's field errors: {run}"
+    );
     let mut api_doc = w.cd_document("api");
     api_doc["spec"]["destination"]["cluster"] = json!("kc-inline");
     let api = cli.file("api.yaml", &serde_yaml::to_string(&api_doc).unwrap());
     assert_eq!(cli.expect(0, &["cd", "apply", "-f", &api]).stdout, "cd/api created\n");
     api_doc["spec"]["description"] = json!("applied again");
     std::fs::write(&api, serde_yaml::to_string(&api_doc).unwrap()).unwrap();
-    assert_eq!(cli.expect(0, &["cd", "apply", "-f", &api]).stdout, "cd/api configured\n");
-    assert_eq!(cli.json(&["cd", "get", "api", "-o", "json"])["spec"]["description"], "applied again");
+    assert_eq!(
+        cli.expect(0, &["cd", "apply", "-f", &api]).stdout,
+        "cd/api configured\n"
+    );
+    assert_eq!(
+        cli.json(&["cd", "get", "api", "-o", "json"])["spec"]["description"],
+        "applied again"
+    );
 
     let run = cli.expect(0, &["cd", "list"]);
     let header = run.stdout.lines().next().unwrap();
@@ -253,50 +358,138 @@ async fn the_cli_drives_a_running_ferry() {
         assert!(header.contains(column), "{run}");
     }
     assert!(!header.contains("ALIAS"), "{run}");
-    assert!(run.stdout.lines().any(|l| l.starts_with("web ") && l.contains("prod/web")), "{run}");
-    assert!(cli.expect(0, &["cd", "list", "-o", "wide"]).stdout.lines().next().unwrap().contains("AUTOMATED"));
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.starts_with("web ") && l.contains("prod/web")),
+        "{run}"
+    );
+    assert!(cli
+        .expect(0, &["cd", "list", "-o", "wide"])
+        .stdout
+        .lines()
+        .next()
+        .unwrap()
+        .contains("AUTOMATED"));
     assert_eq!(cli.expect(0, &["cd", "list", "-o", "name"]).stdout, "api\nweb\n");
-    assert_eq!(cli.json(&["cd", "list", "-o", "json"])["items"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        cli.json(&["cd", "list", "-o", "json"])["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     let listed: Value = serde_yaml::from_str(&cli.expect(0, &["cd", "list", "-o", "yaml"]).stdout).unwrap();
     assert_eq!(listed["items"][1]["name"], "web", "{listed}");
 
+    eprintln!(
+        "[{:?}] sync --wait, not on a terminal: plain lines, exit 0 once Healthy",
+        started.elapsed()
+    );
     // --- sync --wait, not on a terminal: plain lines, exit 0 once Healthy
     let run = cli.expect(0, &["cd", "sync", "web", "--wait", "--timeout", "2m"]);
     assert!(run.stdout.starts_with("cd/web: sync Pending"), "{run}");
-    assert!(run.stdout.contains("web: sync Succeeded at ") && run.stdout.contains("3/3 objects"), "{run}");
+    // Four objects: the namespace the sync creates (createNamespace) and the three of Git.
+    assert!(
+        run.stdout.contains("web: sync Succeeded at ") && run.stdout.contains("4/4 objects"),
+        "{run}"
+    );
     assert!(run.stdout.ends_with("web: sync Succeeded, Healthy\n"), "{run}");
-    assert!(!run.stdout.contains('\x1b') && !run.stdout.contains('\r'), "no terminal codes in a pipe: {run}");
+    assert!(
+        !run.stdout.contains('\x1b') && !run.stdout.contains('\r'),
+        "no terminal codes in a pipe: {run}"
+    );
     let sha = w.repo.head().unwrap();
     assert_eq!(w.configmap_value("web").as_deref(), Some("one"));
-    let run = cli.expect(0, &["cd", "list", "--health", "Healthy", "--sync", "Synced", "-o", "name"]);
+    let run = cli.expect(
+        0,
+        &["cd", "list", "--health", "Healthy", "--sync", "Synced", "-o", "name"],
+    );
     assert_eq!(run.stdout, "web\n", "{run}");
     let run = cli.expect(0, &["cd", "get", "web"]);
-    assert!(run.stdout.contains("REVISION") && run.stdout.contains(&sha[..7]) && run.stdout.contains("Healthy"), "{run}");
-    assert!(cli.expect(0, &["cd", "get", "web", "-o", "wide"]).stdout.contains("Succeeded"));
+    assert!(
+        run.stdout.contains("REVISION") && run.stdout.contains(&sha[..7]) && run.stdout.contains("Healthy"),
+        "{run}"
+    );
+    assert!(cli
+        .expect(0, &["cd", "get", "web", "-o", "wide"])
+        .stdout
+        .contains("Succeeded"));
     assert_eq!(cli.expect(0, &["cd", "get", "web", "-o", "name"]).stdout, "web\n");
     let doc: Value = serde_yaml::from_str(&cli.expect(0, &["cd", "get", "web", "-o", "yaml"]).stdout).unwrap();
     assert_eq!(doc["status"]["revision"], sha.as_str(), "{doc}");
-    let run = cli.expect(0, &["cd", "wait", "web", "--revision", &sha[..8], "--health", "Healthy", "--sync", "Synced"]);
-    assert!(run.stdout.contains(&format!("web: revision {}, Healthy, Synced", &sha[..8])), "{run}");
+    let run = cli.expect(
+        0,
+        &[
+            "cd",
+            "wait",
+            "web",
+            "--revision",
+            &sha[..8],
+            "--health",
+            "Healthy",
+            "--sync",
+            "Synced",
+        ],
+    );
+    assert!(
+        run.stdout
+            .contains(&format!("web: revision {}, Healthy, Synced", &sha[..8])),
+        "{run}"
+    );
     let run = cli.expect(1, &["cd", "wait", "web", "--revision", "0000000", "--timeout", "2s"]);
-    assert!(run.stderr.contains("timed out after 2s waiting for revision 0000000"), "{run}");
+    assert!(
+        run.stderr.contains("timed out after 2s waiting for revision 0000000"),
+        "{run}"
+    );
 
+    eprintln!("[{:?}] resources, history, in every format", started.elapsed());
     // --- resources, history, in every format
     let run = cli.expect(0, &["cd", "resources", "web"]);
-    assert!(run.stdout.lines().any(|l| l.starts_with("Deployment") && l.contains("web") && l.contains("Healthy")), "{run}");
-    assert!(cli.expect(0, &["cd", "resources", "web", "-o", "wide"]).stdout.contains("GROUP"));
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.starts_with("Deployment") && l.contains("web") && l.contains("Healthy")),
+        "{run}"
+    );
+    assert!(cli
+        .expect(0, &["cd", "resources", "web", "-o", "wide"])
+        .stdout
+        .contains("GROUP"));
     let names = cli.expect(0, &["cd", "resources", "web", "-o", "name"]).stdout;
-    assert!(names.contains("deployment.apps/web\n") && names.contains("configmap/settings\n"), "{names}");
-    assert_eq!(cli.json(&["cd", "resources", "web", "-o", "json"])["items"].as_array().unwrap().len(), 3);
+    assert!(
+        names.contains("deployment.apps/web\n") && names.contains("configmap/settings\n"),
+        "{names}"
+    );
+    assert_eq!(
+        cli.json(&["cd", "resources", "web", "-o", "json"])["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
     let run = cli.expect(0, &["cd", "history", "web"]);
-    assert!(run.stdout.contains("Succeeded") && run.stdout.contains("user") && run.stdout.contains(&sha[..7]), "{run}");
-    assert!(cli.expect(0, &["cd", "history", "web", "-o", "wide"]).stdout.contains("MESSAGE"));
+    assert!(
+        run.stdout.contains("Succeeded") && run.stdout.contains("user") && run.stdout.contains(&sha[..7]),
+        "{run}"
+    );
+    assert!(cli
+        .expect(0, &["cd", "history", "web", "-o", "wide"])
+        .stdout
+        .contains("MESSAGE"));
     let history: Value = serde_yaml::from_str(&cli.expect(0, &["cd", "history", "web", "-o", "yaml"]).stdout).unwrap();
     assert_eq!(history["items"][0]["phase"], "Succeeded", "{history}");
     let id = history["items"][0]["id"].to_string();
-    assert_eq!(cli.expect(0, &["cd", "history", "web", "-o", "name"]).stdout, format!("{id}\n"));
+    assert_eq!(
+        cli.expect(0, &["cd", "history", "web", "-o", "name"]).stdout,
+        format!("{id}\n")
+    );
     assert_eq!(cli.json(&["cd", "history", "web", "-o", "json"]), history);
 
+    eprintln!(
+        "[{:?}] diff: in sync (0), then drifted in the cluster (1, the change shown)",
+        started.elapsed()
+    );
     // --- diff: in sync (0), then drifted in the cluster (1, the change shown)
     assert_eq!(cli.expect(0, &["cd", "diff", "web"]).stdout, "");
     let mut kubectl = w.kube.client().unwrap();
@@ -312,22 +505,76 @@ async fn the_cli_drives_a_running_ferry() {
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(w.operator.post("/api/v1/reconcile", "").await.status, 202);
     let run = until_exit(&cli, 1, &["cd", "diff", "web"], "the drift to show in the diff");
-    assert!(run.stdout.starts_with("===== ConfigMap web/settings\n") && run.stdout.contains("drifted"), "{run}");
-    assert_eq!(cli.expect(1, &["cd", "diff", "web", "-o", "name"]).stdout, "ConfigMap web/settings\n");
-    assert_eq!(cli.json_code(1, &["cd", "diff", "web", "-o", "json"])["items"][0]["kind"], "ConfigMap");
+    assert!(
+        run.stdout.starts_with("===== ConfigMap web/settings\n") && run.stdout.contains("drifted"),
+        "{run}"
+    );
+    assert_eq!(
+        cli.expect(1, &["cd", "diff", "web", "-o", "name"]).stdout,
+        "ConfigMap web/settings\n"
+    );
+    assert_eq!(
+        cli.json_code(1, &["cd", "diff", "web", "-o", "json"])["items"][0]["kind"],
+        "ConfigMap"
+    );
 
+    eprintln!(
+        "[{:?}] a sync of one object, dry run, with a sync setting of its own: nothing changes",
+        started.elapsed()
+    );
     // --- a sync of one object, dry run, with a sync setting of its own: nothing changes
-    let run = cli.expect(0, &["cd", "sync", "web", "--resource", "configmap/settings", "--dry-run", "--replace=false", "--wait"]);
+    let run = cli.expect(
+        0,
+        &[
+            "cd",
+            "sync",
+            "web",
+            "--resource",
+            "configmap/settings",
+            "--dry-run",
+            "--replace=false",
+            "--wait",
+        ],
+    );
     assert!(run.stdout.contains("web: sync Succeeded"), "{run}");
-    assert_eq!(w.configmap_value("web").as_deref(), Some("drifted"), "a dry run changes nothing");
+    assert_eq!(
+        w.configmap_value("web").as_deref(),
+        Some("drifted"),
+        "a dry run changes nothing"
+    );
     let run = cli.expect(2, &["cd", "sync", "web", "--resource", "Secret/nope"]);
     assert!(run.stderr.contains("the CD has no such object"), "{run}");
-    cli.expect(0, &["cd", "sync", "web", "--resource", "ConfigMap/web/settings", "--wait"]);
-    assert_eq!(w.configmap_value("web").as_deref(), Some("one"), "the object's sync restored it");
+    cli.expect(
+        0,
+        &["cd", "sync", "web", "--resource", "ConfigMap/web/settings", "--wait"],
+    );
+    assert_eq!(
+        w.configmap_value("web").as_deref(),
+        Some("one"),
+        "the object's sync restored it"
+    );
 
+    eprintln!(
+        "[{:?}] set-info, then edit with a scripted $EDITOR: first a change the API refuses, then a good one",
+        started.elapsed()
+    );
     // --- set-info, then edit with a scripted $EDITOR: first a change the API refuses, then a good one
-    cli.expect(0, &["cd", "set-info", "web", "--alias", "Web shop", "--description", "The storefront"]);
-    assert_eq!(cli.expect(0, &["cd", "list", "-q", "storefront", "-o", "name"]).stdout, "web\n");
+    cli.expect(
+        0,
+        &[
+            "cd",
+            "set-info",
+            "web",
+            "--alias",
+            "Web shop",
+            "--description",
+            "The storefront",
+        ],
+    );
+    assert_eq!(
+        cli.expect(0, &["cd", "list", "-q", "storefront", "-o", "name"]).stdout,
+        "web\n"
+    );
     let editor = cli.file(
         "editor.sh",
         "#!/bin/sh\n# The first save breaks the destination; after the refusal, a good change.\necho run >> \"$(dirname \"$0\")/editor.runs\"\nif grep -q '^# The edit was not saved' \"$1\"; then\n  grep -q 'no cluster\\|nowhere' \"$1\" || { echo 'the errors are not in the file' >&2; exit 3; }\n  sed -i -e 's/cluster: nowhere/cluster: prod/' -e 's/alias: Web shop/alias: Edited shop/' \"$1\"\nelse\n  sed -i 's/cluster: prod/cluster: nowhere/' \"$1\"\nfi\n",
@@ -335,17 +582,34 @@ async fn the_cli_drives_a_running_ferry() {
     std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
     let run = cli.run_with(&["cd", "edit", "web"], &[("EDITOR", &editor)], None);
     assert_eq!(run.code, 0, "{run}");
-    assert!(run.stderr.contains("spec.destination.cluster"), "the API's field error is shown: {run}");
+    assert!(
+        run.stderr.contains("spec.destination.cluster"),
+        "the API's field error is shown: {run}"
+    );
     assert!(run.stdout.contains("cd/web edited"), "{run}");
-    assert_eq!(std::fs::read_to_string(cli.home.path().join("editor.runs")).unwrap(), "run\nrun\n");
+    assert_eq!(
+        std::fs::read_to_string(cli.home.path().join("editor.runs")).unwrap(),
+        "run\nrun\n"
+    );
     let doc = cli.json(&["cd", "get", "web", "-o", "json"]);
-    assert_eq!((doc["spec"]["alias"].as_str(), doc["spec"]["destination"]["cluster"].as_str()), (Some("Edited shop"), Some("prod")));
+    assert_eq!(
+        (
+            doc["spec"]["alias"].as_str(),
+            doc["spec"]["destination"]["cluster"].as_str()
+        ),
+        (Some("Edited shop"), Some("prod"))
+    );
     let run = cli.run_with(&["cd", "edit", "web"], &[("EDITOR", "true")], None);
     assert!(run.code == 0 && run.stdout.contains("edit cancelled"), "{run}");
 
+    eprintln!("[{:?}] the live progress view in a real terminal", started.elapsed());
     // --- the live progress view in a real terminal
     terminal_progress_view(&cli);
 
+    eprintln!(
+        "[{:?}] a sync that ends Degraded: exit 1, the failing object named",
+        started.elapsed()
+    );
     // --- a sync that ends Degraded: exit 1, the failing object named
     let sha = commit(
         &w.repo,
@@ -357,18 +621,36 @@ async fn the_cli_drives_a_running_ferry() {
     let failing = cli.file("failing.yaml", &cd_yaml(&w, "failing", "failing"));
     cli.expect(0, &["cd", "create", "-f", &failing]);
     let run = cli.expect(1, &["cd", "sync", "failing", "--wait", "--timeout", "2m"]);
-    assert!(run.stderr.contains("ferry: failing did not reach sync Succeeded, Healthy"), "{run}");
-    assert!(run.stderr.contains("Job failing/fail is Degraded: Job has reached the specified backoff limit"), "{run}");
+    assert!(
+        run.stderr
+            .contains("ferry: failing did not reach sync Succeeded, Healthy"),
+        "{run}"
+    );
+    assert!(
+        run.stderr
+            .contains("Job failing/fail is Degraded: Job has reached the specified backoff limit"),
+        "{run}"
+    );
     let run = cli.expect(1, &["cd", "wait", "failing", "--revision", &sha, "--health", "Healthy"]);
-    assert!(run.stderr.contains("Job failing/fail is Degraded"), "a wait at that commit ends at once: {run}");
+    assert!(
+        run.stderr.contains("Job failing/fail is Degraded"),
+        "a wait at that commit ends at once: {run}"
+    );
 
+    eprintln!(
+        "[{:?}] the kubeconfig cluster deploys; delete with and without its objects",
+        started.elapsed()
+    );
     // --- the kubeconfig cluster deploys; delete with and without its objects
     cli.expect(0, &["cd", "sync", "api", "--wait"]);
     assert!(w.kube.get("", "v1", "configmaps", "api", "settings").is_some());
     let run = cli.expect(2, &["cd", "delete", "api"]);
     assert!(run.stderr.contains("--yes"), "no terminal to confirm on: {run}");
     let run = cli.expect(0, &["cd", "delete", "api", "--cascade=true", "--yes"]);
-    assert!(run.stdout.contains("cd/api deleted; its") && run.stdout.contains("objects are being deleted"), "{run}");
+    assert!(
+        run.stdout.contains("cd/api deleted; its") && run.stdout.contains("objects are being deleted"),
+        "{run}"
+    );
     cli.expect(0, &["cd", "delete", "failing", "--yes"]);
     let run = cli.expect(2, &["cd", "get", "api"]);
     assert!(run.stderr.contains("(HTTP 404)"), "{run}");
@@ -376,6 +658,7 @@ async fn the_cli_drives_a_running_ferry() {
     assert!(run.stderr.contains("(HTTP 409)"), "web still deploys to prod: {run}");
     assert_eq!(cli.expect(0, &["cd", "list", "-o", "name"]).stdout, "web\n");
 
+    eprintln!("[{:?}] the server goes away", started.elapsed());
     // --- the server goes away
     let host_log = w.host.output();
     for secret in tokens {
@@ -383,7 +666,11 @@ async fn the_cli_drives_a_running_ferry() {
     }
     w.host.stop_in_place().unwrap();
     let run = cli.expect(2, &["cd", "list"]);
-    assert!(run.stderr.contains(&format!("cannot reach the Ferry server at {url}: cannot connect")), "{run}");
+    assert!(
+        run.stderr
+            .contains(&format!("cannot reach the Ferry server at {url}: cannot connect")),
+        "{run}"
+    );
     let run = cli.expect(0, &["--version"]);
     assert!(run.stderr.contains("the server's version is unknown"), "{run}");
 }
@@ -403,8 +690,17 @@ impl Cli {
 fn terminal_progress_view(cli: &Cli) {
     let socket = format!("ferry-cli-test-{}", std::process::id());
     let tmux = |args: &[&str]| {
-        let output = Command::new("tmux").arg("-L").arg(&socket).args(args).output().expect("tmux runs (apt-get install tmux)");
-        assert!(output.status.success(), "tmux {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        let output = Command::new("tmux")
+            .arg("-L")
+            .arg(&socket)
+            .args(args)
+            .output()
+            .expect("tmux runs (apt-get install tmux)");
+        assert!(
+            output.status.success(),
+            "tmux {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         String::from_utf8_lossy(&output.stdout).into_owned()
     };
     let command = cli.command(&[], &[]);
@@ -428,11 +724,21 @@ fn terminal_progress_view(cli: &Cli) {
     };
     tmux(&["kill-server"]);
     assert!(pane.contains("EXIT=0"), "the sync ends Healthy:\n{pane}");
-    let progress: Vec<&str> = pane.lines().filter(|l| l.starts_with("web: sync ") && l.contains(" objects")).collect();
+    let progress: Vec<&str> = pane
+        .lines()
+        .filter(|l| l.starts_with("web: sync ") && l.contains(" objects"))
+        .collect();
     assert_eq!(progress.len(), 1, "one live line, redrawn in place:\n{pane}");
-    assert!(progress[0].contains("sync Succeeded") && progress[0].contains("3/3 objects"), "{pane}");
+    // Every object done (the namespace exists by now: the three of Git).
+    assert!(
+        progress[0].contains("sync Succeeded") && progress[0].contains("3/3 objects"),
+        "{pane}"
+    );
     assert!(pane.contains("web: sync Succeeded, Healthy"), "{pane}");
-    assert!(!pane.contains("[2K"), "escape codes are the terminal's, not text:\n{pane}");
+    assert!(
+        !pane.contains("[2K"),
+        "escape codes are the terminal's, not text:\n{pane}"
+    );
 }
 
 fn shell_quote(text: &str) -> String {

@@ -17,7 +17,9 @@ use crate::{write_stdout, Outcome};
 #[derive(Debug, Subcommand)]
 pub enum CdCommand {
     /// List continuous deployments: name, health, sync, location, update time.
-    #[command(after_help = "Examples:\n  ferry cd list\n  ferry cd list --health Degraded -o name\n  ferry cd list -q shop -o wide")]
+    #[command(
+        after_help = "Examples:\n  ferry cd list\n  ferry cd list --health Degraded -o name\n  ferry cd list -q shop -o wide"
+    )]
     List(ListArgs),
     /// Show one continuous deployment (`-o yaml` for the whole document with its status).
     #[command(after_help = "Example:\n  ferry cd get web -o yaml")]
@@ -35,7 +37,9 @@ pub enum CdCommand {
     #[command(after_help = "Example:\n  ferry cd set-info web --alias \"Web shop\" --description \"The storefront\"")]
     SetInfo(SetInfoArgs),
     /// Sync a continuous deployment now; --wait follows it to the end.
-    #[command(after_help = "Examples:\n  ferry cd sync web --wait\n  ferry cd sync web --revision v1.2.0 --prune --wait --timeout 10m\n  ferry cd sync web --resource Deployment/api --resource ConfigMap/settings\n  ferry cd sync web --dry-run --wait")]
+    #[command(
+        after_help = "Examples:\n  ferry cd sync web --wait\n  ferry cd sync web --revision v1.2.0 --prune --wait --timeout 10m\n  ferry cd sync web --resource Deployment/api --resource ConfigMap/settings\n  ferry cd sync web --dry-run --wait"
+    )]
     Sync(SyncArgs),
     /// Show the objects out of sync with Git as unified diffs (exit status as diff(1): 1 when any).
     #[command(after_help = "Example:\n  ferry cd diff web || echo \"web has drifted\"")]
@@ -51,7 +55,9 @@ pub enum CdCommand {
     Delete(DeleteArgs),
     /// Wait until a continuous deployment is at a revision, health or sync status (exit 1 when it
     /// ends elsewhere or the time runs out).
-    #[command(after_help = "Examples:\n  ferry cd wait web --revision \"$SHA\" --health Healthy\n  ferry cd wait web --sync Synced --timeout 2m")]
+    #[command(
+        after_help = "Examples:\n  ferry cd wait web --revision \"$SHA\" --health Healthy\n  ferry cd wait web --sync Synced --timeout 2m"
+    )]
     Wait(WaitArgs),
 }
 
@@ -219,15 +225,51 @@ fn location(location: &Value) -> String {
 
 /// The list page's columns; `-o wide` adds the alias, automation, an ongoing sync and the description.
 const LIST_COLUMNS: &[Column] = &[
-    Column { heading: "NAME", wide: false, cell: |i| text(&i["name"]) },
-    Column { heading: "HEALTH", wide: false, cell: |i| text(&i["health"]) },
-    Column { heading: "SYNC", wide: false, cell: |i| text(&i["sync"]) },
-    Column { heading: "LOCATION", wide: false, cell: |i| location(&i["location"]) },
-    Column { heading: "UPDATED", wide: false, cell: |i| text(&i["updatedAt"]) },
-    Column { heading: "ALIAS", wide: true, cell: |i| text(&i["alias"]) },
-    Column { heading: "AUTOMATED", wide: true, cell: |i| text(&i["automated"]) },
-    Column { heading: "SYNCING", wide: true, cell: |i| text(&i["syncing"]) },
-    Column { heading: "DESCRIPTION", wide: true, cell: |i| text(&i["description"]) },
+    Column {
+        heading: "NAME",
+        wide: false,
+        cell: |i| text(&i["name"]),
+    },
+    Column {
+        heading: "HEALTH",
+        wide: false,
+        cell: |i| text(&i["health"]),
+    },
+    Column {
+        heading: "SYNC",
+        wide: false,
+        cell: |i| text(&i["sync"]),
+    },
+    Column {
+        heading: "LOCATION",
+        wide: false,
+        cell: |i| location(&i["location"]),
+    },
+    Column {
+        heading: "UPDATED",
+        wide: false,
+        cell: |i| text(&i["updatedAt"]),
+    },
+    Column {
+        heading: "ALIAS",
+        wide: true,
+        cell: |i| text(&i["alias"]),
+    },
+    Column {
+        heading: "AUTOMATED",
+        wide: true,
+        cell: |i| text(&i["automated"]),
+    },
+    Column {
+        heading: "SYNCING",
+        wide: true,
+        cell: |i| text(&i["syncing"]),
+    },
+    Column {
+        heading: "DESCRIPTION",
+        wide: true,
+        cell: |i| text(&i["description"]),
+    },
 ];
 
 fn list(client: &ApiClient, args: &ListArgs) -> Result<Outcome> {
@@ -250,23 +292,69 @@ fn list(client: &ApiClient, args: &ListArgs) -> Result<Outcome> {
 
 /// One CD as a row: the list's columns read from the document, plus its revision and message.
 const GET_COLUMNS: &[Column] = &[
-    Column { heading: "NAME", wide: false, cell: |d| text(&d["metadata"]["name"]) },
-    Column { heading: "HEALTH", wide: false, cell: |d| text(&d["status"]["health"]) },
-    Column { heading: "SYNC", wide: false, cell: |d| text(&d["status"]["sync"]) },
-    Column { heading: "LOCATION", wide: false, cell: |d| location(&d["spec"]["destination"]) },
-    Column { heading: "REVISION", wide: false, cell: |d| short_revision(&d["status"]["revision"]) },
-    Column { heading: "UPDATED", wide: false, cell: |d| text(&d["status"]["updatedAt"]) },
-    Column { heading: "REPOSITORY", wide: true, cell: |d| text(&d["spec"]["source"]["repoURL"]) },
-    Column { heading: "PATH", wide: true, cell: |d| text(&d["spec"]["source"]["path"]) },
-    Column { heading: "TARGET", wide: true, cell: |d| text(&d["spec"]["source"]["targetRevision"]) },
-    Column { heading: "OPERATION", wide: true, cell: |d| text(&d["status"]["operation"]["phase"]) },
-    Column { heading: "MESSAGE", wide: true, cell: |d| text(&d["status"]["message"]) },
+    Column {
+        heading: "NAME",
+        wide: false,
+        cell: |d| text(&d["metadata"]["name"]),
+    },
+    Column {
+        heading: "HEALTH",
+        wide: false,
+        cell: |d| text(&d["status"]["health"]),
+    },
+    Column {
+        heading: "SYNC",
+        wide: false,
+        cell: |d| text(&d["status"]["sync"]),
+    },
+    Column {
+        heading: "LOCATION",
+        wide: false,
+        cell: |d| location(&d["spec"]["destination"]),
+    },
+    Column {
+        heading: "REVISION",
+        wide: false,
+        cell: |d| short_revision(&d["status"]["revision"]),
+    },
+    Column {
+        heading: "UPDATED",
+        wide: false,
+        cell: |d| text(&d["status"]["updatedAt"]),
+    },
+    Column {
+        heading: "REPOSITORY",
+        wide: true,
+        cell: |d| text(&d["spec"]["source"]["repoURL"]),
+    },
+    Column {
+        heading: "PATH",
+        wide: true,
+        cell: |d| text(&d["spec"]["source"]["path"]),
+    },
+    Column {
+        heading: "TARGET",
+        wide: true,
+        cell: |d| text(&d["spec"]["source"]["targetRevision"]),
+    },
+    Column {
+        heading: "OPERATION",
+        wide: true,
+        cell: |d| text(&d["status"]["operation"]["phase"]),
+    },
+    Column {
+        heading: "MESSAGE",
+        wide: true,
+        cell: |d| text(&d["status"]["message"]),
+    },
 ];
 
 fn get(client: &ApiClient, args: &GetArgs) -> Result<Outcome> {
     let doc = client.get(&cd_path(&args.name))?.json()?;
     let items = [doc.clone()];
-    write_stdout(&render(&items, &doc, GET_COLUMNS, args.output, |d| text(&d["metadata"]["name"])))?;
+    write_stdout(&render(&items, &doc, GET_COLUMNS, args.output, |d| {
+        text(&d["metadata"]["name"])
+    }))?;
     Ok(Outcome::Clean)
 }
 
@@ -274,12 +362,18 @@ fn get(client: &ApiClient, args: &GetArgs) -> Result<Outcome> {
 fn read_document(file: &PathBuf) -> Result<(String, String)> {
     let text = if file.as_os_str() == "-" {
         let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).context("cannot read the document from stdin")?;
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("cannot read the document from stdin")?;
         text
     } else {
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?
     };
-    let shown = if file.as_os_str() == "-" { "stdin".to_string() } else { file.display().to_string() };
+    let shown = if file.as_os_str() == "-" {
+        "stdin".to_string()
+    } else {
+        file.display().to_string()
+    };
     let doc: Value = serde_yaml::from_str(&text).map_err(|e| anyhow!("{shown}: {e}"))?;
     let name = doc["metadata"]["name"]
         .as_str()
@@ -336,7 +430,11 @@ pub fn select_resources(wanted: &[String], objects: &[Value]) -> Result<Vec<Valu
         let (kind_group, namespace, name) = match parts.as_slice() {
             [kind, name] => (*kind, None, *name),
             [kind, namespace, name] => (*kind, Some(*namespace), *name),
-            _ => return Err(format!("--resource {spec:?}: write KIND/NAME, KIND/NAMESPACE/NAME or KIND.GROUP/NAME")),
+            _ => {
+                return Err(format!(
+                    "--resource {spec:?}: write KIND/NAME, KIND/NAMESPACE/NAME or KIND.GROUP/NAME"
+                ))
+            }
         };
         let (kind, group) = match kind_group.split_once('.') {
             Some((kind, group)) => (kind, Some(group)),
@@ -358,7 +456,11 @@ pub fn select_resources(wanted: &[String], objects: &[Value]) -> Result<Vec<Valu
                 "namespace": one["namespace"].as_str().unwrap_or(""),
                 "name": one["name"],
             })),
-            [] => return Err(format!("--resource {spec}: the CD has no such object (see `ferry cd resources`)")),
+            [] => {
+                return Err(format!(
+                    "--resource {spec}: the CD has no such object (see `ferry cd resources`)"
+                ))
+            }
             several => {
                 let names: Vec<String> = several.iter().map(|o| object_name(o)).collect();
                 return Err(format!(
@@ -394,13 +496,19 @@ fn sync_body(client: &ApiClient, args: &SyncArgs) -> Result<Value> {
         ("createNamespace", args.create_namespace.map(Value::from)),
         ("pruneLast", args.prune_last.map(Value::from)),
         ("applyOutOfSyncOnly", args.apply_out_of_sync_only.map(Value::from)),
-        ("prunePropagationPolicy", args.prune_propagation_policy.clone().map(Value::from)),
+        (
+            "prunePropagationPolicy",
+            args.prune_propagation_policy.clone().map(Value::from),
+        ),
         ("replace", args.replace.map(Value::from)),
     ];
     if settings.iter().any(|(_, v)| v.is_some()) {
         // The request's settings replace the CD's for this sync: start from the CD's own.
         let doc = client.get(&cd_path(&args.name))?.json()?;
-        let mut options = doc["spec"]["syncPolicy"]["syncOptions"].as_object().cloned().unwrap_or_default();
+        let mut options = doc["spec"]["syncPolicy"]["syncOptions"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
         for (key, value) in settings {
             if let Some(value) = value {
                 options.insert(key.into(), value);
@@ -464,30 +572,88 @@ fn diff(client: &ApiClient, args: &DiffArgs) -> Result<Outcome> {
 }
 
 const HISTORY_COLUMNS: &[Column] = &[
-    Column { heading: "ID", wide: false, cell: |i| text(&i["id"]) },
-    Column { heading: "REVISION", wide: false, cell: |i| short_revision(&i["revision"]) },
-    Column { heading: "PHASE", wide: false, cell: |i| text(&i["phase"]) },
-    Column { heading: "INITIATED-BY", wide: false, cell: |i| text(&i["initiatedBy"]) },
-    Column { heading: "FINISHED", wide: false, cell: |i| text(&i["finishedAt"]) },
-    Column { heading: "STARTED", wide: true, cell: |i| text(&i["startedAt"]) },
-    Column { heading: "MESSAGE", wide: true, cell: |i| text(&i["message"]) },
+    Column {
+        heading: "ID",
+        wide: false,
+        cell: |i| text(&i["id"]),
+    },
+    Column {
+        heading: "REVISION",
+        wide: false,
+        cell: |i| short_revision(&i["revision"]),
+    },
+    Column {
+        heading: "PHASE",
+        wide: false,
+        cell: |i| text(&i["phase"]),
+    },
+    Column {
+        heading: "INITIATED-BY",
+        wide: false,
+        cell: |i| text(&i["initiatedBy"]),
+    },
+    Column {
+        heading: "FINISHED",
+        wide: false,
+        cell: |i| text(&i["finishedAt"]),
+    },
+    Column {
+        heading: "STARTED",
+        wide: true,
+        cell: |i| text(&i["startedAt"]),
+    },
+    Column {
+        heading: "MESSAGE",
+        wide: true,
+        cell: |i| text(&i["message"]),
+    },
 ];
 
 fn history(client: &ApiClient, args: &GetArgs) -> Result<Outcome> {
     let answer = client.get(&format!("{}/history", cd_path(&args.name)))?.json()?;
     let items = answer["items"].as_array().cloned().unwrap_or_default();
-    write_stdout(&render(&items, &answer, HISTORY_COLUMNS, args.output, |i| text(&i["id"])))?;
+    write_stdout(&render(&items, &answer, HISTORY_COLUMNS, args.output, |i| {
+        text(&i["id"])
+    }))?;
     Ok(Outcome::Clean)
 }
 
 const RESOURCE_COLUMNS: &[Column] = &[
-    Column { heading: "KIND", wide: false, cell: |i| text(&i["kind"]) },
-    Column { heading: "NAMESPACE", wide: false, cell: |i| text(&i["namespace"]) },
-    Column { heading: "NAME", wide: false, cell: |i| text(&i["name"]) },
-    Column { heading: "SYNC", wide: false, cell: |i| text(&i["sync"]) },
-    Column { heading: "HEALTH", wide: false, cell: |i| text(&i["health"]) },
-    Column { heading: "GROUP", wide: true, cell: |i| text(&i["group"]) },
-    Column { heading: "MESSAGE", wide: true, cell: |i| text(&i["message"]) },
+    Column {
+        heading: "KIND",
+        wide: false,
+        cell: |i| text(&i["kind"]),
+    },
+    Column {
+        heading: "NAMESPACE",
+        wide: false,
+        cell: |i| text(&i["namespace"]),
+    },
+    Column {
+        heading: "NAME",
+        wide: false,
+        cell: |i| text(&i["name"]),
+    },
+    Column {
+        heading: "SYNC",
+        wide: false,
+        cell: |i| text(&i["sync"]),
+    },
+    Column {
+        heading: "HEALTH",
+        wide: false,
+        cell: |i| text(&i["health"]),
+    },
+    Column {
+        heading: "GROUP",
+        wide: true,
+        cell: |i| text(&i["group"]),
+    },
+    Column {
+        heading: "MESSAGE",
+        wide: true,
+        cell: |i| text(&i["message"]),
+    },
 ];
 
 fn resources(client: &ApiClient, args: &GetArgs) -> Result<Outcome> {
@@ -509,7 +675,11 @@ fn delete(client: &ApiClient, args: &DeleteArgs) -> Result<Outcome> {
         if !std::io::stdin().is_terminal() {
             bail!("deleting cd/{} needs a confirmation: add --yes", args.name);
         }
-        let objects = if args.cascade { " and its objects in the cluster" } else { "" };
+        let objects = if args.cascade {
+            " and its objects in the cluster"
+        } else {
+            ""
+        };
         eprint!("delete cd/{}{objects}? [y/N] ", args.name);
         let mut line = String::new();
         std::io::stdin().read_line(&mut line)?;
@@ -523,7 +693,11 @@ fn delete(client: &ApiClient, args: &DeleteArgs) -> Result<Outcome> {
     let body = answer.json()?;
     match body["pending"].as_array() {
         Some(pending) if answer.status == 202 => {
-            println!("cd/{} deleted; its {} objects are being deleted", args.name, pending.len())
+            println!(
+                "cd/{} deleted; its {} objects are being deleted",
+                args.name,
+                pending.len()
+            )
         }
         _ => println!("cd/{} deleted", args.name),
     }
@@ -542,7 +716,8 @@ mod tests {
             json!({"group": "", "kind": "ConfigMap", "namespace": "other", "name": "settings"}),
             json!({"group": "", "kind": "Namespace", "namespace": "", "name": "web"}),
         ];
-        let select = |specs: &[&str]| select_resources(&specs.iter().map(|s| s.to_string()).collect::<Vec<_>>(), &objects);
+        let select =
+            |specs: &[&str]| select_resources(&specs.iter().map(|s| s.to_string()).collect::<Vec<_>>(), &objects);
         assert_eq!(
             select(&["deployment/api", "Namespace/web"]).unwrap(),
             vec![
@@ -556,8 +731,13 @@ mod tests {
             vec![json!({"group": "", "kind": "ConfigMap", "namespace": "other", "name": "settings"})]
         );
         let ambiguous = select(&["ConfigMap/settings"]).unwrap_err();
-        assert!(ambiguous.contains("ConfigMap web/settings, ConfigMap other/settings"), "{ambiguous}");
-        assert!(select(&["Deployment.batch/api"]).unwrap_err().contains("no such object"));
+        assert!(
+            ambiguous.contains("ConfigMap web/settings, ConfigMap other/settings"),
+            "{ambiguous}"
+        );
+        assert!(select(&["Deployment.batch/api"])
+            .unwrap_err()
+            .contains("no such object"));
         assert!(select(&["api"]).unwrap_err().contains("KIND/NAME"));
     }
 }

@@ -74,7 +74,11 @@ impl fmt::Display for ApiFailure {
                     write!(f, "; log in again with `ferry login URL --token-file FILE`")?;
                 }
                 // One field error is already the message itself.
-                if fields.len() > 1 || fields.first().is_some_and(|(field, m)| message != &format!("{field}: {m}")) {
+                if fields.len() > 1
+                    || fields
+                        .first()
+                        .is_some_and(|(field, m)| message != &format!("{field}: {m}"))
+                {
                     for (field, message) in fields {
                         write!(f, "\n  {field}: {message}")?;
                     }
@@ -286,7 +290,10 @@ mod tests {
     fn a_server_of_another_api_version_is_named() {
         assert_eq!(version_warning("http://s", Some(API_VERSION)), None);
         let other = version_warning("http://s", Some("1.7")).unwrap();
-        assert!(other.contains("speaks Ferry API 1.7") && other.contains(API_VERSION), "{other}");
+        assert!(
+            other.contains("speaks Ferry API 1.7") && other.contains(API_VERSION),
+            "{other}"
+        );
         assert!(version_warning("http://s", None).unwrap().contains("does not name"));
     }
 

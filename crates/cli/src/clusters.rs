@@ -7,7 +7,7 @@ use anyhow::{anyhow, Context as _, Result};
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
 
-use crate::client::{encode, ApiClient, Answer, Body};
+use crate::client::{encode, Answer, ApiClient, Body};
 use crate::output::{render, text, Column, Format};
 use crate::session::{connect, read_token};
 use crate::{write_stdout, Outcome};
@@ -15,7 +15,9 @@ use crate::{write_stdout, Outcome};
 #[derive(Debug, Subcommand)]
 pub enum ClusterCommand {
     /// Register a cluster: its server and a service-account token, or read both from a kubeconfig.
-    #[command(after_help = "Examples:\n  ferry cluster add prod --server https://10.0.0.1:6443 --token-file sa-token --ca-file ca.pem\n  ferry cluster add prod --kubeconfig ~/.kube/config --context prod-admin\n\nA kubeconfig user may hold a `token` or a `tokenFile`; client certificates, exec plugins and\nauth-providers are refused: Ferry's components reach clusters through wasi:http with a bearer token.")]
+    #[command(
+        after_help = "Examples:\n  ferry cluster add prod --server https://10.0.0.1:6443 --token-file sa-token --ca-file ca.pem\n  ferry cluster add prod --kubeconfig ~/.kube/config --context prod-admin\n\nA kubeconfig user may hold a `token` or a `tokenFile`; client certificates, exec plugins and\nauth-providers are refused: Ferry's components reach clusters through wasi:http with a bearer token."
+    )]
     Add(AddArgs),
     /// List the registered clusters (never their tokens).
     #[command(after_help = "Example:\n  ferry cluster list -o name")]
@@ -31,7 +33,9 @@ pub enum ClusterCommand {
 #[derive(Debug, Subcommand)]
 pub enum RepoCommand {
     /// Keep credentials for a Git repository (every CD of that repository uses them).
-    #[command(after_help = "Examples:\n  ferry repo add https://github.com/org/apps --token-file gh-token\n  ferry repo add https://git.example.com/org/apps --username ci --password-file pw")]
+    #[command(
+        after_help = "Examples:\n  ferry repo add https://github.com/org/apps --token-file gh-token\n  ferry repo add https://git.example.com/org/apps --username ci --password-file pw"
+    )]
     Add(RepoAddArgs),
 }
 
@@ -42,7 +46,12 @@ pub struct AddArgs {
     #[arg(long, conflicts_with = "kubeconfig", required_unless_present = "kubeconfig")]
     server: Option<String>,
     /// A file holding the service-account token.
-    #[arg(long, value_name = "FILE", conflicts_with = "kubeconfig", required_unless_present = "kubeconfig")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "kubeconfig",
+        required_unless_present = "kubeconfig"
+    )]
     token_file: Option<PathBuf>,
     /// The cluster's CA certificate (PEM).
     #[arg(long, value_name = "FILE", conflicts_with = "kubeconfig")]
@@ -88,10 +97,32 @@ pub struct RepoAddArgs {
 }
 
 const COLUMNS: &[Column] = &[
-    Column { heading: "NAME", wide: false, cell: |i| text(&i["name"]) },
-    Column { heading: "SERVER", wide: false, cell: |i| text(&i["server"]) },
-    Column { heading: "CA", wide: false, cell: |i| if i["hasCaData"] == true { "yes".into() } else { "no".into() } },
-    Column { heading: "CREATED", wide: false, cell: |i| text(&i["createdAt"]) },
+    Column {
+        heading: "NAME",
+        wide: false,
+        cell: |i| text(&i["name"]),
+    },
+    Column {
+        heading: "SERVER",
+        wide: false,
+        cell: |i| text(&i["server"]),
+    },
+    Column {
+        heading: "CA",
+        wide: false,
+        cell: |i| {
+            if i["hasCaData"] == true {
+                "yes".into()
+            } else {
+                "no".into()
+            }
+        },
+    },
+    Column {
+        heading: "CREATED",
+        wide: false,
+        cell: |i| text(&i["createdAt"]),
+    },
 ];
 
 pub fn run_cluster(context: Option<&str>, command: ClusterCommand) -> Result<Outcome> {
@@ -105,13 +136,19 @@ pub fn run_cluster(context: Option<&str>, command: ClusterCommand) -> Result<Out
             Ok(Outcome::Clean)
         }
         ClusterCommand::Get(args) => {
-            let cluster = client.get(&format!("/api/v1/clusters/{}", encode(&args.name)))?.json()?;
+            let cluster = client
+                .get(&format!("/api/v1/clusters/{}", encode(&args.name)))?
+                .json()?;
             let items = [cluster.clone()];
             write_stdout(&render(&items, &cluster, COLUMNS, args.output, |i| text(&i["name"])))?;
             Ok(Outcome::Clean)
         }
         ClusterCommand::Remove(args) => {
-            client.send("DELETE", &format!("/api/v1/clusters/{}", encode(&args.name)), Body::Empty)?;
+            client.send(
+                "DELETE",
+                &format!("/api/v1/clusters/{}", encode(&args.name)),
+                Body::Empty,
+            )?;
             println!("cluster/{} removed", args.name);
             Ok(Outcome::Clean)
         }
@@ -122,15 +159,18 @@ fn add(client: &ApiClient, args: &AddArgs) -> Result<Outcome> {
     let (server, ca_pem, token) = match &args.kubeconfig {
         Some(path) => {
             let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-            let registration = crate::kubeconfig::registration(&text, path, args.context.as_deref(), &|p| std::fs::read_to_string(p))
-                .map_err(|e| anyhow!(e))?;
+            let registration =
+                crate::kubeconfig::registration(&text, path, args.context.as_deref(), &|p| std::fs::read_to_string(p))
+                    .map_err(|e| anyhow!(e))?;
             (registration.server, registration.ca_pem, registration.token)
         }
         None => {
             let server = args.server.clone().expect("clap requires --server");
             let token = read_token(args.token_file.as_deref(), false)?;
             let ca_pem = match &args.ca_file {
-                Some(path) => Some(std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?),
+                Some(path) => {
+                    Some(std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?)
+                }
                 None => None,
             };
             (server, ca_pem, token)
@@ -169,7 +209,11 @@ pub fn run_repo(context: Option<&str>, command: RepoCommand) -> Result<Outcome> 
                 }
             };
             let answer = client.send("POST", "/api/v1/repositories", Body::Json(&body))?.json()?;
-            println!("repository {} added ({} credentials)", text(&answer["repoURL"]), text(&answer["credentials"]));
+            println!(
+                "repository {} added ({} credentials)",
+                text(&answer["repoURL"]),
+                text(&answer["credentials"])
+            );
             Ok(Outcome::Clean)
         }
     }

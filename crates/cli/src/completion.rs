@@ -101,18 +101,31 @@ fn words_function(table: &[Entry]) -> String {
     let mut out = String::from("_ferry_words() {\n  case \"$1|$2\" in\n");
     for entry in table {
         for (flag, values) in &entry.values {
-            out.push_str(&format!("    '{}|{flag}') echo '{}' ;;\n", entry.path, values.join(" ")));
+            out.push_str(&format!(
+                "    '{}|{flag}') echo '{}' ;;\n",
+                entry.path,
+                values.join(" ")
+            ));
         }
     }
     out.push_str("  esac | grep . && return\n  case \"$1\" in\n");
     for entry in table {
-        let words: Vec<&str> = entry.subcommands.iter().chain(&entry.flags).map(String::as_str).collect();
+        let words: Vec<&str> = entry
+            .subcommands
+            .iter()
+            .chain(&entry.flags)
+            .map(String::as_str)
+            .collect();
         out.push_str(&format!("    '{}') echo '{}' ;;\n", entry.path, words.join(" ")));
     }
     out.push_str("  esac\n}\n");
     out.push_str("_ferry_subcommands() {\n  case \"$1\" in\n");
     for entry in table {
-        out.push_str(&format!("    '{}') echo ' {} ' ;;\n", entry.path, entry.subcommands.join(" ")));
+        out.push_str(&format!(
+            "    '{}') echo ' {} ' ;;\n",
+            entry.path,
+            entry.subcommands.join(" ")
+        ));
     }
     out.push_str("  esac\n}\n");
     out
@@ -142,7 +155,8 @@ complete -o default -F _ferry ferry
 }
 
 pub fn zsh(table: &[Entry]) -> String {
-    let mut out = String::from("#compdef ferry\n# ferry completion for zsh: ferry completion zsh > \"${fpath[1]}/_ferry\"\n");
+    let mut out =
+        String::from("#compdef ferry\n# ferry completion for zsh: ferry completion zsh > \"${fpath[1]}/_ferry\"\n");
     out.push_str(&words_function(table));
     out.push_str(
         r#"_ferry() {
@@ -165,8 +179,11 @@ if [ "$funcstack[1]" = "_ferry" ]; then _ferry "$@"; else compdef _ferry ferry; 
 }
 
 pub fn fish(table: &[Entry]) -> String {
-    let mut out = String::from("# ferry completion for fish: ferry completion fish > ~/.config/fish/completions/ferry.fish\n");
-    out.push_str("function __ferry_path\n  set -l path ''\n  for w in (commandline -opc)[2..-1]\n    switch \"$path\"\n");
+    let mut out =
+        String::from("# ferry completion for fish: ferry completion fish > ~/.config/fish/completions/ferry.fish\n");
+    out.push_str(
+        "function __ferry_path\n  set -l path ''\n  for w in (commandline -opc)[2..-1]\n    switch \"$path\"\n",
+    );
     for entry in table {
         if entry.subcommands.is_empty() {
             continue;
@@ -191,7 +208,9 @@ pub fn fish(table: &[Entry]) -> String {
                 None => format!("-s {}", flag.trim_start_matches('-')),
             };
             match values {
-                Some(values) => out.push_str(&format!("complete -c ferry -n \"{condition}\" {option} -x -a '{values}'\n")),
+                Some(values) => out.push_str(&format!(
+                    "complete -c ferry -n \"{condition}\" {option} -x -a '{values}'\n"
+                )),
                 None => out.push_str(&format!("complete -c ferry -n \"{condition}\" {option}\n")),
             }
         }
@@ -206,24 +225,64 @@ mod tests {
     #[test]
     fn the_table_has_every_command_and_flag() {
         let table = entries(&crate::command());
-        let find = |path: &str| table.iter().find(|e| e.path == path).unwrap_or_else(|| panic!("{path} in {table:?}"));
+        let find = |path: &str| {
+            table
+                .iter()
+                .find(|e| e.path == path)
+                .unwrap_or_else(|| panic!("{path} in {table:?}"))
+        };
         let top = find("");
-        for sub in ["login", "logout", "whoami", "cd", "cluster", "repo", "completion", "diff", "health", "render"] {
+        for sub in [
+            "login",
+            "logout",
+            "whoami",
+            "cd",
+            "cluster",
+            "repo",
+            "completion",
+            "diff",
+            "health",
+            "render",
+        ] {
             assert!(top.subcommands.iter().any(|s| s == sub), "{sub}: {top:?}");
         }
         let cd = find("cd");
-        for sub in ["list", "get", "create", "apply", "edit", "set-info", "sync", "diff", "history", "resources", "delete", "wait"] {
+        for sub in [
+            "list",
+            "get",
+            "create",
+            "apply",
+            "edit",
+            "set-info",
+            "sync",
+            "diff",
+            "history",
+            "resources",
+            "delete",
+            "wait",
+        ] {
             assert!(cd.subcommands.iter().any(|s| s == sub), "{sub}: {cd:?}");
         }
         let list = find("cd list");
-        assert!(list.flags.contains(&"--health".to_string()) && list.flags.contains(&"-o".to_string()), "{list:?}");
         assert!(
-            list.values.contains(&("-o".to_string(), vec!["wide".into(), "json".into(), "yaml".into(), "name".into()])),
+            list.flags.contains(&"--health".to_string()) && list.flags.contains(&"-o".to_string()),
             "{list:?}"
         );
-        assert!(find("cd sync").flags.contains(&"--prune-propagation-policy".to_string()));
+        assert!(
+            list.values.contains(&(
+                "-o".to_string(),
+                vec!["wide".into(), "json".into(), "yaml".into(), "name".into()]
+            )),
+            "{list:?}"
+        );
+        assert!(find("cd sync")
+            .flags
+            .contains(&"--prune-propagation-policy".to_string()));
         assert!(find("cluster add").flags.contains(&"--kubeconfig".to_string()));
-        assert!(find("completion").values.is_empty(), "a positional has no flag to complete after");
+        assert!(
+            find("completion").values.is_empty(),
+            "a positional has no flag to complete after"
+        );
     }
 
     #[test]

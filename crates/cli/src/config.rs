@@ -97,10 +97,10 @@ pub fn resolve(config: &Config, env: &Environment, context_flag: Option<&str>, p
 pub fn path() -> Result<PathBuf> {
     let base = match std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
         Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(
-            std::env::var_os("HOME").ok_or_else(|| anyhow!("neither XDG_CONFIG_HOME nor HOME is set"))?,
-        )
-        .join(".config"),
+        None => {
+            PathBuf::from(std::env::var_os("HOME").ok_or_else(|| anyhow!("neither XDG_CONFIG_HOME nor HOME is set"))?)
+                .join(".config")
+        }
     };
     Ok(base.join("ferry").join("config.yaml"))
 }
@@ -170,7 +170,12 @@ mod tests {
     #[test]
     fn the_environment_and_the_context_flag_choose_the_server() {
         let path = Path::new("/home/u/.config/ferry/config.yaml");
-        type Case<'a> = (&'a str, Option<&'a str>, Environment, (&'a str, Option<&'a str>, Option<&'a str>));
+        type Case<'a> = (
+            &'a str,
+            Option<&'a str>,
+            Environment,
+            (&'a str, Option<&'a str>, Option<&'a str>),
+        );
         let cases: Vec<Case> = vec![
             (
                 "the current context, its trailing slash dropped",
@@ -230,8 +235,7 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(
-            error.contains("no context \"prod\" in /cfg/ferry/config.yaml")
-                && error.contains("--context prod"),
+            error.contains("no context \"prod\" in /cfg/ferry/config.yaml") && error.contains("--context prod"),
             "{error}"
         );
         let only_token = resolve(&Config::default(), &env(None, Some("t"), None), None, path);
@@ -242,7 +246,10 @@ mod tests {
     fn saved_config_is_private_and_reads_back() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ferry/config.yaml");
-        assert!(load(&path).unwrap() == Config::default(), "no file yet: an empty config");
+        assert!(
+            load(&path).unwrap() == Config::default(),
+            "no file yet: an empty config"
+        );
         save(&path, &config()).unwrap();
         // An existing file with a wider mode is replaced by a private one.
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();

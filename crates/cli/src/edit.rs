@@ -82,7 +82,10 @@ pub fn edit(client: &ApiClient, name: &str) -> Result<Outcome> {
             return Ok(Outcome::Clean);
         }
         if last_refused.as_deref() == Some(document.as_str()) {
-            bail!("the edit was refused again unchanged; your changes are kept in {}", path.display());
+            bail!(
+                "the edit was refused again unchanged; your changes are kept in {}",
+                path.display()
+            );
         }
         let mut errors = local_errors(&document);
         if errors.is_empty() {
@@ -106,8 +109,7 @@ pub fn edit(client: &ApiClient, name: &str) -> Result<Outcome> {
                     );
                 }
                 Err(other) => {
-                    return Err(anyhow!(other)
-                        .context(format!("your changes are kept in {}", path.display())))
+                    return Err(anyhow!(other).context(format!("your changes are kept in {}", path.display())))
                 }
             }
         }
@@ -144,8 +146,14 @@ mod tests {
     fn the_header_and_the_errors_are_comments_around_the_document() {
         let first = format!("{HEADER}{DOC}");
         assert_eq!(without_header(&first), DOC);
-        let reopened = with_errors(&first, &["spec.source.path: must not be empty".into(), "two\nlines".into()]);
-        assert!(reopened.contains("#   spec.source.path: must not be empty\n#   two\n#   lines\n"), "{reopened}");
+        let reopened = with_errors(
+            &first,
+            &["spec.source.path: must not be empty".into(), "two\nlines".into()],
+        );
+        assert!(
+            reopened.contains("#   spec.source.path: must not be empty\n#   two\n#   lines\n"),
+            "{reopened}"
+        );
         assert_eq!(without_header(&reopened), DOC, "the old errors go, the document stays");
     }
 
@@ -155,7 +163,10 @@ mod tests {
         let unknown = local_errors(&DOC.replace("  destination:", "  destinaton:"));
         assert!(unknown.iter().any(|e| e.contains("destinaton")), "{unknown:?}");
         let empty_path = local_errors(&DOC.replace("path: web", "path: \"\""));
-        assert!(empty_path.iter().any(|e| e.contains("spec.source.path")), "{empty_path:?}");
+        assert!(
+            empty_path.iter().any(|e| e.contains("spec.source.path")),
+            "{empty_path:?}"
+        );
         let broken = local_errors("spec: [\n");
         assert!(broken.iter().any(|e| e.contains("line")), "{broken:?}");
     }

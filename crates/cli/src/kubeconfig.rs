@@ -71,11 +71,24 @@ pub fn registration(
     let ca_pem = if let Some(data) = cluster["certificate-authority-data"].as_str() {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(data.trim())
-            .map_err(|e| at(&format!("cluster {cluster_name:?}: certificate-authority-data is not base64: {e}")))?;
-        Some(String::from_utf8(bytes).map_err(|_| at(&format!("cluster {cluster_name:?}: certificate-authority-data is not PEM")))?)
+            .map_err(|e| {
+                at(&format!(
+                    "cluster {cluster_name:?}: certificate-authority-data is not base64: {e}"
+                ))
+            })?;
+        Some(String::from_utf8(bytes).map_err(|_| {
+            at(&format!(
+                "cluster {cluster_name:?}: certificate-authority-data is not PEM"
+            ))
+        })?)
     } else if let Some(path) = cluster["certificate-authority"].as_str() {
         let path = resolve(path);
-        Some(read(&path).map_err(|e| at(&format!("cluster {cluster_name:?}: certificate-authority {}: {e}", path.display())))?)
+        Some(read(&path).map_err(|e| {
+            at(&format!(
+                "cluster {cluster_name:?}: certificate-authority {}: {e}",
+                path.display()
+            ))
+        })?)
     } else {
         None
     };
@@ -98,10 +111,7 @@ pub fn registration(
         );
     }
     if user.get("auth-provider").is_some() {
-        return refuse(
-            "an auth-provider",
-            "its components cannot refresh a provider's tokens",
-        );
+        return refuse("an auth-provider", "its components cannot refresh a provider's tokens");
     }
     if user.get("username").is_some() || user.get("password").is_some() {
         return refuse(
@@ -159,7 +169,10 @@ clusters:
         match path.to_str().unwrap() {
             "/home/u/.kube/sa-token" => Ok("token-from-file\n".into()),
             "/etc/ca.pem" => Ok(CA.into()),
-            other => Err(std::io::Error::new(std::io::ErrorKind::NotFound, format!("{other}: no such file"))),
+            other => Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("{other}: no such file"),
+            )),
         }
     }
 
@@ -171,11 +184,17 @@ clusters:
     fn tokens_inline_or_from_a_file() {
         let ca_data = base64::engine::general_purpose::STANDARD.encode(CA);
         let (server, ca, token) = outcome(
-            &kubeconfig(&format!("    certificate-authority-data: {ca_data}\n"), "    token: inline-token\n"),
+            &kubeconfig(
+                &format!("    certificate-authority-data: {ca_data}\n"),
+                "    token: inline-token\n",
+            ),
             None,
         )
         .unwrap();
-        assert_eq!((server.as_str(), ca.as_deref(), token.as_str()), ("https://10.0.0.1:6443", Some(CA), "inline-token"));
+        assert_eq!(
+            (server.as_str(), ca.as_deref(), token.as_str()),
+            ("https://10.0.0.1:6443", Some(CA), "inline-token")
+        );
         // A relative tokenFile is read beside the kubeconfig; a CA file by its path.
         let (_, ca, token) = outcome(
             &kubeconfig("    certificate-authority: /etc/ca.pem\n", "    tokenFile: sa-token\n"),
@@ -197,14 +216,26 @@ clusters:
             ("    {}\n", "has no token or tokenFile"),
         ];
         for (user, expected) in cases {
-            let error = outcome(&kubeconfig("", user), None).err().unwrap_or_else(|| panic!("{user} accepted"));
+            let error = outcome(&kubeconfig("", user), None)
+                .err()
+                .unwrap_or_else(|| panic!("{user} accepted"));
             assert!(error.starts_with("/home/u/.kube/config: "), "{error}");
             assert!(error.contains(expected), "{user}: {error}");
-            assert!(!error.contains("secret") && !error.contains("BBBB"), "no credential in errors: {error}");
+            assert!(
+                !error.contains("secret") && !error.contains("BBBB"),
+                "no credential in errors: {error}"
+            );
         }
-        let error = outcome(&kubeconfig("    insecure-skip-tls-verify: true\n", "    token: t\n"), None).err().unwrap();
+        let error = outcome(
+            &kubeconfig("    insecure-skip-tls-verify: true\n", "    token: t\n"),
+            None,
+        )
+        .err()
+        .unwrap();
         assert!(error.contains("insecure-skip-tls-verify"), "{error}");
-        let error = outcome(&kubeconfig("", "    token: t\n"), Some("staging")).err().unwrap();
+        let error = outcome(&kubeconfig("", "    token: t\n"), Some("staging"))
+            .err()
+            .unwrap();
         assert!(error.contains("no context named \"staging\""), "{error}");
         let error = outcome(&kubeconfig("", "    token: t\n"), Some("other")).err().unwrap();
         assert!(error.contains("no user named \"nobody\""), "{error}");

@@ -41,7 +41,9 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Keep a Ferry server and a token for the next commands.
-    #[command(after_help = "Examples:\n  ferry login https://ferry.example.com --token-file ~/.ferry-token\n  vault read -field=token secret/ferry | ferry login https://ferry.example.com --token-stdin --context prod")]
+    #[command(
+        after_help = "Examples:\n  ferry login https://ferry.example.com --token-file ~/.ferry-token\n  vault read -field=token secret/ferry | ferry login https://ferry.example.com --token-stdin --context prod"
+    )]
     Login(session::LoginArgs),
     /// Forget the current (or --context) server and its token.
     #[command(after_help = "Example:\n  ferry logout --context staging")]
@@ -59,7 +61,9 @@ enum Command {
     #[command(subcommand)]
     Repo(clusters::RepoCommand),
     /// Print a shell completion script.
-    #[command(after_help = "Examples:\n  source <(ferry completion bash)\n  ferry completion zsh > \"${fpath[1]}/_ferry\"\n  ferry completion fish > ~/.config/fish/completions/ferry.fish")]
+    #[command(
+        after_help = "Examples:\n  source <(ferry completion bash)\n  ferry completion zsh > \"${fpath[1]}/_ferry\"\n  ferry completion fish > ~/.config/fish/completions/ferry.fish"
+    )]
     Completion(completion::CompletionArgs),
     /// Compare an object as Git has it with the object as the cluster serves it (offline).
     ///

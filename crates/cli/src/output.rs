@@ -21,7 +21,13 @@ pub struct Column {
 
 /// Print `items` (the API's objects) in the chosen format. `whole` is what JSON and YAML print
 /// (the API's answer as it came), `name` reads an item's name.
-pub fn render(items: &[Value], whole: &Value, columns: &[Column], format: Option<Format>, name: fn(&Value) -> String) -> String {
+pub fn render(
+    items: &[Value],
+    whole: &Value,
+    columns: &[Column],
+    format: Option<Format>,
+    name: fn(&Value) -> String,
+) -> String {
     match format {
         None => table(items, columns, false),
         Some(Format::Wide) => table(items, columns, true),
@@ -141,12 +147,18 @@ mod tests {
         assert_eq!(json, whole);
         let yaml: Value = serde_yaml::from_str(&out(Some(Format::Yaml))).unwrap();
         assert_eq!(yaml, whole);
-        assert_eq!(render(&[], &json!({"items": []}), &columns(), None, name), "NAME   HEALTH\n");
+        assert_eq!(
+            render(&[], &json!({"items": []}), &columns(), None, name),
+            "NAME   HEALTH\n"
+        );
     }
 
     #[test]
     fn cells() {
-        assert_eq!(short_revision(&json!("0123456789abcdef0123456789abcdef01234567")), "0123456");
+        assert_eq!(
+            short_revision(&json!("0123456789abcdef0123456789abcdef01234567")),
+            "0123456"
+        );
         assert_eq!(short_revision(&json!("main")), "main");
         assert_eq!(text(&json!(null)), "-");
         assert_eq!(text(&json!("")), "-");
@@ -154,6 +166,9 @@ mod tests {
             object_name(&json!({"kind": "Deployment", "namespace": "web", "name": "api"})),
             "Deployment web/api"
         );
-        assert_eq!(object_name(&json!({"kind": "Namespace", "namespace": "", "name": "web"})), "Namespace web");
+        assert_eq!(
+            object_name(&json!({"kind": "Namespace", "namespace": "", "name": "web"})),
+            "Namespace web"
+        );
     }
 }

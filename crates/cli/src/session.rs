@@ -37,10 +37,14 @@ pub struct LogoutArgs {
 /// A token from a file or stdin, its surrounding whitespace (a trailing newline) dropped.
 pub fn read_token(file: Option<&Path>, stdin: bool) -> Result<String> {
     let token = match (file, stdin) {
-        (Some(path), _) => std::fs::read_to_string(path).with_context(|| format!("cannot read the token file {}", path.display()))?,
+        (Some(path), _) => {
+            std::fs::read_to_string(path).with_context(|| format!("cannot read the token file {}", path.display()))?
+        }
         (None, true) => {
             let mut text = String::new();
-            std::io::stdin().read_to_string(&mut text).context("cannot read the token from stdin")?;
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .context("cannot read the token from stdin")?;
             text
         }
         (None, false) => bail!("give the token with --token-file FILE or --token-stdin (never on the command line)"),
@@ -75,10 +79,19 @@ pub fn login(args: &LoginArgs) -> Result<Outcome> {
     let path = config::path()?;
     let mut config = config::load(&path)?;
     let name = args.context.clone().unwrap_or_else(|| DEFAULT_CONTEXT.to_string());
-    config.contexts.insert(name.clone(), Context { server: server.clone(), token });
+    config.contexts.insert(
+        name.clone(),
+        Context {
+            server: server.clone(),
+            token,
+        },
+    );
     config.current_context = Some(name.clone());
     config::save(&path, &config)?;
-    println!("logged in to {server} as {role} (context {name}, kept in {})", path.display());
+    println!(
+        "logged in to {server} as {role} (context {name}, kept in {})",
+        path.display()
+    );
     Ok(Outcome::Clean)
 }
 
@@ -131,8 +144,12 @@ pub fn whoami(context: Option<&str>) -> Result<Outcome> {
 /// too (its healthz needs no token), and a warning when its API version differs.
 pub fn version() -> Result<Outcome> {
     println!("ferry {}", crate::version_text());
-    let Ok(path) = config::path() else { return Ok(Outcome::Clean) };
-    let Ok(config) = config::load(&path) else { return Ok(Outcome::Clean) };
+    let Ok(path) = config::path() else {
+        return Ok(Outcome::Clean);
+    };
+    let Ok(config) = config::load(&path) else {
+        return Ok(Outcome::Clean);
+    };
     let Ok(target) = config::resolve(&config, &Environment::read(), None, &path) else {
         return Ok(Outcome::Clean);
     };

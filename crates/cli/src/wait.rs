@@ -45,7 +45,10 @@ pub fn assess(doc: &Value, wanted: &Conditions) -> Verdict {
     let operation = &status["operation"];
     let phase = operation["phase"].as_str().unwrap_or("");
     if matches!(phase, "Pending" | "Running") {
-        let message = operation["message"].as_str().map(|m| format!(": {m}")).unwrap_or_default();
+        let message = operation["message"]
+            .as_str()
+            .map(|m| format!(": {m}"))
+            .unwrap_or_default();
         return Verdict::Waiting(format!("sync {phase}{message}"));
     }
     if let Some(since) = &wanted.finished_since {
@@ -59,7 +62,8 @@ pub fn assess(doc: &Value, wanted: &Conditions) -> Verdict {
         (Some(wanted), Some(actual)) => actual.starts_with(wanted.as_str()),
         (Some(_), None) => false,
     };
-    let sync_counts = wanted.finished_since.is_some() || (wanted.revision.is_some() && at_revision(&operation["revision"]));
+    let sync_counts =
+        wanted.finished_since.is_some() || (wanted.revision.is_some() && at_revision(&operation["revision"]));
     if sync_counts && matches!(phase, "Failed" | "Error") {
         return Verdict::Failed(sync_failures(operation));
     }
@@ -229,7 +233,13 @@ impl ProgressView {
 }
 
 /// Poll the CD until `wanted` is met (0), fails or times out (1); `view` shows each reading.
-pub fn wait(client: &ApiClient, name: &str, wanted: &Conditions, timeout: Duration, mut view: Option<ProgressView>) -> Result<bool> {
+pub fn wait(
+    client: &ApiClient,
+    name: &str,
+    wanted: &Conditions,
+    timeout: Duration,
+    mut view: Option<ProgressView>,
+) -> Result<bool> {
     let deadline = Instant::now() + timeout;
     let path = format!("/api/v1/cds/{}", encode(name));
     let mut stdout = std::io::stdout();
@@ -324,20 +334,90 @@ mod tests {
         let at = "2026-12-04T01:00:05Z";
         let healthy = Some("Healthy");
         let cases: Vec<(&str, Value, Conditions, &str)> = vec![
-            ("a running sync is waited for", doc("Running", "main", "", SHA, "Healthy", "Synced"), wanted(healthy, None, None, None), "waiting"),
-            ("healthy and synced", doc("Succeeded", SHA, at, SHA, "Healthy", "Synced"), wanted(healthy, Some("Synced"), Some(SHA), None), "met"),
-            ("a short SHA matches", doc("Succeeded", SHA, at, SHA, "Healthy", "Synced"), wanted(healthy, None, Some("0123456"), None), "met"),
-            ("still at the old commit", doc("Succeeded", OLD, at, OLD, "Healthy", "Synced"), wanted(healthy, None, Some(SHA), None), "waiting"),
-            ("the old commit's failure is not ours", doc("Failed", OLD, at, OLD, "Degraded", "OutOfSync"), wanted(healthy, None, Some(SHA), None), "waiting"),
-            ("a failed sync at the commit", doc("Failed", SHA, at, SHA, "Progressing", "OutOfSync"), wanted(healthy, None, Some(SHA), None), "failed"),
-            ("progressing", doc("Succeeded", SHA, at, SHA, "Progressing", "Synced"), wanted(healthy, None, Some(SHA), None), "waiting"),
-            ("degraded at the commit", doc("Succeeded", SHA, at, SHA, "Degraded", "Synced"), wanted(healthy, None, Some(SHA), None), "failed"),
-            ("degraded is what was asked", doc("Succeeded", SHA, at, SHA, "Degraded", "Synced"), wanted(Some("Degraded"), None, None, None), "met"),
-            ("out of sync", doc("Succeeded", SHA, at, SHA, "Healthy", "OutOfSync"), wanted(None, Some("Synced"), None, None), "waiting"),
-            ("nothing asked: no sync in flight", doc("Failed", SHA, at, SHA, "Degraded", "OutOfSync"), wanted(None, None, None, None), "met"),
-            ("sync --wait: an older sync does not count", doc("Succeeded", SHA, "2026-12-04T00:59:00Z", SHA, "Healthy", "Synced"), wanted(healthy, None, None, Some("2026-12-04T01:00:00Z")), "waiting"),
-            ("sync --wait: ours succeeded", doc("Succeeded", SHA, at, SHA, "Healthy", "Synced"), wanted(healthy, None, None, Some("2026-12-04T01:00:00Z")), "met"),
-            ("sync --wait: ours failed", doc("Error", "main", at, OLD, "Healthy", "Synced"), wanted(healthy, None, None, Some("2026-12-04T01:00:00Z")), "failed"),
+            (
+                "a running sync is waited for",
+                doc("Running", "main", "", SHA, "Healthy", "Synced"),
+                wanted(healthy, None, None, None),
+                "waiting",
+            ),
+            (
+                "healthy and synced",
+                doc("Succeeded", SHA, at, SHA, "Healthy", "Synced"),
+                wanted(healthy, Some("Synced"), Some(SHA), None),
+                "met",
+            ),
+            (
+                "a short SHA matches",
+                doc("Succeeded", SHA, at, SHA, "Healthy", "Synced"),
+                wanted(healthy, None, Some("0123456"), None),
+                "met",
+            ),
+            (
+                "still at the old commit",
+                doc("Succeeded", OLD, at, OLD, "Healthy", "Synced"),
+                wanted(healthy, None, Some(SHA), None),
+                "waiting",
+            ),
+            (
+                "the old commit's failure is not ours",
+                doc("Failed", OLD, at, OLD, "Degraded", "OutOfSync"),
+                wanted(healthy, None, Some(SHA), None),
+                "waiting",
+            ),
+            (
+                "a failed sync at the commit",
+                doc("Failed", SHA, at, SHA, "Progressing", "OutOfSync"),
+                wanted(healthy, None, Some(SHA), None),
+                "failed",
+            ),
+            (
+                "progressing",
+                doc("Succeeded", SHA, at, SHA, "Progressing", "Synced"),
+                wanted(healthy, None, Some(SHA), None),
+                "waiting",
+            ),
+            (
+                "degraded at the commit",
+                doc("Succeeded", SHA, at, SHA, "Degraded", "Synced"),
+                wanted(healthy, None, Some(SHA), None),
+                "failed",
+            ),
+            (
+                "degraded is what was asked",
+                doc("Succeeded", SHA, at, SHA, "Degraded", "Synced"),
+                wanted(Some("Degraded"), None, None, None),
+                "met",
+            ),
+            (
+                "out of sync",
+                doc("Succeeded", SHA, at, SHA, "Healthy", "OutOfSync"),
+                wanted(None, Some("Synced"), None, None),
+                "waiting",
+            ),
+            (
+                "nothing asked: no sync in flight",
+                doc("Failed", SHA, at, SHA, "Degraded", "OutOfSync"),
+                wanted(None, None, None, None),
+                "met",
+            ),
+            (
+                "sync --wait: an older sync does not count",
+                doc("Succeeded", SHA, "2026-12-04T00:59:00Z", SHA, "Healthy", "Synced"),
+                wanted(healthy, None, None, Some("2026-12-04T01:00:00Z")),
+                "waiting",
+            ),
+            (
+                "sync --wait: ours succeeded",
+                doc("Succeeded", SHA, at, SHA, "Healthy", "Synced"),
+                wanted(healthy, None, None, Some("2026-12-04T01:00:00Z")),
+                "met",
+            ),
+            (
+                "sync --wait: ours failed",
+                doc("Error", "main", at, OLD, "Healthy", "Synced"),
+                wanted(healthy, None, None, Some("2026-12-04T01:00:00Z")),
+                "failed",
+            ),
         ];
         for (what, doc, wanted, expected) in cases {
             let verdict = assess(&doc, &wanted);
@@ -352,7 +432,10 @@ mod tests {
 
     #[test]
     fn failures_name_the_objects() {
-        let failed = assess(&doc("Failed", SHA, "z", SHA, "Healthy", "OutOfSync"), &wanted(None, None, Some(SHA), None));
+        let failed = assess(
+            &doc("Failed", SHA, "z", SHA, "Healthy", "OutOfSync"),
+            &wanted(None, None, Some(SHA), None),
+        );
         assert_eq!(
             failed,
             Verdict::Failed(vec![
@@ -360,7 +443,10 @@ mod tests {
                 "ConfigMap web/settings: admission webhook denied".into()
             ])
         );
-        let degraded = assess(&doc("Succeeded", SHA, "z", SHA, "Degraded", "Synced"), &wanted(Some("Healthy"), None, None, None));
+        let degraded = assess(
+            &doc("Succeeded", SHA, "z", SHA, "Degraded", "Synced"),
+            &wanted(Some("Healthy"), None, None, None),
+        );
         assert_eq!(
             degraded,
             Verdict::Failed(vec![
@@ -378,13 +464,19 @@ mod tests {
             p.line,
             "web: sync Running at 0123456, 1/2 objects, next Deployment web/api; health Progressing, OutOfSync"
         );
-        assert_eq!(p.failures, vec!["ConfigMap web/settings: admission webhook denied".to_string()]);
+        assert_eq!(
+            p.failures,
+            vec!["ConfigMap web/settings: admission webhook denied".to_string()]
+        );
 
         let mut plain = ProgressView::new(false);
         let first = plain.update(&p);
         assert_eq!(
             first,
-            format!("  failed: ConfigMap web/settings: admission webhook denied\n{}\n", p.line)
+            format!(
+                "  failed: ConfigMap web/settings: admission webhook denied\n{}\n",
+                p.line
+            )
         );
         assert_eq!(plain.update(&p), "", "an unchanged reading prints nothing");
         assert_eq!(plain.finish(), "");
@@ -394,7 +486,11 @@ mod tests {
         assert!(first.starts_with("\r\x1b[2K  failed: ConfigMap"), "{first:?}");
         assert!(first.ends_with(&p.line), "the live line has no newline: {first:?}");
         let done = progress("web", &doc("Succeeded", SHA, "z", SHA, "Healthy", "Synced"));
-        assert_eq!(live.update(&done), format!("\r\x1b[2K{}", done.line), "a failure is shown once");
+        assert_eq!(
+            live.update(&done),
+            format!("\r\x1b[2K{}", done.line),
+            "a failure is shown once"
+        );
         assert_eq!(live.finish(), "\n");
     }
 }

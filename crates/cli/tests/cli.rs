@@ -303,7 +303,14 @@ fn command_paths() -> Vec<Vec<String>> {
 #[test]
 fn every_command_has_help_with_an_example() {
     let paths = command_paths();
-    for expected in [&["cd", "sync"][..], &["cd", "wait"], &["cluster", "add"], &["repo", "add"], &["login"], &["completion"]] {
+    for expected in [
+        &["cd", "sync"][..],
+        &["cd", "wait"],
+        &["cluster", "add"],
+        &["repo", "add"],
+        &["login"],
+        &["completion"],
+    ] {
         assert!(paths.iter().any(|p| p == expected), "{expected:?} in {paths:?}");
     }
     for path in paths.iter().filter(|p| !p.is_empty()) {
@@ -314,7 +321,11 @@ fn every_command_has_help_with_an_example() {
         let help = text(&out.stdout);
         let leaf = !help.contains("Commands:");
         if leaf {
-            assert!(help.contains("Example"), "ferry {} --help has no example:\n{help}", path.join(" "));
+            assert!(
+                help.contains("Example"),
+                "ferry {} --help has no example:\n{help}",
+                path.join(" ")
+            );
         }
     }
 }
@@ -336,14 +347,22 @@ fn usage_errors_exit_2() {
     // A login needs the token from a file or stdin, never from the command line.
     let out = ferry_in(home.path(), &["login", "https://ferry.example.com"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("--token-file FILE or --token-stdin"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--token-file FILE or --token-stdin"),
+        "{}",
+        text(&out.stderr)
+    );
     // No server configured: a command says how to log in; --version still answers.
     let out = ferry_in(home.path(), &["cd", "list"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("ferry login URL"), "{}", text(&out.stderr));
     let out = ferry_in(home.path(), &["--version"]);
     assert_eq!(out.status.code(), Some(0));
-    assert!(text(&out.stdout).starts_with("ferry 0.") && text(&out.stdout).contains("(Ferry API 1."), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).starts_with("ferry 0.") && text(&out.stdout).contains("(Ferry API 1."),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 /// Complete `words` (the last one being typed) with the bash script, in real bash.
@@ -371,8 +390,15 @@ fn bash_completes_commands_flags_and_values() {
     assert_eq!(bash_complete(&["ferry", "--context", "prod", "cd", "li"]), "list");
     assert_eq!(bash_complete(&["ferry", "cd", "list", "-o", ""]), "wide json yaml name");
     assert_eq!(bash_complete(&["ferry", "cd", "sync", "web", "--dr"]), "--dry-run");
-    assert_eq!(bash_complete(&["ferry", "cluster", "add", "prod", "--kube"]), "--kubeconfig");
-    assert_eq!(bash_complete(&["ferry", "completion", "f"]), "", "a positional value is not a subcommand");
+    assert_eq!(
+        bash_complete(&["ferry", "cluster", "add", "prod", "--kube"]),
+        "--kubeconfig"
+    );
+    assert_eq!(
+        bash_complete(&["ferry", "completion", "f"]),
+        "",
+        "a positional value is not a subcommand"
+    );
     for shell in ["zsh", "fish"] {
         let out = ferry(&["completion", shell]);
         assert_eq!(out.status.code(), Some(0));

@@ -88,10 +88,10 @@ pub fn handle<K: KeyValue, C: Clock>(
 /// leaves none).
 pub fn answer<K: KeyValue, C: Clock>(request: http::Request<Vec<u8>>, ctx: &ApiContext<K, C>) -> Answer {
     let mut answer = respond(&request, ctx).unwrap_or_else(|error| error.into_response().into());
-    answer.response.headers_mut().insert(
-        API_VERSION_HEADER,
-        http::HeaderValue::from_static(API_VERSION),
-    );
+    answer
+        .response
+        .headers_mut()
+        .insert(API_VERSION_HEADER, http::HeaderValue::from_static(API_VERSION));
     answer
 }
 

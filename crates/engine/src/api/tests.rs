@@ -1588,5 +1588,9 @@ fn every_answer_names_the_api_version() {
             response.status()
         );
     }
-    assert_eq!(API_VERSION.split('.').next(), Some("1"), "the major version is the path's v1");
+    assert_eq!(
+        API_VERSION.split('.').next(),
+        Some("1"),
+        "the major version is the path's v1"
+    );
 }
