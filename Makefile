@@ -42,7 +42,7 @@ endif
 
 ## Every test: unit, property, emulator fidelity (real kubectl), host and end-to-end.
 test: components
-	$(CARGO) build -p ferry-host -p ferry
+	$(CARGO) build -p ferry-host
 	$(CARGO) test --no-fail-fast
 
 ## The scenarios that matter (push -> Synced, forged and replayed deliveries, restart on the same

@@ -48,13 +48,16 @@ impl std::fmt::Display for Run {
 struct Cli {
     binary: PathBuf,
     home: tempfile::TempDir,
+    /// Every token of the world: no run may print one.
+    secrets: Vec<String>,
 }
 
 impl Cli {
-    fn new() -> Cli {
+    fn new(secrets: &[&str]) -> Cli {
         Cli {
             binary: ferry_binary(),
             home: tempfile::tempdir().unwrap(),
+            secrets: secrets.iter().map(|s| s.to_string()).collect(),
         }
     }
 
@@ -98,11 +101,14 @@ impl Cli {
             drop(input);
             child.wait_with_output().unwrap()
         });
-        Run {
+        let run = Run {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+        };
+        let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
+        no_secret(&run, &secrets);
+        run
     }
 
     fn run(&self, args: &[&str]) -> Run {
@@ -165,23 +171,84 @@ fn no_secret(run: &Run, secrets: &[&str]) {
 async fn the_cli_drives_a_running_ferry() {
     let started = Instant::now();
     let mut w = World::start("1h").await;
-    eprintln!("[{:?}] world started", started.elapsed());
-    let cli = Cli::new();
+    let kube_token = w.kube.token();
+    let cli = Cli::new(&[ADMIN_TOKEN, OPERATOR_TOKEN, VIEWER_TOKEN, &kube_token, DEFAULT_TOKEN]);
     let url = w.host.url.clone();
-    let tokens = [ADMIN_TOKEN, OPERATOR_TOKEN, VIEWER_TOKEN];
+    stage(started, "login, contexts, whoami, logout");
+    login_contexts_and_tokens(&cli, &url);
+    stage(
+        started,
+        "clusters: a token file, kubeconfigs with a token and a tokenFile; a client certificate refused",
+    );
+    clusters_and_kubeconfigs(&cli, &w);
+    stage(started, "repository credentials");
+    repository_credentials(&cli, &w);
+    stage(started, "create, list, get, with every output format");
+    create_list_get(&cli, &w);
+    stage(
+        started,
+        "sync --wait, not on a terminal: plain lines, exit 0 once Healthy",
+    );
+    sync_wait_in_a_pipe(&cli, &w);
+    stage(started, "resources, history, in every format");
+    resources_and_history(&cli, &w);
+    stage(
+        started,
+        "diff: in sync (0), then drifted in the cluster (1, the change shown)",
+    );
+    diff_after_drift(&cli, &w).await;
+    stage(
+        started,
+        "a sync of one object, dry run, with a sync setting of its own: nothing changes",
+    );
+    sync_of_one_object(&cli, &w);
+    stage(
+        started,
+        "set-info, then edit with a scripted $EDITOR: first a change the API refuses, then a good one",
+    );
+    set_info_and_edit(&cli);
+    stage(started, "the live progress view in a real terminal");
+    terminal_progress_view(&cli);
+    stage(started, "a sync that ends Degraded: exit 1, the failing object named");
+    sync_ends_degraded(&cli, &w);
+    stage(
+        started,
+        "the kubeconfig cluster deploys; delete with and without its objects",
+    );
+    kubeconfig_cluster_deploys_then_delete(&cli, &w);
+    stage(started, "the server goes away");
+    let host_log = w.host.output();
+    for secret in &cli.secrets {
+        assert!(!host_log.contains(secret.as_str()), "a token reached the host's log");
+    }
+    w.host.stop_in_place().unwrap();
+    let run = cli.expect(2, &["cd", "list"]);
+    assert!(
+        run.stderr
+            .contains(&format!("cannot reach the Ferry server at {url}: cannot connect")),
+        "{run}"
+    );
+    let run = cli.expect(0, &["--version"]);
+    assert!(run.stderr.contains("the server's version is unknown"), "{run}");
+}
 
-    eprintln!("[{:?}] login, contexts, whoami, logout", started.elapsed());
-    // --- login, contexts, whoami, logout
+/// A stage of the story, timed (shown with --nocapture or on failure).
+fn stage(started: Instant, name: &str) {
+    eprintln!("[{:>6.1}s] {name}", started.elapsed().as_secs_f64());
+}
+
+/// Login, contexts, whoami, logout.
+fn login_contexts_and_tokens(cli: &Cli, url: &str) {
     let run = cli.expect(2, &["whoami"]);
     assert!(run.stderr.contains("ferry login URL --token-file FILE"), "{run}");
     let admin_file = cli.file("admin.token", &format!("{ADMIN_TOKEN}\n"));
-    let run = cli.expect(0, &["login", &url, "--token-file", &admin_file]);
+    let run = cli.expect(0, &["login", url, "--token-file", &admin_file]);
     assert!(run.stdout.contains("as admin"), "{run}");
     let config = cli.config_dir().join("ferry/config.yaml");
     assert_eq!(std::fs::metadata(&config).unwrap().permissions().mode() & 0o777, 0o600);
     assert!(std::fs::read_to_string(&config).unwrap().contains(ADMIN_TOKEN));
     let run = cli.run_with(
-        &["login", &url, "--token-stdin", "--context", "viewer"],
+        &["login", url, "--token-stdin", "--context", "viewer"],
         &[],
         Some(VIEWER_TOKEN),
     );
@@ -193,7 +260,7 @@ async fn the_cli_drives_a_running_ferry() {
     );
     let run = cli.expect(0, &["--context", "default", "whoami"]);
     assert!(
-        run.stdout.contains("role:    admin") && run.stdout.contains(&url),
+        run.stdout.contains("role:    admin") && run.stdout.contains(url),
         "{run}"
     );
     let run = cli.run_with(&["whoami"], &[("FERRY_TOKEN", OPERATOR_TOKEN)], None);
@@ -201,7 +268,7 @@ async fn the_cli_drives_a_running_ferry() {
     let run = cli.run_with(
         &["whoami"],
         &[
-            ("FERRY_SERVER", &url),
+            ("FERRY_SERVER", url),
             ("FERRY_TOKEN", OPERATOR_TOKEN),
             ("XDG_CONFIG_HOME", "/nonexistent"),
         ],
@@ -229,12 +296,10 @@ async fn the_cli_drives_a_running_ferry() {
         "{run}"
     );
     assert!(!run.stderr.contains("warning"), "the server speaks our version: {run}");
+}
 
-    eprintln!(
-        "[{:?}] clusters: a token file, kubeconfigs with a token and a tokenFile; a client certificate refused",
-        started.elapsed()
-    );
-    // --- clusters: a token file, kubeconfigs with a token and a tokenFile; a client certificate refused
+/// Clusters: a token file, kubeconfigs with a token and a tokenFile; a client certificate refused.
+fn clusters_and_kubeconfigs(cli: &Cli, w: &World) {
     let sa_file = cli.file("sa.token", &w.kube.token());
     let ca_file = cli.file("ca.pem", &w.kube.ca_pem());
     let run = cli.expect(
@@ -257,11 +322,11 @@ async fn the_cli_drives_a_running_ferry() {
     );
     let inline = cli.file(
         "inline.kubeconfig",
-        &kubeconfig(&w, &format!("    token: {}\n", w.kube.token())),
+        &kubeconfig(w, &format!("    token: {}\n", w.kube.token())),
     );
     cli.expect(0, &["cluster", "add", "kc-inline", "--kubeconfig", &inline]);
     cli.file("kube-token", &w.kube.token());
-    let from_file = cli.file("file.kubeconfig", &kubeconfig(&w, "    tokenFile: kube-token\n"));
+    let from_file = cli.file("file.kubeconfig", &kubeconfig(w, "    tokenFile: kube-token\n"));
     cli.expect(
         0,
         &[
@@ -276,14 +341,14 @@ async fn the_cli_drives_a_running_ferry() {
     );
     let cert = cli.file(
         "cert.kubeconfig",
-        &kubeconfig(&w, "    client-certificate-data: QUJD\n    client-key-data: REVG\n"),
+        &kubeconfig(w, "    client-certificate-data: QUJD\n    client-key-data: REVG\n"),
     );
     let run = cli.expect(2, &["cluster", "add", "kc-cert", "--kubeconfig", &cert]);
     assert!(
         run.stderr.contains("a client certificate, which Ferry cannot use") && run.stderr.contains("wasi:http"),
         "{run}"
     );
-    let exec = cli.file("exec.kubeconfig", &kubeconfig(&w, "    exec: {command: aws}\n"));
+    let exec = cli.file("exec.kubeconfig", &kubeconfig(w, "    exec: {command: aws}\n"));
     assert!(cli
         .expect(2, &["cluster", "add", "kc-exec", "--kubeconfig", &exec])
         .stderr
@@ -314,17 +379,19 @@ async fn the_cli_drives_a_running_ferry() {
     let everything = format!("{}{}", cli.expect(0, &["cluster", "list", "-o", "yaml"]).stdout, listed);
     assert!(!everything.contains(&w.kube.token()), "cluster tokens never come back");
     // The cluster works: a CD deploys to one registered from a kubeconfig (below, `api`).
+}
 
-    eprintln!("[{:?}] repository credentials", started.elapsed());
-    // --- repository credentials
+/// Repository credentials.
+fn repository_credentials(cli: &Cli, w: &World) {
     let git_token = cli.file("git.token", DEFAULT_TOKEN);
     let repo_url = w.git.repo_url(Provider::Gitea, KEY);
     let run = cli.expect(0, &["repo", "add", &repo_url, "--token-file", &git_token]);
     assert!(run.stdout.contains("token credentials"), "{run}");
+}
 
-    eprintln!("[{:?}] create, list, get, with every output format", started.elapsed());
-    // --- create, list, get, with every output format
-    let web = cli.file("web.yaml", &cd_yaml(&w, "web", "app"));
+/// Create, list, get, with every output format.
+fn create_list_get(cli: &Cli, w: &World) {
+    let web = cli.file("web.yaml", &cd_yaml(w, "web", "app"));
     assert_eq!(cli.expect(0, &["cd", "create", "-f", &web]).stdout, "cd/web created\n");
     let run = cli.expect(2, &["cd", "create", "-f", &web]);
     assert!(run.stderr.contains("(HTTP 409)"), "{run}");
@@ -381,12 +448,10 @@ async fn the_cli_drives_a_running_ferry() {
     );
     let listed: Value = serde_yaml::from_str(&cli.expect(0, &["cd", "list", "-o", "yaml"]).stdout).unwrap();
     assert_eq!(listed["items"][1]["name"], "web", "{listed}");
+}
 
-    eprintln!(
-        "[{:?}] sync --wait, not on a terminal: plain lines, exit 0 once Healthy",
-        started.elapsed()
-    );
-    // --- sync --wait, not on a terminal: plain lines, exit 0 once Healthy
+/// Sync --wait, not on a terminal: plain lines, exit 0 once Healthy.
+fn sync_wait_in_a_pipe(cli: &Cli, w: &World) {
     let run = cli.expect(0, &["cd", "sync", "web", "--wait", "--timeout", "2m"]);
     assert!(run.stdout.starts_with("cd/web: sync Pending"), "{run}");
     // Four objects: the namespace the sync creates (createNamespace) and the three of Git.
@@ -442,9 +507,11 @@ async fn the_cli_drives_a_running_ferry() {
         run.stderr.contains("timed out after 2s waiting for revision 0000000"),
         "{run}"
     );
+}
 
-    eprintln!("[{:?}] resources, history, in every format", started.elapsed());
-    // --- resources, history, in every format
+/// Resources, history, in every format.
+fn resources_and_history(cli: &Cli, w: &World) {
+    let sha = w.repo.head().unwrap();
     let run = cli.expect(0, &["cd", "resources", "web"]);
     assert!(
         run.stdout
@@ -485,12 +552,10 @@ async fn the_cli_drives_a_running_ferry() {
         format!("{id}\n")
     );
     assert_eq!(cli.json(&["cd", "history", "web", "-o", "json"]), history);
+}
 
-    eprintln!(
-        "[{:?}] diff: in sync (0), then drifted in the cluster (1, the change shown)",
-        started.elapsed()
-    );
-    // --- diff: in sync (0), then drifted in the cluster (1, the change shown)
+/// Diff: in sync (0), then drifted in the cluster (1, the change shown).
+async fn diff_after_drift(cli: &Cli, w: &World) {
     assert_eq!(cli.expect(0, &["cd", "diff", "web"]).stdout, "");
     let mut kubectl = w.kube.client().unwrap();
     let r = kubectl
@@ -504,7 +569,7 @@ async fn the_cli_drives_a_running_ferry() {
         .unwrap();
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(w.operator.post("/api/v1/reconcile", "").await.status, 202);
-    let run = until_exit(&cli, 1, &["cd", "diff", "web"], "the drift to show in the diff");
+    let run = until_exit(cli, 1, &["cd", "diff", "web"], "the drift to show in the diff");
     assert!(
         run.stdout.starts_with("===== ConfigMap web/settings\n") && run.stdout.contains("drifted"),
         "{run}"
@@ -517,12 +582,10 @@ async fn the_cli_drives_a_running_ferry() {
         cli.json_code(1, &["cd", "diff", "web", "-o", "json"])["items"][0]["kind"],
         "ConfigMap"
     );
+}
 
-    eprintln!(
-        "[{:?}] a sync of one object, dry run, with a sync setting of its own: nothing changes",
-        started.elapsed()
-    );
-    // --- a sync of one object, dry run, with a sync setting of its own: nothing changes
+/// A sync of one object, dry run, with a sync setting of its own: nothing changes.
+fn sync_of_one_object(cli: &Cli, w: &World) {
     let run = cli.expect(
         0,
         &[
@@ -553,12 +616,10 @@ async fn the_cli_drives_a_running_ferry() {
         Some("one"),
         "the object's sync restored it"
     );
+}
 
-    eprintln!(
-        "[{:?}] set-info, then edit with a scripted $EDITOR: first a change the API refuses, then a good one",
-        started.elapsed()
-    );
-    // --- set-info, then edit with a scripted $EDITOR: first a change the API refuses, then a good one
+/// Set-info, then edit with a scripted $EDITOR: first a change the API refuses, then a good one.
+fn set_info_and_edit(cli: &Cli) {
     cli.expect(
         0,
         &[
@@ -601,16 +662,10 @@ async fn the_cli_drives_a_running_ferry() {
     );
     let run = cli.run_with(&["cd", "edit", "web"], &[("EDITOR", "true")], None);
     assert!(run.code == 0 && run.stdout.contains("edit cancelled"), "{run}");
+}
 
-    eprintln!("[{:?}] the live progress view in a real terminal", started.elapsed());
-    // --- the live progress view in a real terminal
-    terminal_progress_view(&cli);
-
-    eprintln!(
-        "[{:?}] a sync that ends Degraded: exit 1, the failing object named",
-        started.elapsed()
-    );
-    // --- a sync that ends Degraded: exit 1, the failing object named
+/// A sync that ends Degraded: exit 1, the failing object named.
+fn sync_ends_degraded(cli: &Cli, w: &World) {
     let sha = commit(
         &w.repo,
         &[(
@@ -618,7 +673,7 @@ async fn the_cli_drives_a_running_ferry() {
             "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: fail\nspec:\n  backoffLimit: 0\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: fail\n        image: alpine:latest\n        command: [sh, -c, exit 1]\n".to_string(),
         )],
     );
-    let failing = cli.file("failing.yaml", &cd_yaml(&w, "failing", "failing"));
+    let failing = cli.file("failing.yaml", &cd_yaml(w, "failing", "failing"));
     cli.expect(0, &["cd", "create", "-f", &failing]);
     let run = cli.expect(1, &["cd", "sync", "failing", "--wait", "--timeout", "2m"]);
     assert!(
@@ -636,12 +691,10 @@ async fn the_cli_drives_a_running_ferry() {
         run.stderr.contains("Job failing/fail is Degraded"),
         "a wait at that commit ends at once: {run}"
     );
+}
 
-    eprintln!(
-        "[{:?}] the kubeconfig cluster deploys; delete with and without its objects",
-        started.elapsed()
-    );
-    // --- the kubeconfig cluster deploys; delete with and without its objects
+/// The kubeconfig cluster deploys; delete with and without its objects.
+fn kubeconfig_cluster_deploys_then_delete(cli: &Cli, w: &World) {
     cli.expect(0, &["cd", "sync", "api", "--wait"]);
     assert!(w.kube.get("", "v1", "configmaps", "api", "settings").is_some());
     let run = cli.expect(2, &["cd", "delete", "api"]);
@@ -657,22 +710,6 @@ async fn the_cli_drives_a_running_ferry() {
     let run = cli.expect(2, &["cluster", "remove", "prod"]);
     assert!(run.stderr.contains("(HTTP 409)"), "web still deploys to prod: {run}");
     assert_eq!(cli.expect(0, &["cd", "list", "-o", "name"]).stdout, "web\n");
-
-    eprintln!("[{:?}] the server goes away", started.elapsed());
-    // --- the server goes away
-    let host_log = w.host.output();
-    for secret in tokens {
-        assert!(!host_log.contains(secret), "a token reached the host's log");
-    }
-    w.host.stop_in_place().unwrap();
-    let run = cli.expect(2, &["cd", "list"]);
-    assert!(
-        run.stderr
-            .contains(&format!("cannot reach the Ferry server at {url}: cannot connect")),
-        "{run}"
-    );
-    let run = cli.expect(0, &["--version"]);
-    assert!(run.stderr.contains("the server's version is unknown"), "{run}");
 }
 
 /// The API version docs/API.md names (the `Ferry-Api-Version` header).

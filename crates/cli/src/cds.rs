@@ -473,7 +473,7 @@ pub fn select_resources(wanted: &[String], objects: &[Value]) -> Result<Vec<Valu
     Ok(selected)
 }
 
-/// The sync request's body, and whether it overrides sync settings (then from the CD's own).
+/// The sync request's body; sync settings given on the command line start from the CD's own.
 fn sync_body(client: &ApiClient, args: &SyncArgs) -> Result<Value> {
     let mut body = serde_json::Map::new();
     if let Some(revision) = &args.revision {

@@ -15,22 +15,44 @@ pub struct Registration {
     pub token: String,
 }
 
-/// Read a kubeconfig's `context` (else its `current-context`). `dir` is the kubeconfig's directory
-/// (relative `tokenFile` and `certificate-authority` paths are read from it); `read` reads a file.
+/// Where the kubeconfig is: errors name it, relative paths are read beside it.
+struct Source<'a> {
+    file: &'a Path,
+    read: &'a dyn Fn(&Path) -> std::io::Result<String>,
+}
+
+impl Source<'_> {
+    fn at(&self, what: &str) -> String {
+        format!("{}: {what}", self.file.display())
+    }
+
+    fn read_beside(&self, path: &str) -> Result<String, (PathBuf, std::io::Error)> {
+        let path = Path::new(path);
+        let path = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.file.parent().unwrap_or(Path::new(".")).join(path)
+        };
+        (self.read)(&path).map_err(|e| (path, e))
+    }
+}
+
+/// Read a kubeconfig's `context` (else its `current-context`). Relative `tokenFile` and
+/// `certificate-authority` paths are read beside `file`, with `read`.
 pub fn registration(
     text: &str,
     file: &Path,
     context: Option<&str>,
     read: &dyn Fn(&Path) -> std::io::Result<String>,
 ) -> Result<Registration, String> {
-    let doc: Value = serde_yaml::from_str(text).map_err(|e| format!("{}: not YAML: {e}", file.display()))?;
-    let at = |what: &str| format!("{}: {what}", file.display());
+    let source = Source { file, read };
+    let doc: Value = serde_yaml::from_str(text).map_err(|e| source.at(&format!("not YAML: {e}")))?;
     let context_name = match context {
         Some(name) => name.to_string(),
         None => doc["current-context"]
             .as_str()
             .filter(|c| !c.is_empty())
-            .ok_or_else(|| at("no current-context; name one with --context"))?
+            .ok_or_else(|| source.at("no current-context; name one with --context"))?
             .to_string(),
     };
     let named = |list: &str, name: &str| -> Result<Value, String> {
@@ -38,64 +60,62 @@ pub fn registration(
             .as_array()
             .and_then(|items| items.iter().find(|i| i["name"] == name))
             .cloned()
-            .ok_or_else(|| at(&format!("no {} named {name:?}", &list[..list.len() - 1])))
+            .ok_or_else(|| source.at(&format!("no {} named {name:?}", &list[..list.len() - 1])))
     };
     let entry = named("contexts", &context_name)?;
     let cluster_name = entry["context"]["cluster"]
         .as_str()
-        .ok_or_else(|| at(&format!("context {context_name:?} names no cluster")))?;
+        .ok_or_else(|| source.at(&format!("context {context_name:?} names no cluster")))?;
     let user_name = entry["context"]["user"]
         .as_str()
-        .ok_or_else(|| at(&format!("context {context_name:?} names no user")))?;
+        .ok_or_else(|| source.at(&format!("context {context_name:?} names no user")))?;
     let cluster = named("clusters", cluster_name)?["cluster"].clone();
     let user = named("users", user_name)?["user"].clone();
-    let dir = file.parent().unwrap_or(Path::new("."));
-    let resolve = |p: &str| -> PathBuf {
-        let path = Path::new(p);
-        if path.is_absolute() {
-            path.to_path_buf()
-        } else {
-            dir.join(path)
-        }
-    };
+    let (server, ca_pem) = server_and_ca(&source, cluster_name, &cluster)?;
+    let token = bearer_token(&source, user_name, &user)?;
+    Ok(Registration { server, ca_pem, token })
+}
 
+fn server_and_ca(source: &Source, name: &str, cluster: &Value) -> Result<(String, Option<String>), String> {
     let server = cluster["server"]
         .as_str()
-        .ok_or_else(|| at(&format!("cluster {cluster_name:?} has no server")))?
+        .ok_or_else(|| source.at(&format!("cluster {name:?} has no server")))?
         .to_string();
     if cluster["insecure-skip-tls-verify"] == true {
-        return Err(at(&format!(
-            "cluster {cluster_name:?} sets insecure-skip-tls-verify, which Ferry does not support: its components always verify the cluster's certificate; give its CA (certificate-authority-data) instead"
+        return Err(source.at(&format!(
+            "cluster {name:?} sets insecure-skip-tls-verify, which Ferry does not support: its components always verify the cluster's certificate; give its CA (certificate-authority-data) instead"
         )));
     }
     let ca_pem = if let Some(data) = cluster["certificate-authority-data"].as_str() {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(data.trim())
             .map_err(|e| {
-                at(&format!(
-                    "cluster {cluster_name:?}: certificate-authority-data is not base64: {e}"
+                source.at(&format!(
+                    "cluster {name:?}: certificate-authority-data is not base64: {e}"
                 ))
             })?;
-        Some(String::from_utf8(bytes).map_err(|_| {
-            at(&format!(
-                "cluster {cluster_name:?}: certificate-authority-data is not PEM"
-            ))
-        })?)
+        Some(
+            String::from_utf8(bytes)
+                .map_err(|_| source.at(&format!("cluster {name:?}: certificate-authority-data is not PEM")))?,
+        )
     } else if let Some(path) = cluster["certificate-authority"].as_str() {
-        let path = resolve(path);
-        Some(read(&path).map_err(|e| {
-            at(&format!(
-                "cluster {cluster_name:?}: certificate-authority {}: {e}",
+        Some(source.read_beside(path).map_err(|(path, e)| {
+            source.at(&format!(
+                "cluster {name:?}: certificate-authority {}: {e}",
                 path.display()
             ))
         })?)
     } else {
         None
     };
+    Ok((server, ca_pem))
+}
 
-    let refuse = |form: &str, reason: &str| -> Result<Registration, String> {
-        Err(at(&format!(
-            "user {user_name:?} authenticates with {form}, which Ferry cannot use: {reason}; give the cluster a service-account token instead (a `token` or `tokenFile` in the kubeconfig, or `ferry cluster add NAME --server URL --token-file FILE`)"
+/// The user's bearer token; every other credential form refused with the reason.
+fn bearer_token(source: &Source, name: &str, user: &Value) -> Result<String, String> {
+    let refuse = |form: &str, reason: &str| -> Result<String, String> {
+        Err(source.at(&format!(
+            "user {name:?} authenticates with {form}, which Ferry cannot use: {reason}; give the cluster a service-account token instead (a `token` or `tokenFile` in the kubeconfig, or `ferry cluster add NAME --server URL --token-file FILE`)"
         )))
     };
     if user.get("client-certificate-data").is_some() || user.get("client-certificate").is_some() {
@@ -122,20 +142,20 @@ pub fn registration(
     let token = if let Some(token) = user["token"].as_str() {
         token.trim().to_string()
     } else if let Some(path) = user["tokenFile"].as_str() {
-        let path = resolve(path);
-        read(&path)
-            .map_err(|e| at(&format!("user {user_name:?}: tokenFile {}: {e}", path.display())))?
+        source
+            .read_beside(path)
+            .map_err(|(path, e)| source.at(&format!("user {name:?}: tokenFile {}: {e}", path.display())))?
             .trim()
             .to_string()
     } else {
-        return Err(at(&format!(
-            "user {user_name:?} has no token or tokenFile: Ferry needs a bearer token for the cluster"
+        return Err(source.at(&format!(
+            "user {name:?} has no token or tokenFile: Ferry needs a bearer token for the cluster"
         )));
     };
     if token.is_empty() {
-        return Err(at(&format!("user {user_name:?}: the token is empty")));
+        return Err(source.at(&format!("user {name:?}: the token is empty")));
     }
-    Ok(Registration { server, ca_pem, token })
+    Ok(token)
 }
 
 #[cfg(test)]
