@@ -119,18 +119,22 @@ pub struct SyncArgs {
     /// Only this object, as KIND/NAME, KIND/NAMESPACE/NAME or KIND.GROUP/NAME (repeatable).
     #[arg(long = "resource", value_name = "KIND/NAME")]
     resources: Vec<String>,
-    /// Sync settings for this sync only (the CD's own stay as they are):
+    /// For this sync only (the CD's own settings stay as they are): send fieldValidation=Ignore.
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     skip_schema_validation: Option<bool>,
+    /// For this sync only: create the destination namespace when it is missing.
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     create_namespace: Option<bool>,
+    /// For this sync only: prune after everything else was applied and became healthy.
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     prune_last: Option<bool>,
+    /// For this sync only: apply only the objects that are out of sync.
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     apply_out_of_sync_only: Option<bool>,
-    /// foreground, background or orphan.
+    /// For this sync only: how pruned objects are deleted (foreground, background or orphan).
     #[arg(long, value_name = "POLICY")]
     prune_propagation_policy: Option<String>,
+    /// For this sync only: PUT/POST the objects instead of server-side apply.
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     replace: Option<bool>,
     /// Follow the sync to its end and until the CD is Healthy (exit 1 otherwise).
