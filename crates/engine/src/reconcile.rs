@@ -12,7 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::deploy::{deploy_in_pass, DeployError, DeployLimits, DeployPorts, DeployResult, Work};
+use crate::deploy::{deploy_in_pass, plan_downloads, DeployError, DeployLimits, DeployPorts, DeployResult, Work};
 use crate::pass_checks::PassChecks;
 use crate::ports::{Clock, Http, KeyValue, Sleep};
 use crate::store::{self, cds, encode_json, get_json, pending, unsettled, StoreError};
@@ -75,6 +75,8 @@ pub async fn deploy_each_in_pass<K: KeyValue, H: Http, S: Sleep, C: Clock>(
 ) -> PassReport {
     let deadline = limits.budget_millis.map(|b| ports.clock.now_millis() + b);
     let mut report = PassReport::default();
+    // A store that fails here fails each deploy too, which reports it; only the sharing is lost.
+    let _ = plan_downloads(ports.kv, checks, names);
     for (i, name) in names.iter().enumerate() {
         let left = remaining(ports.clock, deadline);
         if left.is_some_and(|l| l < MIN_MILLIS_PER_CD) {
@@ -130,6 +132,7 @@ pub async fn pass<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         .filter(|n| !pending_names.iter().any(|p| p == n))
         .map(str::to_string)
         .collect();
+    plan_downloads(kv, &checks, &batch)?;
     for (i, name) in batch.iter().enumerate() {
         let left = remaining(ports.clock, deadline);
         if left.is_some_and(|l| l < MIN_MILLIS_PER_CD) {

@@ -1,16 +1,24 @@
 //! Stage 3: the files of the commit the CD deploys — the ones kept from the last download when
-//! the commit and the source are the same (no archive request), otherwise downloaded and kept.
-//! A CD whose last render read beyond its path (a kustomization's bases) downloads the whole
-//! tree, and the render keeps what it reads of it.
+//! the commit and the source are the same (no archive request), otherwise taken from the commit's
+//! archive, downloaded once per (repository, commit) in an invocation for every CD of it that
+//! wants the commit (their directories gathered by [`plan_downloads`]), and kept.
+//! A CD whose last render read beyond its path (a kustomization's bases) takes the directories it
+//! read, and the render keeps what it reads of them.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use ferry_core::archive::{extract, ExtractOptions};
+use ferry_core::manifests;
+use ferry_core::pass_checks::{archive_covers, archive_dirs, ArchiveSource};
 
-use super::resolve::{Intent, Target};
-use super::{Cause, Halt};
+use super::resolve::{self, Intent, Target};
+use super::Halt;
 use crate::git::{GitClient, Repository};
-use crate::pass_checks::PassChecks;
+use crate::pass_checks::{ArchiveFailure, PassChecks, SharedArchive};
 use crate::ports::{Clock, Http, KeyValue};
 use crate::store::kept_files::{self, KeptFile};
+use crate::store::{cds, deploy_state, StoreError};
 
 /// The CD's files, and whether they are a whole tree to render from (and keep only what the
 /// render reads of).
@@ -22,7 +30,7 @@ pub(super) struct Fetched {
 pub(super) async fn fetch<K: KeyValue, H: Http, C: Clock>(
     kv: &K,
     git: &GitClient<H, C>,
-    _checks: &PassChecks,
+    checks: &PassChecks,
     name: &str,
     intent: &Intent,
     target: &Target,
@@ -36,34 +44,111 @@ pub(super) async fn fetch<K: KeyValue, H: Http, C: Clock>(
         });
     }
     let whole_tree = !intent.state.read_dirs.is_empty();
-    let path = if whole_tree { "." } else { source.path.as_str() };
-    let files = download(git, &target.repository, &source.repo_url, &target.sha, path).await?;
+    let own = own_dirs(&source.path, &intent.state.read_dirs);
+    let files = fetch_dirs(git, checks, target, &source.repo_url, &own).await?;
     if !whole_tree {
         kept_files::put(kv, name, &target.sha, &fingerprint, &files)?;
     }
     Ok(Fetched { files, whole_tree })
 }
 
-/// Download `path` of the repository at `sha` and extract it.
+/// The directories a CD takes from its commit's archive: its path, and the directories its last
+/// render read when they reach beyond it.
+fn own_dirs(path: &str, read_dirs: &[String]) -> Vec<String> {
+    archive_dirs(read_dirs.iter().map(String::as_str).chain([path]))
+}
+
+/// Gather, before deploying `names`, the directories each wants of its repository, so that the
+/// first download of a commit keeps every CD's files. A CD that cannot be read is left out here
+/// (its deploy says why).
+pub fn plan_downloads(kv: &impl KeyValue, checks: &PassChecks, names: &[String]) -> Result<(), StoreError> {
+    for name in names {
+        let Some(cd) = cds::get(kv, name)? else { continue };
+        let Ok(repository) = resolve::source(kv, &cd) else {
+            continue;
+        };
+        let read_dirs = deploy_state::get(kv, name)?.read_dirs;
+        let own = own_dirs(&cd.spec.source.path, &read_dirs);
+        let source = ArchiveSource::new(&repository.locator, repository.credentials.as_ref());
+        checks.want_archive(&source, own.iter().map(String::as_str));
+    }
+    Ok(())
+}
+
+/// The files under `own` at the target's commit, from the invocation's download of that commit:
+/// the first CD that needs it downloads every directory the invocation's CDs want (one request
+/// where the provider filters by several paths), the others — at once or after — take it.
+pub(super) async fn fetch_dirs<H: Http, C: Clock>(
+    git: &GitClient<H, C>,
+    checks: &PassChecks,
+    target: &Target,
+    repo_url: &str,
+    own: &[String],
+) -> Result<Vec<KeptFile>, Halt> {
+    let repository = &target.repository;
+    let source = ArchiveSource::new(&repository.locator, repository.credentials.as_ref());
+    checks.want_archive(&source, own.iter().map(String::as_str));
+    let slot = checks.archive_slot(&source.at(&target.sha));
+    let mut held = slot.lock().await;
+    let shared = match held.as_ref() {
+        Some(shared) if archive_covers(&shared.dirs, own) => shared.clone(),
+        _ => {
+            let dirs = checks.wanted_dirs(&source);
+            let files = download(git, repository, repo_url, &target.sha, &dirs).await;
+            let shared = SharedArchive {
+                dirs,
+                files: files.map(Arc::new),
+            };
+            *held = Some(shared.clone());
+            shared
+        }
+    };
+    drop(held);
+    let files = match shared.files {
+        Ok(files) => files,
+        // A refusal of the union (its kept files over the cap, say) need not be this CD's own.
+        Err(failure) if !failure.transient && shared.dirs != own => Arc::new(
+            download(git, repository, repo_url, &target.sha, own)
+                .await
+                .map_err(halt)?,
+        ),
+        Err(failure) => return Err(halt(failure)),
+    };
+    let own: BTreeSet<String> = own.iter().cloned().collect();
+    Ok(manifests::files_under(&files, &own).cloned().collect())
+}
+
+fn halt(failure: ArchiveFailure) -> Halt {
+    Halt::of(failure.message, failure.transient)
+}
+
+/// Download the files under `dirs` (as `archive_dirs` gives them; `[""]` or none: the whole tree)
+/// of the repository at `sha` and extract them.
 pub(super) async fn download<H: Http, C: Clock>(
     git: &GitClient<H, C>,
     repository: &Repository,
     repo_url: &str,
     sha: &str,
-    path: &str,
-) -> Result<Vec<KeptFile>, Halt> {
-    let path = path.trim_matches('/');
-    let path = if path == "." { "" } else { path };
+    dirs: &[String],
+) -> Result<Vec<KeptFile>, ArchiveFailure> {
+    let dirs: Vec<&str> = dirs.iter().map(String::as_str).filter(|d| !d.is_empty()).collect();
+    let whole = dirs.is_empty();
     let archive = git
-        .download(repository, sha, (!path.is_empty()).then_some(path))
+        .download_paths(repository, sha, if whole { &[] } else { &dirs })
         .await
-        .map_err(|e| Halt::of(format!("cannot download {sha} of {repo_url}: {e}"), e.is_transient()))?;
+        .map_err(|e| ArchiveFailure {
+            message: format!("cannot download {sha} of {repo_url}: {e}"),
+            transient: e.is_transient(),
+        })?;
+    let (keep_path, also_keep_paths) = match dirs.split_first() {
+        Some((first, rest)) if !archive.layout.path_filtered => {
+            (first.to_string(), rest.iter().map(|d| d.to_string()).collect())
+        }
+        _ => (String::new(), Vec::new()),
+    };
     let options = ExtractOptions {
-        keep_path: if archive.layout.path_filtered {
-            String::new()
-        } else {
-            path.to_string()
-        },
+        keep_path,
+        also_keep_paths,
         strip_top_dir: archive.layout.top_directory,
         ..ExtractOptions::default()
     };
@@ -71,9 +156,9 @@ pub(super) async fn download<H: Http, C: Clock>(
         crate::git::ArchiveFormat::TarGz => ferry_core::archive::ArchiveFormat::TarGz,
         crate::git::ArchiveFormat::Zip => ferry_core::archive::ArchiveFormat::Zip,
     };
-    let extracted = extract(&archive.bytes, format, &options).map_err(|e| Halt::Failed {
+    let extracted = extract(&archive.bytes, format, &options).map_err(|e| ArchiveFailure {
         message: format!("the archive of {sha} is refused: {e}"),
-        cause: Cause::Lasting,
+        transient: false,
     })?;
     Ok(extracted
         .files
@@ -130,22 +215,84 @@ mod tests {
     }
 
     #[test]
-    fn a_cd_whose_render_read_beyond_its_path_fetches_the_whole_tree_and_keeps_nothing_yet() {
+    fn a_cd_whose_render_read_beyond_its_path_fetches_the_directories_it_read_and_keeps_nothing_yet() {
         let kv = MemoryKeyValue::default();
         let (mut intent, target) = prepared(&kv);
         intent.state.read_dirs = vec!["app".into(), "base".into()];
         let http = ArchiveHttp::new(&[
             ("app/kustomization.yaml", "resources: [../base]\n"),
             ("base/a.yaml", "x"),
+            ("other/b.yaml", "y"),
         ]);
         let git = GitClient::new(&http, SystemClock);
         let fetched = block_on(fetch(&kv, &git, &PassChecks::default(), "shop", &intent, &target))
             .unwrap_or_else(|_| panic!("fetched"));
         assert!(fetched.whole_tree);
-        assert_eq!(fetched.files.len(), 2);
-        assert!(!http.asked.borrow()[0].contains("paths="), "{:?}", http.asked.borrow());
+        let paths: Vec<&str> = fetched.files.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(paths, ["app/kustomization.yaml", "base/a.yaml"]);
+        assert!(
+            http.asked.borrow()[0].ends_with("?paths=app&paths=base"),
+            "{:?}",
+            http.asked.borrow()
+        );
         let fingerprint = kept_files::source_fingerprint(&intent.cd.spec.source);
         assert!(kept_files::get(&kv, "shop", SHA, &fingerprint).unwrap().is_none());
+    }
+
+    /// Three CDs of one repository at one commit, deployed at once: one request for the union of
+    /// their paths, and each CD its own files.
+    #[test]
+    fn the_cds_of_one_commit_share_one_download_of_the_union_of_their_paths() {
+        let kv = MemoryKeyValue::default();
+        register_cluster(&kv, "prod", "https://kube.example:6443");
+        let url = "https://gitea.example/acme/app";
+        let names: Vec<String> = ["a", "b", "c"].iter().map(|n| n.to_string()).collect();
+        for name in &names {
+            cds::put(
+                &kv,
+                &super::super::test_ports::cd_at(name, url, SHA, &format!("apps/{name}")),
+            )
+            .unwrap();
+        }
+        let checks = PassChecks::default();
+        plan_downloads(&kv, &checks, &names).unwrap();
+        let http = ArchiveHttp::new(&[
+            ("apps/a/x.yaml", &configmap("a")),
+            ("apps/b/x.yaml", &configmap("b")),
+            ("apps/c/x.yaml", &configmap("c")),
+            ("apps/d/x.yaml", &configmap("d")),
+        ]);
+        let git = GitClient::new(&http, SystemClock);
+        let prepared: Vec<(Intent, Target)> = names
+            .iter()
+            .map(|name| {
+                let mut intent = resolve::load(&kv, name).unwrap().unwrap();
+                let target = block_on(resolve::resolve(&kv, &git, &checks, name, &mut intent))
+                    .unwrap_or_else(|_| panic!("resolves"));
+                (intent, target)
+            })
+            .collect();
+        let fetches = names
+            .iter()
+            .zip(&prepared)
+            .map(|(name, (intent, target))| fetch(&kv, &git, &checks, name, intent, target));
+        let fetched = block_on(futures::future::join_all(fetches));
+        assert_eq!(
+            *http.asked.borrow(),
+            [format!(
+                "https://gitea.example/api/v1/repos/acme/app/archive/{SHA}.tar.gz?paths=apps%2Fa&paths=apps%2Fb&paths=apps%2Fc"
+            )]
+        );
+        for (name, fetched) in names.iter().zip(fetched) {
+            let fetched = fetched.unwrap_or_else(|_| panic!("{name} fetched"));
+            let paths: Vec<&str> = fetched.files.iter().map(|(p, _)| p.as_str()).collect();
+            assert_eq!(paths, [format!("apps/{name}/x.yaml")], "{name}");
+            let fingerprint = kept_files::source_fingerprint(&cds::get(&kv, name).unwrap().unwrap().spec.source);
+            assert!(
+                kept_files::get(&kv, name, SHA, &fingerprint).unwrap().is_some(),
+                "{name}: kept"
+            );
+        }
     }
 
     #[test]
@@ -163,7 +310,7 @@ mod tests {
                     message.contains(&format!("the archive of {SHA} is refused")),
                     "{message}"
                 );
-                assert_eq!(cause, Cause::Lasting);
+                assert_eq!(cause, super::super::Cause::Lasting);
             }
             Err(Halt::Store(e)) => panic!("{e}"),
             Ok(_) => panic!("a corrupt archive is refused"),

@@ -37,6 +37,8 @@ use crate::store::pending::{self, PendingSync};
 use crate::store::{clusters, status, unsettled, StoreError};
 use crate::time::rfc3339;
 
+pub use fetch::plan_downloads;
+
 /// The ports a deploy runs over, borrowed.
 pub struct DeployPorts<'a, K, H, S, C> {
     pub kv: &'a K,
@@ -215,7 +217,7 @@ async fn pipeline<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     let stages = async {
         let target = resolve::resolve(kv, &git, checks, name, &mut intent).await?;
         let fetched = fetch::fetch(kv, &git, checks, name, &intent, &target).await?;
-        let rendered: Rendered = Ok(render::render(kv, &git, name, &mut intent, &target, fetched).await?);
+        let rendered: Rendered = Ok(render::render(kv, &git, checks, name, &mut intent, &target, fetched).await?);
         let kube = KubeClient::new(
             ports.http,
             ports.sleep,

@@ -5,11 +5,12 @@
 use ferry_core::cd::ContinuousDeployment;
 use ferry_core::manifests::{self, ManifestObject};
 
-use super::fetch::{download, Fetched};
+use super::fetch::{fetch_dirs, Fetched};
 use super::resolve::{Intent, Target};
 use super::Halt;
 use crate::cluster_state::{render_source_of, rendered, Rendered};
 use crate::git::GitClient;
+use crate::pass_checks::PassChecks;
 use crate::ports::{Clock, Http, KeyValue};
 use crate::store::deploy_state;
 use crate::store::kept_files::{self, KeptFile};
@@ -19,12 +20,13 @@ use crate::store::kept_files::{self, KeptFile};
 pub(super) async fn render<K: KeyValue, H: Http, C: Clock>(
     kv: &K,
     git: &GitClient<H, C>,
+    checks: &PassChecks,
     name: &str,
     intent: &mut Intent,
     target: &Target,
     fetched: Fetched,
 ) -> Result<Vec<ManifestObject>, Halt> {
-    let render = render_following_bases(git, target, &intent.cd, fetched).await?;
+    let render = render_following_bases(git, checks, target, &intent.cd, fetched).await?;
     if let Some(read) = &render.keep {
         // The next run of this commit renders from what the build read, with no download.
         let fingerprint = kept_files::source_fingerprint(&intent.cd.spec.source);
@@ -54,6 +56,7 @@ struct FollowedRender {
 /// rendered, and the files under the directories the build read are returned for keeping.
 async fn render_following_bases<H: Http, C: Clock>(
     git: &GitClient<H, C>,
+    checks: &PassChecks,
     target: &Target,
     cd: &ContinuousDeployment,
     fetched: Fetched,
@@ -77,7 +80,7 @@ async fn render_following_bases<H: Http, C: Clock>(
         });
     }
     drop(files);
-    let whole = download(git, &target.repository, &cd.spec.source.repo_url, &target.sha, ".").await?;
+    let whole = fetch_dirs(git, checks, target, &cd.spec.source.repo_url, &[String::new()]).await?;
     let out = render_source_of(cd, &whole);
     let keep = out
         .as_ref()
@@ -115,7 +118,6 @@ mod tests {
     use super::super::resolve;
     use super::super::test_ports::{cd_at, configmap, register_cluster, ArchiveHttp};
     use super::*;
-    use crate::pass_checks::PassChecks;
     use crate::ports::{MemoryKeyValue, SystemClock};
     use crate::store::cds;
     use futures::executor::block_on;
@@ -148,7 +150,16 @@ mod tests {
             files: files(&[("app/a.yaml", &configmap("a")), ("app/b.yaml", &configmap("b"))]),
             whole_tree: false,
         };
-        let objects = block_on(render(&kv, &git, "shop", &mut intent, &target, fetched)).unwrap_or_else(|_| panic!());
+        let objects = block_on(render(
+            &kv,
+            &git,
+            &PassChecks::default(),
+            "shop",
+            &mut intent,
+            &target,
+            fetched,
+        ))
+        .unwrap_or_else(|_| panic!());
         assert_eq!(objects.len(), 2);
         assert!(intent.state.read_dirs.is_empty());
     }
@@ -162,7 +173,15 @@ mod tests {
             files: files(&[("app/a.yaml", "kind: [unclosed\n")]),
             whole_tree: false,
         };
-        match block_on(render(&kv, &git, "shop", &mut intent, &target, fetched)) {
+        match block_on(render(
+            &kv,
+            &git,
+            &PassChecks::default(),
+            "shop",
+            &mut intent,
+            &target,
+            fetched,
+        )) {
             Err(Halt::Failed { message, cause }) => {
                 assert!(message.contains("a.yaml"), "names the file: {message}");
                 assert_eq!(cause, super::super::Cause::Lasting);
@@ -188,7 +207,16 @@ mod tests {
             files: files(&[("overlays/prod/kustomization.yaml", overlay)]),
             whole_tree: false,
         };
-        let objects = block_on(render(&kv, &git, "shop", &mut intent, &target, fetched)).unwrap_or_else(|_| panic!());
+        let objects = block_on(render(
+            &kv,
+            &git,
+            &PassChecks::default(),
+            "shop",
+            &mut intent,
+            &target,
+            fetched,
+        ))
+        .unwrap_or_else(|_| panic!());
         assert_eq!(objects.len(), 1);
         assert_eq!(http.asked.borrow().len(), 1, "the whole tree, once");
         assert_eq!(intent.state.read_dirs, ["base", "overlays/prod"]);
