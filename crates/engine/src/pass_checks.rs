@@ -52,6 +52,22 @@ pub struct PassChecks {
     revisions: Mutex<RevisionAnswers>,
     archive_wants: Mutex<PassAnswers<ArchiveSource, BTreeSet<String>>>,
     archives: Mutex<PassAnswers<ArchiveCheck, ArchiveSlot>>,
+    // One check of each kind in flight at a time, so that CDs deploying at once take the first
+    // one's answer instead of each sending the same request.
+    discovery_flights: Mutex<PassAnswers<DiscoveryCheck, Flight>>,
+    revision_flights: Mutex<PassAnswers<RevisionCheck, Flight>>,
+}
+
+type Flight = Arc<futures::lock::Mutex<()>>;
+
+fn flight<C: PartialEq + Clone>(flights: &Mutex<PassAnswers<C, Flight>>, check: &C) -> Flight {
+    let mut flights = locked(flights);
+    if let Some(f) = flights.get(check) {
+        return f.clone();
+    }
+    let f = Flight::default();
+    flights.record(check.clone(), f.clone());
+    f
 }
 
 fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -72,6 +88,8 @@ impl PassChecks {
         kv: &K,
         check: &DiscoveryCheck,
     ) -> Result<Discovery, KubeError> {
+        let in_flight = flight(&self.discovery_flights, check);
+        let _turn = in_flight.lock().await;
         let shared = locked(&self.discoveries).get(check).cloned();
         if let Some(answer) = shared {
             return answer.map(|mut d| {
@@ -108,11 +126,17 @@ impl PassChecks {
         may_share: bool,
     ) -> Result<Resolved, GitError> {
         let check = RevisionCheck::new(&repository.locator, reference, repository.credentials.as_ref());
-        if may_share {
+        let in_flight = flight(&self.revision_flights, &check);
+        // A CD that checks for itself does not wait for another's answer.
+        let _turn = if may_share {
+            let turn = in_flight.lock().await;
             if let Some(answer) = locked(&self.revisions).get(&check).cloned() {
                 return answer;
             }
-        }
+            Some(turn)
+        } else {
+            None
+        };
         let answer = git.resolve(repository, reference, known).await.map(|r| match r {
             Resolution::Resolved(resolved) => resolved,
             // 304 to the CD's own ETag: still the commit it knew.
