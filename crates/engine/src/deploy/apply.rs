@@ -375,6 +375,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::type_complexity)] // a table
     fn decide_table() {
         use SyncStatus::*;
         let webhook = |pushed| Some((SyncTrigger::Webhook, pushed, StoredRequest::default()));

@@ -185,6 +185,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::type_complexity)] // a table
     fn resolve_table() {
         // (what, cluster registered, repoURL, reference, expected: Ok(sha) or Err(message part))
         let cases: [(&str, bool, &str, &str, Result<&str, &str>); 4] = [
