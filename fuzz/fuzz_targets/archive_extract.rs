@@ -8,6 +8,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&selector, bytes)) = data.split_first() else { return };
     let options = ExtractOptions {
         keep_path: if selector & 0x10 == 0 { String::new() } else { "deploy".into() },
+        also_keep_paths: if selector & 0x40 == 0 { Vec::new() } else { vec!["base/x".into()] },
         strip_top_dir: selector & 0x20 == 0,
         caps: ExtractCaps {
             max_compressed_bytes: 1 << 20,
@@ -28,6 +29,11 @@ fuzz_target!(|data: &[u8]| {
         assert!(kept as u64 <= options.caps.max_kept_bytes);
         for (path, _) in &out.files {
             assert!(!path.starts_with('/') && !path.split('/').any(|c| c == ".."), "{path}");
+            let under = |dir: &str| dir.is_empty() || path.starts_with(&format!("{dir}/"));
+            assert!(
+                under(&options.keep_path) || options.also_keep_paths.iter().any(|d| under(d)),
+                "{path} is under no kept path"
+            );
         }
     }
 });

@@ -30,6 +30,78 @@ impl RevisionCheck {
     }
 }
 
+/// An archive download: the same provider API, repository, commit and credentials give the same
+/// archive, so the CDs of one invocation that deploy that commit share one download
+/// ([`ArchiveSource`] without the commit names the repository whose CDs' directories are
+/// gathered beforehand).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArchiveCheck {
+    pub source: ArchiveSource,
+    pub sha: String,
+}
+
+/// A repository as one set of credentials sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArchiveSource {
+    pub locator: RepoLocator,
+    pub credentials: Option<Credentials>,
+}
+
+impl ArchiveSource {
+    pub fn new(locator: &RepoLocator, credentials: Option<&Credentials>) -> ArchiveSource {
+        ArchiveSource {
+            locator: locator.clone(),
+            credentials: credentials.cloned(),
+        }
+    }
+
+    pub fn at(&self, sha: &str) -> ArchiveCheck {
+        ArchiveCheck {
+            source: self.clone(),
+            sha: sha.to_string(),
+        }
+    }
+}
+
+/// The directories one download keeps for the CDs that want `dirs` (repository paths, with or
+/// without slashes, `.` or empty for the root): each cleaned, sorted, without the ones inside
+/// another; `[""]` (the root alone) when any CD wants the whole tree.
+pub fn archive_dirs<'a>(dirs: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut cleaned: Vec<String> = dirs
+        .into_iter()
+        .map(|d| {
+            let d = d.trim_matches('/').trim_start_matches("./");
+            if d == "." {
+                String::new()
+            } else {
+                d.to_string()
+            }
+        })
+        .collect();
+    if cleaned.iter().any(String::is_empty) {
+        return vec![String::new()];
+    }
+    cleaned.sort();
+    cleaned.dedup();
+    let mut kept: Vec<String> = Vec::new();
+    for dir in cleaned {
+        // Sorted: a directory's ancestor, if kept, is the last one kept before it that prefixes it.
+        if !kept.iter().any(|k| dir_contains(k, &dir)) {
+            kept.push(dir);
+        }
+    }
+    kept
+}
+
+/// Whether every directory of `wanted` is inside one of `held` (both as [`archive_dirs`] gives).
+pub fn archive_covers(held: &[String], wanted: &[String]) -> bool {
+    wanted.iter().all(|w| held.iter().any(|h| dir_contains(h, w)))
+}
+
+fn dir_contains(outer: &str, inner: &str) -> bool {
+    outer.is_empty() || inner == outer || inner.strip_prefix(outer).is_some_and(|rest| rest.starts_with('/'))
+}
+
 /// A discovery check: one registered cluster, reached at one server with one token. The store
 /// keeps discovery per cluster name; the server and token are part of the check so that a
 /// cluster re-registered during the pass is checked again.
@@ -117,6 +189,38 @@ pub fn sync_changes_discovery<'a>(results: impl IntoIterator<Item = (&'a str, &'
 mod tests {
     use super::*;
     use crate::provider::Provider;
+
+    #[test]
+    fn archive_dirs_table() {
+        let cases: [(&[&str], &[&str]); 7] = [
+            (&["apps/b", "apps/a"], &["apps/a", "apps/b"]),
+            (&["/apps/a/", "apps/a"], &["apps/a"]),
+            (&["apps", "apps/a", "apps/b/c"], &["apps"]),
+            (&["apps/a", "apps/ab"], &["apps/a", "apps/ab"]),
+            (&["apps/a", "."], &[""]),
+            (&["./apps/a", ""], &[""]),
+            (&[], &[]),
+        ];
+        for (dirs, expected) in cases {
+            assert_eq!(archive_dirs(dirs.iter().copied()), expected, "{dirs:?}");
+        }
+    }
+
+    #[test]
+    fn archive_covers_table() {
+        let s = |v: &[&str]| v.iter().map(|d| d.to_string()).collect::<Vec<_>>();
+        let cases = [
+            (s(&["apps/a", "apps/b"]), s(&["apps/a"]), true),
+            (s(&["apps"]), s(&["apps/a", "apps/b/c"]), true),
+            (s(&[""]), s(&["anything"]), true),
+            (s(&["apps/a"]), s(&["apps/ab"]), false),
+            (s(&["apps/a"]), s(&[""]), false),
+            (s(&["apps/a"]), s(&["apps/a", "base"]), false),
+        ];
+        for (held, wanted, expected) in cases {
+            assert_eq!(archive_covers(&held, &wanted), expected, "{held:?} {wanted:?}");
+        }
+    }
 
     fn check(url: &str, provider: Option<Provider>, reference: &str, token: Option<&str>) -> RevisionCheck {
         let locator = RepoLocator::parse(url, provider, None).expect("URL parses");

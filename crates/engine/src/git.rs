@@ -176,18 +176,26 @@ impl<H: Http, C: Clock> GitClient<H, C> {
     /// Download the archive of commit `sha`, filtered to `path` where the provider can filter.
     /// Redirects are followed by hand; credentials go only to the host they were given for.
     pub async fn download(&self, repo: &Repository, sha: &str, path: Option<&str>) -> Result<Archive, GitError> {
-        match self.download_once(repo, sha, path).await {
+        self.download_paths(repo, sha, path.as_slice()).await
+    }
+
+    /// [`GitClient::download`] of the files under any of `paths` (none: the whole tree), in one
+    /// request where the provider filters by several paths
+    /// (`ferry_core::git_api::archive_call_for_paths`).
+    pub async fn download_paths(&self, repo: &Repository, sha: &str, paths: &[&str]) -> Result<Archive, GitError> {
+        match self.download_once(repo, sha, paths).await {
             Err(GitError::Unexpected { status, .. })
-                if path.is_some() && git_api::whole_tree_after_failure(&repo.locator, status) =>
+                if !paths.is_empty() && git_api::whole_tree_after_failure(&repo.locator, status) =>
             {
-                self.download_once(repo, sha, None).await
+                self.download_once(repo, sha, &[]).await
             }
             other => other,
         }
     }
 
-    async fn download_once(&self, repo: &Repository, sha: &str, path: Option<&str>) -> Result<Archive, GitError> {
-        let call = git_api::archive_call(&repo.locator, sha, path, repo.credentials.as_ref()).map_err(build_error)?;
+    async fn download_once(&self, repo: &Repository, sha: &str, paths: &[&str]) -> Result<Archive, GitError> {
+        let call = git_api::archive_call_for_paths(&repo.locator, sha, paths, repo.credentials.as_ref())
+            .map_err(build_error)?;
         let mut request = call.request;
         for _ in 0..=MAX_REDIRECTS {
             let response = self.http.send(clone_request(&request)).await?;

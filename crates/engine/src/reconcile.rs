@@ -10,9 +10,10 @@
 //! and a repository's revision once per (repository, ref, credentials), however many CDs deploy
 //! to that cluster or follow that repository.
 
+use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 
-use crate::deploy::{deploy_in_pass, DeployError, DeployLimits, DeployPorts, DeployResult, Work};
+use crate::deploy::{deploy_in_pass, plan_downloads, DeployError, DeployLimits, DeployPorts, DeployResult, Work};
 use crate::pass_checks::PassChecks;
 use crate::ports::{Clock, Http, KeyValue, Sleep};
 use crate::store::{self, cds, encode_json, get_json, pending, unsettled, StoreError};
@@ -54,8 +55,13 @@ fn limits_for(limits: &DeployLimits, left: Option<u64>) -> DeployLimits {
     }
 }
 
-/// Deploy `names` with `work`, one after the other, while the budget lasts, sharing their
-/// revision and discovery checks.
+/// CDs one invocation deploys at once ([`deploy_each`]). A component is one thread: the deploys
+/// are futures interleaved on it, each waiting on its own requests, so a push that concerns many
+/// CDs is not one deploy's latency times their number.
+pub const CONCURRENT_DEPLOYS: usize = 8;
+
+/// Deploy `names` with `work`, [`CONCURRENT_DEPLOYS`] at a time, while the budget lasts, sharing
+/// their revision and discovery checks and their commits' archives.
 pub async fn deploy_each<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     ports: &DeployPorts<'_, K, H, S, C>,
     names: &[String],
@@ -65,7 +71,8 @@ pub async fn deploy_each<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     deploy_each_in_pass(ports, names, work, limits, &PassChecks::default()).await
 }
 
-/// [`deploy_each`] with the checks of the pass it is part of.
+/// [`deploy_each`] with the checks of the pass it is part of. The report lists the CDs in the
+/// order of `names`, whatever order they finished in.
 pub async fn deploy_each_in_pass<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     ports: &DeployPorts<'_, K, H, S, C>,
     names: &[String],
@@ -74,39 +81,78 @@ pub async fn deploy_each_in_pass<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     checks: &PassChecks,
 ) -> PassReport {
     let deadline = limits.budget_millis.map(|b| ports.clock.now_millis() + b);
+    // A store that fails here fails each deploy too, which reports it; only the sharing is lost.
+    let _ = plan_downloads(ports.kv, checks, names);
+    let work = &work;
+    let mut outcomes: Vec<(usize, CdOutcome)> = futures::stream::iter(names.iter().enumerate())
+        .map(|(i, name)| async move { (i, deploy_rounds(ports, name, work, limits, checks, deadline).await) })
+        .buffer_unordered(CONCURRENT_DEPLOYS)
+        .collect()
+        .await;
+    outcomes.sort_by_key(|(i, _)| *i);
     let mut report = PassReport::default();
-    for (i, name) in names.iter().enumerate() {
-        let left = remaining(ports.clock, deadline);
-        if left.is_some_and(|l| l < MIN_MILLIS_PER_CD) {
-            report.left = names.len() - i;
-            break;
-        }
-        let mut rounds = 0;
-        loop {
-            rounds += 1;
-            let left = remaining(ports.clock, deadline);
-            // A round after the first has a pending request, so it checks its revision itself.
-            match deploy_in_pass(ports, name, work.clone(), &limits_for(limits, left), checks).await {
-                Ok(result) => {
-                    report.visited.push((name.clone(), result));
-                    // A newer request arrived while this sync ran (or its revision moved): run
-                    // it now rather than leave it to the next pass.
-                    let again = matches!(result, DeployResult::Synced(_))
-                        && rounds < MAX_ROUNDS_PER_CD
-                        && remaining(ports.clock, deadline).is_none_or(|l| l >= MIN_MILLIS_PER_CD)
-                        && matches!(pending::get_sync(ports.kv, name), Ok(Some(_)));
-                    if !again {
-                        break;
-                    }
-                }
-                Err(DeployError::Store(e)) => {
-                    report.errors.push((name.clone(), e.to_string()));
-                    break;
-                }
+    for ((_, outcome), name) in outcomes.into_iter().zip(names) {
+        match outcome {
+            CdOutcome::Left => report.left += 1,
+            CdOutcome::Done { results, error } => {
+                report.visited.extend(results.into_iter().map(|r| (name.clone(), r)));
+                report.errors.extend(error.map(|e| (name.clone(), e)));
             }
         }
     }
     report
+}
+
+/// What became of one CD of [`deploy_each_in_pass`].
+enum CdOutcome {
+    /// Not started: the budget ran out first.
+    Left,
+    /// Each round's result, and the store's error that ended them, if one did.
+    Done {
+        results: Vec<DeployResult>,
+        error: Option<String>,
+    },
+}
+
+/// Deploy one CD, again while requests keep arriving for it as it syncs.
+async fn deploy_rounds<K: KeyValue, H: Http, S: Sleep, C: Clock>(
+    ports: &DeployPorts<'_, K, H, S, C>,
+    name: &str,
+    work: &Work,
+    limits: &DeployLimits,
+    checks: &PassChecks,
+    deadline: Option<u64>,
+) -> CdOutcome {
+    if remaining(ports.clock, deadline).is_some_and(|l| l < MIN_MILLIS_PER_CD) {
+        return CdOutcome::Left;
+    }
+    let mut results = Vec::new();
+    let mut rounds = 0;
+    loop {
+        rounds += 1;
+        let left = remaining(ports.clock, deadline);
+        // A round after the first has a pending request, so it checks its revision itself.
+        match deploy_in_pass(ports, name, work.clone(), &limits_for(limits, left), checks).await {
+            Ok(result) => {
+                results.push(result);
+                // A newer request arrived while this sync ran (or its revision moved): run it
+                // now rather than leave it to the next pass.
+                let again = matches!(result, DeployResult::Synced(_))
+                    && rounds < MAX_ROUNDS_PER_CD
+                    && remaining(ports.clock, deadline).is_none_or(|l| l >= MIN_MILLIS_PER_CD)
+                    && matches!(pending::get_sync(ports.kv, name), Ok(Some(_)));
+                if !again {
+                    return CdOutcome::Done { results, error: None };
+                }
+            }
+            Err(DeployError::Store(e)) => {
+                return CdOutcome::Done {
+                    results,
+                    error: Some(e.to_string()),
+                }
+            }
+        }
+    }
 }
 
 /// One reconciler pass: see the module documentation. `batch_size` caps the CDs refreshed.
@@ -130,6 +176,7 @@ pub async fn pass<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         .filter(|n| !pending_names.iter().any(|p| p == n))
         .map(str::to_string)
         .collect();
+    plan_downloads(kv, &checks, &batch)?;
     for (i, name) in batch.iter().enumerate() {
         let left = remaining(ports.clock, deadline);
         if left.is_some_and(|l| l < MIN_MILLIS_PER_CD) {

@@ -1265,3 +1265,55 @@ async fn an_overlay_whose_base_is_outside_its_path_is_rendered_and_kept_with_its
     names.sort();
     assert_eq!(names, ["prod-settings-v2", "prod-web"]);
 }
+
+/// A monorepo: one push touching 100 CDs of one repository (each its own directory) costs one
+/// archive request, for the union of their paths, and leaves every CD Synced at the pushed
+/// commit.
+#[tokio::test]
+async fn a_push_touching_a_hundred_cds_of_one_repository_downloads_its_commit_once() {
+    let w = world().await;
+    let names: Vec<String> = (0..100).map(|i| format!("app-{i:03}")).collect();
+    let files = |value: &str| -> Vec<(String, String)> {
+        names
+            .iter()
+            .map(|n| (format!("apps/{n}/config.yaml"), common::configmap("settings", value)))
+            .collect()
+    };
+    let first = commit(&w.repo, &files("one"));
+    for name in &names {
+        w.put_cd_at(name, &format!("apps/{name}"), "    automated: {}\n");
+    }
+    let second = commit(&w.repo, &files("two"));
+    let push = w.git.push_event(KEY, "refs/heads/main", &first, &second).unwrap();
+    let (code, body) = deliver(&w, &push);
+    assert_eq!(code, 202, "{body}");
+    assert_eq!(body["syncing"].as_array().map(Vec::len), Some(100), "{body}");
+
+    w.git.clear_requests();
+    let visited = after_push(&w, &body).await;
+    assert_eq!(archive_requests(&w.git), 1, "one download for the hundred CDs");
+    let archive = w
+        .git
+        .requests()
+        .into_iter()
+        .find(|r| r.path_and_query.contains("/archive/"))
+        .unwrap();
+    assert_eq!(
+        archive.path_and_query.matches("paths=").count(),
+        100,
+        "one request for the union of the paths: {}",
+        archive.path_and_query
+    );
+    assert_eq!(visited.len(), 100);
+    for (name, result) in &visited {
+        assert_eq!(*result, DeployResult::Synced(OperationPhase::Succeeded), "{name}");
+        let status = w.status(name);
+        assert_eq!(status.sync, Some(SyncStatus::Synced), "{name}");
+        assert_eq!(status.revision.as_deref(), Some(second.as_str()), "{name}");
+        let live = w
+            .kube
+            .get("", "v1", "configmaps", name, "settings")
+            .unwrap_or_else(|| panic!("{name}: applied"));
+        assert_eq!(live["data"]["key"], "two", "{name}");
+    }
+}

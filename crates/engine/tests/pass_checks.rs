@@ -34,6 +34,8 @@ struct Sent {
 struct Recording {
     inner: ReqwestHttp,
     sent: Mutex<Vec<Sent>>,
+    /// Requests under way now, and the most there were at once.
+    in_flight: Mutex<(usize, usize)>,
 }
 
 impl Http for Recording {
@@ -43,7 +45,14 @@ impl Http for Recording {
             path: request.uri().path().to_string(),
             conditional: request.headers().contains_key(http::header::IF_NONE_MATCH),
         });
-        self.inner.send(request).await
+        {
+            let mut f = self.in_flight.lock().unwrap();
+            f.0 += 1;
+            f.1 = f.1.max(f.0);
+        }
+        let answer = self.inner.send(request).await;
+        self.in_flight.lock().unwrap().0 -= 1;
+        answer
     }
 }
 
@@ -119,6 +128,7 @@ async fn world() -> World {
         })
         .expect("http client"),
         sent: Mutex::new(Vec::new()),
+        in_flight: Mutex::new((0, 0)),
     };
     let kv = MemoryKeyValue::default();
     register(&kv, "prod", &prod, &prod.token());
@@ -463,4 +473,42 @@ async fn a_cd_with_a_pending_sync_checks_its_revision_itself_and_shares_its_answ
         w.sent()
     );
     assert_eq!(w.discovery_checks(&w.prod).len(), 1, "{:#?}", w.sent());
+}
+
+/// Twenty CDs of one cluster and one repository deployed by one invocation: several at once,
+/// still one discovery check, one revision check and one archive
+/// download between them, and the report in the order asked.
+#[tokio::test]
+async fn cds_deployed_at_once_still_share_one_check_of_each_kind() {
+    use ferry_engine::reconcile::deploy_each;
+    let w = world().await;
+    let names: Vec<String> = (0..20).map(|i| format!("cd-{i:02}")).collect();
+    for name in &names {
+        w.put_cd(name, REPOS[0], "prod");
+    }
+    w.http.sent.lock().unwrap().clear();
+    let ports = common::deploy_ports(&w.kv, &w.http);
+    let limits = common::deploy_limits(30_000);
+    let report = deploy_each(&ports, &names, ferry_engine::deploy::Work::Reconcile, &limits).await;
+    let got: Vec<&str> = report.visited.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        got,
+        names.iter().map(String::as_str).collect::<Vec<_>>(),
+        "in the order asked"
+    );
+    assert!(
+        report.visited.iter().all(|(_, r)| refreshed(*r)),
+        "{:?}",
+        report.visited
+    );
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let (_, most) = *w.http.in_flight.lock().unwrap();
+    assert!(
+        most >= 2,
+        "the deploys ran one after the other: {most} request at a time"
+    );
+    assert_eq!(w.discovery_checks(&w.prod).len(), 1, "{:#?}", w.sent());
+    assert_eq!(w.revision_checks(REPOS[0]).len(), 1, "{:#?}", w.sent());
+    let archives = w.sent().iter().filter(|s| s.path.contains("/archive/")).count();
+    assert_eq!(archives, 1, "{:#?}", w.sent());
 }

@@ -78,6 +78,9 @@ pub struct ExtractOptions {
     /// The repository path to keep (`deploy/prod`), relative to the repository root; `""` keeps
     /// everything.
     pub keep_path: String,
+    /// Further repository paths kept besides `keep_path` (the CDs of one commit take their files
+    /// from one pass over its archive); ignored when `keep_path` keeps everything.
+    pub also_keep_paths: Vec<String>,
     /// Strip the one top directory the provider wraps the tree in (GitHub `owner-repo-sha7/`,
     /// GitLab `project-ref-sha/`, Gitea/Gogs `repo/`, Bitbucket Cloud `ws-repo-sha12/`). Off for
     /// Bitbucket Data Center without `prefix` and for Azure DevOps.
@@ -89,6 +92,7 @@ impl Default for ExtractOptions {
     fn default() -> Self {
         ExtractOptions {
             keep_path: String::new(),
+            also_keep_paths: Vec::new(),
             strip_top_dir: true,
             caps: ExtractCaps::default(),
         }
@@ -164,7 +168,8 @@ pub fn extract_sniffed(bytes: &[u8], options: &ExtractOptions) -> Result<Extract
 pub(crate) struct Selection<'a> {
     caps: &'a ExtractCaps,
     strip_top_dir: bool,
-    keep: Vec<&'a str>,
+    /// Each kept path's components; one empty path keeps everything.
+    keep: Vec<Vec<&'a str>>,
     top_dir: Option<String>,
     entries: u64,
     expanded: u64,
@@ -177,10 +182,9 @@ impl<'a> Selection<'a> {
         Selection {
             caps: &options.caps,
             strip_top_dir: options.strip_top_dir,
-            keep: options
-                .keep_path
-                .split('/')
-                .filter(|s| !s.is_empty() && *s != ".")
+            keep: std::iter::once(&options.keep_path)
+                .chain(&options.also_keep_paths)
+                .map(|path| path.split('/').filter(|s| !s.is_empty() && *s != ".").collect())
                 .collect(),
             top_dir: None,
             entries: 0,
@@ -244,7 +248,10 @@ impl<'a> Selection<'a> {
         if is_dir || relative.is_empty() {
             return Ok(None);
         }
-        let kept = relative.len() > self.keep.len() && relative[..self.keep.len()] == self.keep[..];
+        let kept = self
+            .keep
+            .iter()
+            .any(|keep| relative.len() > keep.len() && relative[..keep.len()] == keep[..]);
         Ok(kept.then(|| relative.join("/")))
     }
 
@@ -374,6 +381,41 @@ mod tests {
             selection.select(b"other/deploy/a.yaml", false),
             Err(ArchiveError::SeveralTopDirectories { .. })
         ));
+    }
+
+    #[test]
+    fn several_kept_paths_keep_the_files_under_any_of_them() {
+        let options = ExtractOptions {
+            keep_path: "apps/a".into(),
+            also_keep_paths: vec!["apps/b/".into(), "base".into()],
+            ..Default::default()
+        };
+        let mut selection = Selection::new(&options);
+        let cases = [
+            ("top/apps/a/x.yaml", Some("apps/a/x.yaml")),
+            ("top/apps/b/y.yaml", Some("apps/b/y.yaml")),
+            ("top/base/z.yaml", Some("base/z.yaml")),
+            ("top/apps/c/x.yaml", None),
+            ("top/apps/ab/x.yaml", None),
+            ("top/README.md", None),
+        ];
+        for (path, kept) in cases {
+            assert_eq!(
+                selection.select(path.as_bytes(), false).unwrap().as_deref(),
+                kept,
+                "{path}"
+            );
+        }
+        let everything = ExtractOptions {
+            keep_path: String::new(),
+            also_keep_paths: vec!["base".into()],
+            ..Default::default()
+        };
+        let mut selection = Selection::new(&everything);
+        assert_eq!(
+            selection.select(b"top/README.md", false).unwrap().as_deref(),
+            Some("README.md")
+        );
     }
 
     #[test]

@@ -41,9 +41,10 @@ pub(super) fn resolve(locator: &RepoLocator, reference: &str) -> Vec<(Plan, ShaS
 
 /// `GET …/archive?at={sha}&format=tgz&path={p}`: no top directory (no `prefix` asked), entries keep
 /// their full repository path.
-pub(super) fn archive(locator: &RepoLocator, sha: &str, path: Option<&str>) -> (Plan, ArchiveLayout) {
+pub(super) fn archive(locator: &RepoLocator, sha: &str, paths: &[&str]) -> (Plan, ArchiveLayout) {
     let mut url = format!("{}/archive?at={}&format=tgz", repo_api(locator), component(sha));
-    if let Some(path) = path {
+    // `path` is repeatable: the archive holds the files under any of them.
+    for path in paths {
         url.push_str(&format!("&path={}", component(path)));
     }
     let plan = Plan {
@@ -55,7 +56,7 @@ pub(super) fn archive(locator: &RepoLocator, sha: &str, path: Option<&str>) -> (
     let layout = ArchiveLayout {
         format: ArchiveFormat::TarGz,
         top_directory: false,
-        path_filtered: path.is_some(),
+        path_filtered: !paths.is_empty(),
         entries_under: String::new(),
     };
     (plan, layout)

@@ -32,10 +32,12 @@ pub(super) fn resolve(locator: &RepoLocator, reference: &str) -> Vec<(Plan, ShaS
 ///
 /// A path the commit does not have makes `git archive` fail, and a filtering Gitea answers 500
 /// with no explanation; see [`super::whole_tree_after_failure`].
-pub(super) fn archive(locator: &RepoLocator, sha: &str, path: Option<&str>) -> (Plan, ArchiveLayout) {
+pub(super) fn archive(locator: &RepoLocator, sha: &str, paths: &[&str]) -> (Plan, ArchiveLayout) {
     let mut url = format!("{}/archive/{}.tar.gz", repo_api(locator), component(sha));
-    if let Some(path) = path.filter(|p| !p.contains(',')) {
-        url.push_str(&format!("?paths={}", component(path)));
+    // `paths` is repeatable; a path with a comma is asked for as part of the whole tree.
+    if !paths.is_empty() && paths.iter().all(|p| !p.contains(',')) {
+        let query: Vec<String> = paths.iter().map(|p| format!("paths={}", component(p))).collect();
+        url.push_str(&format!("?{}", query.join("&")));
     }
     let plan = Plan {
         method: Method::GET,

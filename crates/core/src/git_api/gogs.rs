@@ -30,5 +30,5 @@ pub(super) fn resolve(locator: &RepoLocator, reference: &str) -> Vec<(Plan, ShaS
 /// As Gitea: `GET /repos/{o}/{r}/archive/{sha}.tar.gz`, everything under `{repo}/`. Gogs has no
 /// path filter, so none is asked for.
 pub(super) fn archive(locator: &RepoLocator, sha: &str) -> (Plan, ArchiveLayout) {
-    super::gitea::archive(locator, sha, None)
+    super::gitea::archive(locator, sha, &[])
 }

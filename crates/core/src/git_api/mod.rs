@@ -204,15 +204,37 @@ pub fn archive_call(
     path: Option<&str>,
     credentials: Option<&Credentials>,
 ) -> Result<ArchiveCall, BuildError> {
-    let path = path.map(|p| p.trim_matches('/')).filter(|p| !p.is_empty() && *p != ".");
+    archive_call_for_paths(locator, sha, path.as_slice(), credentials)
+}
+
+/// The archive request of commit `sha` for the files under any of `paths` (none: the whole
+/// tree). Gitea and Bitbucket Data Center take several paths in one request; GitLab and Azure
+/// DevOps one, so several paths ask them for the whole tree; the others never filter. The
+/// caller keeps what it wants from an archive the provider did not filter
+/// ([`ArchiveLayout::path_filtered`]).
+pub fn archive_call_for_paths(
+    locator: &RepoLocator,
+    sha: &str,
+    paths: &[&str],
+    credentials: Option<&Credentials>,
+) -> Result<ArchiveCall, BuildError> {
+    let paths: Vec<&str> = paths
+        .iter()
+        .map(|p| p.trim_matches('/'))
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    let single = match paths[..] {
+        [one] => Some(one),
+        _ => None,
+    };
     let (plan, layout) = match locator.provider {
         Provider::GitHub => github::archive(locator, sha),
-        Provider::GitLab => gitlab::archive(locator, sha, path),
-        Provider::Gitea | Provider::Forgejo => gitea::archive(locator, sha, path),
+        Provider::GitLab => gitlab::archive(locator, sha, single),
+        Provider::Gitea | Provider::Forgejo => gitea::archive(locator, sha, &paths),
         Provider::Gogs => gogs::archive(locator, sha),
         Provider::Bitbucket => bitbucket::archive(locator, sha),
-        Provider::BitbucketServer => bitbucket_server::archive(locator, sha, path),
-        Provider::AzureDevops => azure_devops::archive(locator, sha, path),
+        Provider::BitbucketServer => bitbucket_server::archive(locator, sha, &paths),
+        Provider::AzureDevops => azure_devops::archive(locator, sha, single),
     };
     Ok(ArchiveCall {
         request: build(locator, plan, credentials)?,

@@ -554,6 +554,26 @@ fn archive_requests_per_provider() {
 }
 
 #[test]
+fn archive_requests_for_several_paths() {
+    // (provider's repository, paths, URL, filtered by the provider)
+    let cases: Vec<(RepoLocator, Vec<&str>, String, bool)> = vec![
+        (loc("https://gitea.com/o/r", None, None), vec!["apps/a", "/apps/b/", "."], format!("https://gitea.com/api/v1/repos/o/r/archive/{SHA}.tar.gz?paths=apps%2Fa&paths=apps%2Fb"), false),
+        (loc("https://gitea.com/o/r", None, None), vec!["apps/a", "a,b"], format!("https://gitea.com/api/v1/repos/o/r/archive/{SHA}.tar.gz"), false),
+        (loc("https://bb.corp/scm/P/r.git", Some(Provider::BitbucketServer), None), vec!["apps/a", "apps/b"], format!("https://bb.corp/rest/api/latest/projects/P/repos/r/archive?at={SHA}&format=tgz&path=apps%2Fa&path=apps%2Fb"), true),
+        // One path at a time: several ask for the whole tree.
+        (loc("https://gitlab.com/g/p", None, None), vec!["apps/a", "apps/b"], format!("https://gitlab.com/api/v4/projects/g%2Fp/repository/archive.tar.gz?sha={SHA}"), false),
+        (loc("https://gitlab.com/g/p", None, None), vec!["apps/a"], format!("https://gitlab.com/api/v4/projects/g%2Fp/repository/archive.tar.gz?sha={SHA}&path=apps%2Fa"), true),
+        (loc("https://dev.azure.com/o/p/_git/r", None, None), vec!["apps/a", "apps/b"], format!("https://dev.azure.com/o/p/_apis/git/repositories/r/items?scopePath=%2F&recursionLevel=full&download=true&versionDescriptor.version={SHA}&versionDescriptor.versionType=commit&$format=zip&api-version=7.1"), false),
+        (loc("https://github.com/o/r", None, None), vec!["apps/a", "apps/b"], format!("https://api.github.com/repos/o/r/tarball/{SHA}"), false),
+    ];
+    for (l, paths, url, filtered) in cases {
+        let call = archive_call_for_paths(&l, SHA, &paths, None).unwrap();
+        assert_eq!(call.request.uri().to_string(), url, "{paths:?}");
+        assert_eq!(call.layout.path_filtered, filtered, "{url}");
+    }
+}
+
+#[test]
 fn redirects_keep_credentials_only_on_the_same_origin() {
     let l = loc("https://github.com/o/r", None, None);
     let call = archive_call(&l, SHA, None, Some(&Credentials::token("t0k"))).unwrap();
