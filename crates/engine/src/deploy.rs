@@ -87,9 +87,9 @@ impl Default for DeployLimits {
     }
 }
 
-fn initiated_by(trigger: SyncTrigger) -> InitiatedBy {
+fn initiated_by(trigger: SyncTrigger, requested_by: Option<&str>) -> InitiatedBy {
     match trigger {
-        SyncTrigger::Manual => InitiatedBy::User,
+        SyncTrigger::Manual => requested_by.map_or(InitiatedBy::User, |name| InitiatedBy::Token(name.to_string())),
         SyncTrigger::Automated => InitiatedBy::Automated,
         SyncTrigger::Webhook => InitiatedBy::Webhook,
     }
@@ -506,7 +506,10 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
                         .unwrap_or_else(|| rfc3339(ports.clock.now_millis())),
                     phase: op.phase,
                     message: op.message.clone(),
-                    initiated_by: initiated_by(trigger),
+                    initiated_by: initiated_by(
+                        trigger,
+                        pending.as_ref().and_then(|p| p.request.requested_by.as_deref()),
+                    ),
                 },
             )?;
             if let Some(taken) = &pending {
@@ -824,7 +827,7 @@ fn finish_failed(
             finished_at: now.to_string(),
             phase: OperationPhase::Error,
             message: Some(message.clone()),
-            initiated_by: initiated_by(trigger),
+            initiated_by: initiated_by(trigger, p.request.requested_by.as_deref()),
         },
     )?;
     // One write: a reader never sees the operation ended without the status saying why.

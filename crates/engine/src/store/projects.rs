@@ -1,0 +1,75 @@
+//! `project/<name>`: a DevOps project — what its CDs may touch ([`ferry_core::project`]). The
+//! project `default` exists without a record and allows everything; a record for it fences it.
+
+use ferry_core::project::{Project, DEFAULT_PROJECT};
+
+use super::{encode_json, get_json, keys_with_prefix, update_json, StoreError};
+use crate::ports::KeyValue;
+
+pub const PREFIX: &str = "project/";
+
+pub fn key(name: &str) -> String {
+    format!("{PREFIX}{name}")
+}
+
+/// The project as stored, or the built-in `default`; `None` for any other name without a record.
+pub fn get(kv: &impl KeyValue, name: &str) -> Result<Option<Project>, StoreError> {
+    match get_json::<Project>(kv, &key(name))? {
+        Some(project) => Ok(Some(project)),
+        None if name == DEFAULT_PROJECT => Ok(Some(Project::allow_all(DEFAULT_PROJECT))),
+        None => Ok(None),
+    }
+}
+
+pub fn exists(kv: &impl KeyValue, name: &str) -> Result<bool, StoreError> {
+    Ok(name == DEFAULT_PROJECT || kv.exists(&key(name))?)
+}
+
+/// Every project by name, `default` among them. Reads all keys: for listing.
+pub fn list(kv: &impl KeyValue) -> Result<Vec<Project>, StoreError> {
+    let mut out: Vec<Project> = Vec::new();
+    for k in keys_with_prefix(kv, PREFIX)? {
+        if let Some(project) = get_json::<Project>(kv, &k)? {
+            out.push(project);
+        }
+    }
+    if !out.iter().any(|p| p.name == DEFAULT_PROJECT) {
+        out.push(Project::allow_all(DEFAULT_PROJECT));
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+/// Store a new project; false, and nothing stored, when one of that name exists (`default`
+/// always does). Compare-and-swap from "absent" (see `cds::create` for Spin's SQLite caveat).
+pub fn create(kv: &impl KeyValue, project: &Project) -> Result<bool, StoreError> {
+    if exists(kv, &project.name)? {
+        return Ok(false);
+    }
+    let bytes = encode_json(&key(&project.name), project)?;
+    Ok(kv.compare_and_swap(&key(&project.name), None, &bytes)?)
+}
+
+/// Replace a project's record (compare-and-swap, so two edits are serialised, the last wins
+/// whole); false when there is none to replace (`default` always has one to replace).
+pub fn replace(kv: &impl KeyValue, project: &Project) -> Result<bool, StoreError> {
+    let is_default = project.name == DEFAULT_PROJECT;
+    update_json(
+        kv,
+        &key(&project.name),
+        |stored: Result<Option<Project>, StoreError>| {
+            Ok(match stored? {
+                Some(_) => (Some(project.clone()), true),
+                None if is_default => (Some(project.clone()), true),
+                None => (None, false),
+            })
+        },
+    )
+}
+
+/// Delete the record (the caller has checked that no CD belongs to it). Deleting `default`'s
+/// record makes it allow everything again.
+pub fn delete(kv: &impl KeyValue, name: &str) -> Result<(), StoreError> {
+    kv.delete(&key(name))?;
+    Ok(())
+}
