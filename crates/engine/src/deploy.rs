@@ -204,6 +204,12 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
             Cause::Lasting,
         );
     };
+    // The CD's project must still allow its source and destination; if not, it stops here,
+    // before Git or the cluster is asked anything.
+    let project = match store::projects::fence_for(kv, &cd, &credentials.server)? {
+        Ok(project) => project,
+        Err(why) => return finish_failed(kv, name, &now, &reference, pending.as_ref(), why, Cause::Lasting),
+    };
     let kube = KubeClient::new(
         ports.http,
         ports.sleep,
@@ -374,6 +380,12 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
             return finish_failed(kv, name, &now, &reference, pending.as_ref(), message, cause);
         }
     };
+    // Every object's kind must be one the project allows: a plan with one that is not fails
+    // whole, before anything is applied.
+    if let Err(refusal) = project.check_plan(&cluster_state.desired) {
+        let message = format!("the manifests are refused: {refusal}; nothing was applied");
+        return finish_failed(kv, name, &now, &reference, pending.as_ref(), message, Cause::Lasting);
+    }
     let found = report(&cd, &cluster_state);
 
     // A push's request for the commit the CD is already synced at (a redelivery): refresh only.

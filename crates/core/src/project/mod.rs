@@ -371,6 +371,19 @@ impl Project {
     }
 }
 
+impl Project {
+    /// [`Project::check_objects`] over a fenced plan's desired objects.
+    pub fn check_plan(&self, desired: &[crate::plan::DesiredObject]) -> Result<(), Refusal> {
+        self.check_objects(desired.iter().map(|d| ObjectFacts {
+            group: &d.key.group,
+            kind: &d.key.kind,
+            namespace: &d.key.namespace,
+            name: &d.key.name,
+            origin: &d.origin,
+        }))
+    }
+}
+
 /// One object of a plan, as the kind fence sees it.
 #[derive(Clone, Copy)]
 pub struct ObjectFacts<'a> {

@@ -1,7 +1,8 @@
 //! `project/<name>`: a DevOps project — what its CDs may touch ([`ferry_core::project`]). The
 //! project `default` exists without a record and allows everything; a record for it fences it.
 
-use ferry_core::project::{Project, DEFAULT_PROJECT};
+use ferry_core::cd::ContinuousDeployment;
+use ferry_core::project::{project_of, Project, DEFAULT_PROJECT};
 
 use super::{encode_json, get_json, keys_with_prefix, update_json, StoreError};
 use crate::ports::KeyValue;
@@ -72,4 +73,17 @@ pub fn replace(kv: &impl KeyValue, project: &Project) -> Result<bool, StoreError
 pub fn delete(kv: &impl KeyValue, name: &str) -> Result<(), StoreError> {
     kv.delete(&key(name))?;
     Ok(())
+}
+
+/// The CD's project, if it still allows the CD's source and destination (on the cluster at
+/// `server`); otherwise why not, for the CD's status.
+pub fn fence_for(kv: &impl KeyValue, cd: &ContinuousDeployment, server: &str) -> Result<Result<Project, String>, StoreError> {
+    let name = project_of(cd);
+    let Some(project) = get(kv, name)? else {
+        return Ok(Err(format!("project `{name}` does not exist: the CD stays as it is until it is moved to a project")));
+    };
+    Ok(project
+        .check_cd(cd, server)
+        .map(|()| project)
+        .map_err(|refusal| format!("{refusal}: nothing was changed")))
 }
