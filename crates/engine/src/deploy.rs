@@ -384,7 +384,7 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     // whole, before anything is applied.
     if let Err(refusal) = project.check_plan(&cluster_state.desired) {
         let message = format!("the manifests are refused: {refusal}; nothing was applied");
-        return finish_failed(kv, name, &now, &reference, pending.as_ref(), message, Cause::Lasting);
+        return finish_failed(kv, name, &now, &sha, pending.as_ref(), message, Cause::Lasting);
     }
     let found = report(&cd, &cluster_state);
 

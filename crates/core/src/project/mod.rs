@@ -108,13 +108,12 @@ pub enum Refusal {
         server: String,
         namespace: String,
     },
-    #[error("project `{project}` does not allow {scope} {kind} `{object}` (from {origin}): {rule}")]
+    /// `object` says which: `cluster-scoped rbac.authorization.k8s.io/ClusterRoleBinding
+    /// \`admin\` (from rbac.yaml, document 1)`.
+    #[error("project `{project}` does not allow {object}: {rule}")]
     Kind {
         project: String,
-        scope: &'static str,
-        kind: String,
         object: String,
-        origin: String,
         rule: &'static str,
     },
 }
@@ -353,16 +352,14 @@ impl Project {
                 } else {
                     format!("{}/{}", o.group, o.kind)
                 };
+                let (scope, object) = if namespaced {
+                    ("namespaced", format!("{}/{}", o.namespace, o.name))
+                } else {
+                    ("cluster-scoped", o.name.to_string())
+                };
                 return Err(Refusal::Kind {
                     project: self.name.clone(),
-                    scope: if namespaced { "namespaced" } else { "cluster-scoped" },
-                    kind,
-                    object: if namespaced {
-                        format!("{}/{}", o.namespace, o.name)
-                    } else {
-                        o.name.to_string()
-                    },
-                    origin: o.origin.to_string(),
+                    object: format!("{scope} {kind} `{object}` (from {})", o.origin),
                     rule,
                 });
             }

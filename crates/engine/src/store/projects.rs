@@ -77,10 +77,16 @@ pub fn delete(kv: &impl KeyValue, name: &str) -> Result<(), StoreError> {
 
 /// The CD's project, if it still allows the CD's source and destination (on the cluster at
 /// `server`); otherwise why not, for the CD's status.
-pub fn fence_for(kv: &impl KeyValue, cd: &ContinuousDeployment, server: &str) -> Result<Result<Project, String>, StoreError> {
+pub fn fence_for(
+    kv: &impl KeyValue,
+    cd: &ContinuousDeployment,
+    server: &str,
+) -> Result<Result<Project, String>, StoreError> {
     let name = project_of(cd);
     let Some(project) = get(kv, name)? else {
-        return Ok(Err(format!("project `{name}` does not exist: the CD stays as it is until it is moved to a project")));
+        return Ok(Err(format!(
+            "project `{name}` does not exist: the CD stays as it is until it is moved to a project"
+        )));
     };
     Ok(project
         .check_cd(cd, server)
