@@ -93,3 +93,54 @@ pub fn fence_for(
         .map(|()| project)
         .map_err(|refusal| format!("{refusal}: nothing was changed")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ports::MemoryKeyValue;
+
+    fn named(name: &str, repo: &str) -> Project {
+        Project {
+            source_repos: vec![repo.to_string()],
+            ..Project::allow_all(name)
+        }
+    }
+
+    #[test]
+    fn default_exists_without_a_record_and_can_be_fenced() {
+        let kv = MemoryKeyValue::default();
+        assert_eq!(get(&kv, "default").unwrap(), Some(Project::allow_all("default")));
+        assert!(!create(&kv, &Project::allow_all("default")).unwrap());
+        assert!(replace(&kv, &named("default", "https://x/*")).unwrap());
+        assert_eq!(get(&kv, "default").unwrap().unwrap().source_repos, ["https://x/*"]);
+        delete(&kv, "default").unwrap();
+        assert_eq!(get(&kv, "default").unwrap(), Some(Project::allow_all("default")));
+        assert!(!replace(&kv, &named("team-a", "*")).unwrap());
+        assert_eq!(get(&kv, "team-a").unwrap(), None);
+    }
+
+    #[test]
+    fn concurrent_creations_and_edits_of_one_project() {
+        let kv = MemoryKeyValue::default();
+        let created: Vec<bool> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|i| {
+                    let kv = &kv;
+                    s.spawn(move || create(kv, &named("team-a", &format!("https://git/{i}/*"))).unwrap())
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(created.iter().filter(|&&c| c).count(), 1, "{created:?}");
+        // Edits at once: each lands whole (the record is one of theirs, never a mix or lost).
+        let edits: Vec<Project> = (0..8).map(|i| named("team-a", &format!("https://edit/{i}/*"))).collect();
+        std::thread::scope(|s| {
+            for edit in &edits {
+                let kv = &kv;
+                s.spawn(move || assert!(replace(kv, edit).unwrap()));
+            }
+        });
+        let stored = get(&kv, "team-a").unwrap().unwrap();
+        assert!(edits.contains(&stored), "{stored:?}");
+    }
+}
