@@ -87,6 +87,7 @@ fn error_response(status: u16, message: &str) -> http::Response<Vec<u8>> {
     http::Response::builder()
         .status(status)
         .header("content-type", "application/json")
+        .header(ferry_engine::api::API_VERSION_HEADER, ferry_engine::api::API_VERSION)
         .body(serde_json::json!({ "message": message }).to_string().into_bytes())
         .expect("a valid response")
 }

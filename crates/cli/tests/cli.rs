@@ -254,3 +254,154 @@ fn render_prints_the_desired_objects_in_apply_order_with_the_namespace_filled_in
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("elsewhere"), "{}", text(&out.stderr));
 }
+
+/// The binary with a config directory of its own and no FERRY_* from the caller.
+fn ferry_in(home: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args(args)
+        .env_remove("FERRY_SERVER")
+        .env_remove("FERRY_TOKEN")
+        .env_remove("FERRY_CONTEXT")
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .output()
+        .expect("the ferry binary runs")
+}
+
+/// Every command path of `ferry`, read from its own help.
+fn command_paths() -> Vec<Vec<String>> {
+    fn subcommands(path: &[String]) -> Vec<String> {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let help = text(&ferry(&args).stdout);
+        help.split("Commands:")
+            .nth(1)
+            .map(|list| {
+                list.lines()
+                    .skip(1)
+                    .take_while(|l| l.starts_with("  "))
+                    .filter_map(|l| l.split_whitespace().next())
+                    .filter(|name| *name != "help")
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+    let mut paths = vec![Vec::new()];
+    let mut i = 0;
+    while i < paths.len() {
+        for sub in subcommands(&paths[i].clone()) {
+            let mut child = paths[i].clone();
+            child.push(sub);
+            paths.push(child);
+        }
+        i += 1;
+    }
+    paths
+}
+
+#[test]
+fn every_command_has_help_with_an_example() {
+    let paths = command_paths();
+    for expected in [
+        &["cd", "sync"][..],
+        &["cd", "wait"],
+        &["cluster", "add"],
+        &["repo", "add"],
+        &["login"],
+        &["completion"],
+    ] {
+        assert!(paths.iter().any(|p| p == expected), "{expected:?} in {paths:?}");
+    }
+    for path in paths.iter().filter(|p| !p.is_empty()) {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let out = ferry(&args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        let help = text(&out.stdout);
+        let leaf = !help.contains("Commands:");
+        if leaf {
+            assert!(
+                help.contains("Example"),
+                "ferry {} --help has no example:\n{help}",
+                path.join(" ")
+            );
+        }
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let home = tempfile::tempdir().unwrap();
+    for args in [
+        &["cd", "list", "-o", "table"][..],
+        &["cd", "sync"],
+        &["cd", "wait", "web", "--timeout", "soon"],
+        &["cluster", "add", "prod", "--server", "https://k:6443"],
+        &["nope"],
+    ] {
+        let out = ferry_in(home.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
+        assert!(!text(&out.stderr).is_empty(), "{args:?}");
+    }
+    // A login needs the token from a file or stdin, never from the command line.
+    let out = ferry_in(home.path(), &["login", "https://ferry.example.com"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--token-file FILE or --token-stdin"),
+        "{}",
+        text(&out.stderr)
+    );
+    // No server configured: a command says how to log in; --version still answers.
+    let out = ferry_in(home.path(), &["cd", "list"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("ferry login URL"), "{}", text(&out.stderr));
+    let out = ferry_in(home.path(), &["--version"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stdout).starts_with("ferry 0.") && text(&out.stdout).contains("(Ferry API 1."),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+/// Complete `words` (the last one being typed) with the bash script, in real bash.
+fn bash_complete(words: &[&str]) -> String {
+    let script = text(&ferry(&["completion", "bash"]).stdout);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ferry.bash");
+    std::fs::write(&file, script).unwrap();
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let program = format!(
+        "source {}; COMP_WORDS=({}); COMP_CWORD={}; _ferry; echo \"${{COMPREPLY[*]}}\"",
+        file.display(),
+        quoted.join(" "),
+        words.len() - 1
+    );
+    let out = Command::new("bash").arg("-c").arg(program).output().expect("bash runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn bash_completes_commands_flags_and_values() {
+    assert_eq!(bash_complete(&["ferry", "c"]), "cd cluster completion");
+    assert_eq!(bash_complete(&["ferry", "cd", "sy"]), "sync");
+    assert_eq!(bash_complete(&["ferry", "--context", "prod", "cd", "li"]), "list");
+    assert_eq!(bash_complete(&["ferry", "cd", "list", "-o", ""]), "wide json yaml name");
+    assert_eq!(bash_complete(&["ferry", "cd", "sync", "web", "--dr"]), "--dry-run");
+    assert_eq!(
+        bash_complete(&["ferry", "cluster", "add", "prod", "--kube"]),
+        "--kubeconfig"
+    );
+    assert_eq!(
+        bash_complete(&["ferry", "completion", "f"]),
+        "",
+        "a positional value is not a subcommand"
+    );
+    for shell in ["zsh", "fish"] {
+        let out = ferry(&["completion", shell]);
+        assert_eq!(out.status.code(), Some(0));
+        assert!(text(&out.stdout).contains("set-info"), "{shell}");
+    }
+}

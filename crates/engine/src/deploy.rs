@@ -20,6 +20,7 @@ use crate::git::{GitClient, Repository, Resolution, Resolved};
 use crate::kube::{remember, DiscoverySource, KubeClient, StaticToken};
 use crate::pass_checks::PassChecks;
 use crate::ports::{Clock, Http, KeyValue, Sleep};
+use crate::remote_bases;
 use crate::status::report;
 use crate::store::deploy_state::{self, AutoSyncAttempt};
 use crate::store::history::{self, HistoryRecord, InitiatedBy};
@@ -301,7 +302,7 @@ async fn deploy_once<K: KeyValue, H: Http, S: Sleep, C: Clock>(
 
     // Rendered once, before the cluster is asked anything: the refresh, every wave of the sync
     // and the reads after it use these, and a render failure is the manifests' alone.
-    let rendered = match render_following_bases(&git, &repository, &cd, &sha, files, whole_tree).await {
+    let rendered = match render_following_bases(kv, &git, &repository, &cd, &sha, files, whole_tree).await {
         Ok(render) => {
             if let Some(read) = &render.keep {
                 // The next run of this commit renders from what the build read, with no download.
@@ -657,13 +658,15 @@ struct FollowedRender {
 
 /// Render the CD's files. A kustomization may read bases outside the CD's path (`../../base`),
 /// which the download of the path lacks: then the whole tree of the commit is downloaded once,
-/// rendered, and the files under the directories the build read are returned for keeping.
-async fn render_following_bases<H: Http, C: Clock>(
+/// rendered, and the files under the directories the build read are returned for keeping. A
+/// remote base (another repository) is fetched as the build asks for it and kept with them.
+async fn render_following_bases<K: KeyValue, H: Http, C: Clock>(
+    kv: &K,
     git: &GitClient<H, C>,
     repository: &Repository,
     cd: &ContinuousDeployment,
     sha: &str,
-    files: Vec<kept_files::KeptFile>,
+    mut files: Vec<kept_files::KeptFile>,
     whole_tree: bool,
 ) -> Result<FollowedRender, (String, Cause)> {
     let path = &cd.spec.source.path;
@@ -676,21 +679,24 @@ async fn render_following_bases<H: Http, C: Clock>(
                     || dir == cd_dir
                     || dir.strip_prefix(cd_dir).is_some_and(|rest| rest.starts_with('/'))
             };
-            if o.dirs_read.iter().all(|d| inside(d)) {
+            // A remote base's directories are another repository's: no push to this one
+            // changes them.
+            let own: Vec<&String> = o.dirs_read.iter().filter(|d| !remote_bases::is_remote_dir(d)).collect();
+            if own.iter().all(|d| inside(d)) {
                 Vec::new()
             } else {
-                o.dirs_read.iter().cloned().collect()
+                own.into_iter().cloned().collect()
             }
         })
     };
-    let first = render_source_of(cd, &files);
+    let (first, fetched) = render_with_remote_bases(kv, git, cd, &mut files).await?;
     let outside = first.as_ref().err().and_then(|e| e.missing_outside(path));
     if outside.is_none() {
         let dirs_outside_path = dirs_of(&first);
         // Of a whole tree, only what the render read is kept (nothing when it failed: a whole
-        // repository is not kept for an error).
+        // repository is not kept for an error); fetched remote bases are kept with the files.
         let keep = match &first {
-            Ok(o) if whole_tree => Some(manifests::files_under(&files, &o.dirs_read).cloned().collect()),
+            Ok(o) if whole_tree || fetched => Some(manifests::files_under(&files, &o.dirs_read).cloned().collect()),
             _ => None,
         };
         return Ok(FollowedRender {
@@ -700,8 +706,8 @@ async fn render_following_bases<H: Http, C: Clock>(
         });
     }
     drop(files);
-    let whole = download(git, repository, &cd.spec.source.repo_url, sha, ".").await?;
-    let out = render_source_of(cd, &whole);
+    let mut whole = download(git, repository, &cd.spec.source.repo_url, sha, ".").await?;
+    let (out, _) = render_with_remote_bases(kv, git, cd, &mut whole).await?;
     let keep = out
         .as_ref()
         .ok()
@@ -712,6 +718,45 @@ async fn render_following_bases<H: Http, C: Clock>(
         keep,
         dirs_outside_path,
     })
+}
+
+/// Render, fetching each remote base the build asks for (at most
+/// [`remote_bases::MAX_REMOTE_BASES`]) and mounting it among `files`; also says whether anything
+/// was fetched (the files then need keeping).
+async fn render_with_remote_bases<K: KeyValue, H: Http, C: Clock>(
+    kv: &K,
+    git: &GitClient<H, C>,
+    cd: &ContinuousDeployment,
+    files: &mut Vec<kept_files::KeptFile>,
+) -> Result<(Result<manifests::RenderOutput, manifests::RenderError>, bool), (String, Cause)> {
+    let mut fetched = 0;
+    loop {
+        let out = render_source_of(cd, files);
+        let Some(reference) = out.as_ref().err().and_then(|e| e.remote_base()).map(str::to_string) else {
+            return Ok((out, fetched > 0));
+        };
+        let refused = |e: remote_bases::RemoteBaseError| {
+            let cause = Cause::of(e.is_transient());
+            (e.to_string(), cause)
+        };
+        if fetched == remote_bases::MAX_REMOTE_BASES {
+            return Err(refused(remote_bases::RemoteBaseError::TooMany));
+        }
+        let source = &cd.spec.source;
+        let (repository, git_ref, base_path) =
+            remote_bases::remote_repository(kv, &reference, &source.repo_url, source.provider).map_err(refused)?;
+        let remote_sha = remote_bases::resolve_ref(git, &repository, &reference, &git_ref)
+            .await
+            .map_err(refused)?;
+        let remote_url = remote_bases::parse_remote(&reference)
+            .map(|b| b.repo_url)
+            .unwrap_or_default();
+        let base_files = download(git, &repository, &remote_url, &remote_sha, &base_path)
+            .await
+            .map_err(|(message, cause)| (format!("remote base {reference}: {message}"), cause))?;
+        files.extend(remote_bases::mount(&reference, base_files));
+        fetched += 1;
+    }
 }
 
 /// Download `path` of the repository at `sha` and extract it; on failure, what to say and

@@ -10,6 +10,7 @@ pub mod pass_checks;
 pub mod ports;
 pub mod push;
 pub mod reconcile;
+pub mod remote_bases;
 pub mod service;
 pub mod status;
 pub mod store;

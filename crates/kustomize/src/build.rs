@@ -2,7 +2,7 @@
 //! each kustomization's transformers run over what it accumulated, then — once, at the top — the
 //! content-hash suffixes, the name-reference fix-up, vars and kustomize's output order.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::{Map, Value};
 
@@ -13,12 +13,16 @@ use crate::generators;
 use crate::hash::name_hash;
 use crate::kustomization::Kustomization;
 use crate::nameref;
+use crate::remote::{parse_remote, redact};
 use crate::resource::{read_objects, Behavior, Gvk, ResId, Resource};
 use crate::transform::{self, Context};
 use crate::vars::{self, Var};
 
 pub struct Builder<'a, 'f> {
     files: &'a FileTree<'f>,
+    /// Remote bases the caller fetched: the reference as written → the directory of `files`
+    /// holding that repository's root.
+    remotes: &'a BTreeMap<String, String>,
     pub dirs_read: BTreeSet<String>,
     /// Kustomizations being built, innermost last (a base that includes itself is a cycle).
     stack: Vec<String>,
@@ -26,9 +30,10 @@ pub struct Builder<'a, 'f> {
 }
 
 impl<'a, 'f> Builder<'a, 'f> {
-    pub fn new(files: &'a FileTree<'f>) -> Self {
+    pub fn new(files: &'a FileTree<'f>, remotes: &'a BTreeMap<String, String>) -> Self {
         Builder {
             files,
+            remotes,
             dirs_read: BTreeSet::new(),
             stack: Vec::new(),
             vars: Vec::new(),
@@ -125,11 +130,33 @@ impl<'a, 'f> Builder<'a, 'f> {
 
     fn locate(&self, k: &Kustomization, field: &str, entry: &str) -> Result<String, KustomizeError> {
         if is_remote(entry) {
-            return Err(KustomizeError::RemoteResource {
+            let base = parse_remote(entry).map_err(|message| KustomizeError::InvalidField {
                 at: k.at_entry(field, entry),
                 field: field.into(),
-                url: entry.into(),
-            });
+                message: format!("remote base {}: {message}", redact(entry)),
+            })?;
+            let Some(root) = self.remotes.get(entry) else {
+                return Err(KustomizeError::RemoteResource {
+                    at: k.at_entry(field, entry),
+                    field: field.into(),
+                    url: entry.into(),
+                });
+            };
+            let dir = match (root.as_str(), base.path.as_str()) {
+                ("", path) => path.to_string(),
+                (root, "") => root.to_string(),
+                (root, path) => format!("{root}/{path}"),
+            };
+            if self.files.get(&dir).is_some() {
+                return Err(k.invalid(
+                    field,
+                    format!(
+                        "remote base {} names a file; a remote base is a directory (a kustomization)",
+                        redact(entry)
+                    ),
+                ));
+            }
+            return Ok(dir);
         }
         resolve(&k.dir, entry).ok_or_else(|| KustomizeError::OutsideRepository {
             at: k.at_entry(field, entry),

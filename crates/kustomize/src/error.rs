@@ -48,7 +48,10 @@ pub enum KustomizeError {
         reason: String,
     },
     /// A base or resource in another repository; the caller may fetch it and build again.
-    #[error("{at}: {field}: {url} is a remote base; remote bases are not fetched by this build")]
+    #[error(
+        "{at}: {field}: {} is a remote base; remote bases are not fetched by this build",
+        crate::remote::redact(url)
+    )]
     RemoteResource { at: Location, field: String, url: String },
     #[error("{at}: {field}: {message}")]
     InvalidField {

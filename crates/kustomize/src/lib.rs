@@ -16,13 +16,14 @@ mod hash;
 mod kustomization;
 mod nameref;
 mod patch;
+mod remote;
 mod replacements;
 mod resource;
 mod select;
 mod transform;
 mod vars;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -30,12 +31,18 @@ pub use edits::Edits;
 pub use error::{KustomizeError, Location};
 pub use files::{FileTree, KUSTOMIZATION_FILE_NAMES};
 pub use hash::name_hash;
+pub use remote::{parse_remote, redact as redact_remote, RemoteBase};
 pub use transform::ImageEdit;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BuildOptions {
     /// Applied to the top kustomization before the build (Argo CD's `spec.source.kustomize`).
     pub edits: Edits,
+    /// Remote bases the caller has fetched: each reference exactly as a kustomization writes it
+    /// (`github.com/org/repo//deploy?ref=v1`) → the directory of the file tree where that
+    /// repository's root was put (at the ref). A remote base not here is
+    /// [`KustomizeError::RemoteResource`].
+    pub remotes: BTreeMap<String, String>,
 }
 
 /// Where a built object was defined.
@@ -87,7 +94,7 @@ pub fn build(files: &FileTree<'_>, dir: &str, options: &BuildOptions) -> Result<
         field: "path".into(),
         path: dir.to_string(),
     })?;
-    let mut builder = build::Builder::new(files);
+    let mut builder = build::Builder::new(files, &options.remotes);
     let resources = builder.build_root(&dir, &options.edits)?;
     let origins = resources
         .iter()

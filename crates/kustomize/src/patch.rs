@@ -73,6 +73,34 @@ fn list_merge(field: &str, parent_is_service_spec: bool, built_in: bool, items: 
     ListMerge::Key(key)
 }
 
+/// The first directive in `patch` that kustomize v5 does not apply — `$setElementOrder/<list>` or
+/// `$retainKeys` — with the path of the mapping holding it. kustomize copies these into its
+/// output unapplied (observed with `kubectl kustomize`, kustomize v5.5), where the API server then
+/// refuses or misreads them; a build must not pretend to have applied them.
+pub fn unapplied_directive(patch: &Value) -> Option<(String, String)> {
+    fn walk(value: &Value, path: &str) -> Option<(String, String)> {
+        match value {
+            Value::Object(map) => map.iter().find_map(|(key, child)| {
+                if key.starts_with("$setElementOrder/") || key == "$retainKeys" {
+                    return Some((path.to_string(), key.clone()));
+                }
+                let child_path = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                walk(child, &child_path)
+            }),
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .find_map(|(i, item)| walk(item, &format!("{path}[{i}]"))),
+            _ => None,
+        }
+    }
+    walk(patch, "")
+}
+
 /// Strategic-merge `patch` into `target`.
 pub fn strategic_merge(target: &Value, patch: &Value) -> Merged {
     if patch.get("$patch").and_then(Value::as_str) == Some("delete") {
@@ -104,6 +132,7 @@ fn merge_map(target: &mut Map<String, Value>, patch: &Map<String, Value>, cx: &C
         return;
     }
     for (key, value) in patch {
+        // `$setElementOrder`/`$retainKeys` never get here: `unapplied_directive` refuses them.
         if key.starts_with("$setElementOrder/") || key == "$patch" || key == "$retainKeys" {
             continue;
         }

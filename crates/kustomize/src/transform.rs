@@ -93,6 +93,20 @@ fn apply_strategic(
     keep_name: bool,
     keep_kind: bool,
 ) -> Result<(), KustomizeError> {
+    if let Some((path, directive)) = patch::unapplied_directive(patch) {
+        let place = if path.is_empty() {
+            "the patch's top level".to_string()
+        } else {
+            path
+        };
+        return Err(KustomizeError::Unsupported {
+            at: k.at(top(field)),
+            field: field.to_string(),
+            reason: format!(
+                "the strategic-merge directive `{directive}` (at {place}) is not supported: kustomize v5 copies it into its output unapplied; remove it, or use a `$patch: replace` or a JSON 6902 patch"
+            ),
+        });
+    }
     let mut deleted = Vec::new();
     for &i in targets {
         let resource = &mut resources[i];

@@ -120,7 +120,16 @@ fn edits_match_the_edited_kustomization_built_by_kubectl() {
             ("component/kustomization.yaml", component.to_string()),
         ];
         let tree: FileTree = files.iter().map(|(p, t)| (*p, t.as_bytes())).collect();
-        let ours = build(&tree, "app", &BuildOptions { edits }).unwrap().objects;
+        let ours = build(
+            &tree,
+            "app",
+            &BuildOptions {
+                edits,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .objects;
         let mut edited_files = files.clone();
         edited_files[0].1 = edited.to_string();
         assert_eq!(ours, kubectl(&edited_files, &i.to_string()), "{name}");

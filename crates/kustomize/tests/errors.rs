@@ -18,6 +18,40 @@ struct Case {
 fn cases() -> Vec<Case> {
     vec![
         Case {
+            name: "$retainKeys, which kustomize copies into its output unapplied, is refused",
+            files: &[
+                (
+                    "app/kustomization.yaml",
+                    "resources:\n- deployment.yaml\npatches:\n- patch: |-\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n      name: web\n    spec:\n      strategy:\n        $retainKeys: [type]\n        type: Recreate\n",
+                ),
+                ("app/deployment.yaml", DEPLOYMENT),
+            ],
+            dir: "app",
+            is: |e| matches!(e, KustomizeError::Unsupported { field, .. } if field.starts_with("patches")),
+            says: &["app/kustomization.yaml, line 3", "`$retainKeys`", "spec.strategy"],
+        },
+        Case {
+            name: "$setElementOrder in a patchesStrategicMerge file is refused",
+            files: &[
+                (
+                    "app/kustomization.yaml",
+                    "resources:\n- deployment.yaml\npatchesStrategicMerge:\n- order.yaml\n",
+                ),
+                ("app/deployment.yaml", DEPLOYMENT),
+                (
+                    "app/order.yaml",
+                    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      $setElementOrder/containers: [{name: b}, {name: a}]\n      containers: [{name: a, image: a2}]\n",
+                ),
+            ],
+            dir: "app",
+            is: |e| matches!(e, KustomizeError::Unsupported { field, .. } if field.starts_with("patchesStrategicMerge")),
+            says: &[
+                "app/kustomization.yaml, line 3",
+                "`$setElementOrder/containers`",
+                "spec.template.spec",
+            ],
+        },
+        Case {
             name: "helm charts are refused by name",
             files: &[(
                 "app/kustomization.yaml",

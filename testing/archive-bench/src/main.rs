@@ -9,24 +9,18 @@
 //! its own clock and counts its heap, and a resource limiter here records how far linear memory
 //! grew (the figure a host's memory cap applies to).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
+use archive_bench::guest::WasmGuest;
+use archive_bench::{machine_line, median, millis, HOST_MEMORY_CAP, MIB};
 use ferry_core::archive::{extract, ArchiveFormat, ExtractOptions};
-use wasmtime::component::{Component, Linker, ResourceTable};
-use wasmtime::{Config, Engine, ResourceLimiter, Store};
-use wasmtime_wasi::p2::bindings::sync::Command;
-use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 #[path = "../../../crates/core/benches/tarball.rs"]
 mod tarball;
 
 const KEEP_PATH: &str = "deploy";
-const MIB: f64 = 1024.0 * 1024.0;
-/// What serverless Spin hosts give a component; the figure the Wasm memory is compared with.
-const HOST_MEMORY_CAP: usize = 128 << 20;
 
 #[path = "../../../crates/core/benches/peak_heap.rs"]
 mod peak_heap;
@@ -82,94 +76,26 @@ struct GuestReport {
     peak_heap: usize,
 }
 
-struct GuestState {
-    wasi: WasiCtx,
-    table: ResourceTable,
-    linear_memory_high_water: usize,
-}
-
-impl WasiView for GuestState {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
-    }
-}
-
-impl ResourceLimiter for GuestState {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
-        self.linear_memory_high_water = self.linear_memory_high_water.max(desired);
-        Ok(true)
-    }
-
-    fn table_growing(&mut self, _current: usize, _desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
-        Ok(true)
-    }
-}
-
-struct Guest {
-    engine: Engine,
-    component: Component,
-    linker: Linker<GuestState>,
-}
+struct Guest(WasmGuest);
 
 impl Guest {
-    fn load(path: &PathBuf) -> anyhow::Result<(Guest, Duration)> {
-        let mut config = Config::new();
-        config.wasm_component_model(true);
-        let engine = Engine::new(&config)?;
-        let started = Instant::now();
-        let component = Component::from_file(&engine, path).map_err(|e| {
-            anyhow::anyhow!(
-                "loading the guest {} (build it: cargo build --target wasm32-wasip2 --release -p archive-bench-guest): {e}",
-                path.display()
-            )
-        })?;
-        let compiled = started.elapsed();
-        let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-        Ok((
-            Guest {
-                engine,
-                component,
-                linker,
-            },
-            compiled,
-        ))
+    fn load(path: &Path) -> anyhow::Result<(Guest, Duration)> {
+        let (guest, compiled) = WasmGuest::load(
+            path,
+            "cargo build --target wasm32-wasip2 --release -p archive-bench-guest",
+        )?;
+        Ok((Guest(guest), compiled))
     }
 
     /// One fresh instance extracting `bytes`; the guest's report, the whole invocation's time and
     /// linear memory's high-water mark.
     fn run(&self, format: &str, bytes: &[u8]) -> anyhow::Result<(GuestReport, Duration, usize)> {
-        let stdout = MemoryOutputPipe::new(64 << 10);
-        let stderr = MemoryOutputPipe::new(64 << 10);
         let length = bytes.len().to_string();
-        let wasi = WasiCtx::builder()
-            .args(&["archive-bench-guest", format, KEEP_PATH, &length])
-            .stdin(MemoryInputPipe::new(bytes.to_vec()))
-            .stdout(stdout.clone())
-            .stderr(stderr.clone())
-            .build();
-        let mut store = Store::new(
-            &self.engine,
-            GuestState {
-                wasi,
-                table: ResourceTable::new(),
-                linear_memory_high_water: 0,
-            },
-        );
-        store.limiter(|state| state);
-        let started = Instant::now();
-        let command = Command::instantiate(&mut store, &self.component, &self.linker)?;
-        let outcome = command.wasi_cli_run().call_run(&mut store)?;
-        let invocation = started.elapsed();
-        let errors = String::from_utf8_lossy(&stderr.contents()).into_owned();
-        if outcome.is_err() {
-            bail!("the guest failed: {}", errors.trim());
-        }
-        let report = parse_report(&stdout.contents()).with_context(|| format!("guest stderr: {}", errors.trim()))?;
-        Ok((report, invocation, store.data().linear_memory_high_water))
+        let run = self
+            .0
+            .run(&["archive-bench-guest", format, KEEP_PATH, &length], bytes.to_vec())?;
+        let report = parse_report(&run.stdout)?;
+        Ok((report, run.invocation, run.linear_memory_high_water))
     }
 }
 
@@ -187,21 +113,6 @@ fn parse_report(stdout: &[u8]) -> anyhow::Result<GuestReport> {
         extract: Duration::from_nanos(number("extract_nanos")?),
         peak_heap: number("peak_heap_during_extract")? as usize,
     })
-}
-
-fn median(times: &[Duration]) -> Duration {
-    let mut sorted = times.to_vec();
-    sorted.sort();
-    sorted[sorted.len() / 2]
-}
-
-fn millis(d: Duration) -> String {
-    let ms = d.as_secs_f64() * 1000.0;
-    if ms < 10.0 {
-        format!("{ms:.2}")
-    } else {
-        format!("{ms:.0}")
-    }
 }
 
 fn throughput(bytes: usize, d: Duration) -> String {
@@ -289,20 +200,6 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn markdown(results: &[Measured], rounds: usize, compiled: Duration, guest_size: u64) -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|m| m.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
-    let load = std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|s| s.split_whitespace().next().map(str::to_string))
-        .unwrap_or_else(|| "?".into());
     let mut out = String::new();
     out.push_str("# Archive extraction, native and Wasm\n\n");
     out.push_str("`cargo build --target wasm32-wasip2 --release -p archive-bench-guest` then\n");
@@ -315,9 +212,7 @@ fn markdown(results: &[Measured], rounds: usize, compiled: Duration, guest_size:
         guest_size as f64 / 1024.0,
         millis(compiled),
     ));
-    out.push_str(&format!(
-        "Machine: {cores} cores, {cpu}; load average {load} at the end (the machine is shared).\n\n"
-    ));
+    out.push_str(&format!("{}\n\n", machine_line()));
     out.push_str(
         "| format | archive | kept | native: extract | native MiB/s | Wasm: extract | Wasm MiB/s | Wasm / native | \
          Wasm: whole invocation |\n|---|---|---|---|---|---|---|---|---|\n",

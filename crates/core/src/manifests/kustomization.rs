@@ -1,7 +1,7 @@
 //! A CD path that holds a kustomization, rendered by the `kustomize` crate; `spec.source.kustomize`
 //! becomes the edits made to the kustomization before the build.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::{flatten, refuse_duplicates_of, ManifestObject, RenderError, RenderLimits};
 use crate::cd::{KustomizeImage, KustomizeOptions};
@@ -12,6 +12,7 @@ pub(super) fn render(
     tree: &kustomize::FileTree<'_>,
     dir: &str,
     options: Option<&KustomizeOptions>,
+    remotes: &BTreeMap<String, String>,
     limits: &RenderLimits,
 ) -> Result<(Vec<ManifestObject>, BTreeSet<String>), RenderError> {
     let total: usize = files.iter().map(|(_, bytes)| bytes.len()).sum();
@@ -32,7 +33,14 @@ pub(super) fn render(
         Some(options) => edits(options)?,
         None => kustomize::Edits::default(),
     };
-    let built = kustomize::build(tree, dir, &kustomize::BuildOptions { edits })?;
+    let built = kustomize::build(
+        tree,
+        dir,
+        &kustomize::BuildOptions {
+            edits,
+            remotes: remotes.clone(),
+        },
+    )?;
     if built.objects.len() > limits.max_documents {
         return Err(RenderError::TooManyDocuments {
             file: kustomize::kustomization_file(tree, dir).unwrap_or_else(|| dir.to_string()),

@@ -7,6 +7,7 @@
 mod emit;
 pub mod glob;
 mod kustomization;
+pub mod remote_bases;
 mod yaml;
 mod yaml_subset;
 
@@ -130,6 +131,16 @@ pub enum RenderError {
 }
 
 impl RenderError {
+    /// The remote base the build needs and the files handed in lack (its reference as the
+    /// kustomization writes it): the caller may fetch it, [`remote_bases::mount`] its files
+    /// among the others and render again.
+    pub fn remote_base(&self) -> Option<&str> {
+        match self {
+            RenderError::Kustomize(kustomize::KustomizeError::RemoteResource { url, .. }) => Some(url),
+            _ => None,
+        }
+    }
+
     /// The repository directory a kustomization needed and the files handed in lacked, when it
     /// lies outside `downloaded` (the CD's path, when only that was fetched): the caller may
     /// fetch the whole repository and render again.
@@ -322,7 +333,12 @@ pub fn render_source(
                     file,
                 });
             }
-            let (objects, dirs_read) = kustomization::render(files, &tree, &dir, source.kustomize, limits)?;
+            let remotes = remote_bases::mounted(files);
+            let (objects, mut dirs_read) =
+                kustomization::render(files, &tree, &dir, source.kustomize, &remotes, limits)?;
+            // A remote base is kept whole with its marker, so that the kept files build again.
+            let roots = remote_bases::mount_roots_read(&dirs_read);
+            dirs_read.extend(roots);
             Ok(RenderOutput {
                 objects,
                 kustomization: Some(file),

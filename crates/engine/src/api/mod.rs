@@ -23,6 +23,13 @@ use http::Method;
 use crate::ports::{Clock, KeyValue};
 use response::json;
 
+/// The version of this contract (docs/API.md) the server speaks, sent as [`API_VERSION_HEADER`]
+/// on every answer under `/api/v1`: the major number is the path's, the minor one grows with each
+/// addition, so a client can warn when it speaks another one.
+pub const API_VERSION: &str = "1.1";
+/// The header naming [`API_VERSION`].
+pub const API_VERSION_HEADER: &str = "ferry-api-version";
+
 /// The largest request body accepted (a CD document's cap).
 pub const MAX_BODY_BYTES: usize = ferry_core::cd::MAX_DOCUMENT_BYTES;
 
@@ -118,7 +125,12 @@ pub fn handle<K: KeyValue, C: Clock>(
 /// Answer one request, and name the work to run once the answer is sent (a refused request
 /// leaves none).
 pub fn answer<K: KeyValue, C: Clock>(request: http::Request<Vec<u8>>, ctx: &ApiContext<K, C>) -> Answer {
-    respond(&request, ctx).unwrap_or_else(|error| error.into_response().into())
+    let mut answer = respond(&request, ctx).unwrap_or_else(|error| error.into_response().into());
+    answer
+        .response
+        .headers_mut()
+        .insert(API_VERSION_HEADER, http::HeaderValue::from_static(API_VERSION));
+    answer
 }
 
 fn respond<K: KeyValue, C: Clock>(

@@ -1578,3 +1578,33 @@ fn edit_yaml_syncs_an_automated_cd_pointed_elsewhere_and_refreshes_a_manual_one(
     );
     assert!(crate::store::pending::list_syncs(&ctx.kv).unwrap().is_empty());
 }
+
+#[test]
+fn every_answer_names_the_api_version() {
+    let ctx = world();
+    let requests: [(&str, &str, Option<&str>); 5] = [
+        ("GET", "/api/v1/healthz", None),
+        ("GET", "/api/v1/whoami", Some(VIEWER)),
+        ("GET", "/api/v1/cds", None),
+        ("GET", "/api/v1/cds", Some("wrong")),
+        ("GET", "/api/v1/nope", Some(VIEWER)),
+    ];
+    for (method, path, token) in requests {
+        let mut builder = http::Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            builder = builder.header("authorization", format!("Bearer {t}"));
+        }
+        let response = handle(builder.body(Vec::new()).unwrap(), &ctx);
+        assert_eq!(
+            response.headers().get(API_VERSION_HEADER).map(|v| v.to_str().unwrap()),
+            Some(API_VERSION),
+            "{method} {path} answered {}",
+            response.status()
+        );
+    }
+    assert_eq!(
+        API_VERSION.split('.').next(),
+        Some("1"),
+        "the major version is the path's v1"
+    );
+}
