@@ -89,7 +89,7 @@ function errorFromApi(controls, error) {
 
 // --- Create ------------------------------------------------------------------------------
 
-export function createDialog({ onCreated }) {
+export function createDialog({ onCreated, project = '' }) {
   const name = input({ name: 'name', maxlength: '63', placeholder: 'guestbook', autocapitalize: 'none' });
   const alias = input({ name: 'alias', placeholder: 'Guestbook' });
   const description = h('textarea', { name: 'description', rows: '2' });
@@ -203,6 +203,8 @@ export function createDialog({ onCreated }) {
       destination: { cluster: cluster.value.trim(), namespace: namespace.value.trim() },
       syncPolicy: { syncOptions: readSyncOptions(root, '') },
     };
+    // Created in the project the list is scoped to (none chosen: the default project).
+    if (project) spec.project = project;
     if (alias.value.trim()) spec.alias = alias.value.trim();
     if (description.value.trim()) spec.description = description.value.trim();
     if (provider.value) spec.source.provider = provider.value;
@@ -211,7 +213,7 @@ export function createDialog({ onCreated }) {
   };
 
   controls = openDialog({
-    title: 'Create Continuous Deployment',
+    title: project ? `Create Continuous Deployment in ${project}` : 'Create Continuous Deployment',
     wide: true,
     content: [stepper, ...steps],
     submitLabel: 'Next',

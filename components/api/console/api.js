@@ -64,8 +64,10 @@ const cd = (name) => `/api/v1/cds/${encodeURIComponent(name)}`;
 export const api = {
   whoami: (token) => call('GET', '/api/v1/whoami', { token }).then((r) => r.data),
   clusters: () => call('GET', '/api/v1/clusters').then((r) => r.data.items || []),
-  listCds({ health, sync, q } = {}) {
+  projects: () => call('GET', '/api/v1/projects').then((r) => r.data.items || []),
+  listCds({ health, sync, q, project } = {}) {
     const params = new URLSearchParams();
+    if (project) params.set('project', project);
     if (health) params.set('health', health);
     if (sync) params.set('sync', sync);
     if (q) params.set('q', q);

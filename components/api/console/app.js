@@ -22,13 +22,17 @@ const roleChip = document.getElementById('role-chip');
 
 const app = {
   role: null,
+  // A project token's project (fixed); null for a bootstrap token, which sees every project.
+  memberOf: null,
+  // The project the list and Create are scoped to ('' = every project the token sees).
+  currentProject: '',
   canWrite: false,
   currentView: null,
   rendering: 0,
   listFilters: {},
   reload: null,
   actions: {
-    create: (done) => createDialog({ onCreated: done }),
+    create: (done) => createDialog({ onCreated: done, project: app.currentProject }),
     sync: (name, done) => syncDialog(name, { onChanged: done }),
     menuFor(cd, changed, { afterDelete } = {}) {
       return actionMenu(`Actions for ${cd.name}`, [
@@ -45,6 +49,8 @@ const app = {
   signOut(message) {
     session.forget();
     app.role = null;
+    app.memberOf = null;
+    app.currentProject = '';
     app.canWrite = false;
     app.currentView = null;
     app.rendering += 1;
@@ -76,10 +82,12 @@ function clearTokenError() {
   tokenInput.removeAttribute('aria-invalid');
 }
 
-function enter(role) {
+function enter({ role, project }) {
   app.role = role;
+  app.memberOf = project || null;
+  app.currentProject = project || '';
   app.canWrite = WRITE_ROLES.has(role);
-  roleChip.textContent = role;
+  roleChip.textContent = project ? `${role} · ${project}` : role;
   roleChip.title = app.canWrite ? `Signed in as ${role}: may create, edit, sync and delete` : `Signed in as ${role}: read only`;
   sessionBox.hidden = false;
   signinSection.hidden = true;
@@ -119,11 +127,11 @@ signinForm.addEventListener('submit', async (event) => {
   submit.disabled = true;
   signinForm.setAttribute('aria-busy', 'true');
   try {
-    const { role } = await api.whoami(token);
+    const who = await api.whoami(token);
     session.keep(token);
     tokenInput.value = '';
-    announce(`Signed in as ${role}.`);
-    enter(role);
+    announce(who.project ? `Signed in as ${who.role} of project ${who.project}.` : `Signed in as ${who.role}.`);
+    enter(who);
   } catch (error) {
     showTokenError(error.status === 401 ? 'This token is not valid.' : `Cannot sign in: ${error.message}`);
     tokenInput.focus();
@@ -152,8 +160,7 @@ async function boot() {
   const token = session.token();
   if (token) {
     try {
-      const { role } = await api.whoami(token);
-      enter(role);
+      enter(await api.whoami(token));
     } catch (error) {
       session.forget();
       showSignIn(error.status === 401 ? 'Your token was refused. Sign in again.' : `Cannot sign in: ${error.message}`);

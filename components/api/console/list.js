@@ -10,7 +10,17 @@ const SYNCING_POLL_MS = 2000;
 const IDLE_POLL_MS = 15000;
 
 export function renderList(view, app) {
-  const filters = { ...app.listFilters };
+  const filters = { ...app.listFilters, project: app.currentProject };
+  // The project switcher: a bootstrap token picks among every project (or all of them); a
+  // project token has its one project.
+  const project = h('select', { id: 'filter-project', 'aria-controls': 'cd-table', disabled: Boolean(app.memberOf) },
+    app.memberOf ? h('option', { value: app.memberOf, selected: true }, app.memberOf) : h('option', { value: '' }, 'All projects'));
+  if (!app.memberOf) {
+    api.projects().then((projects) => {
+      project.append(...projects.map((p) => h('option', { value: p.name, selected: filters.project === p.name },
+        p.alias ? `${p.alias} (${p.name})` : p.name)));
+    }, () => {});
+  }
   const search = h('input', { type: 'search', id: 'cd-search', placeholder: 'Search by name, alias or description',
     value: filters.q || '', autocomplete: 'off', spellcheck: 'false', 'aria-controls': 'cd-table' });
   const health = h('select', { id: 'filter-health', 'aria-controls': 'cd-table' }, h('option', { value: '' }, 'All'),
@@ -32,6 +42,7 @@ export function renderList(view, app) {
       create),
     h('div', { class: 'toolbar', role: 'search', 'aria-label': 'Filter continuous deployments' },
       h('div', { class: 'search' }, h('label', { for: 'cd-search', class: 'visually-hidden' }, 'Search'), svg(icons.search), search),
+      h('div', { class: 'filter' }, h('label', { for: 'filter-project' }, 'DevOps project'), project),
       h('div', { class: 'filter' }, h('label', { for: 'filter-health' }, 'Health'), health),
       h('div', { class: 'filter' }, h('label', { for: 'filter-sync' }, 'Sync'), sync),
       refresh),
@@ -95,6 +106,11 @@ export function renderList(view, app) {
   search.addEventListener('input', () => {
     clearTimeout(debounce);
     debounce = setTimeout(() => { filters.q = search.value.trim(); app.listFilters = { ...filters }; load(); }, 250);
+  });
+  project.addEventListener('change', () => {
+    app.currentProject = project.value;
+    filters.project = project.value;
+    load();
   });
   health.addEventListener('change', () => { filters.health = health.value; app.listFilters = { ...filters }; load(); });
   sync.addEventListener('change', () => { filters.sync = sync.value; app.listFilters = { ...filters }; load(); });

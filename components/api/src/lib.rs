@@ -77,6 +77,8 @@ fn api_answer(request: &http::Request<Vec<u8>>) -> Answer {
             &variable("api_operator_tokens"),
             &variable("api_viewer_tokens"),
         ),
+        // WASI `random`: the secrets and salts of new project tokens.
+        entropy: |bytes| getrandom::fill(bytes).map_err(|e| e.to_string()),
     };
     ferry_engine::api::answer(request.clone(), &ctx)
 }

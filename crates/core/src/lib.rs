@@ -14,6 +14,7 @@ pub mod kube;
 pub mod manifests;
 pub mod pass_checks;
 pub mod plan;
+pub mod project;
 pub mod provider;
 pub mod reconcile;
 pub mod repo_url;

@@ -60,6 +60,9 @@ impl ContinuousDeployment {
         c.check("metadata.name", rules::dns1123_label(&self.metadata.name));
 
         let spec = &self.spec;
+        if let Some(project) = &spec.project {
+            c.check("spec.project", rules::dns1123_label(project));
+        }
         if let Some(alias) = &spec.alias {
             c.check("spec.alias", free_text(alias, MAX_ALIAS_CHARS, false));
         }

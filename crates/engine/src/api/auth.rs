@@ -4,6 +4,8 @@ use std::fmt;
 
 use sha2::{Digest, Sha256};
 
+use crate::store::tokens::ProjectRole;
+
 /// What a token may do; each role includes the ones before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {
@@ -18,6 +20,63 @@ impl Role {
             Role::Viewer => "viewer",
             Role::Operator => "operator",
             Role::Admin => "admin",
+        }
+    }
+}
+
+/// Who sent a request: a bootstrap token (a Spin variable) with its role everywhere, or a
+/// project token with its role in one project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    Bootstrap(Role),
+    Member {
+        project: String,
+        name: String,
+        role: ProjectRole,
+    },
+}
+
+impl Caller {
+    /// The caller's role in `project`: a bootstrap token's role, a member's role in its own
+    /// project, nothing elsewhere.
+    pub fn role_in(&self, project: &str) -> Option<Role> {
+        match self {
+            Caller::Bootstrap(role) => Some(*role),
+            Caller::Member { project: p, role, .. } if p == project => Some(Role::from(*role)),
+            Caller::Member { .. } => None,
+        }
+    }
+
+    /// The project a member belongs to; `None` for a bootstrap token (every project).
+    pub fn project(&self) -> Option<&str> {
+        match self {
+            Caller::Bootstrap(_) => None,
+            Caller::Member { project, .. } => Some(project),
+        }
+    }
+
+    /// What a sync's history names: the token's name (bootstrap tokens have none).
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Caller::Bootstrap(_) => None,
+            Caller::Member { name, .. } => Some(name),
+        }
+    }
+
+    /// The role the caller shows (`whoami`): a bootstrap token's, a member's in its project.
+    pub fn role(&self) -> Role {
+        match self {
+            Caller::Bootstrap(role) => *role,
+            Caller::Member { role, .. } => Role::from(*role),
+        }
+    }
+}
+
+impl From<ProjectRole> for Role {
+    fn from(role: ProjectRole) -> Self {
+        match role {
+            ProjectRole::Viewer => Role::Viewer,
+            ProjectRole::Operator => Role::Operator,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `/api/v1/cds`: continuous deployments, and `/api/v1/reconcile`.
 
-use ferry_core::cd::{rules, CdStatus, ContinuousDeployment, OperationPhase, SyncTrigger};
+use ferry_core::cd::{rules, CdStatus, ContinuousDeployment, FieldError, OperationPhase, SyncTrigger};
+use ferry_core::project::{project_of, Refusal};
 use ferry_core::status::{HealthStatus, SyncStatus};
 use serde::Serialize;
 use serde_json::json;
@@ -10,7 +11,7 @@ use super::response::{json, yaml, ApiError};
 use super::{Answer, Call, FollowUp, Role};
 use crate::ports::{Clock, KeyValue};
 use crate::store::pending::{self, ObjectRef, PendingDeletion, PendingSync, SyncRequest};
-use crate::store::{cds, clusters, diffs, history, status};
+use crate::store::{cds, clusters, diffs, history, projects, status};
 
 type Response = Result<http::Response<Vec<u8>>, ApiError>;
 type Answered = Result<Answer, ApiError>;
@@ -26,8 +27,23 @@ fn no_such(name: &str) -> ApiError {
     ApiError::not_found(format!("no continuous deployment named {name:?}"))
 }
 
-fn load<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Result<ContinuousDeployment, ApiError> {
-    cds::get(&call.ctx.kv, name)?.ok_or_else(|| no_such(name))
+/// The CD, if the caller has `role` in its project. A CD outside the caller's projects is
+/// answered as one that does not exist (404), never 403: a token learns nothing of other
+/// projects' CDs.
+fn load<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str, role: Role) -> Result<ContinuousDeployment, ApiError> {
+    let cd = cds::get(&call.ctx.kv, name)?.ok_or_else(|| no_such(name))?;
+    call.require_in(project_of(&cd), role, || no_such(name))?;
+    Ok(cd)
+}
+
+/// Operator in the project a document names (creating into it, or moving a CD to it).
+fn require_operator_of<K: KeyValue, C: Clock>(call: &Call<K, C>, project: &str) -> Result<(), ApiError> {
+    call.require_in(project, Role::Operator, || {
+        ApiError::new(
+            403,
+            format!("this needs the operator role in project `{project}`; the token has no role there"),
+        )
+    })
 }
 
 /// The document with its status, as JSON, or YAML when the client accepts only that.
@@ -44,9 +60,18 @@ fn document<K: KeyValue, C: Clock>(call: &Call<K, C>, code: u16, mut cd: Continu
     })
 }
 
-/// A document from the body, checked: shape, values, and a registered destination cluster.
+/// A document from the body, checked: shape, the caller's operator role in the project it
+/// names, values, a registered destination cluster, and the project's fences.
 fn checked_document<K: KeyValue, C: Clock>(call: &Call<K, C>) -> Result<ContinuousDeployment, ApiError> {
     let cd = body::cd_document(call.body(), call.header("content-type"))?;
+    if cd
+        .spec
+        .project
+        .as_deref()
+        .is_none_or(|p| rules::dns1123_label(p).is_ok())
+    {
+        require_operator_of(call, project_of(&cd))?;
+    }
     let mut errors = cd.validate().err().unwrap_or_default();
     // The status is the engine's: a document may carry one (a GET pasted back) but it is not
     // the user's to write, so its values are not held against the edit.
@@ -59,16 +84,52 @@ fn checked_document<K: KeyValue, C: Clock>(call: &Call<K, C>) -> Result<Continuo
         });
     }
     if errors.is_empty() {
+        fence_errors(call, &cd, &mut errors)?;
+    }
+    if errors.is_empty() {
         Ok(cd)
     } else {
         Err(ApiError::fields(errors))
     }
 }
 
+/// What the CD's project refuses of it: its repository or a namespace of its destination.
+fn fence_errors<K: KeyValue, C: Clock>(
+    call: &Call<K, C>,
+    cd: &ContinuousDeployment,
+    errors: &mut Vec<FieldError>,
+) -> Result<(), ApiError> {
+    let kv = &call.ctx.kv;
+    let name = project_of(cd);
+    let Some(project) = projects::get(kv, name)? else {
+        errors.push(FieldError {
+            field: "spec.project".into(),
+            message: format!("no project named {name:?}"),
+        });
+        return Ok(());
+    };
+    let server = clusters::get(kv, &cd.spec.destination.cluster)?
+        .map(|c| c.server)
+        .unwrap_or_default();
+    match project.check_cd(cd, &server) {
+        Ok(()) => {}
+        Err(refusal @ Refusal::Source { .. }) => errors.push(FieldError {
+            field: "spec.source.repoURL".into(),
+            message: refusal.to_string(),
+        }),
+        Err(refusal) => errors.push(FieldError {
+            field: "spec.destination".into(),
+            message: refusal.to_string(),
+        }),
+    }
+    Ok(())
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ListItem {
     name: String,
+    project: String,
     alias: Option<String>,
     description: Option<String>,
     health: HealthStatus,
@@ -117,11 +178,17 @@ pub fn list<K: KeyValue, C: Clock>(call: &Call<K, C>) -> Response {
     let health = call.query.get("health").map(parse_health).transpose()?;
     let sync = call.query.get("sync").map(parse_sync).transpose()?;
     let q = call.query.get("q").map(str::to_lowercase).filter(|q| !q.is_empty());
+    let in_project = call.query.get("project").map(str::to_string);
     let kv = &call.ctx.kv;
     let mut items = Vec::new();
     for name in cds::names(kv)? {
         // Gone between the key listing and this read: not listed.
         let Some(cd) = cds::get(kv, &name)? else { continue };
+        // Only the caller's projects' CDs, and only the asked project's.
+        let project = project_of(&cd);
+        if !call.sees(project) || in_project.as_deref().is_some_and(|p| p != project) {
+            continue;
+        }
         let st = status::get(kv, &name)?.unwrap_or_default();
         let item = ListItem {
             health: st.health.unwrap_or(HealthStatus::Unknown),
@@ -141,6 +208,7 @@ pub fn list<K: KeyValue, C: Clock>(call: &Call<K, C>) -> Response {
             automated: cd.is_automated(),
             alias: cd.spec.alias.clone(),
             description: cd.spec.description.clone(),
+            project: project.to_string(),
             name,
         };
         if health.is_some_and(|h| h != item.health) || sync.is_some_and(|s| s != item.sync) {
@@ -161,7 +229,6 @@ pub fn list<K: KeyValue, C: Clock>(call: &Call<K, C>) -> Response {
 }
 
 pub fn create<K: KeyValue, C: Clock>(call: &Call<K, C>) -> Answered {
-    call.require(Role::Operator)?;
     let cd = checked_document(call)?;
     let kv = &call.ctx.kv;
     if !cds::create(kv, &cd)? {
@@ -222,18 +289,16 @@ pub(crate) fn after_edit(before: &ContinuousDeployment, after: &ContinuousDeploy
 }
 
 pub fn get<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Response {
-    call.require(Role::Viewer)?;
-    let cd = load(call, name)?;
+    let cd = load(call, name, Role::Viewer)?;
     document(call, 200, cd)
 }
 
 /// Edit Information: alias and description only.
 pub fn edit_information<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Response {
-    call.require(Role::Operator)?;
     let map = body::json_object(call.body(), &["alias", "description"], false)?;
     let alias: Option<String> = body::field(&map, "alias")?;
     let description: Option<String> = body::field(&map, "description")?;
-    let mut cd = load(call, name)?;
+    let mut cd = load(call, name, Role::Operator)?;
     // A field sent as null or "" clears it; a field not sent stays.
     if map.contains_key("alias") {
         cd.spec.alias = alias.filter(|a| !a.is_empty());
@@ -266,7 +331,10 @@ pub fn edit_information<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) ->
 /// Edit YAML: the whole document; the status in it is ignored and the stored one kept. What the
 /// edit sets off is [`after_edit`]'s decision.
 pub fn replace<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Answered {
-    call.require(Role::Operator)?;
+    // The stored CD first: one outside the caller's projects is a 404 before its body is read.
+    let before = load(call, name, Role::Operator)?;
+    // Then the document, which needs the operator role in the project it names too: a CD
+    // cannot be moved into a project the caller is not an operator of.
     let mut cd = checked_document(call)?;
     if cd.name() != name {
         return Err(ApiError::field(
@@ -274,7 +342,6 @@ pub fn replace<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Answered
             format!("the name cannot change (this is {name:?}; create a new CD instead)"),
         ));
     }
-    let before = load(call, name)?;
     cd.status = None;
     cds::put(&call.ctx.kv, &cd)?;
     let follow_up = match after_edit(&before, &cd) {
@@ -286,10 +353,9 @@ pub fn replace<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Answered
 }
 
 pub fn delete<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Answered {
-    call.require(Role::Operator)?;
+    let cd = load(call, name, Role::Operator)?;
     let cascade = call.query.bool("cascade", false)?;
     let kv = &call.ctx.kv;
-    let cd = load(call, name)?;
     let objects: Vec<ObjectRef> = if cascade {
         status::get(kv, name)?
             .map(|s| {
@@ -335,7 +401,7 @@ pub fn delete<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Answered 
 const SYNC_FIELDS: &[&str] = &["revision", "prune", "dryRun", "resources", "syncOptions"];
 
 pub fn sync<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Answered {
-    call.require(Role::Operator)?;
+    let cd = load(call, name, Role::Operator)?;
     let map = body::json_object(call.body(), SYNC_FIELDS, true)?;
     let request = SyncRequest {
         revision: body::field(&map, "revision")?,
@@ -343,12 +409,12 @@ pub fn sync<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Answered {
         dry_run: body::field(&map, "dryRun")?.unwrap_or(false),
         resources: body::field(&map, "resources")?.unwrap_or_default(),
         sync_options: body::field(&map, "syncOptions")?,
+        requested_by: call.caller.name().map(str::to_string),
     };
     if let Some(revision) = &request.revision {
         rules::git_revision(revision).map_err(|m| ApiError::field("revision", m))?;
     }
     let kv = &call.ctx.kv;
-    let cd = load(call, name)?;
     let running = status::get(kv, name)?
         .and_then(|s| s.operation)
         .filter(|op| op.phase == OperationPhase::Running);
@@ -373,8 +439,7 @@ pub fn sync<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Answered {
 }
 
 pub fn resources<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Response {
-    call.require(Role::Viewer)?;
-    load(call, name)?;
+    load(call, name, Role::Viewer)?;
     let record = status::get_record(&call.ctx.kv, name)?.unwrap_or_default();
     let mut body = json!({"items": record.status.resources});
     if record.resources_omitted > 0 {
@@ -384,15 +449,13 @@ pub fn resources<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Respon
 }
 
 pub fn diff<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Response {
-    call.require(Role::Viewer)?;
-    load(call, name)?;
+    load(call, name, Role::Viewer)?;
     let record = diffs::get(&call.ctx.kv, name)?.unwrap_or_default();
     Ok(json(200, &record))
 }
 
 pub fn history<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) -> Response {
-    call.require(Role::Viewer)?;
-    load(call, name)?;
+    load(call, name, Role::Viewer)?;
     Ok(json(200, &json!({"items": history::list(&call.ctx.kv, name)?})))
 }
 

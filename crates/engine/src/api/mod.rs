@@ -7,13 +7,14 @@ mod body;
 mod cds;
 mod clusters;
 mod follow_up;
+mod projects;
 mod query;
 mod repositories;
 mod response;
 #[cfg(test)]
 mod tests;
 
-pub use auth::{constant_time_eq, ApiTokens, Role};
+pub use auth::{constant_time_eq, ApiTokens, Caller, Role};
 pub use follow_up::{Answer, FollowUp};
 pub use response::ApiError;
 
@@ -32,35 +33,72 @@ pub const API_VERSION_HEADER: &str = "ferry-api-version";
 /// The largest request body accepted (a CD document's cap).
 pub const MAX_BODY_BYTES: usize = ferry_core::cd::MAX_DOCUMENT_BYTES;
 
-/// What a request may use: the store, the clock and the configured tokens.
+/// Fills a buffer with random bytes from the platform (WASI `random` in a component): the
+/// secrets and salts of project tokens.
+pub type Entropy = fn(&mut [u8]) -> Result<(), String>;
+
+/// What a request may use: the store, the clock, the configured tokens and randomness.
 pub struct ApiContext<K: KeyValue, C: Clock> {
     pub kv: K,
     pub clock: C,
     pub tokens: ApiTokens,
+    pub entropy: Entropy,
 }
 
 /// A routed request, authenticated.
 pub(crate) struct Call<'a, K: KeyValue, C: Clock> {
     pub ctx: &'a ApiContext<K, C>,
     pub request: &'a http::Request<Vec<u8>>,
-    pub role: Role,
+    pub caller: Caller,
     pub query: query::Query,
 }
 
 impl<K: KeyValue, C: Clock> Call<'_, K, C> {
+    /// A role over the whole install (clusters, repositories, `POST /reconcile`, writing
+    /// projects). A project token has it only for reads (viewer): its writes are per project.
     pub fn require(&self, role: Role) -> Result<(), ApiError> {
-        if self.role >= role {
-            Ok(())
-        } else {
-            Err(ApiError::new(
+        match &self.caller {
+            Caller::Bootstrap(held) if *held >= role => Ok(()),
+            Caller::Bootstrap(held) => Err(ApiError::new(
                 403,
                 format!(
                     "this needs the {} role; the token has the {} role",
                     role.as_str(),
-                    self.role.as_str()
+                    held.as_str()
                 ),
-            ))
+            )),
+            Caller::Member { .. } if role == Role::Viewer => Ok(()),
+            Caller::Member { project, .. } => Err(ApiError::new(
+                403,
+                format!(
+                    "this needs the {} role over the whole install; a project token has roles in project `{project}` only",
+                    role.as_str()
+                ),
+            )),
         }
+    }
+
+    /// `role` in `project`, for something of that project named `what` (a CD, the project):
+    /// outside the caller's projects it does not exist (404 with `missing`, the same answer as
+    /// for a name nobody uses); inside with too weak a role, 403.
+    pub fn require_in(&self, project: &str, role: Role, missing: impl FnOnce() -> ApiError) -> Result<(), ApiError> {
+        match self.caller.role_in(project) {
+            None => Err(missing()),
+            Some(held) if held >= role => Ok(()),
+            Some(held) => Err(ApiError::new(
+                403,
+                format!(
+                    "this needs the {} role in project `{project}`; the token has the {} role",
+                    role.as_str(),
+                    held.as_str()
+                ),
+            )),
+        }
+    }
+
+    /// Whether the caller may see what belongs to `project`.
+    pub fn sees(&self, project: &str) -> bool {
+        self.caller.role_in(project).is_some()
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -123,8 +161,25 @@ fn respond<K: KeyValue, C: Clock>(
     let Some(token) = auth::bearer(authorization) else {
         return Err(ApiError::new(401, "send a token: Authorization: Bearer <token>"));
     };
-    let Some(role) = ctx.tokens.role_of(token) else {
-        return Err(ApiError::new(401, "the token is not valid"));
+    let caller = match ctx.tokens.role_of(token) {
+        Some(role) => Caller::Bootstrap(role),
+        None => {
+            let millis = ctx.clock.now_millis();
+            let now = crate::time::rfc3339(millis);
+            match crate::store::tokens::authenticate(&ctx.kv, token, millis, &now)? {
+                Ok(holder) => Caller::Member {
+                    project: holder.project,
+                    name: holder.name,
+                    role: holder.role,
+                },
+                Err(crate::store::tokens::Refused::Unknown) => {
+                    return Err(ApiError::new(401, "the token is not valid"))
+                }
+                Err(crate::store::tokens::Refused::Expired(at)) => {
+                    return Err(ApiError::new(401, format!("the token expired at {at}")))
+                }
+            }
+        }
     };
     if request.body().len() > MAX_BODY_BYTES {
         return Err(ApiError::new(
@@ -138,14 +193,34 @@ fn respond<K: KeyValue, C: Clock>(
     let call = Call {
         ctx,
         request,
-        role,
+        caller,
         query: query::Query::parse(request.uri().query().unwrap_or(""))?,
     };
     let m = method.clone();
     match segments.as_slice() {
         ["whoami"] => match m {
-            Method::GET => Ok(json(200, &serde_json::json!({"role": role.as_str()})).into()),
+            Method::GET => Ok(json(200, &whoami(&call.caller)).into()),
             _ => Err(method_not_allowed(path, &["GET"])),
+        },
+        ["projects"] => match m {
+            Method::GET => projects::list(&call).map(Answer::from),
+            Method::POST => projects::create(&call).map(Answer::from),
+            _ => Err(method_not_allowed(path, &["GET", "POST"])),
+        },
+        ["projects", name] => match m {
+            Method::GET => projects::get(&call, name).map(Answer::from),
+            Method::PUT => projects::replace(&call, name).map(Answer::from),
+            Method::DELETE => projects::delete(&call, name).map(Answer::from),
+            _ => Err(method_not_allowed(path, &["GET", "PUT", "DELETE"])),
+        },
+        ["projects", name, "tokens"] => match m {
+            Method::GET => projects::list_tokens(&call, name).map(Answer::from),
+            Method::POST => projects::create_token(&call, name).map(Answer::from),
+            _ => Err(method_not_allowed(path, &["GET", "POST"])),
+        },
+        ["projects", name, "tokens", token] => match m {
+            Method::DELETE => projects::revoke_token(&call, name, token).map(Answer::from),
+            _ => Err(method_not_allowed(path, &["DELETE"])),
         },
         ["reconcile"] => match m {
             Method::POST => cds::reconcile(&call),
@@ -196,6 +271,17 @@ fn respond<K: KeyValue, C: Clock>(
         },
         _ => Err(ApiError::not_found(format!("no such endpoint: {path}"))),
     }
+}
+
+/// `{"role"}` for a bootstrap token; `{"role", "project", "name"}` for a project token (its role
+/// in that project).
+fn whoami(caller: &Caller) -> serde_json::Value {
+    let mut body = serde_json::json!({"role": caller.role().as_str()});
+    if let Caller::Member { project, name, .. } = caller {
+        body["project"] = project.as_str().into();
+        body["name"] = name.as_str().into();
+    }
+    body
 }
 
 fn method_not_allowed(path: &str, allowed: &[&str]) -> ApiError {

@@ -9,6 +9,8 @@ use super::*;
 use crate::ports::{Clock, KeyValue, MemoryKeyValue};
 use crate::store::{history, status};
 
+mod projects;
+
 struct FixedClock(Cell<u64>);
 impl Clock for FixedClock {
     fn now_millis(&self) -> u64 {
@@ -26,7 +28,19 @@ fn context() -> ApiContext<MemoryKeyValue, FixedClock> {
         kv: MemoryKeyValue::default(),
         clock: FixedClock(Cell::new(1_795_664_690_000)),
         tokens: ApiTokens::from_lists(ADMIN, &format!("{OPERATOR},operator-token-2"), VIEWER),
+        entropy: test_entropy,
     }
+}
+
+/// Distinct bytes for every call (tests need different tokens, not unpredictable ones).
+fn test_entropy(bytes: &mut [u8]) -> Result<(), String> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static CALLS: AtomicU64 = AtomicU64::new(1);
+    let call = CALLS.fetch_add(1, Ordering::Relaxed);
+    for (i, b) in bytes.iter_mut().enumerate() {
+        *b = (call.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> ((i % 8) * 8)) as u8 ^ (i as u8);
+    }
+    Ok(())
 }
 
 struct Reply {

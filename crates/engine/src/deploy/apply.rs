@@ -251,7 +251,10 @@ async fn run_sync<K: KeyValue, H: Http, S: Sleep, C: Clock, T: TokenSource>(
                 finished_at: op.finished_at.clone().unwrap_or_else(|| rfc3339(cx.clock.now_millis())),
                 phase: op.phase,
                 message: op.message.clone(),
-                initiated_by: initiated_by(trigger),
+                initiated_by: initiated_by(
+                    trigger,
+                    intent.pending.as_ref().and_then(|p| p.request.requested_by.as_deref()),
+                ),
             },
         )?;
         if let Some(taken) = &intent.pending {

@@ -225,6 +225,13 @@ async fn pipeline<K: KeyValue, H: Http, S: Sleep, C: Clock>(
             target.cluster.server().to_string(),
         );
         let compared = compare::compare(kv, &kube, checks, &target.cluster, &intent, &rendered).await?;
+        // Every object's kind must be one the project allows: a plan with one that is not fails
+        // whole, before anything is applied.
+        if let Err(refusal) = target.project.check_plan(&compared.state.desired) {
+            return Err(Halt::lasting(format!(
+                "the manifests are refused: {refusal}; nothing was applied"
+            )));
+        }
         let budget_left = limits
             .budget_millis
             .map(|b| b.saturating_sub(ports.clock.now_millis().saturating_sub(started)));
@@ -263,9 +270,9 @@ async fn pipeline<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     }
 }
 
-fn initiated_by(trigger: SyncTrigger) -> InitiatedBy {
+fn initiated_by(trigger: SyncTrigger, requested_by: Option<&str>) -> InitiatedBy {
     match trigger {
-        SyncTrigger::Manual => InitiatedBy::User,
+        SyncTrigger::Manual => requested_by.map_or(InitiatedBy::User, |name| InitiatedBy::Token(name.to_string())),
         SyncTrigger::Automated => InitiatedBy::Automated,
         SyncTrigger::Webhook => InitiatedBy::Webhook,
     }
@@ -356,7 +363,7 @@ fn finish_failed(
             finished_at: now.to_string(),
             phase: OperationPhase::Error,
             message: Some(message.clone()),
-            initiated_by: initiated_by(trigger),
+            initiated_by: initiated_by(trigger, p.request.requested_by.as_deref()),
         },
     )?;
     // One write: a reader never sees the operation ended without the status saying why.

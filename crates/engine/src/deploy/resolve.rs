@@ -5,6 +5,7 @@
 
 use ferry_core::cd::{CdStatus, ContinuousDeployment};
 use ferry_core::pass_checks::{takes_shared_revision, DiscoveryCheck};
+use ferry_core::project::Project;
 
 use super::Halt;
 use crate::git::{GitClient, Repository, Resolved};
@@ -14,7 +15,7 @@ use crate::ports::{Clock, Http, KeyValue};
 use crate::store::clusters::ClusterCredentials;
 use crate::store::deploy_state::{self, DeployState};
 use crate::store::pending::{self, PendingSync};
-use crate::store::{cds, clusters, repositories, status, StoreError};
+use crate::store::{self, cds, clusters, repositories, status, StoreError};
 
 /// What the CD asks for, as the store holds it at the start of the run.
 #[derive(Debug, Clone)]
@@ -52,6 +53,8 @@ pub(super) struct Target {
     pub repository: Repository,
     /// The commit the reference points at.
     pub sha: String,
+    /// The CD's project, which allowed its source and destination: it fences the rendered objects.
+    pub project: Project,
 }
 
 /// The CD `name` and what its last runs left; `None` when it is gone.
@@ -86,6 +89,9 @@ pub(super) async fn resolve<K: KeyValue, H: Http, C: Clock>(
     intent: &mut Intent,
 ) -> Result<Target, Halt> {
     let cluster = destination(kv, &intent.cd)?;
+    // The CD's project must still allow its source and destination; if not, it stops here,
+    // before Git or the cluster is asked anything.
+    let project = store::projects::fence_for(kv, &intent.cd, &cluster.credentials.server)?.map_err(Halt::lasting)?;
     let repository = source(kv, &intent.cd)?;
     let reference = intent.reference.clone();
     let state = &mut intent.state;
@@ -117,6 +123,7 @@ pub(super) async fn resolve<K: KeyValue, H: Http, C: Clock>(
         cluster,
         repository,
         sha: resolved.sha,
+        project,
     })
 }
 

@@ -16,13 +16,38 @@ pub const PREFIX: &str = "history/";
 /// Syncs kept per CD (Argo CD keeps 10 by default; the console shows a page of 20).
 pub const CAPACITY: u64 = 20;
 
-/// Who started a sync, as the API names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// Who started a sync, as the API names it: `user` (a bootstrap token), `automated`, `webhook`,
+/// or the name of the project token that asked (never the token itself; token names may not be
+/// one of the other three).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
 pub enum InitiatedBy {
     User,
     Automated,
     Webhook,
+    Token(String),
+}
+
+impl From<String> for InitiatedBy {
+    fn from(text: String) -> Self {
+        match text.as_str() {
+            "user" => InitiatedBy::User,
+            "automated" => InitiatedBy::Automated,
+            "webhook" => InitiatedBy::Webhook,
+            _ => InitiatedBy::Token(text),
+        }
+    }
+}
+
+impl From<InitiatedBy> for String {
+    fn from(by: InitiatedBy) -> Self {
+        match by {
+            InitiatedBy::User => "user".into(),
+            InitiatedBy::Automated => "automated".into(),
+            InitiatedBy::Webhook => "webhook".into(),
+            InitiatedBy::Token(name) => name,
+        }
+    }
 }
 
 /// One finished sync, as `GET /cds/{name}/history` lists it.

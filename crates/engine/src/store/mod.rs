@@ -30,6 +30,8 @@
 //! | `discovery/<cluster>` | the cluster's served kinds and the `/apis` ETag and digest that validate them | [`discovery`] |
 //! | `deploy/<name>` | the resolved ref and its ETag, a sync's checkpoint, the last automated sync, the directories the last render read beyond the path | [`deploy_state`] |
 //! | `unsettled/<name>` | a CD whose last run left it moving (a sync cut off by its budget, objects Progressing): refreshed at every tick | [`unsettled`] |
+//! | `project/<name>` | a DevOps project: its fences (`default` needs no record: it allows everything) | [`projects`] |
+//! | `token/<id>`, `token-name/<project>/<name>`, `token-used/<id>` | a project token's record (salted hash, role, expiry); the id of a project's token by name; its last use | [`tokens`] |
 //! | `files/<name>`, `files/<name>/<i>` | the manifests directory last downloaded: a JSON header (commit, source fingerprint, chunk count, SHA-256), then the files framed in binary chunks of at most 256 KiB | [`kept_files`] |
 //!
 //! Counter keys (`…-count/…`, `…/chunk-sets`, `claims/runs`) are only ever touched by
@@ -45,9 +47,11 @@ pub mod discovery;
 pub mod history;
 pub mod kept_files;
 pub mod pending;
+pub mod projects;
 pub mod repo_index;
 pub mod repositories;
 pub mod status;
+pub mod tokens;
 pub mod unsettled;
 
 use serde::de::DeserializeOwned;

@@ -74,6 +74,10 @@ pub struct SyncRequest {
     pub resources: Vec<ObjectRef>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sync_options: Option<SyncOptionsOverride>,
+    /// The project token that asked (its name, for the history); `None` for a bootstrap token,
+    /// a push or the reconciler.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
