@@ -43,7 +43,7 @@ pub fn run_with(dir: &Path, namespace: Option<&str>, directory: &Directory, out:
         let source = RenderSource {
             path: ".",
             directory: Some(directory),
-            kustomize: None,
+            ..RenderSource::default()
         };
         render_source(&files, &source, &limits)
             .with_context(|| format!("rendering {}", dir.display()))?
@@ -93,8 +93,7 @@ fn render_kustomization(dir: &Path, limits: &RenderLimits) -> anyhow::Result<Vec
         let path = if path.is_empty() { ".".to_string() } else { path };
         let source = RenderSource {
             path: &path,
-            directory: None,
-            kustomize: None,
+            ..RenderSource::default()
         };
         match render_source(&files, &source, limits) {
             Err(RenderError::Kustomize(KustomizeError::OutsideRepository { .. }))

@@ -100,6 +100,11 @@ pub fn render_source_of(
         path: &cd.spec.source.path,
         directory: cd.spec.source.directory.as_ref(),
         kustomize: cd.spec.source.kustomize.as_ref(),
+        helm: cd.spec.source.helm.as_ref(),
+        release: manifests::helm_chart::Release {
+            cd_name: &cd.metadata.name,
+            namespace: &cd.spec.destination.namespace,
+        },
     };
     manifests::render_source(files, &source, &RenderLimits::default())
 }
