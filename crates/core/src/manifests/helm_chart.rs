@@ -77,21 +77,23 @@ pub fn render_options(
     let default = HelmOptions::default();
     let h = options.unwrap_or(&default);
     let bad = |field: String, message: String| RenderError::HelmOption { field, message };
-    let mut o = helm::RenderOptions::default();
-    o.release_name = h
-        .release_name
-        .clone()
-        .or_else(|| (!release.cd_name.is_empty()).then(|| release.cd_name.to_string()))
-        .unwrap_or_else(|| "release-name".into());
-    o.namespace = h
-        .namespace
-        .clone()
-        .or_else(|| (!release.namespace.is_empty()).then(|| release.namespace.to_string()))
-        .unwrap_or_else(|| "default".into());
-    o.kube_version = h.kube_version.clone();
-    o.api_versions = h.api_versions.clone();
-    o.include_crds = !h.skip_crds;
-    o.skip_tests = h.skip_tests;
+    let mut o = helm::RenderOptions {
+        release_name: h
+            .release_name
+            .clone()
+            .or_else(|| (!release.cd_name.is_empty()).then(|| release.cd_name.to_string()))
+            .unwrap_or_else(|| "release-name".into()),
+        namespace: h
+            .namespace
+            .clone()
+            .or_else(|| (!release.namespace.is_empty()).then(|| release.namespace.to_string()))
+            .unwrap_or_else(|| "default".into()),
+        kube_version: h.kube_version.clone(),
+        api_versions: h.api_versions.clone(),
+        include_crds: !h.skip_crds,
+        skip_tests: h.skip_tests,
+        ..helm::RenderOptions::default()
+    };
     let mut dirs = BTreeSet::new();
     for (i, name) in h.value_files.iter().enumerate() {
         let field = format!("valueFiles[{i}]");
@@ -144,6 +146,20 @@ pub(super) fn render(
     release: Release<'_>,
     limits: &RenderLimits,
 ) -> Result<(Vec<ManifestObject>, BTreeSet<String>), RenderError> {
+    let (render_options, mut dirs_read) = render_options(files, dir, options, release)?;
+    let objects = render_with(files, dir, &render_options, limits)?;
+    dirs_read.insert(dir.to_string());
+    Ok((objects, dirs_read))
+}
+
+/// The objects of the chart in `dir` rendered with `helm template` options (what `ferry render
+/// CHART_DIR --set …` replays), hooks as Argo CD maps them.
+pub fn render_with(
+    files: &[(String, Vec<u8>)],
+    dir: &str,
+    render_options: &helm::RenderOptions,
+    limits: &RenderLimits,
+) -> Result<Vec<ManifestObject>, RenderError> {
     let prefix = if dir.is_empty() {
         String::new()
     } else {
@@ -172,9 +188,7 @@ pub(super) fn render(
         error,
     };
     let chart = helm::load_dir(inside.iter().map(|(p, b)| (p.as_str(), b.as_slice())), dir).map_err(chart_error)?;
-    let (render_options, mut dirs_read) = render_options(files, dir, options, release)?;
-    let rendered = helm::render(&chart, &render_options).map_err(chart_error)?;
-    dirs_read.insert(dir.to_string());
+    let rendered = helm::render(&chart, render_options).map_err(chart_error)?;
     let mut objects = Vec::new();
     let mut documents: BTreeMap<String, usize> = BTreeMap::new();
     let mut source_of = |helm_source: &str| {
@@ -211,7 +225,7 @@ pub(super) fn render(
         });
     }
     refuse_duplicates_of(&objects)?;
-    Ok((objects, dirs_read))
+    Ok(objects)
 }
 
 /// A Helm hook as Argo CD deploys it: `pre-install`/`pre-upgrade` → PreSync, `post-install`/
