@@ -668,7 +668,7 @@ async fn render_following_bases<H: Http, C: Clock>(
             }
         })
     };
-    let first = render_source_of(cd, &files);
+    let first = render_source_of(cd, &files, whole_tree);
     let outside = first.as_ref().err().and_then(|e| e.missing_outside(path));
     if outside.is_none() {
         let dirs_outside_path = dirs_of(&first);
@@ -686,7 +686,7 @@ async fn render_following_bases<H: Http, C: Clock>(
     }
     drop(files);
     let whole = download(git, repository, &cd.spec.source.repo_url, sha, ".").await?;
-    let out = render_source_of(cd, &whole);
+    let out = render_source_of(cd, &whole, true);
     let keep = out
         .as_ref()
         .ok()

@@ -73,6 +73,7 @@ pub fn render_options(
     dir: &str,
     options: Option<&HelmOptions>,
     release: Release<'_>,
+    whole_repository: bool,
 ) -> Result<(helm::RenderOptions, BTreeSet<String>), RenderError> {
     let default = HelmOptions::default();
     let h = options.unwrap_or(&default);
@@ -105,7 +106,8 @@ pub fn render_options(
                 dirs.insert(path.rsplit_once('/').map_or(String::new(), |(d, _)| d.to_string()));
                 o.values.push(helm::ValuesInput::File { name: path, text });
             }
-            None if h.ignore_missing_value_files => {}
+            // Outside the chart's directory, a file the files lack may only be undownloaded.
+            None if h.ignore_missing_value_files && (whole_repository || path.starts_with(&format!("{dir}/"))) => {}
             None => return Err(RenderError::HelmValueFileMissing { field, file: path }),
         }
     }
@@ -144,9 +146,10 @@ pub(super) fn render(
     dir: &str,
     options: Option<&HelmOptions>,
     release: Release<'_>,
+    whole_repository: bool,
     limits: &RenderLimits,
 ) -> Result<(Vec<ManifestObject>, BTreeSet<String>), RenderError> {
-    let (render_options, mut dirs_read) = render_options(files, dir, options, release)?;
+    let (render_options, mut dirs_read) = render_options(files, dir, options, release, whole_repository)?;
     let objects = render_with(files, dir, &render_options, limits)?;
     dirs_read.insert(dir.to_string());
     Ok((objects, dirs_read))

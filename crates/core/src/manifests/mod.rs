@@ -201,6 +201,10 @@ pub struct RenderSource<'a> {
     pub helm: Option<&'a HelmOptions>,
     /// The CD's name and destination namespace (a chart's default release name and namespace).
     pub release: helm_chart::Release<'a>,
+    /// Whether the files are the whole repository (not only the CD's path): only then is a
+    /// missing chart value file outside the path known to be missing, and left out when
+    /// `ignoreMissingValueFiles` says so.
+    pub whole_repository: bool,
 }
 
 /// The rendered objects and what the render read.
@@ -356,7 +360,14 @@ pub fn render_source(
         if source.kustomize.is_some() {
             return Err(refused("kustomize"));
         }
-        let (objects, dirs_read) = helm_chart::render(files, &dir, source.helm, source.release, limits)?;
+        let (objects, dirs_read) = helm_chart::render(
+            files,
+            &dir,
+            source.helm,
+            source.release,
+            source.whole_repository,
+            limits,
+        )?;
         return Ok(RenderOutput {
             objects,
             kustomization: None,

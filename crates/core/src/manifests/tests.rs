@@ -834,6 +834,19 @@ fn a_path_holding_chart_yaml_renders_as_helm_template_with_spec_source_helm() {
         "spec.source.helm.valueFiles[0]: other/prod.yaml is not in the repository (set ignoreMissingValueFiles to leave it out)"
     );
     assert_eq!(err.missing_outside("charts/shop").as_deref(), Some("other"));
+    // With ignoreMissingValueFiles, a file outside the path is left out only once the files are
+    // the whole repository (before, it may merely not be downloaded).
+    let mut lenient = strict.clone();
+    lenient.ignore_missing_value_files = true;
+    let err = render_chart(SHOP_CHART, "charts/shop", Some(&lenient)).unwrap_err();
+    assert_eq!(err.missing_outside("charts/shop").as_deref(), Some("other"));
+    let source = RenderSource {
+        path: "charts/shop",
+        helm: Some(&lenient),
+        whole_repository: true,
+        ..RenderSource::default()
+    };
+    assert!(render_source(&files(SHOP_CHART), &source, &RenderLimits::default()).is_ok());
 }
 
 #[test]
