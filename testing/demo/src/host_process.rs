@@ -1,8 +1,10 @@
-//! ferry-host as a child process: started on the demo's application, its output kept in a log
-//! file, stopped as Ctrl-C stops it.
+//! The host as a child process — ferry-host, or real Spin (`spin up`, which takes the same
+//! options) — started on the demo's application, its output kept in a log file, stopped as
+//! Ctrl-C stops it.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
@@ -10,31 +12,36 @@ use std::time::{Duration, Instant};
 
 #[derive(Debug, thiserror::Error)]
 pub enum HostError {
-    #[error("{binary} is missing: build it with `cargo build -p ferry-host` (make demo does)")]
-    Missing { binary: PathBuf },
+    #[error("{binary} is missing: {hint}")]
+    Missing { binary: PathBuf, hint: &'static str },
     #[error("cannot start {binary}: {source}")]
     Spawn {
         binary: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot write the ferry-host log {log}: {source}")]
+    #[error("cannot write the host's log {log}: {source}")]
     Log {
         log: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("ferry-host exited ({status}) before serving; its output is in {log}:\n{tail}")]
+    #[error("{host} exited ({status}) before serving; its output is in {log}:\n{tail}")]
     Exited {
+        host: &'static str,
         status: ExitStatus,
         log: PathBuf,
         tail: String,
     },
-    #[error("ferry-host did not start serving within {seconds} s; its output is in {log}")]
-    Timeout { seconds: u64, log: PathBuf },
-    #[error("ferry-host (pid {pid}) did not stop within {seconds} s of SIGTERM and was killed")]
+    #[error("{host} did not start serving within {seconds} s; its output is in {log}")]
+    Timeout {
+        host: &'static str,
+        seconds: u64,
+        log: PathBuf,
+    },
+    #[error("the host (pid {pid}) did not stop within {seconds} s of SIGINT and was killed")]
     Killed { pid: u32, seconds: u64 },
-    #[error("waiting for ferry-host (pid {pid}): {source}")]
+    #[error("waiting for the host (pid {pid}): {source}")]
     Wait {
         pid: u32,
         #[source]
@@ -42,16 +49,42 @@ pub enum HostError {
     },
 }
 
-/// How to start ferry-host: `ferry-host up --from <manifest> --listen <listen> --kv <kv>
-/// --runtime-config-file <runtime_config>`, with `env` added to its environment.
+/// Which host serves the demo. Both are started alike: `<binary> up --from <manifest> --listen
+/// <listen> --state-dir <state_dir> --runtime-config-file <runtime_config>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostKind {
+    FerryHost,
+    /// Real Spin: its cron trigger is a plugin under `SPIN_DATA_DIR`, run as a child process.
+    Spin,
+}
+
+impl HostKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            HostKind::FerryHost => "ferry-host",
+            HostKind::Spin => "spin",
+        }
+    }
+
+    fn missing_hint(self) -> &'static str {
+        match self {
+            HostKind::FerryHost => "build it with `cargo build -p ferry-host` (make demo does)",
+            HostKind::Spin => "unpack real Spin with ../shared/tools/spin/install DIR (make demo SPIN=1 does)",
+        }
+    }
+}
+
+/// How to start the host, with `env` added to its environment. The key-value store is
+/// `<state_dir>/sqlite_key_value.db`, where Spin puts it.
 pub struct HostLaunch<'a> {
+    pub kind: HostKind,
     pub binary: &'a Path,
     pub manifest: &'a Path,
     pub listen: SocketAddr,
-    pub kv: &'a Path,
+    pub state_dir: &'a Path,
     pub runtime_config: &'a Path,
     pub env: Vec<(String, String)>,
-    /// Everything ferry-host prints goes here.
+    /// Everything the host prints goes here.
     pub log: &'a Path,
 }
 
@@ -62,11 +95,13 @@ pub struct HostProcess {
 }
 
 impl HostProcess {
-    /// Start ferry-host and wait (up to `timeout`) until it announces the address it serves.
+    /// Start the host and wait (up to `timeout`) until it announces the address it serves.
     pub fn start(launch: &HostLaunch<'_>, timeout: Duration) -> Result<HostProcess, HostError> {
+        let host = launch.kind.name();
         if !launch.binary.is_file() {
             return Err(HostError::Missing {
                 binary: launch.binary.to_path_buf(),
+                hint: launch.kind.missing_hint(),
             });
         }
         let log_error = |source| HostError::Log {
@@ -81,18 +116,21 @@ impl HostProcess {
             .arg(launch.manifest)
             .arg("--listen")
             .arg(launch.listen.to_string())
-            .arg("--kv")
-            .arg(launch.kv)
+            .arg("--state-dir")
+            .arg(launch.state_dir)
             .arg("--runtime-config-file")
             .arg(launch.runtime_config)
             .envs(launch.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(log.try_clone().map_err(log_error)?);
-        // If the demo dies without stopping it (SIGKILL), ferry-host is told to stop too.
+            .stderr(log.try_clone().map_err(log_error)?)
+            // A process group of its own: Spin runs its triggers as child processes, and a stop
+            // (or the kill on an early return) must reach them too. Ctrl-C in the terminal
+            // reaches the demo, which stops the group.
+            .process_group(0);
+        // If the demo dies without stopping it (SIGKILL), the host is told to stop too.
         // Safety: prctl and getppid are async-signal-safe and touch no memory of the parent.
         unsafe {
-            use std::os::unix::process::CommandExt;
             let parent = libc::getpid();
             command.pre_exec(move || {
                 if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
@@ -128,6 +166,7 @@ impl HostProcess {
                 let text = std::fs::read_to_string(launch.log).unwrap_or_default();
                 let tail = failure_summary(&text, 20);
                 return Err(HostError::Exited {
+                    host,
                     status,
                     log: launch.log.to_path_buf(),
                     tail,
@@ -137,6 +176,7 @@ impl HostProcess {
                 let _ = child.kill();
                 let _ = child.wait();
                 return Err(HostError::Timeout {
+                    host,
                     seconds: timeout.as_secs(),
                     log: launch.log.to_path_buf(),
                 });
@@ -144,7 +184,7 @@ impl HostProcess {
         }
     }
 
-    /// The exit status if ferry-host has stopped on its own.
+    /// The exit status if the host has stopped on its own.
     pub fn exited(&mut self) -> Option<ExitStatus> {
         self.child.try_wait().ok().flatten()
     }
@@ -153,22 +193,35 @@ impl HostProcess {
         self.child.id()
     }
 
-    /// Ask ferry-host to stop (SIGTERM, as a service manager would; Ctrl-C in a terminal has
-    /// usually sent it SIGINT already) and wait for it; killed after `grace`.
+    /// Ask the host to stop as Ctrl-C would (SIGINT to its process group, Spin's trigger
+    /// processes included) and wait for it; the group is killed after `grace`.
     pub fn stop(mut self, grace: Duration) -> Result<ExitStatus, HostError> {
         let pid = self.child.id();
-        // Safety: kill(2) on the pid of a child not yet waited for, so not reused.
+        // Safety: killpg(2) on the group of a child not yet waited for, so not reused.
         unsafe {
-            libc::kill(pid as libc::pid_t, libc::SIGTERM);
+            libc::killpg(pid as libc::pid_t, libc::SIGINT);
         }
         let deadline = Instant::now() + grace;
         loop {
             match self.child.try_wait() {
-                Ok(Some(status)) => return Ok(status),
+                Ok(Some(status)) => {
+                    // `spin up` may exit before its trigger processes have: they are done when
+                    // the group is empty, killed when it is not by the deadline.
+                    while group_alive(pid) && Instant::now() < deadline {
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                    if group_alive(pid) {
+                        self.kill_group();
+                        return Err(HostError::Killed {
+                            pid,
+                            seconds: grace.as_secs(),
+                        });
+                    }
+                    return Ok(status);
+                }
                 Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
                 Ok(None) => {
-                    let _ = self.child.kill();
-                    let _ = self.child.wait();
+                    self.kill_group();
                     return Err(HostError::Killed {
                         pid,
                         seconds: grace.as_secs(),
@@ -180,12 +233,29 @@ impl HostProcess {
     }
 }
 
+/// Whether any process of the group led by `pid` is alive.
+fn group_alive(pid: u32) -> bool {
+    // Safety: signal 0 only checks that a process of the group exists.
+    unsafe { libc::killpg(pid as libc::pid_t, 0) == 0 }
+}
+
+impl HostProcess {
+    fn kill_group(&mut self) {
+        // Safety: as in `stop`; the group outlives its leader only until killed here.
+        unsafe {
+            libc::killpg(self.child.id() as libc::pid_t, libc::SIGKILL);
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for HostProcess {
-    /// On an early return (an error while setting up), never leave ferry-host behind.
+    /// On an early return (an error while setting up), never leave the host (or Spin's trigger
+    /// processes) behind.
     fn drop(&mut self) {
         if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
+            self.kill_group();
         }
     }
 }

@@ -1,11 +1,11 @@
-//! `ferry-demo`: kube-emulator, git-emulator with the sample nginx repository, and ferry-host
+//! `ferry-demo`: kube-emulator, git-emulator with the sample nginx repository, and ferry-host (or real Spin)
 //! running Ferry's three components, wired together through the REST API; up until Ctrl-C.
 
 use anyhow::{Context, Result};
 use clap::Parser;
 use ferry_demo::app_manifest::with_sources_in;
 use ferry_demo::ferry_api::FerryApi;
-use ferry_demo::host_process::{HostLaunch, HostProcess};
+use ferry_demo::host_process::{HostKind, HostLaunch, HostProcess};
 use ferry_demo::push_command::{push_command, shell_quote};
 use ferry_demo::sample_app::{self, CD_NAME, CLUSTER, NAMESPACE, REPO_KEY};
 use ferry_demo::{random_hex, working_clone};
@@ -19,10 +19,10 @@ use tokio::signal::unix::{signal, SignalKind};
 #[derive(Parser)]
 #[command(
     name = "ferry-demo",
-    about = "Run Ferry on ferry-host against kube-emulator and git-emulator, with a sample nginx app deployed"
+    about = "Run Ferry on ferry-host (or real Spin) against kube-emulator and git-emulator, with a sample nginx app deployed"
 )]
 struct Args {
-    /// Where ferry-host serves the console, the API and the webhooks (port 0: a free one).
+    /// Where the host serves the console, the API and the webhooks (port 0: a free one).
     #[arg(long, env = "FERRY_DEMO_LISTEN", default_value = "127.0.0.1:3000")]
     listen: SocketAddr,
     /// kube-emulator's HTTPS port (0: a free one).
@@ -32,8 +32,12 @@ struct Args {
     #[arg(long, env = "FERRY_DEMO_GIT_PORT")]
     git_port: Option<u16>,
     /// The ferry-host binary (default: beside ferry-demo).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "spin")]
     host_binary: Option<PathBuf>,
+    /// Serve on real Spin instead of ferry-host: the `spin` binary (3.x), with SPIN_DATA_DIR
+    /// naming its plugins, the cron trigger among them (`make demo SPIN=1` sets both).
+    #[arg(long, env = "FERRY_DEMO_SPIN")]
+    spin: Option<PathBuf>,
     /// Where `make components` put the .wasm files (default: <target>/wasm32-wasip2/release).
     #[arg(long)]
     wasm_dir: Option<PathBuf>,
@@ -58,6 +62,7 @@ fn profile_dir() -> Result<PathBuf> {
 struct Running {
     relay: git_emulator::PushRelay,
     host: HostProcess,
+    host_kind: HostKind,
     _git: GitEmulator,
     _kube: KubeEmulator,
 }
@@ -78,7 +83,7 @@ fn main() -> Result<()> {
     runtime.shutdown_timeout(Duration::from_secs(5));
     let shown = dir.path().display().to_string();
     if let Err(e) = outcome {
-        // What failed is in there (ferry-host.log, the KV store, the repositories).
+        // What failed is in there (the host's log, the KV store, the repositories).
         let kept = dir.keep();
         eprintln!("Error: {e:#}");
         eprintln!("ferry-demo: kept {} to look into the failure", kept.display());
@@ -107,9 +112,11 @@ async fn run(args: &Args, dir: &Path) -> Result<()> {
     let Running {
         relay,
         mut host,
+        host_kind,
         _git,
         _kube,
     } = running;
+    let name = host_kind.name();
     let mut host_check = tokio::time::interval(Duration::from_millis(500));
     let exited = loop {
         tokio::select! {
@@ -126,26 +133,57 @@ async fn run(args: &Args, dir: &Path) -> Result<()> {
     println!("ferry-demo: stopping");
     relay.stop();
     if let Some(status) = exited {
-        // Ctrl-C in a terminal reaches ferry-host too (one process group); it then exits 0, maybe
-        // before the demo hears of it. Any other exit is a failure.
-        if status.success() {
-            println!("ferry-demo: ferry-host stopped ({status})");
-            return Ok(());
-        }
+        // The host runs in a process group of its own: Ctrl-C reaches the demo only, which
+        // stops the host below. A host that exits by itself has failed.
         anyhow::bail!(
-            "ferry-host exited on its own ({status}); see {}",
-            dir.join("ferry-host.log").display()
+            "{name} exited on its own ({status}); see {}",
+            dir.join(log_name(host_kind)).display()
         );
     }
     let pid = host.pid();
     let status = host.stop(Duration::from_secs(10))?;
-    println!("ferry-demo: ferry-host (pid {pid}) stopped ({status})");
+    println!("ferry-demo: {name} (pid {pid}) stopped ({status})");
     Ok(())
+}
+
+fn log_name(kind: HostKind) -> String {
+    format!("{}.log", kind.name())
+}
+
+/// The host to run and its binary; real Spin also needs its plugin directory.
+fn host_to_run(args: &Args, profile: &Path) -> Result<(HostKind, PathBuf)> {
+    let Some(spin) = &args.spin else {
+        let binary = args.host_binary.clone().unwrap_or_else(|| profile.join("ferry-host"));
+        if !binary.is_file() {
+            anyhow::bail!(
+                "{} is missing: build it with `cargo build -p ferry-host` (make demo does)",
+                binary.display()
+            );
+        }
+        return Ok((HostKind::FerryHost, binary));
+    };
+    if !spin.is_file() {
+        anyhow::bail!(
+            "--spin {}: no such file; unpack real Spin with ../shared/tools/spin/install DIR (make demo SPIN=1 does)",
+            spin.display()
+        );
+    }
+    // spin.toml has a cron trigger: without the plugin, Spin would stop and offer to download it.
+    let data = std::env::var_os("SPIN_DATA_DIR").map(PathBuf::from).ok_or_else(|| {
+        anyhow::anyhow!("--spin needs SPIN_DATA_DIR, the directory holding Spin's trigger-cron plugin (the install script prints it)")
+    })?;
+    if !data.join("plugins/trigger-cron").is_dir() {
+        anyhow::bail!(
+            "SPIN_DATA_DIR={}: no plugins/trigger-cron in it; spin.toml's reconciler needs the cron trigger",
+            data.display()
+        );
+    }
+    Ok((HostKind::Spin, spin.clone()))
 }
 
 async fn start(args: &Args, dir: &Path) -> Result<Running> {
     let profile = profile_dir()?;
-    let host_binary = args.host_binary.clone().unwrap_or_else(|| profile.join("ferry-host"));
+    let (host_kind, host_binary) = host_to_run(args, &profile)?;
     let wasm_dir = args
         .wasm_dir
         .clone()
@@ -159,12 +197,6 @@ async fn start(args: &Args, dir: &Path) -> Result<Running> {
             args.listen
         )
     })?);
-    if !host_binary.is_file() {
-        anyhow::bail!(
-            "{} is missing: build it with `cargo build -p ferry-host` (make demo does)",
-            host_binary.display()
-        );
-    }
     // The application first: a missing build is the likeliest failure, and the cheapest to report.
     let spin_toml = std::fs::read_to_string(&args.spin_toml)
         .with_context(|| format!("cannot read {}", args.spin_toml.display()))?;
@@ -193,7 +225,7 @@ async fn start(args: &Args, dir: &Path) -> Result<Running> {
     let seeded = working_clone::seed(bare.dir(), &clone, &sample_app::files())?;
     let repo_url = git.repo_url(Provider::Gitea, REPO_KEY);
 
-    // ferry-host trusts kube-emulator's CA for its host only, as for any private cluster
+    // The host trusts kube-emulator's CA for its host only, as for any private cluster
     // (Spin's [[client_tls]] names hosts without their port).
     let kube_host = kube.addr().ip().to_string();
     std::fs::write(dir.join("kube-ca.pem"), kube.ca_pem())?;
@@ -208,16 +240,17 @@ async fn start(args: &Args, dir: &Path) -> Result<Running> {
     let webhook_secret = random_hex(24)?;
     let host = HostProcess::start(
         &HostLaunch {
+            kind: host_kind,
             binary: &host_binary,
             manifest: &manifest,
             listen: args.listen,
-            kv: &dir.join("kv.db"),
+            state_dir: &dir.join("state"),
             runtime_config: &runtime_config,
             env: vec![
                 ("SPIN_VARIABLE_API_ADMIN_TOKENS".into(), admin_token.clone()),
                 ("SPIN_VARIABLE_GITEA_WEBHOOK_SECRET".into(), webhook_secret.clone()),
             ],
-            log: &dir.join("ferry-host.log"),
+            log: &dir.join(log_name(host_kind)),
         },
         Duration::from_secs(120),
     )
@@ -264,7 +297,7 @@ async fn start(args: &Args, dir: &Path) -> Result<Running> {
          \n\nEdit the clone (e.g. replicas: 2 -> 3 in base/deployment.yaml; the CD follows overlays/demo, a Kustomize overlay of base/), then push:\
          \n\n  Push:        {push}\
          \n\nThe push is announced to Ferry as Gitea's signed webhook; the CD follows within seconds.\
-         \nferry-host (pid {pid}) logs to {log}\n",
+         \n{host_name} (pid {pid}) logs to {log}\n",
         url = host.url,
         short = &seeded[..7],
         kube_url = kube.url(),
@@ -272,12 +305,14 @@ async fn start(args: &Args, dir: &Path) -> Result<Running> {
         bare = bare.dir().display(),
         clone = clone.display(),
         push = push_command(&clone, "Change the demo app"),
+        host_name = host_kind.name(),
         pid = host.pid(),
-        log = dir.join("ferry-host.log").display(),
+        log = dir.join(log_name(host_kind)).display(),
     );
     Ok(Running {
         relay,
         host,
+        host_kind,
         _git: git,
         _kube: kube,
     })

@@ -20,10 +20,24 @@ struct Demo {
     output: Arc<Mutex<Vec<String>>>,
 }
 
+/// The host the demo runs on: ferry-host, or real Spin under `make test-spin`
+/// (`FERRY_E2E_HOST=spin`, `FERRY_SPIN` the binary, `SPIN_DATA_DIR` its plugins).
+fn host_args() -> (&'static str, Vec<String>) {
+    match std::env::var("FERRY_E2E_HOST").as_deref() {
+        Ok("spin") => {
+            let spin = std::env::var("FERRY_SPIN").expect("FERRY_E2E_HOST=spin needs FERRY_SPIN: run `make test-spin`");
+            ("spin", vec!["--spin".into(), spin])
+        }
+        _ => ("ferry-host", vec![]),
+    }
+}
+
 impl Demo {
-    fn start() -> Demo {
+    fn start(host_args: &[String]) -> Demo {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ferry-demo"))
             .args(["--listen", "127.0.0.1:0"])
+            .args(host_args)
+            .env_remove("FERRY_DEMO_SPIN")
             .env_remove("FERRY_DEMO_LISTEN")
             .env_remove("FERRY_DEMO_KUBE_PORT")
             .env_remove("FERRY_DEMO_GIT_PORT")
@@ -189,17 +203,19 @@ fn listening(port: u16) -> bool {
     std::net::TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(500)).is_ok()
 }
 
-fn process_exists(pid: u32) -> bool {
-    // Safety: signal 0 only checks that the process exists.
-    unsafe { libc::kill(pid as libc::pid_t, 0) == 0 }
+/// Whether any process of the group led by `pid` is alive (Spin's trigger processes are in it).
+fn process_group_exists(pid: u32) -> bool {
+    // Safety: signal 0 only checks that a process of the group exists.
+    unsafe { libc::killpg(pid as libc::pid_t, 0) == 0 }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_deploys_nginx_follows_a_git_push_and_stops_everything_on_ctrl_c() {
-    let mut demo = Demo::start();
-    let pid_line = demo.wait_for_line("ferry-host (pid", Duration::from_secs(240));
+    let (host, args) = host_args();
+    let mut demo = Demo::start(&args);
+    let pid_line = demo.wait_for_line(&format!("{host} (pid"), Duration::from_secs(240));
     let host_pid: u32 = pid_line
-        .trim_start_matches("ferry-host (pid ")
+        .trim_start_matches(&format!("{host} (pid "))
         .split(')')
         .next()
         .unwrap()
@@ -341,7 +357,7 @@ async fn the_demo_deploys_nginx_follows_a_git_push_and_stops_everything_on_ctrl_
         Duration::from_secs(5),
     );
 
-    // Ctrl-C: the demo stops ferry-host and its emulators, removes its directory, exits 0.
+    // Ctrl-C: the demo stops the host and its emulators, removes its directory, exits 0.
     let ports = [port_of(&console), port_of(&kube_url), port_of(&repository)];
     assert!(
         ports.iter().all(|p| listening(*p)),
@@ -364,8 +380,8 @@ async fn the_demo_deploys_nginx_follows_a_git_push_and_stops_everything_on_ctrl_
     std::thread::sleep(Duration::from_millis(100)); // let the reader threads take the last lines
     assert!(status.success(), "ferry-demo exited {status}:\n{}", demo.output());
     assert!(
-        !process_exists(host_pid),
-        "ferry-host (pid {host_pid}) outlived the demo"
+        !process_group_exists(host_pid),
+        "{host} (pid {host_pid}) or a process it started outlived the demo"
     );
     for port in ports {
         assert!(
@@ -375,10 +391,7 @@ async fn the_demo_deploys_nginx_follows_a_git_push_and_stops_everything_on_ctrl_
     }
     assert!(!demo_dir.exists(), "{} was not removed", demo_dir.display());
     let output = demo.output();
-    assert!(
-        output.contains(&format!("ferry-host (pid {host_pid}) stopped")),
-        "{output}"
-    );
+    assert!(output.contains(&format!("{host} (pid {host_pid}) stopped")), "{output}");
     assert!(!output.contains("webhook_secret"), "{output}");
 }
 

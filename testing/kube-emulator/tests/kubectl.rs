@@ -645,25 +645,34 @@ fn create_args(cmd: &[&str], cert: &Path, key: &Path, bin: &Path) -> Vec<String>
 /// True when every value of `expected` is in `live` (objects by key, lists item by item with the same
 /// length); `null` in `expected` matches anything. The server adds defaults and system fields, never
 /// drops what kubectl sent.
+/// Whether `live` holds every field of `expected`, as a real API server would read it back.
 fn contains(live: &Value, expected: &Value, path: &str) -> Result<(), String> {
+    // The `map[string][]byte` fields of the kind (Secret `data`, ConfigMap `binaryData`): stored as
+    // protobuf, where empty is absent, so a real API server reads `""` back as `null`. ConfigMap
+    // `data` is `map[string]string` and keeps `""`.
+    let bytes_maps: &[&str] = match expected["kind"].as_str() {
+        Some("Secret") => &[".data."],
+        Some("ConfigMap") => &[".binaryData."],
+        _ => &[],
+    };
+    contains_fields(live, expected, path, bytes_maps)
+}
+
+fn contains_fields(live: &Value, expected: &Value, path: &str, bytes_maps: &[&str]) -> Result<(), String> {
     match (live, expected) {
         (_, Value::Null) => Ok(()),
         (Value::Object(l), Value::Object(e)) => e.iter().try_for_each(|(k, v)| {
             let child = format!("{path}.{k}");
             let lv = l.get(k).ok_or_else(|| format!("{child} is missing"))?;
-            contains(lv, v, &child)
+            contains_fields(lv, v, &child, bytes_maps)
         }),
         (Value::Array(l), Value::Array(e)) if l.len() == e.len() => l
             .iter()
             .zip(e)
             .enumerate()
-            .try_for_each(|(i, (lv, ev))| contains(lv, ev, &format!("{path}[{i}]"))),
+            .try_for_each(|(i, (lv, ev))| contains_fields(lv, ev, &format!("{path}[{i}]"), bytes_maps)),
         _ if live == expected => Ok(()),
-        // A `map[string][]byte` value (Secret `data`, ConfigMap `binaryData`) is stored as
-        // protobuf, where empty is absent: a real API server reads `""` back as `null`.
-        (Value::Null, Value::String(sent))
-            if sent.is_empty() && (path.starts_with(".data.") || path.starts_with(".binaryData.")) =>
-        {
+        (Value::Null, Value::String(sent)) if sent.is_empty() && bytes_maps.iter().any(|m| path.starts_with(m)) => {
             Ok(())
         }
         _ => Err(format!("{path}: live {live}, kubectl sent {expected}")),

@@ -21,6 +21,11 @@ impl FailingWrites {
         }
     }
 
+    /// How many writes were asked for so far (failed ones included).
+    pub fn writes(&self) -> usize {
+        self.writes.get()
+    }
+
     /// Let every further write through (the next invocation).
     pub fn heal(&self) {
         self.fail_from.set(usize::MAX);
