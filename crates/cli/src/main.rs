@@ -75,21 +75,51 @@ enum Command {
     /// (`none` for kinds without a health rule).
     #[command(after_help = "Example:\n  kubectl get deploy -o yaml > live.yaml && ferry health live.yaml")]
     Health(health::HealthArgs),
-    /// Render a directory of manifests, or a kustomization, into the normalized desired objects,
-    /// as YAML in apply order.
-    #[command(after_help = "Example:\n  ferry render deploy/prod -n shop")]
+    /// Render a directory of manifests, a kustomization, or a Helm chart into the normalized
+    /// desired objects, as YAML in apply order.
+    ///
+    /// `ferry render DIR [-n NS]`; for a chart (DIR holds Chart.yaml) `ferry render [NAME] DIR`
+    /// takes `helm template`'s flags: --set, --set-string, -f/--values, --name-template,
+    /// -n/--namespace, --kube-version, -a/--api-versions, --include-crds, --skip-tests.
+    #[command(
+        after_help = "Examples:\n  ferry render deploy/prod -n shop\n  ferry render my-release charts/web --set replicaCount=3 -f values-prod.yaml"
+    )]
     Render(RenderArgs),
 }
 
 #[derive(Debug, clap::Args)]
 struct RenderArgs {
-    /// The directory of manifests (`.yaml`, `.yml`, `.json`), or of a kustomization
-    /// (`kustomization.yaml`, `kustomization.yml` or `Kustomization`; its bases may be anywhere
-    /// in the same Git repository).
-    dir: std::path::PathBuf,
-    /// The destination namespace: namespaced objects without one get it; others are refused.
-    #[arg(long, short = 'n')]
-    namespace: Option<String>,
+    /// DIR (of manifests, a kustomization whose bases may be anywhere in the same Git
+    /// repository, or a Helm chart), and the flags.
+    #[arg(required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
+}
+
+impl RenderArgs {
+    /// `DIR [-n NS]`, the form for manifests and kustomizations.
+    fn dir_and_namespace(&self) -> anyhow::Result<(std::path::PathBuf, Option<String>)> {
+        let mut dir = None;
+        let mut namespace = None;
+        let mut args = self.args.iter();
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "-n" | "--namespace" => {
+                    namespace = Some(
+                        args.next()
+                            .cloned()
+                            .ok_or_else(|| anyhow::anyhow!("{arg} needs a value"))?,
+                    )
+                }
+                a if a.starts_with("--namespace=") => namespace = Some(a["--namespace=".len()..].to_string()),
+                a if a.starts_with('-') => anyhow::bail!(
+                    "unknown flag {a} (helm template's flags apply to a chart directory, one holding Chart.yaml)"
+                ),
+                a if dir.is_none() => dir = Some(std::path::PathBuf::from(a)),
+                a => anyhow::bail!("unexpected argument {a:?}"),
+            }
+        }
+        Ok((dir.ok_or_else(|| anyhow::anyhow!("DIR is required"))?, namespace))
+    }
 }
 
 /// What a command concluded, as the process exit status.
@@ -146,7 +176,13 @@ fn main() -> ExitCode {
         Command::Health(args) => health::run(&args),
         Command::Render(args) => {
             let mut out = Vec::new();
-            render::run(&args.dir, args.namespace.as_deref(), &mut out)
+            let rendered = if render::names_chart(&args.args) {
+                render::run_chart(&args.args, &mut out)
+            } else {
+                args.dir_and_namespace()
+                    .and_then(|(dir, namespace)| render::run(&dir, namespace.as_deref(), &mut out))
+            };
+            rendered
                 .and_then(|()| Ok(write_stdout(&String::from_utf8_lossy(&out))?))
                 .map(|()| Outcome::Clean)
         }

@@ -1,4 +1,5 @@
 //! `ferry render DIR [--namespace NS]`: the objects a CD with `path: DIR` would apply, offline.
+//! `ferry render [NAME] CHART_DIR [helm template flags]` for a Helm chart.
 //!
 //! Reads the directory from disk (the CLI is an edge) — for a kustomization, every file below
 //! the nearest directory that holds its bases — then runs exactly the core's pure steps:
@@ -16,6 +17,7 @@ use ferry_core::manifests::{
     render_source, to_kube_yaml, KustomizeError, ManifestObject, RenderError, RenderLimits, RenderSource,
 };
 use ferry_core::plan::{apply_order, fence, FencePolicy, ResourceScopes, UnknownKinds};
+use helm::args::TemplateArgs;
 
 /// Render `dir` as a CD without `source.directory` would (no subdirectories).
 pub fn run(dir: &Path, namespace: Option<&str>, out: &mut dyn Write) -> anyhow::Result<()> {
@@ -43,12 +45,17 @@ pub fn run_with(dir: &Path, namespace: Option<&str>, directory: &Directory, out:
         let source = RenderSource {
             path: ".",
             directory: Some(directory),
-            kustomize: None,
+            ..RenderSource::default()
         };
         render_source(&files, &source, &limits)
             .with_context(|| format!("rendering {}", dir.display()))?
             .objects
     };
+    print_objects(objects, namespace, out)
+}
+
+/// Fence (with the built-in kinds' scopes and the CRDs rendered), order for apply, and print.
+fn print_objects(objects: Vec<ManifestObject>, namespace: Option<&str>, out: &mut dyn Write) -> anyhow::Result<()> {
     let mut scopes = ResourceScopes::builtin();
     scopes.learn_crds(objects.iter().map(|o| &o.object));
     let policy = FencePolicy {
@@ -75,6 +82,80 @@ pub fn run_with(dir: &Path, namespace: Option<&str>, directory: &Directory, out:
     Ok(())
 }
 
+/// Whether `ferry render ARGS` names a Helm chart: a positional argument that is a directory
+/// holding Chart.yaml.
+pub fn names_chart(args: &[String]) -> bool {
+    args.iter()
+        .any(|a| !a.starts_with('-') && Path::new(a).join("Chart.yaml").is_file())
+}
+
+/// `ferry render [NAME] CHART_DIR [helm template flags]`: the chart rendered as `helm template`
+/// renders it with those flags (value files read relative to the working directory, as Helm
+/// reads them), hooks mapped as Argo CD maps them, then fenced and ordered as a CD applies it.
+pub fn run_chart(args: &[String], out: &mut dyn Write) -> anyhow::Result<()> {
+    let args = TemplateArgs::parse(args).map_err(|e| anyhow::anyhow!("{e}"))?;
+    if let Some(ns) = &args.namespace {
+        rules::dns1123_label(ns).map_err(|reason| anyhow::anyhow!("--namespace: {reason}"))?;
+    }
+    let limits = RenderLimits::default();
+    let dir = Path::new(&args.chart);
+    let files = read_chart_files(dir, &limits)?;
+    let texts = args
+        .value_files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).with_context(|| format!("reading values file {f}")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let options = args.options(texts).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let objects = ferry_core::manifests::helm_chart::render_with(&files, "", &options, &limits)
+        .with_context(|| format!("rendering the chart in {}", dir.display()))?;
+    print_objects(objects, args.namespace.as_deref(), out)
+}
+
+/// Every file of a chart directory, `.helmignore` and other dot-files included (Helm applies
+/// `.helmignore` itself); `.git` is not read.
+fn read_chart_files(dir: &Path, limits: &RenderLimits) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    let mut out = Vec::new();
+    let mut pending = vec![(dir.to_path_buf(), String::new())];
+    let mut total = 0usize;
+    while let Some((path, prefix)) = pending.pop() {
+        for entry in std::fs::read_dir(&path).with_context(|| format!("reading {}", path.display()))? {
+            let entry = entry?;
+            let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            let relative = if prefix.is_empty() {
+                name.clone()
+            } else {
+                format!("{prefix}/{name}")
+            };
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                if name != ".git" {
+                    pending.push((entry.path(), relative));
+                }
+                continue;
+            }
+            if !kind.is_file() {
+                continue;
+            }
+            let size = entry.metadata()?.len() as usize;
+            total += size;
+            if size > limits.max_file_bytes || total > limits.max_total_bytes {
+                bail!(
+                    "{relative}: the chart is larger than the render caps ({} bytes a file, {} in all)",
+                    limits.max_file_bytes,
+                    limits.max_total_bytes
+                );
+            }
+            out.push((
+                relative.clone(),
+                std::fs::read(entry.path()).with_context(|| format!("reading {relative}"))?,
+            ));
+        }
+    }
+    Ok(out)
+}
+
 /// How many directories above DIR the CLI may look for a kustomization's bases.
 const MAX_CLIMB: usize = 8;
 
@@ -93,8 +174,7 @@ fn render_kustomization(dir: &Path, limits: &RenderLimits) -> anyhow::Result<Vec
         let path = if path.is_empty() { ".".to_string() } else { path };
         let source = RenderSource {
             path: &path,
-            directory: None,
-            kustomize: None,
+            ..RenderSource::default()
         };
         match render_source(&files, &source, limits) {
             Err(RenderError::Kustomize(KustomizeError::OutsideRepository { .. }))
@@ -391,5 +471,63 @@ mod tests {
                 .contains("overlays/broken/kustomization.yaml, line 2: resources: \"../../missing\" does not exist"),
             "{err:#}"
         );
+    }
+
+    /// Helm's own test chart, replayed as `helm template` command lines.
+    fn helm_chart_dir() -> String {
+        format!("{}/../helm/tests/data/testcharts/subchart", env!("CARGO_MANIFEST_DIR"))
+    }
+
+    fn chart_docs(args: &[&str]) -> anyhow::Result<Vec<Value>> {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        assert!(names_chart(&args));
+        let mut out = Vec::new();
+        run_chart(&args, &mut out)?;
+        let text = String::from_utf8(out).unwrap();
+        Ok(serde_yaml::Deserializer::from_str(&text)
+            .map(|d| Value::deserialize(d).unwrap())
+            .collect())
+    }
+
+    #[test]
+    fn a_chart_renders_with_helm_template_flags() {
+        let dir = helm_chart_dir();
+        let values = format!("{dir}/charts/subchartA/values.yaml");
+        let docs = chart_docs(&[
+            "rel",
+            &dir,
+            "-n",
+            "shop",
+            "--include-crds",
+            "--set",
+            "configmap.enabled=true",
+            "-f",
+            &values,
+        ])
+        .unwrap();
+        // In the order a CD applies them (gitops-engine's kind order, then name), not Helm's.
+        assert_eq!(
+            summary(&docs),
+            [
+                "ServiceAccount shop/subchart-sa",
+                "ConfigMap shop/subchart-cm",
+                "CustomResourceDefinition -/testcrds.testcrdgroups.example.com",
+                "Role shop/subchart-role",
+                "RoleBinding shop/subchart-binding",
+                "Service shop/subchart",
+                "Service shop/subcharta",
+                "Service shop/subchartb",
+            ]
+        );
+        // -f over the chart's values; the test hooks are never applied.
+        assert_eq!(docs[5]["spec"]["ports"][0]["name"], "apache");
+        assert_eq!(docs[5]["metadata"]["labels"]["app.kubernetes.io/instance"], "rel");
+        let err = chart_docs(&[&dir, "--set", "a"]).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("failed parsing --set data: key \"a\" has no value"),
+            "{err:#}"
+        );
+        let err = chart_docs(&[&dir, "--wait"]).unwrap_err();
+        assert!(format!("{err:#}").contains("unknown flag: --wait"), "{err:#}");
     }
 }

@@ -87,19 +87,28 @@ pub type Rendered = Result<Vec<ManifestObject>, StateError>;
 /// Parse the CD's manifests out of `files`: its path as a kustomization (with
 /// `source.kustomize`) or a plain directory (with `source.directory`).
 pub fn render_manifests(cd: &ContinuousDeployment, files: &[(String, Vec<u8>)]) -> Rendered {
-    rendered(render_source_of(cd, files))
+    rendered(render_source_of(cd, files, true))
 }
 
 /// [`render_manifests`] with what the render read (a kustomization's directories) and the
 /// render's own error.
+/// `whole_repository`: the files are all a render may read (the whole tree, or what an earlier
+/// render of the whole tree kept), not only the download of the CD's path.
 pub fn render_source_of(
     cd: &ContinuousDeployment,
     files: &[(String, Vec<u8>)],
+    whole_repository: bool,
 ) -> Result<manifests::RenderOutput, manifests::RenderError> {
     let source = manifests::RenderSource {
         path: &cd.spec.source.path,
         directory: cd.spec.source.directory.as_ref(),
         kustomize: cd.spec.source.kustomize.as_ref(),
+        helm: cd.spec.source.helm.as_ref(),
+        release: manifests::helm_chart::Release {
+            cd_name: &cd.metadata.name,
+            namespace: &cd.spec.destination.namespace,
+        },
+        whole_repository,
     };
     manifests::render_source(files, &source, &RenderLimits::default())
 }

@@ -117,6 +117,7 @@ fn length(item: &Rv) -> Result<usize, String> {
             Value::String(s) => Ok(s.len()),
             Value::List(l) | Value::Slice(_, l) => Ok(l.len()),
             Value::Map(m) => Ok(m.borrow().len()),
+            Value::Object(o) if o.go_len().is_some() => Ok(o.go_len().unwrap_or(0)),
             other => Err(format!("len of type {}", other.type_name())),
         },
     }

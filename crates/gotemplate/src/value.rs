@@ -68,6 +68,10 @@ pub trait Object {
     fn method(&self, _name: &str) -> Option<Function> {
         None
     }
+    /// The length `len` reports, when the Go type is a named map or slice (Helm's `Files`).
+    fn go_len(&self) -> Option<usize> {
+        None
+    }
     /// What `%v` prints (the `String()` method when the Go type has one).
     fn display(&self) -> String;
     /// For downcasting by the functions that take this type.

@@ -61,6 +61,61 @@ pub struct Source {
     /// Changes made to the path's kustomization before it is built (Argo CD's `source.kustomize`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kustomize: Option<KustomizeOptions>,
+    /// How the path's chart is rendered (Argo CD's `source.helm`); the path is a chart when it
+    /// holds Chart.yaml.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub helm: Option<HelmOptions>,
+}
+
+/// Argo CD's `source.helm`, with its field names and meanings: `helm template` of the path's
+/// chart with these values and flags.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HelmOptions {
+    /// The release name (`.Release.Name`); default: the CD's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release_name: Option<String>,
+    /// `-f` files, paths relative to the chart's directory (in the repository).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub value_files: Vec<String>,
+    /// A missing value file is left out instead of failing the render.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ignore_missing_value_files: bool,
+    /// Values as inline YAML text, over the value files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<String>,
+    /// Values as an object, over `values`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values_object: Option<serde_json::Value>,
+    /// `--set name=value` (`--set-string` with forceString), over all values.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parameters: Vec<HelmParameter>,
+    /// Leave the chart's crds/ out.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub skip_crds: bool,
+    /// Leave test hooks out (they are never applied either way).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub skip_tests: bool,
+    /// `.Capabilities.KubeVersion` (default v1.20.0, as `helm template`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kube_version: Option<String>,
+    /// Added to `.Capabilities.APIVersions`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub api_versions: Vec<String>,
+    /// `.Release.Namespace`; default: the destination namespace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+}
+
+/// One `--set` of Argo CD's `helm.parameters`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HelmParameter {
+    pub name: String,
+    #[serde(default)]
+    pub value: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub force_string: bool,
 }
 
 /// Argo CD's `source.kustomize`: applied to the kustomization at deploy time, as Argo CD's

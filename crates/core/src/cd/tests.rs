@@ -586,3 +586,111 @@ fn spec_source_kustomize_values_are_validated_by_field() {
     let errors = cd.validate().unwrap_err();
     assert_eq!(errors[0].field, "spec.source.kustomize");
 }
+
+const WITH_HELM: &str = r#"
+apiVersion: ferry.dev/v1alpha1
+kind: ContinuousDeployment
+metadata: {name: shop}
+spec:
+  source:
+    repoURL: https://github.com/org/apps
+    targetRevision: main
+    path: charts/shop
+    helm:
+      releaseName: shop-prod
+      valueFiles: [values-prod.yaml, ../../env/prod.yaml]
+      ignoreMissingValueFiles: true
+      values: |
+        replicas: 3
+      valuesObject: {image: {tag: "1.2"}}
+      parameters:
+      - {name: ingress.enabled, value: "true"}
+      - {name: image.tag, value: "0100", forceString: true}
+      skipCrds: true
+      skipTests: true
+      kubeVersion: "1.29.0"
+      apiVersions: [monitoring.coreos.com/v1]
+      namespace: shop
+  destination: {cluster: in-cluster, namespace: shop}
+"#;
+
+#[test]
+fn spec_source_helm_reads_argo_cd_fields_and_round_trips() {
+    let cd = parse(WITH_HELM).unwrap();
+    cd.validate().unwrap();
+    let h = cd.spec.source.helm.as_ref().unwrap();
+    assert_eq!(h.release_name.as_deref(), Some("shop-prod"));
+    assert_eq!(h.value_files, ["values-prod.yaml", "../../env/prod.yaml"]);
+    assert!(h.ignore_missing_value_files && h.skip_crds && h.skip_tests);
+    assert_eq!(h.parameters[1].name, "image.tag");
+    assert!(h.parameters[1].force_string);
+    let json = cd.to_json();
+    assert_eq!(parse(&json).unwrap(), cd);
+    // Argo CD fields Ferry does not implement are refused by name.
+    let err = parse(&WITH_HELM.replace("      skipCrds: true", "      passCredentials: true"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("unknown field `passCredentials`"), "{err}");
+}
+
+#[test]
+fn spec_source_helm_values_are_validated_by_field() {
+    type Edit = fn(&mut HelmOptions);
+    let table: &[(Edit, &[&str])] = &[
+        (|_| {}, &[]),
+        (
+            |h| h.release_name = Some("Shop_Prod".into()),
+            &["spec.source.helm.releaseName"],
+        ),
+        (
+            |h| h.release_name = Some("a".repeat(54)),
+            &["spec.source.helm.releaseName"],
+        ),
+        (
+            |h| h.value_files.push("https://example.com/values.yaml".into()),
+            &["spec.source.helm.valueFiles[2]"],
+        ),
+        (
+            |h| h.value_files.push("$values/x.yaml".into()),
+            &["spec.source.helm.valueFiles[2]"],
+        ),
+        (|h| h.values = Some("- a list".into()), &["spec.source.helm.values"]),
+        (
+            |h| h.values_object = Some(serde_json::json!([1])),
+            &["spec.source.helm.valuesObject"],
+        ),
+        (
+            |h| h.parameters[0].name = String::new(),
+            &["spec.source.helm.parameters[0].name"],
+        ),
+        (
+            |h| h.parameters[0].name = "a[x]".into(),
+            &["spec.source.helm.parameters[0].name"],
+        ),
+        (
+            |h| h.kube_version = Some("latest".into()),
+            &["spec.source.helm.kubeVersion"],
+        ),
+        (
+            |h| h.api_versions.push("a/v1, b/v1".into()),
+            &["spec.source.helm.apiVersions[1]"],
+        ),
+        (|h| h.namespace = Some("Bad.NS".into()), &["spec.source.helm.namespace"]),
+    ];
+    for (i, (edit, want)) in table.iter().enumerate() {
+        let mut cd = parse(WITH_HELM).unwrap();
+        edit(cd.spec.source.helm.as_mut().unwrap());
+        let got: Vec<String> = cd
+            .validate()
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(got, *want, "row {i}");
+    }
+    let mut cd = parse(WITH_HELM).unwrap();
+    cd.spec.source.kustomize = Some(KustomizeOptions::default());
+    let errors = cd.validate().unwrap_err();
+    assert_eq!(errors[0].field, "spec.source.helm");
+}

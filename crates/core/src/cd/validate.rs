@@ -3,8 +3,8 @@
 use serde::Serialize;
 
 use super::{
-    parse_duration_seconds, rules, ContinuousDeployment, KustomizeImage, KustomizeOptions, KustomizePatch, API_VERSION,
-    KIND,
+    parse_duration_seconds, rules, ContinuousDeployment, HelmOptions, KustomizeImage, KustomizeOptions, KustomizePatch,
+    API_VERSION, KIND,
 };
 use crate::manifests::glob::Glob;
 
@@ -96,6 +96,22 @@ impl ContinuousDeployment {
                 );
             }
             validate_kustomize(&mut c, kustomize);
+        }
+        if let Some(helm) = &spec.source.helm {
+            for (set, other) in [
+                (spec.source.directory.is_some(), "spec.source.directory"),
+                (spec.source.kustomize.is_some(), "spec.source.kustomize"),
+            ] {
+                if set {
+                    c.check(
+                        "spec.source.helm",
+                        Err(format!(
+                            "cannot be set with {other}: a path is a chart, a kustomization or a plain directory"
+                        )),
+                    );
+                }
+            }
+            validate_helm(&mut c, helm);
         }
         c.check(
             "spec.destination.cluster",
@@ -219,6 +235,86 @@ fn validate_kustomize(c: &mut Collector, k: &KustomizeOptions) {
         } else if component.is_empty() || component.starts_with('/') {
             c.check(&field, Err("must be a path relative to the kustomization".into()));
         }
+    }
+}
+
+/// Helm's cap on a release name (`helm install` refuses longer ones).
+const MAX_RELEASE_NAME_CHARS: usize = 53;
+
+fn validate_helm(c: &mut Collector, h: &HelmOptions) {
+    const AT: &str = "spec.source.helm";
+    if let Some(name) = &h.release_name {
+        let check = rules::dns1123_subdomain(name).and_then(|()| {
+            if name.len() > MAX_RELEASE_NAME_CHARS {
+                Err(format!(
+                    "must be at most {MAX_RELEASE_NAME_CHARS} characters (Helm's limit)"
+                ))
+            } else {
+                Ok(())
+            }
+        });
+        c.check(&format!("{AT}.releaseName"), check);
+    }
+    for (i, file) in h.value_files.iter().enumerate() {
+        let field = format!("{AT}.valueFiles[{i}]");
+        if file.contains("://") {
+            c.check(
+                &field,
+                Err(format!(
+                    "{file:?} is a URL; value files from outside the repository are not supported yet"
+                )),
+            );
+        } else if file.starts_with('$') {
+            c.check(
+                &field,
+                Err(format!(
+                    "{file:?} refers to another source; multiple sources are not supported yet"
+                )),
+            );
+        } else if file.is_empty() {
+            c.check(&field, Err("must not be empty".into()));
+        }
+    }
+    if let Some(text) = &h.values {
+        c.check(
+            &format!("{AT}.values"),
+            helm::yaml_to_values(text)
+                .map(|_| ())
+                .map_err(|e| format!("not a YAML mapping: {e}")),
+        );
+    }
+    if let Some(object) = &h.values_object {
+        if !object.is_object() {
+            c.check(&format!("{AT}.valuesObject"), Err("must be a mapping".into()));
+        }
+    }
+    for (i, p) in h.parameters.iter().enumerate() {
+        let field = format!("{AT}.parameters[{i}]");
+        if p.name.is_empty() {
+            c.check(&format!("{field}.name"), Err("must not be empty".into()));
+            continue;
+        }
+        let mut scratch = serde_json::Map::new();
+        c.check(
+            &format!("{field}.name"),
+            helm::strvals::parse_into(&format!("{}=x", p.name), &mut scratch, true),
+        );
+    }
+    if let Some(v) = &h.kube_version {
+        c.check(&format!("{AT}.kubeVersion"), helm::KubeVersion::parse(v).map(|_| ()));
+    }
+    for (i, v) in h.api_versions.iter().enumerate() {
+        if v.is_empty() || v.contains(char::is_whitespace) || v.contains(',') {
+            c.check(
+                &format!("{AT}.apiVersions[{i}]"),
+                Err(format!(
+                    "{v:?} is not an API version (group/version, or group/version/Kind)"
+                )),
+            );
+        }
+    }
+    if let Some(ns) = &h.namespace {
+        c.check(&format!("{AT}.namespace"), rules::dns1123_label(ns));
     }
 }
 

@@ -6,6 +6,7 @@
 
 mod emit;
 pub mod glob;
+pub mod helm_chart;
 mod kustomization;
 pub mod remote_bases;
 mod yaml;
@@ -21,7 +22,7 @@ use std::hash::BuildHasher;
 use serde_json::Value;
 use thiserror::Error;
 
-use crate::cd::{Directory, KustomizeOptions};
+use crate::cd::{Directory, HelmOptions, KustomizeOptions};
 use crate::plan::{KeyRef, ObjectKey};
 use glob::{Glob, GlobError};
 
@@ -128,6 +129,23 @@ pub enum RenderError {
     KustomizeWithoutKustomization { path: String },
     #[error("spec.source.directory is set, but {path:?} is a kustomization ({file}); directory options apply to plain directories")]
     DirectoryOnKustomization { path: String, file: String },
+    /// The chart could not be loaded or rendered (Helm's words; templates named with their line).
+    #[error("chart {chart}: {error}")]
+    Helm { chart: String, error: helm::HelmError },
+    #[error("spec.source.helm.{field}: {message}")]
+    HelmOption { field: String, message: String },
+    #[error("spec.source.helm.{field}: {file} is not in the repository (set ignoreMissingValueFiles to leave it out)")]
+    HelmValueFileMissing { field: String, file: String },
+    #[error("{origin}: {message}")]
+    HelmHook { origin: String, message: String },
+    #[error("spec.source.helm is set, but {path:?} has no Chart.yaml")]
+    HelmWithoutChart { path: String },
+    #[error("spec.source.{option} is set, but {path:?} is a Helm chart ({file})")]
+    OptionOnChart {
+        option: &'static str,
+        path: String,
+        file: String,
+    },
 }
 
 impl RenderError {
@@ -145,11 +163,17 @@ impl RenderError {
     /// lies outside `downloaded` (the CD's path, when only that was fetched): the caller may
     /// fetch the whole repository and render again.
     pub fn missing_outside(&self, downloaded: &str) -> Option<String> {
-        let RenderError::Kustomize(kustomize::KustomizeError::NotFound { at, path, .. }) = self else {
-            return None;
+        let missing = match self {
+            RenderError::Kustomize(kustomize::KustomizeError::NotFound { at, path, .. }) => {
+                let dir = at.file.rsplit_once('/').map_or("", |(dir, _)| dir);
+                kustomize::resolve_path(dir, path)?
+            }
+            // A chart's value file may lie anywhere in the repository (`../env/prod.yaml`).
+            RenderError::HelmValueFileMissing { file, .. } => {
+                file.rsplit_once('/').map_or(String::new(), |(dir, _)| dir.to_string())
+            }
+            _ => return None,
         };
-        let dir = at.file.rsplit_once('/').map_or("", |(dir, _)| dir);
-        let missing = kustomize::resolve_path(dir, path)?;
         let downloaded = normalize_dir(downloaded).ok()?;
         let inside = downloaded.is_empty()
             || missing == downloaded
@@ -184,6 +208,14 @@ pub struct RenderSource<'a> {
     pub directory: Option<&'a Directory>,
     /// Edits to a kustomization (`spec.source.kustomize`).
     pub kustomize: Option<&'a KustomizeOptions>,
+    /// How a chart renders (`spec.source.helm`).
+    pub helm: Option<&'a HelmOptions>,
+    /// The CD's name and destination namespace (a chart's default release name and namespace).
+    pub release: helm_chart::Release<'a>,
+    /// Whether the files are the whole repository (not only the CD's path): only then is a
+    /// missing chart value file outside the path known to be missing, and left out when
+    /// `ignoreMissingValueFiles` says so.
+    pub whole_repository: bool,
 }
 
 /// The rendered objects and what the render read.
@@ -192,6 +224,8 @@ pub struct RenderOutput {
     pub objects: Vec<ManifestObject>,
     /// The kustomization file, when the path is a kustomization.
     pub kustomization: Option<String>,
+    /// The chart's Chart.yaml, when the path is a Helm chart.
+    pub chart: Option<String>,
     /// Every directory the render read (repository-relative, `` the root): the path itself,
     /// and for a kustomization every base and file directory its build read. A change under any
     /// of them may change the render.
@@ -311,19 +345,52 @@ pub fn render(
     let source = RenderSource {
         path,
         directory: explicit,
-        kustomize: None,
+        ..RenderSource::default()
     };
     render_source(files, &source, limits).map(|out| out.objects)
 }
 
-/// Render a CD's source: detected as Argo CD detects it, a kustomization when the path holds
-/// `kustomization.yaml`, `kustomization.yml` or `Kustomization`, a plain directory otherwise.
+/// Render a CD's source: detected as Argo CD detects it, a Helm chart when the path holds
+/// `Chart.yaml`, a kustomization when it holds `kustomization.yaml`, `kustomization.yml` or
+/// `Kustomization`, a plain directory otherwise.
 pub fn render_source(
     files: &[(String, Vec<u8>)],
     source: &RenderSource<'_>,
     limits: &RenderLimits,
 ) -> Result<RenderOutput, RenderError> {
     let dir = normalize_dir(source.path)?;
+    if let Some(file) = helm_chart::chart_file(files, &dir) {
+        let refused = |option| RenderError::OptionOnChart {
+            option,
+            path: source.path.to_string(),
+            file: file.clone(),
+        };
+        if source.directory.is_some_and(|d| *d != Directory::default()) {
+            return Err(refused("directory"));
+        }
+        if source.kustomize.is_some() {
+            return Err(refused("kustomize"));
+        }
+        let (objects, dirs_read) = helm_chart::render(
+            files,
+            &dir,
+            source.helm,
+            source.release,
+            source.whole_repository,
+            limits,
+        )?;
+        return Ok(RenderOutput {
+            objects,
+            kustomization: None,
+            chart: Some(file),
+            dirs_read,
+        });
+    }
+    if source.helm.is_some() {
+        return Err(RenderError::HelmWithoutChart {
+            path: source.path.to_string(),
+        });
+    }
     let tree: kustomize::FileTree = files.iter().map(|(p, b)| (p.as_str(), b.as_slice())).collect();
     match kustomize::kustomization_file(&tree, &dir) {
         Some(file) => {
@@ -342,6 +409,7 @@ pub fn render_source(
             Ok(RenderOutput {
                 objects,
                 kustomization: Some(file),
+                chart: None,
                 dirs_read,
             })
         }
@@ -356,6 +424,7 @@ pub fn render_source(
             Ok(RenderOutput {
                 objects,
                 kustomization: None,
+                chart: None,
                 dirs_read: BTreeSet::from([dir]),
             })
         }

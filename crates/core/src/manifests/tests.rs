@@ -469,6 +469,7 @@ fn render_with(
         path,
         directory,
         kustomize,
+        ..RenderSource::default()
     };
     render_source(&files(list), &source, &RenderLimits::default())
 }
@@ -714,5 +715,168 @@ fn a_base_outside_the_downloaded_path_is_named_for_a_second_fetch() {
             "base/kustomization.yaml",
             "base/d.yaml"
         ]
+    );
+}
+
+fn render_chart(
+    list: &[(&str, &str)],
+    path: &str,
+    helm: Option<&crate::cd::HelmOptions>,
+) -> Result<RenderOutput, RenderError> {
+    let source = RenderSource {
+        path,
+        helm,
+        release: helm_chart::Release {
+            cd_name: "shop",
+            namespace: "shop-ns",
+        },
+        ..RenderSource::default()
+    };
+    render_source(&files(list), &source, &RenderLimits::default())
+}
+
+const SHOP_CHART: &[(&str, &str)] = &[
+    ("charts/shop/Chart.yaml", "apiVersion: v2\nname: shop\nversion: 0.1.0\n"),
+    ("charts/shop/values.yaml", "replicas: 1\nimage: {tag: latest}\ningress: {enabled: false}\n"),
+    ("charts/shop/values-prod.yaml", "replicas: 2\n"),
+    ("env/prod.yaml", "replicas: 3\n"),
+    (
+        "charts/shop/templates/deploy.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n  namespace: {{ .Release.Namespace }}\nspec:\n  replicas: {{ .Values.replicas }}\n  template:\n    spec:\n      containers:\n      - name: web\n        image: \"shop:{{ .Values.image.tag }}\"\n",
+    ),
+    (
+        "charts/shop/templates/ingress.yaml",
+        "{{- if .Values.ingress.enabled }}\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: {{ .Release.Name }}\n{{- end }}\n",
+    ),
+    (
+        "charts/shop/templates/migrate.yaml",
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  annotations:\n    helm.sh/hook: pre-install,pre-upgrade\n    helm.sh/hook-weight: \"-2\"\n    helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded\n",
+    ),
+    (
+        "charts/shop/templates/cleanup.yaml",
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: cleanup\n  annotations:\n    helm.sh/hook: pre-delete\n",
+    ),
+    (
+        "charts/shop/templates/tests/t.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: t\n  annotations:\n    helm.sh/hook: test\n",
+    ),
+    ("charts/shop/crds/thing.yaml", "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: things.example.com\n"),
+    ("charts/shop/templates/NOTES.txt", "Thanks for installing {{ .Release.Name }}"),
+];
+
+#[test]
+fn a_path_holding_chart_yaml_renders_as_helm_template_with_spec_source_helm() {
+    // Without spec.source.helm: the CD's name and destination namespace, chart defaults.
+    let out = render_chart(SHOP_CHART, "charts/shop", None).unwrap();
+    assert_eq!(out.chart.as_deref(), Some("charts/shop/Chart.yaml"));
+    let names: Vec<(String, &str)> = out
+        .objects
+        .iter()
+        .map(|o| (o.source.clone(), o.object["metadata"]["name"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("charts/shop/crds/thing.yaml".to_string(), "things.example.com"),
+            ("charts/shop/templates/deploy.yaml".to_string(), "shop"),
+            ("charts/shop/templates/cleanup.yaml".to_string(), "cleanup"),
+            ("charts/shop/templates/migrate.yaml".to_string(), "migrate"),
+        ]
+    );
+    let deploy = &out.objects[1].object;
+    assert_eq!(deploy["metadata"]["namespace"], "shop-ns");
+    assert_eq!(deploy["spec"]["replicas"], 1);
+    // Hooks as Argo CD maps them; the pre-delete hook is skipped; the test hook is left out.
+    assert_eq!(
+        out.objects[3].object["metadata"]["annotations"],
+        serde_json::json!({
+            "helm.sh/hook": "pre-install,pre-upgrade", "helm.sh/hook-weight": "-2",
+            "helm.sh/hook-delete-policy": "before-hook-creation,hook-succeeded",
+            "argocd.argoproj.io/hook": "PreSync", "argocd.argoproj.io/sync-wave": "-2",
+            "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation,HookSucceeded"
+        })
+    );
+    assert_eq!(
+        out.objects[2].object["metadata"]["annotations"]["argocd.argoproj.io/hook"],
+        "Skip"
+    );
+    assert_eq!(out.dirs_read, BTreeSet::from(["charts/shop".to_string()]));
+
+    // valueFiles (one outside the path), inline values, valuesObject, parameters in Argo CD's order.
+    let helm: crate::cd::HelmOptions = serde_yaml::from_str(
+        "releaseName: web\nnamespace: prod\nvalueFiles: [values-prod.yaml, ../../env/prod.yaml, missing.yaml]\nignoreMissingValueFiles: true\nvalues: \"replicas: 4\\n\"\nvaluesObject: {replicas: 5}\nparameters:\n- {name: image.tag, value: \"0100\", forceString: true}\n- {name: image.tag, value: \"a,b\"}\n- {name: ingress.enabled, value: \"true\"}\nskipCrds: true\n",
+    )
+    .unwrap();
+    let out = render_chart(SHOP_CHART, "charts/shop", Some(&helm)).unwrap();
+    let kinds: Vec<&str> = out.objects.iter().map(|o| o.object["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["Deployment", "Ingress", "Job", "Job"]);
+    let deploy = &out.objects[0].object;
+    assert_eq!(deploy["metadata"]["name"], "web");
+    assert_eq!(deploy["metadata"]["namespace"], "prod");
+    assert_eq!(deploy["spec"]["replicas"], 5);
+    assert_eq!(
+        deploy["spec"]["template"]["spec"]["containers"][0]["image"],
+        "shop:0100"
+    );
+    assert_eq!(
+        out.dirs_read,
+        BTreeSet::from(["charts/shop".to_string(), "env".to_string()])
+    );
+
+    // A missing value file fails unless ignored; when it lies outside the downloaded path, the
+    // caller learns the directory to fetch.
+    let mut strict = helm.clone();
+    strict.ignore_missing_value_files = false;
+    strict.value_files = vec!["../../other/prod.yaml".into()];
+    let err = render_chart(SHOP_CHART, "charts/shop", Some(&strict)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "spec.source.helm.valueFiles[0]: other/prod.yaml is not in the repository (set ignoreMissingValueFiles to leave it out)"
+    );
+    assert_eq!(err.missing_outside("charts/shop").as_deref(), Some("other"));
+    // With ignoreMissingValueFiles, a file outside the path is left out only once the files are
+    // the whole repository (before, it may merely not be downloaded).
+    let mut lenient = strict.clone();
+    lenient.ignore_missing_value_files = true;
+    let err = render_chart(SHOP_CHART, "charts/shop", Some(&lenient)).unwrap_err();
+    assert_eq!(err.missing_outside("charts/shop").as_deref(), Some("other"));
+    let source = RenderSource {
+        path: "charts/shop",
+        helm: Some(&lenient),
+        whole_repository: true,
+        ..RenderSource::default()
+    };
+    assert!(render_source(&files(SHOP_CHART), &source, &RenderLimits::default()).is_ok());
+}
+
+#[test]
+fn chart_errors_name_the_chart_and_template() {
+    let mut list = SHOP_CHART.to_vec();
+    list.push((
+        "charts/shop/templates/bad.yaml",
+        "x: {{ required \"db.host is required\" .Values.db }}\n",
+    ));
+    let err = render_chart(&list, "charts/shop", None).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "chart charts/shop: execution error at (shop/templates/bad.yaml:1:6): db.host is required"
+    );
+    let list = [("app/Chart.yaml", "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n- name: redis\n  version: 1.x\n  repository: https://charts.example.com\n")];
+    let err = render_chart(&list, "app", None).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "chart app: chart dependency redis is not vendored in charts/; Helm repositories are not supported yet"
+    );
+    let helm = crate::cd::HelmOptions::default();
+    let err = render_chart(&[("plain/cm.yaml", "a: b")], "plain", Some(&helm)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "spec.source.helm is set, but \"plain\" has no Chart.yaml"
+    );
+    let kustomize = KustomizeOptions::default();
+    let err = render_with(SHOP_CHART, "charts/shop", Some(&kustomize), None).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "spec.source.kustomize is set, but \"charts/shop\" is a Helm chart (charts/shop/Chart.yaml)"
     );
 }

@@ -66,7 +66,7 @@ async fn render_following_bases<K: KeyValue, H: Http, C: Clock>(
 ) -> Result<FollowedRender, Halt> {
     let path = &cd.spec.source.path;
     let Fetched { mut files, whole_tree } = fetched;
-    let (first, fetched_remote) = render_with_remote_bases(kv, git, cd, &mut files).await?;
+    let (first, fetched_remote) = render_with_remote_bases(kv, git, cd, &mut files, whole_tree).await?;
     let outside = first.as_ref().err().and_then(|e| e.missing_outside(path));
     if outside.is_none() {
         let dirs_outside_path = dirs_outside(path, &first);
@@ -86,7 +86,7 @@ async fn render_following_bases<K: KeyValue, H: Http, C: Clock>(
     }
     drop(files);
     let mut whole = fetch_dirs(git, checks, target, &cd.spec.source.repo_url, &[String::new()]).await?;
-    let (out, _) = render_with_remote_bases(kv, git, cd, &mut whole).await?;
+    let (out, _) = render_with_remote_bases(kv, git, cd, &mut whole, true).await?;
     let keep = out
         .as_ref()
         .ok()
@@ -107,6 +107,7 @@ async fn render_with_remote_bases<K: KeyValue, H: Http, C: Clock>(
     git: &GitClient<H, C>,
     cd: &ContinuousDeployment,
     files: &mut Vec<KeptFile>,
+    whole_tree: bool,
 ) -> Result<(Result<manifests::RenderOutput, manifests::RenderError>, bool), Halt> {
     let refused = |e: remote_bases::RemoteBaseError| {
         let transient = e.is_transient();
@@ -114,7 +115,7 @@ async fn render_with_remote_bases<K: KeyValue, H: Http, C: Clock>(
     };
     let mut fetched = 0;
     loop {
-        let out = render_source_of(cd, files);
+        let out = render_source_of(cd, files, whole_tree);
         let Some(reference) = out.as_ref().err().and_then(|e| e.remote_base()).map(str::to_string) else {
             return Ok((out, fetched > 0));
         };

@@ -13,6 +13,7 @@ mod time;
 use crate::func::{FuncError, FuncMap, Function, Param};
 use crate::value::Value;
 
+pub use self::encoding::to_json;
 pub use self::semver::{Constraint, Version};
 
 /// Sprig's functions.
