@@ -313,6 +313,7 @@ mod tests {
                 assert_eq!(cause, super::super::Cause::Lasting);
             }
             Err(Halt::Store(e)) => panic!("{e}"),
+            Err(Halt::RefusedAt { message, .. }) => panic!("a fetch refuses no plan: {message}"),
             Ok(_) => panic!("a corrupt archive is refused"),
         }
     }

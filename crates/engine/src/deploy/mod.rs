@@ -107,6 +107,9 @@ pub const CLAIM_MARGIN_MILLIS: u64 = 5_000;
 #[derive(Debug)]
 enum Halt {
     Failed { message: String, cause: Cause },
+    /// A lasting failure of what the resolved commit holds (a plan the project's fence refuses):
+    /// the history records it at that commit, not at the ref.
+    RefusedAt { message: String, revision: String },
     Store(StoreError),
 }
 
@@ -228,9 +231,10 @@ async fn pipeline<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         // Every object's kind must be one the project allows: a plan with one that is not fails
         // whole, before anything is applied.
         if let Err(refusal) = target.project.check_plan(&compared.state.desired) {
-            return Err(Halt::lasting(format!(
-                "the manifests are refused: {refusal}; nothing was applied"
-            )));
+            return Err(Halt::RefusedAt {
+                message: format!("the manifests are refused: {refusal}; nothing was applied"),
+                revision: target.sha.clone(),
+            });
         }
         let budget_left = limits
             .budget_millis
@@ -258,6 +262,15 @@ async fn pipeline<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     match stages.await {
         Ok(result) => Ok(result),
         Err(Halt::Store(e)) => Err(e.into()),
+        Err(Halt::RefusedAt { message, revision }) => finish_failed(
+            kv,
+            name,
+            &now,
+            &revision,
+            intent.pending.as_ref(),
+            message,
+            Cause::Lasting,
+        ),
         Err(Halt::Failed { message, cause }) => finish_failed(
             kv,
             name,

@@ -161,6 +161,7 @@ mod tests {
     fn failed(halt: Halt) -> (String, Cause) {
         match halt {
             Halt::Failed { message, cause } => (message, cause),
+            Halt::RefusedAt { message, .. } => (message, Cause::Lasting),
             Halt::Store(e) => panic!("the store failed: {e}"),
         }
     }
