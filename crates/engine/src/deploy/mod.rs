@@ -106,10 +106,16 @@ pub const CLAIM_MARGIN_MILLIS: u64 = 5_000;
 /// the store itself failing (nothing more can be recorded).
 #[derive(Debug)]
 enum Halt {
-    Failed { message: String, cause: Cause },
+    Failed {
+        message: String,
+        cause: Cause,
+    },
     /// A lasting failure of what the resolved commit holds (a plan the project's fence refuses):
     /// the history records it at that commit, not at the ref.
-    RefusedAt { message: String, revision: String },
+    RefusedAt {
+        message: String,
+        revision: String,
+    },
     Store(StoreError),
 }
 
