@@ -135,9 +135,9 @@ async fn deploy_rounds<K: KeyValue, H: Http, S: Sleep, C: Clock>(
         match deploy_in_pass(ports, name, work.clone(), &limits_for(limits, left), checks).await {
             Ok(result) => {
                 results.push(result);
-                // A newer request arrived while this sync ran (or its revision moved): run it
-                // now rather than leave it to the next pass.
-                let again = matches!(result, DeployResult::Synced(_))
+                // A newer request arrived while this run held the CD (a run it left Busy, or a
+                // sync whose revision moved): run it now rather than leave it to the next pass.
+                let again = matches!(result, DeployResult::Synced(_) | DeployResult::Refreshed { .. })
                     && rounds < MAX_ROUNDS_PER_CD
                     && remaining(ports.clock, deadline).is_none_or(|l| l >= MIN_MILLIS_PER_CD)
                     && matches!(pending::get_sync(ports.kv, name), Ok(Some(_)));

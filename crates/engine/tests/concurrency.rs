@@ -150,8 +150,9 @@ fn one_pending_request_claimed_by_many_invocations_at_once_has_exactly_one_winne
         pending::request_sync(&kv, "shop", "master", webhook_request(&requested_at)).unwrap();
         let request = pending::get_sync(&kv, "shop").unwrap().unwrap();
         let now = SystemClock.now_millis();
-        let claim =
-            |i: usize| pending::claim_sync(&kv, "shop", &request, &format!("run-{i}"), now, now + 60_000).unwrap();
+        let claim = |i: usize| {
+            pending::claim_sync(&kv, "shop", Some(&request), &format!("run-{i}"), now, now + 60_000).unwrap()
+        };
         let won: Vec<usize> = race(INVOCATIONS, claim)
             .into_iter()
             .enumerate()

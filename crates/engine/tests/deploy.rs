@@ -596,7 +596,7 @@ async fn a_request_another_run_works_on_is_left_to_it_until_its_claim_ends() {
     w.request_sync("shop");
     let request = pending::get_sync(&w.kv, "shop").unwrap().unwrap();
     let now = SystemClock.now_millis();
-    assert!(pending::claim_sync(&w.kv, "shop", &request, "other-run", now, now + 60_000).unwrap());
+    assert!(pending::claim_sync(&w.kv, "shop", Some(&request), "other-run", now, now + 60_000).unwrap());
     assert_eq!(w.run("shop", Work::Pending).await, DeployResult::Busy);
     assert!(history::list(&w.kv, "shop").unwrap().is_empty());
     assert!(
@@ -605,7 +605,7 @@ async fn a_request_another_run_works_on_is_left_to_it_until_its_claim_ends() {
     );
 
     // A claim that outlived its run (cut short by its platform) no longer holds.
-    assert!(pending::claim_sync(&w.kv, "shop", &request, "other-run", now, now - 1).unwrap());
+    assert!(pending::claim_sync(&w.kv, "shop", Some(&request), "other-run", now, now - 1).unwrap());
     assert_eq!(
         w.run("shop", Work::Pending).await,
         DeployResult::Synced(OperationPhase::Succeeded)
@@ -615,6 +615,66 @@ async fn a_request_another_run_works_on_is_left_to_it_until_its_claim_ends() {
         pending::claim_holder(&w.kv, "shop", SystemClock.now_millis()).unwrap(),
         None,
         "the run released its claim"
+    );
+}
+
+#[tokio::test]
+async fn a_cd_another_run_deploys_is_left_to_it_whatever_request_arrives_meanwhile() {
+    let w = world().await;
+    w.put_cd("shop", "    automated: {}\n");
+    let now = SystemClock.now_millis();
+    // A reconciler's run (no request taken) holds the CD: it may be auto-syncing it right now.
+    assert!(pending::claim_sync(&w.kv, "shop", None, "tick-run", now, now + 60_000).unwrap());
+    w.request_sync("shop");
+    assert_eq!(w.run("shop", Work::Pending).await, DeployResult::Busy, "a push's run");
+    assert_eq!(w.run("shop", Work::Reconcile).await, DeployResult::Busy, "another tick");
+    assert!(history::list(&w.kv, "shop").unwrap().is_empty());
+    assert!(
+        w.kube.get("", "v1", "configmaps", "shop", "settings").is_none(),
+        "nothing written"
+    );
+    assert!(pending::get_sync(&w.kv, "shop").unwrap().is_some(), "the request waits");
+    // Released, the holder's loop (or the next run) takes the request.
+    pending::release_claim(&w.kv, "shop", "tick-run").unwrap();
+    assert_eq!(
+        w.run("shop", Work::Pending).await,
+        DeployResult::Synced(OperationPhase::Succeeded)
+    );
+}
+
+#[tokio::test]
+async fn a_refresh_leaves_a_request_that_arrives_while_it_reads_to_a_run_that_claims_it() {
+    let w = world().await;
+    w.put_cd("shop", "");
+    w.request_sync("shop");
+    w.run("shop", Work::Pending).await;
+    let synced = history::list(&w.kv, "shop").unwrap().len();
+    // The refresh found nothing pending; a request lands as it reads the CD.
+    let kv = Interleaved {
+        inner: &w.kv,
+        key: "cd/shop",
+        other_run: std::cell::RefCell::new(Some(Box::new(|kv: &MemoryKeyValue| {
+            common::request_sync(kv, "shop", SyncTrigger::Webhook);
+        }))),
+    };
+    let ports = DeployPorts {
+        kv: &kv,
+        http: &w.http,
+        sleep: &TokioSleep,
+        clock: &SystemClock,
+    };
+    let result = deploy(&ports, "shop", Work::Pending, &DeployLimits::default())
+        .await
+        .unwrap();
+    assert!(matches!(result, DeployResult::Refreshed { .. }), "{result:?}");
+    assert_eq!(
+        history::list(&w.kv, "shop").unwrap().len(),
+        synced,
+        "no sync without the claim"
+    );
+    assert!(
+        pending::get_sync(&w.kv, "shop").unwrap().is_some(),
+        "the request waits for its run"
     );
 }
 

@@ -365,7 +365,7 @@ mod tests {
             )
             .unwrap();
         }
-        resolve::load(&kv, "shop").unwrap().unwrap()
+        resolve::load(&kv, "shop", true).unwrap().unwrap()
     }
 
     fn attempted(intent: &mut Intent, revision: &str, succeeded: bool, attempts: u32) {

@@ -130,7 +130,7 @@ mod tests {
             },
         )
         .unwrap();
-        let intent = resolve::load(&kv, "shop").unwrap().unwrap();
+        let intent = resolve::load(&kv, "shop", true).unwrap().unwrap();
         assert_eq!(
             previous_kinds(&intent),
             [
@@ -145,7 +145,7 @@ mod tests {
         let kv = MemoryKeyValue::default();
         register_cluster(&kv, "prod", "https://kube.example:6443");
         cds::put(&kv, &cd_following("shop", "https://gitea.example/acme/app", "main")).unwrap();
-        let intent = resolve::load(&kv, "shop").unwrap().unwrap();
+        let intent = resolve::load(&kv, "shop", true).unwrap().unwrap();
         let cluster = resolve::destination(&kv, &intent.cd).unwrap_or_else(|_| panic!());
         let kube = KubeClient::new(NoHttp, NoSleep, StaticToken::new("t"), cluster.server().to_string());
         match block_on(compare(

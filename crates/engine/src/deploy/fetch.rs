@@ -187,7 +187,7 @@ mod tests {
     fn prepared(kv: &MemoryKeyValue) -> (Intent, Target) {
         register_cluster(kv, "prod", "https://kube.example:6443");
         cds::put(kv, &cd_following("shop", "https://gitea.example/acme/app", SHA)).unwrap();
-        let mut intent = resolve::load(kv, "shop").unwrap().unwrap();
+        let mut intent = resolve::load(kv, "shop", true).unwrap().unwrap();
         let git = GitClient::new(super::super::test_ports::NoHttp, SystemClock);
         let target = block_on(resolve::resolve(kv, &git, &PassChecks::default(), "shop", &mut intent))
             .unwrap_or_else(|_| panic!("resolves"));
@@ -266,7 +266,7 @@ mod tests {
         let prepared: Vec<(Intent, Target)> = names
             .iter()
             .map(|name| {
-                let mut intent = resolve::load(&kv, name).unwrap().unwrap();
+                let mut intent = resolve::load(&kv, name, true).unwrap().unwrap();
                 let target = block_on(resolve::resolve(&kv, &git, &checks, name, &mut intent))
                     .unwrap_or_else(|_| panic!("resolves"));
                 (intent, target)

@@ -1,6 +1,8 @@
 //! One CD, end to end, over the ports only, as a pipeline of named stages:
 //!
-//! 1. [`claim`] — a pending request is worked on by one run at a time;
+//! 1. [`claim`] — a run that may write to the cluster (a pending request, a reconciler's run,
+//!    which may auto-sync or self-heal) claims the CD: one such run deploys a CD at a time, on
+//!    every instance, and reads the request only under its claim, so it acts on the newest one;
 //! 2. [`resolve`] — the CD, its destination cluster, its source repository and the commit its
 //!    ref points at;
 //! 3. [`fetch`] — the files of that commit under the CD's path: kept from the last download
@@ -141,8 +143,8 @@ impl Halt {
     }
 }
 
-/// Deploy the CD `name`: see the module documentation. A pending request another run is working
-/// on is left to it ([`DeployResult::Busy`]).
+/// Deploy the CD `name`: see the module documentation. A CD another run is deploying is left to
+/// it ([`DeployResult::Busy`]).
 pub async fn deploy<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     ports: &DeployPorts<'_, K, H, S, C>,
     name: &str,
@@ -161,23 +163,25 @@ pub async fn deploy_in_pass<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     limits: &DeployLimits,
     checks: &PassChecks,
 ) -> Result<DeployResult, DeployError> {
-    let claim = match claim(ports.kv, name, ports.clock.now_millis(), limits)? {
+    let claim = match claim(ports.kv, name, &work, ports.clock.now_millis(), limits)? {
         Claim::Busy => return Ok(DeployResult::Busy),
         claim => claim,
     };
-    let result = pipeline(ports, name, work, limits, checks).await;
+    let result = pipeline(ports, name, work, &claim, limits, checks).await;
     claim.release(ports.kv, name)?;
     result
 }
 
-/// Whether this run may work on the CD's pending request.
+/// Whether this run may write to the cluster for the CD.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Claim {
-    /// No request is pending: a refresh needs no claim.
+    /// No request was pending when the run started and it is no reconciler's: a refresh, which
+    /// needs no claim and acts on no request, even one arriving while it reads (that request's
+    /// own run, or the next tick, takes it).
     Unrequested,
-    /// This run holds the request until it releases it (or its claim runs out).
+    /// This run deploys the CD until it releases it (or its claim runs out).
     Held { run: String },
-    /// Another run holds it.
+    /// Another run deploys it.
     Busy,
 }
 
@@ -190,20 +194,29 @@ impl Claim {
     }
 }
 
-/// Stage 1: claim the CD's pending request, if any, for as long as this run may take.
-fn claim(kv: &impl KeyValue, name: &str, started: u64, limits: &DeployLimits) -> Result<Claim, StoreError> {
-    let Some(request) = pending::get_sync(kv, name)? else {
+/// Stage 1: claim the CD, for as long as this run may take, when it may write to the cluster.
+fn claim(
+    kv: &impl KeyValue,
+    name: &str,
+    work: &Work,
+    started: u64,
+    limits: &DeployLimits,
+) -> Result<Claim, StoreError> {
+    let request = pending::get_sync(kv, name)?;
+    if request.is_none() && *work == Work::Pending {
         return Ok(Claim::Unrequested);
-    };
+    }
     // The store's counter tells runs apart, on every instance, even when they start in the
     // same millisecond.
     let run = pending::new_run_id(kv, started)?;
     let until = started + limits.budget_millis.unwrap_or(limits.wait_timeout_millis) + CLAIM_MARGIN_MILLIS;
-    Ok(if pending::claim_sync(kv, name, &request, &run, started, until)? {
-        Claim::Held { run }
-    } else {
-        Claim::Busy
-    })
+    Ok(
+        if pending::claim_sync(kv, name, request.as_ref(), &run, started, until)? {
+            Claim::Held { run }
+        } else {
+            Claim::Busy
+        },
+    )
 }
 
 /// Stages 2 to 7. A stage's failure is recorded by [`finish_failed`] and ends the run.
@@ -211,13 +224,14 @@ async fn pipeline<K: KeyValue, H: Http, S: Sleep, C: Clock>(
     ports: &DeployPorts<'_, K, H, S, C>,
     name: &str,
     work: Work,
+    claim: &Claim,
     limits: &DeployLimits,
     checks: &PassChecks,
 ) -> Result<DeployResult, DeployError> {
     let kv = ports.kv;
     let started = ports.clock.now_millis();
     let now = rfc3339(started);
-    let Some(mut intent) = resolve::load(kv, name)? else {
+    let Some(mut intent) = resolve::load(kv, name, matches!(claim, Claim::Held { .. }))? else {
         pending::clear_sync(kv, name)?;
         unsettled::set(kv, name, false)?;
         return Ok(DeployResult::Missing);
@@ -493,29 +507,53 @@ mod tests {
             budget_millis: Some(1_000),
             ..DeployLimits::default()
         };
-        assert_eq!(claim(&kv, "shop", 10, &limits).unwrap(), Claim::Unrequested);
+        assert_eq!(
+            claim(&kv, "shop", &Work::Pending, 10, &limits).unwrap(),
+            Claim::Unrequested
+        );
         request(&kv, "shop");
-        let first = claim(&kv, "shop", 10, &limits).unwrap();
+        let first = claim(&kv, "shop", &Work::Pending, 10, &limits).unwrap();
         assert!(matches!(first, Claim::Held { .. }), "{first:?}");
         assert_eq!(
-            claim(&kv, "shop", 20, &limits).unwrap(),
+            claim(&kv, "shop", &Work::Pending, 20, &limits).unwrap(),
             Claim::Busy,
             "held by the first"
         );
         // The claim runs out after the budget and the margin, even if never released.
         let after = 10 + 1_000 + CLAIM_MARGIN_MILLIS + 1;
         assert!(matches!(
-            claim(&kv, "shop", after, &limits).unwrap(),
+            claim(&kv, "shop", &Work::Pending, after, &limits).unwrap(),
             Claim::Held { .. }
         ));
         first.release(&kv, "shop").unwrap();
         request(&kv, "other");
-        let held = claim(&kv, "other", 10, &limits).unwrap();
+        let held = claim(&kv, "other", &Work::Pending, 10, &limits).unwrap();
         held.release(&kv, "other").unwrap();
         assert!(
-            matches!(claim(&kv, "other", 11, &limits).unwrap(), Claim::Held { .. }),
+            matches!(
+                claim(&kv, "other", &Work::Pending, 11, &limits).unwrap(),
+                Claim::Held { .. }
+            ),
             "released"
         );
+    }
+
+    #[test]
+    fn claim_covers_the_cd_whatever_request_arrives_and_a_reconcilers_run_claims_too() {
+        let kv = MemoryKeyValue::default();
+        let limits = DeployLimits::default();
+        // A tick may auto-sync: it claims with no request pending, and a push's run is Busy.
+        let tick = claim(&kv, "shop", &Work::Reconcile, 10, &limits).unwrap();
+        assert!(matches!(tick, Claim::Held { .. }), "{tick:?}");
+        request(&kv, "shop");
+        assert_eq!(claim(&kv, "shop", &Work::Pending, 11, &limits).unwrap(), Claim::Busy);
+        assert_eq!(claim(&kv, "shop", &Work::Reconcile, 12, &limits).unwrap(), Claim::Busy);
+        tick.release(&kv, "shop").unwrap();
+        let push = claim(&kv, "shop", &Work::Pending, 13, &limits).unwrap();
+        assert!(matches!(push, Claim::Held { .. }), "{push:?}");
+        // A newer request does not free the CD for another run while the first holds it.
+        request(&kv, "shop");
+        assert_eq!(claim(&kv, "shop", &Work::Pending, 14, &limits).unwrap(), Claim::Busy);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use super::resolve::{Intent, Target};
 use super::DeployResult;
 use crate::cluster_state::ClusterState;
 use crate::ports::{Clock, KeyValue};
-use crate::store::{diffs, status, unsettled, StoreError};
+use crate::store::{diffs, pending, status, unsettled, StoreError};
 use crate::time::rfc3339;
 
 pub(super) fn record(
@@ -54,12 +54,17 @@ pub(super) fn record(
     if replaces_operation {
         // The run's operation, unless a request that arrived while it ran shows as Pending by
         // now: that one is waiting (the mark is in `pending/<name>`) and keeps being shown.
+        // Only a request still in `pending/<name>` counts: two requests' writes (pending, then
+        // status) can interleave across instances so that the status shows the older one while
+        // the newer, taken by this run, replaced it; that Pending would otherwise stay forever.
         let taken_at = intent.pending.as_ref().map(|p| p.requested_at.clone());
+        let waiting_at = pending::get_sync(kv, name)?.map(|p| p.requested_at);
         status::update(kv, name, |s| {
-            let newer = s
-                .operation
-                .take()
-                .filter(|op| op.phase == OperationPhase::Pending && Some(&op.started_at) != taken_at.as_ref());
+            let newer = s.operation.take().filter(|op| {
+                op.phase == OperationPhase::Pending
+                    && Some(&op.started_at) != taken_at.as_ref()
+                    && Some(&op.started_at) == waiting_at.as_ref()
+            });
             *s = written.clone();
             if newer.is_some() {
                 s.operation = newer;

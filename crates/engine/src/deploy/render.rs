@@ -179,7 +179,7 @@ mod tests {
     fn prepared(kv: &MemoryKeyValue, path: &str) -> (Intent, Target) {
         register_cluster(kv, "prod", "https://kube.example:6443");
         cds::put(kv, &cd_at("shop", "https://gitea.example/acme/app", SHA, path)).unwrap();
-        let mut intent = resolve::load(kv, "shop").unwrap().unwrap();
+        let mut intent = resolve::load(kv, "shop", true).unwrap().unwrap();
         let git = GitClient::new(super::super::test_ports::NoHttp, SystemClock);
         let target = block_on(resolve::resolve(kv, &git, &PassChecks::default(), "shop", &mut intent))
             .unwrap_or_else(|_| panic!("resolves"));

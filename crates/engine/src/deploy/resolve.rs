@@ -57,12 +57,13 @@ pub(super) struct Target {
     pub project: Project,
 }
 
-/// The CD `name` and what its last runs left; `None` when it is gone.
-pub(super) fn load(kv: &impl KeyValue, name: &str) -> Result<Option<Intent>, StoreError> {
+/// The CD `name` and what its last runs left; `None` when it is gone. The pending request is
+/// read only by a run that holds the CD's claim (`claimed`): only such a run may act on it.
+pub(super) fn load(kv: &impl KeyValue, name: &str, claimed: bool) -> Result<Option<Intent>, StoreError> {
     let Some(cd) = cds::get(kv, name)? else {
         return Ok(None);
     };
-    let pending = pending::get_sync(kv, name)?;
+    let pending = if claimed { pending::get_sync(kv, name)? } else { None };
     let previous = status::get(kv, name)?.unwrap_or_default();
     let state = deploy_state::get(kv, name)?;
     let reference = pending
@@ -169,9 +170,9 @@ mod tests {
     #[test]
     fn load_takes_the_requested_revision_over_the_target_revision() {
         let kv = MemoryKeyValue::default();
-        assert!(load(&kv, "shop").unwrap().is_none(), "no CD");
+        assert!(load(&kv, "shop", true).unwrap().is_none(), "no CD");
         cds::put(&kv, &cd_following("shop", "https://gitea.example/acme/app", "main")).unwrap();
-        assert_eq!(load(&kv, "shop").unwrap().unwrap().reference, "main");
+        assert_eq!(load(&kv, "shop", true).unwrap().unwrap().reference, "main");
         pending::request_sync(
             &kv,
             "shop",
@@ -187,9 +188,13 @@ mod tests {
             },
         )
         .unwrap();
-        let intent = load(&kv, "shop").unwrap().unwrap();
+        let intent = load(&kv, "shop", true).unwrap().unwrap();
         assert_eq!(intent.reference, "v2");
         assert!(intent.pending.is_some());
+        // A run without the CD's claim (a refresh) neither sees nor acts on the request.
+        let unclaimed = load(&kv, "shop", false).unwrap().unwrap();
+        assert_eq!(unclaimed.reference, "main");
+        assert!(unclaimed.pending.is_none());
     }
 
     #[test]
@@ -233,7 +238,7 @@ mod tests {
             }
             cds::put(&kv, &cd_following("shop", url, reference)).unwrap();
             let git = GitClient::new(NoHttp, SystemClock);
-            let mut intent = load(&kv, "shop").unwrap().unwrap();
+            let mut intent = load(&kv, "shop", true).unwrap().unwrap();
             let out = futures::executor::block_on(resolve(&kv, &git, &PassChecks::default(), "shop", &mut intent));
             match (out, expected) {
                 (Ok(target), Ok(sha)) => {

@@ -46,6 +46,7 @@ pub fn put(kv: &impl KeyValue, cd: &ContinuousDeployment) -> Result<(), StoreErr
     if let Some(repo) = &current {
         repo_index::add(kv, repo, name)?;
     }
+    pending::prepare_claim(kv, name)?;
     let mut stored = cd.clone();
     stored.status = None;
     put_json(kv, &key(name), &stored)?;
@@ -67,6 +68,8 @@ pub fn create(kv: &impl KeyValue, cd: &ContinuousDeployment) -> Result<bool, Sto
     if let Some(repo) = matching_key(cd) {
         repo_index::add(kv, &repo, name)?;
     }
+    // Before the CD exists, so no run can claim it before its claim key is there.
+    pending::prepare_claim(kv, name)?;
     let mut stored = cd.clone();
     stored.status = None;
     let bytes = super::encode_json(&key(name), &stored)?;

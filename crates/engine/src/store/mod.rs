@@ -24,7 +24,7 @@
 //! | `repo/<hash>` | the CDs following a repository | [`repo_index`] |
 //! | `delivery/<provider>/<id>`, `delivery-count/<provider>/<id>`, `deliveries/last-sweep` | replay ledger: when first acted on; the counter deciding which invocation acts | [`deliveries`] |
 //! | `pending/<name>`, `pending-delete/<name>`, `reconcile/requested` | work for the engine (a finished request leaves a `done` marker) | [`pending`] |
-//! | `pending-claim/<name>`, `claims/runs` | the run working on a pending sync, until when; the counter numbering runs | [`pending`] |
+//! | `pending-claim/<name>`, `claims/runs` | the run deploying that CD (one at a time, whatever request it took), until when; the counter numbering runs | [`pending`] |
 //! | `repocred/<key>` | a repository's credentials (write-only) | [`repositories`] |
 //! | `reconciler/last-tick`, `reconciler/cursor` | the last working tick; where the next pass resumes | `service`, `reconcile` |
 //! | `discovery/<cluster>` | the cluster's served kinds and the `/apis` ETag and digest that validate them | [`discovery`] |

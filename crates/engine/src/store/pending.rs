@@ -3,8 +3,11 @@
 //! - `pending/<name>`: a sync of that CD (from the API, a push or the reconciler). The CD's
 //!   `status.operation` shows it as `Pending` meanwhile.
 //! - `pending-delete/<name>`: the deployed objects of a CD deleted with `cascade=true`.
-//! - `pending-claim/<name>`: the run working on that request, until when (so the api's run after
-//!   its 202, the webhook's and a reconciler tick do not sync the same request twice at once).
+//! - `pending-claim/<name>`: the run deploying that CD, until when. Every run that may write to
+//!   the cluster for a CD (a pending request, a reconciler's auto-sync or self-heal) claims the CD
+//!   first, so the api's run after its 202, the webhooks of several pushes and the reconciler
+//!   ticks of every instance never sync one CD at once; a run that finds it claimed leaves it to
+//!   the holder, which runs again when a newer request waits (`reconcile::deploy_each`).
 //! - `reconcile/requested`: `POST /reconcile` asked for a pass over every CD.
 //!
 //! One key per CD, not one shared list: two requests for different CDs never overwrite each
@@ -134,13 +137,7 @@ pub fn request_sync(
     revision: &str,
     pending: PendingSync,
 ) -> Result<Operation, StoreError> {
-    let unclaimed = SyncClaim {
-        requested_at: String::new(),
-        run: String::new(),
-        until_millis: 0,
-    };
-    // Refused when a claim is there already, which is what it should be.
-    kv.compare_and_swap(&claim_key(name), None, &encode_json(&claim_key(name), &unclaimed)?)?;
+    prepare_claim(kv, name)?;
     put_json(kv, &key(name), &StoredPending::Waiting(pending.clone()))?;
     let operation = Operation {
         phase: OperationPhase::Pending,
@@ -191,11 +188,12 @@ pub fn requeue_sync(kv: &impl KeyValue, name: &str, request: &PendingSync) -> Re
     })
 }
 
-/// Which run works on a pending request, and until when it may.
+/// Which run deploys the CD, and until when it may.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct SyncClaim {
-    /// The request's `requested_at`: a newer request is not covered.
+    /// The `requested_at` of the pending request the run took; empty for a reconciler's run
+    /// (for the record: the claim covers the CD, whatever request arrives meanwhile).
     requested_at: String,
     run: String,
     until_millis: u64,
@@ -205,13 +203,29 @@ fn claim_key(name: &str) -> String {
     format!("{CLAIM_PREFIX}{name}")
 }
 
-/// Claim `request` for the run `run` until `until_millis`. False when another run holds a live
-/// claim on this same request. One compare-and-swap against the claim read: of any number of
-/// runs claiming at once, exactly one wins.
+/// Write the CD's unclaimed claim key unless it is there: called before the CD is stored (and
+/// before each request), so that every claim is a swap of a value that exists. Spin's SQLite store
+/// cannot refuse a swap over an absent key (two would both win), so a claim over an absent key is
+/// exact only on Redis; a CD stored before the key existed gets it at its first request or claim.
+pub fn prepare_claim(kv: &impl KeyValue, name: &str) -> Result<(), StoreError> {
+    let unclaimed = SyncClaim {
+        requested_at: String::new(),
+        run: String::new(),
+        until_millis: 0,
+    };
+    // Refused when a claim is there already, which is what it should be.
+    kv.compare_and_swap(&claim_key(name), None, &encode_json(&claim_key(name), &unclaimed)?)?;
+    Ok(())
+}
+
+/// Claim the CD for the run `run` until `until_millis`, taking `request` (if any). False when
+/// another run holds a live claim on the CD, whatever request it took: one run deploys a CD at a
+/// time. One compare-and-swap against the claim read: of any number of runs claiming at once,
+/// exactly one wins.
 pub fn claim_sync(
     kv: &impl KeyValue,
     name: &str,
-    request: &PendingSync,
+    request: Option<&PendingSync>,
     run: &str,
     now_millis: u64,
     until_millis: u64,
@@ -219,11 +233,11 @@ pub fn claim_sync(
     update_json(kv, &claim_key(name), |held: Result<Option<SyncClaim>, StoreError>| {
         // An unreadable claim protects nothing: it is taken over.
         let held = held.ok().flatten();
-        if held.is_some_and(|c| c.requested_at == request.requested_at && c.run != run && c.until_millis > now_millis) {
+        if held.is_some_and(|c| !c.run.is_empty() && c.run != run && c.until_millis > now_millis) {
             return Ok((None, false));
         }
         let claim = SyncClaim {
-            requested_at: request.requested_at.clone(),
+            requested_at: request.map(|r| r.requested_at.clone()).unwrap_or_default(),
             run: run.to_string(),
             until_millis,
         };
@@ -258,7 +272,7 @@ pub fn new_run_id(kv: &impl KeyValue, started_millis: u64) -> Result<String, Sto
     Ok(format!("{started_millis}-{}", kv.increment(RUN_COUNTER_KEY, 1)?))
 }
 
-/// The run holding a live claim on the CD's pending request at `now_millis`, if any.
+/// The run holding a live claim on the CD at `now_millis`, if any.
 pub fn claim_holder(kv: &impl KeyValue, name: &str, now_millis: u64) -> Result<Option<String>, StoreError> {
     Ok(get_json::<SyncClaim>(kv, &claim_key(name))?
         .filter(|c| c.until_millis > now_millis)
