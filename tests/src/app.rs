@@ -24,6 +24,12 @@ impl FerryApp {
 
     /// With the given api and webhook `.wasm` files.
     pub fn with_components(api: &Path, webhook: &Path) -> FerryApp {
+        Self::with_outbound(api, webhook, &[])
+    }
+
+    /// With the given api and webhook `.wasm` files, both allowed to reach `hosts`
+    /// (`allowed_outbound_hosts`: a Git server, a cluster).
+    pub fn with_outbound(api: &Path, webhook: &Path, hosts: &[String]) -> FerryApp {
         let dir = tempfile::tempdir().unwrap();
         let operators = format!("{OPERATOR_TOKEN},second-operator");
         SpinManifest::new("ferry-e2e")
@@ -34,8 +40,12 @@ impl FerryApp {
             )
             .http_route("/...", "api")
             .http_route("/hooks/...", "webhook")
-            .component(Component::ferry_api(api))
-            .component(Component::ferry("webhook", webhook).application_variables(WEBHOOK_SECRET_VARIABLES))
+            .component(Component::ferry_api(api).allowed_outbound_hosts(hosts))
+            .component(
+                Component::ferry("webhook", webhook)
+                    .application_variables(WEBHOOK_SECRET_VARIABLES)
+                    .allowed_outbound_hosts(hosts),
+            )
             .write_in(dir.path());
         FerryApp { dir }
     }

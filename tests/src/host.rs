@@ -158,6 +158,24 @@ impl HostProcess {
     }
 }
 
+impl HostProcess {
+    /// The host's process id (its CPU time is in `/proc/<pid>/stat`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Kill the host and its process group with SIGKILL, as a crash or an evicted pod ends it:
+    /// nothing it was doing finishes. It stays, exited (its output readable).
+    pub fn kill(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for HostProcess {
     fn drop(&mut self) {
         // The whole group: Spin's trigger processes would outlive `spin up` otherwise.

@@ -92,6 +92,11 @@ impl RedisServer {
         tcp.write_all(b"*1\r\n$4\r\nPING\r\n").is_ok() && tcp.read_exact(&mut reply).is_ok() && &reply == b"+PONG\r\n"
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// `redis://127.0.0.1:<port>` (database 0).
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)

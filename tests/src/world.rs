@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::app::{ApiClient, ADMIN_TOKEN, OPERATOR_TOKEN, VIEWER_TOKEN, WEBHOOK_SECRET};
 use crate::host::{eventually, HostProcess};
-use crate::manifest::{Component, RuntimeConfig, SpinManifest, Variable};
+use crate::manifest::{Component, KeyValueStore, RuntimeConfig, SpinManifest, Variable};
 use git_emulator::{GitEmulator, Provider, Repo, DEFAULT_TOKEN};
 use kube_emulator::{Config, KubeEmulator};
 use serde_json::{json, Value};
@@ -54,6 +54,9 @@ pub struct WorldOptions {
     pub host: PathBuf,
     /// Where the built `.wasm` components are.
     pub wasm_dir: PathBuf,
+    /// The runtime config's `[key_value_store.default]`; `None`: Spin's default SQLite file in the
+    /// state directory. Every instance of the world ([`World::start_instance`]) shares it.
+    pub key_value_store: Option<KeyValueStore>,
 }
 
 impl Default for WorldOptions {
@@ -64,6 +67,7 @@ impl Default for WorldOptions {
             cluster_ca: ClusterCa::HostRuntimeConfig,
             host: crate::spin::HostKind::from_env().binary(),
             wasm_dir: crate::wasm_dir(),
+            key_value_store: None,
         }
     }
 }
@@ -99,32 +103,43 @@ fn write_app(dir: &Path, kube: &KubeEmulator, git: &GitEmulator, options: &World
     let outbound = [format!("https://{kube_authority}"), git.base_url(Provider::Gitea)];
     // Spin's [[client_tls]] names hosts without their port.
     let kube_host = kube.addr().ip().to_string();
-    SpinManifest::new("ferry-deploy-e2e")
-        .api_tokens(ADMIN_TOKEN, OPERATOR_TOKEN, VIEWER_TOKEN)
-        .variable("gitea_webhook_secret", Variable::with_default(WEBHOOK_SECRET).secret())
-        .variable(
-            "reconcile_interval",
-            Variable::with_default(&options.reconcile_interval),
-        )
-        .variable(
-            "webhook_sync_budget",
-            Variable::with_default(&options.webhook_sync_budget),
-        )
-        .http_route("/...", "api")
-        .http_route("/hooks/...", "webhook")
-        .cron("reconciler", "*/1 * * * * *")
-        .component(Component::ferry_api(wasm("ferry_api")).allowed_outbound_hosts(&outbound))
-        .component(
-            Component::ferry("webhook", wasm("ferry_webhook"))
-                .allowed_outbound_hosts(&outbound)
-                .application_variables(["gitea_webhook_secret", "webhook_sync_budget"]),
-        )
-        .component(
-            Component::ferry("reconciler", wasm("ferry_reconciler"))
-                .allowed_outbound_hosts(&outbound)
-                .application_variables(["reconcile_interval"]),
-        )
-        .write_in(dir);
+    let manifest = |cron: bool| {
+        let manifest = SpinManifest::new("ferry-deploy-e2e")
+            .api_tokens(ADMIN_TOKEN, OPERATOR_TOKEN, VIEWER_TOKEN)
+            .variable("gitea_webhook_secret", Variable::with_default(WEBHOOK_SECRET).secret())
+            .variable(
+                "reconcile_interval",
+                Variable::with_default(&options.reconcile_interval),
+            )
+            .variable(
+                "webhook_sync_budget",
+                Variable::with_default(&options.webhook_sync_budget),
+            )
+            .http_route("/...", "api")
+            .http_route("/hooks/...", "webhook");
+        let manifest = if cron {
+            manifest.cron("reconciler", "*/1 * * * * *")
+        } else {
+            manifest
+        };
+        manifest
+            .component(Component::ferry_api(wasm("ferry_api")).allowed_outbound_hosts(&outbound))
+            .component(
+                Component::ferry("webhook", wasm("ferry_webhook"))
+                    .allowed_outbound_hosts(&outbound)
+                    .application_variables(["gitea_webhook_secret", "webhook_sync_budget"]),
+            )
+            .component(
+                Component::ferry("reconciler", wasm("ferry_reconciler"))
+                    .allowed_outbound_hosts(&outbound)
+                    .application_variables(["reconcile_interval"]),
+            )
+    };
+    manifest(true).write_in(dir);
+    // An instance that serves HTTP only, as on SpinKube (no cron trigger there).
+    let web_only = dir.join("web-only");
+    std::fs::create_dir_all(&web_only).unwrap();
+    manifest(false).write_in(&web_only);
     let runtime_config = match options.cluster_ca {
         ClusterCa::HostRuntimeConfig => RuntimeConfig::new().client_tls(
             &["api", "webhook", "reconciler"],
@@ -134,12 +149,21 @@ fn write_app(dir: &Path, kube: &KubeEmulator, git: &GitEmulator, options: &World
         ),
         ClusterCa::CaData => RuntimeConfig::new(),
     };
+    let runtime_config = match &options.key_value_store {
+        Some(store) => runtime_config.key_value_store("default", store.clone()),
+        None => runtime_config,
+    };
     runtime_config.write_in(dir);
 }
 
 /// The host on the world's spin.toml, state directory (the key-value store is
 /// `state/sqlite_key_value.db`, as Spin puts it) and runtime config.
 fn start_host(dir: &Path, host: &Path) -> HostProcess {
+    start_host_on(&dir.join("spin.toml"), dir, host)
+}
+
+/// [`start_host`] with another manifest on the same state directory and runtime config.
+fn start_host_on(manifest: &Path, dir: &Path, host: &Path) -> HostProcess {
     assert!(
         host.exists(),
         "{} is missing: build it with `cargo build -p ferry-host`",
@@ -147,7 +171,7 @@ fn start_host(dir: &Path, host: &Path) -> HostProcess {
     );
     HostProcess::start_binary(
         host,
-        &dir.join("spin.toml"),
+        manifest,
         &[
             "--state-dir",
             dir.join("state").to_str().unwrap(),
@@ -225,6 +249,34 @@ impl World {
         self.admin = ApiClient::new(&self.host.url, Some(ADMIN_TOKEN));
         self.operator = ApiClient::new(&self.host.url, Some(OPERATOR_TOKEN));
         self.viewer = ApiClient::new(&self.host.url, Some(VIEWER_TOKEN));
+    }
+
+    /// Another ferry-host process serving the same spin.toml, runtime config and key-value store
+    /// (the SQLite file in the state directory, or the Redis of [`WorldOptions::key_value_store`]):
+    /// one more instance of the application, as a SpinApp's replica is. Its reconciler ticks too.
+    pub fn start_instance(&self) -> HostProcess {
+        start_host(self.dir.path(), &self.host_binary)
+    }
+
+    /// [`World::start_instance`] without the cron trigger, as SpinKube runs Ferry: the api and the
+    /// hooks only; its reconciler work comes from `POST /api/v1/reconcile`.
+    pub fn start_web_instance(&self) -> HostProcess {
+        let manifest = self.dir.path().join("web-only/spin.toml");
+        start_host_on(&manifest, self.dir.path(), &self.host_binary)
+    }
+
+    /// The signed push webhook for `before..after` on `main` as the git-emulator builds it, to send
+    /// to any instance with [`deliver_to`] (the same bytes twice are a redelivery).
+    pub fn signed_push(&self, before: &str, after: &str) -> http::Request<Vec<u8>> {
+        let event = self.git.push_event(KEY, "refs/heads/main", before, after).unwrap();
+        self.git
+            .push_webhook(
+                Provider::Gitea,
+                &format!("{}/hooks/gitea", self.host.url),
+                Some(WEBHOOK_SECRET),
+                &event,
+            )
+            .unwrap()
     }
 
     /// The CD document a scenario starts from: the sample app of `manifests`, path `app`, branch
@@ -327,4 +379,16 @@ impl World {
         let (status, body) = self.deliver_push(before, after).await;
         assert_eq!(status, 202, "{body}");
     }
+}
+
+/// Send `request` (a [`World::signed_push`]) to the instance at `base` (`http://127.0.0.1:PORT`),
+/// whatever host it was built for; the answer's status and body.
+pub async fn deliver_to(base: &str, request: &http::Request<Vec<u8>>) -> (u16, String) {
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let mut builder = client.post(format!("{base}{}", request.uri().path()));
+    for (name, value) in request.headers() {
+        builder = builder.header(name.as_str(), value.to_str().unwrap());
+    }
+    let response = builder.body(request.body().clone()).send().await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
 }

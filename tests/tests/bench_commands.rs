@@ -20,6 +20,7 @@ fn binary(name: &str) -> &'static str {
     match name {
         "host-bench" => env!("CARGO_BIN_EXE_host-bench"),
         "push-bench" => env!("CARGO_BIN_EXE_push-bench"),
+        "scale-bench" => env!("CARGO_BIN_EXE_scale-bench"),
         "tick-bench" => env!("CARGO_BIN_EXE_tick-bench"),
         "webhook-bench" => env!("CARGO_BIN_EXE_webhook-bench"),
         other => panic!("a documented command runs {other}, which this test does not know"),
@@ -69,7 +70,7 @@ fn every_documented_bench_command_parses_as_written() {
     let names: std::collections::BTreeSet<&str> = commands.iter().map(|(_, n, _)| n.as_str()).collect();
     assert_eq!(
         names.into_iter().collect::<Vec<_>>(),
-        ["host-bench", "push-bench", "tick-bench", "webhook-bench"],
+        ["host-bench", "push-bench", "scale-bench", "tick-bench", "webhook-bench"],
         "every ferry-e2e benchmark is documented"
     );
     for (file, name, args) in commands {

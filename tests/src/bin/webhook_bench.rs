@@ -1,10 +1,12 @@
 //! `make bench` for the webhook: ferry-host with 10,000 CDs registered through the API, then the
-//! answer time of a matching, signed GitHub push (and of a replay). Writes `benchmarks/webhook.md`.
+//! answer time of a matching, signed GitHub push (and of a replay) while the syncs of earlier
+//! deliveries run on the same host against a kube-emulator. Writes `benchmarks/webhook.md`.
 
 use anyhow::{ensure, Context, Result};
 use clap::Parser;
 use ferry_e2e::app::{ApiClient, FerryApp, ADMIN_TOKEN, OPERATOR_TOKEN, WEBHOOK_SECRET};
 use git_emulator::{GitEmulator, Provider};
+use kube_emulator::{Config as KubeConfig, KubeEmulator};
 use serde_json::json;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -32,6 +34,10 @@ struct Args {
     /// A smaller store measured the same way, to show the answer does not grow with the CDs.
     #[arg(long, default_value_t = 100)]
     compare_cds: usize,
+    /// Milliseconds between one answer and the next delivery: the syncs the earlier deliveries
+    /// started run meanwhile (and on).
+    #[arg(long, default_value_t = 10)]
+    interval_ms: u64,
     #[arg(long, default_value = "benchmarks/webhook.md")]
     out: PathBuf,
 }
@@ -40,19 +46,26 @@ fn percentile(sorted: &[Duration], q: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * q).round() as usize]
 }
 
+/// A CD deploying `deploy/` of `repo_url` to the namespace named after it.
 fn cd(name: &str, repo_url: &str, automated: bool) -> String {
     let mut doc = json!({
         "apiVersion": "ferry.dev/v1alpha1", "kind": "ContinuousDeployment",
         "metadata": {"name": name},
         "spec": {
             "source": {"repoURL": repo_url, "targetRevision": "main", "path": "deploy"},
-            "destination": {"cluster": "in-cluster", "namespace": "bench"},
+            "destination": {"cluster": "in-cluster", "namespace": name},
+            "syncPolicy": {"syncOptions": {"createNamespace": true}},
         },
     });
     if automated {
-        doc["spec"]["syncPolicy"] = json!({"automated": {}});
+        doc["spec"]["syncPolicy"]["automated"] = json!({});
     }
     doc.to_string()
+}
+
+/// The manifests of commit `i`: a ConfigMap whose value changes with every commit.
+fn manifest(i: usize) -> String {
+    format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  commit: \"{i}\"\n")
 }
 
 struct Measurement {
@@ -60,6 +73,9 @@ struct Measurement {
     answers: Vec<Duration>,
     replays: Vec<Duration>,
     matched: usize,
+    /// ConfigMap applies the cluster received while the deliveries were answered: syncs that ran
+    /// beside the answers.
+    applies: u64,
 }
 
 /// A fresh host and store with `cds` CDs; the answer times of `args.deliveries` pushes.
@@ -67,31 +83,45 @@ fn measure(args: &Args, cds: usize) -> Result<Measurement> {
     ensure!(args.matching <= cds, "--matching must not exceed the number of CDs");
     let emulator = GitEmulator::start().context("cannot start the git emulator")?;
     let repo = emulator.create_repo("org/bench").map_err(anyhow::Error::msg)?;
-    let first = repo
-        .commit("init", &[("deploy/app.yaml", "replicas: 1\n")])
-        .map_err(anyhow::Error::msg)?;
-    let second = repo
-        .commit("scale", &[("deploy/app.yaml", "replicas: 2\n")])
-        .map_err(anyhow::Error::msg)?;
-    let push = emulator
-        .push_event("org/bench", "refs/heads/main", &first, &second)
+    // One commit per delivery (warm-up and measured): each push asks for a real sync.
+    let pushes = 20 + args.deliveries;
+    let mut commits = Vec::with_capacity(pushes + 1);
+    for i in 0..=pushes {
+        let sha = repo
+            .commit(&format!("commit {i}"), &[("deploy/app.yaml", &manifest(i))])
+            .map_err(anyhow::Error::msg)?;
+        commits.push(sha);
+    }
+    let events = (1..=pushes)
+        .map(|i| emulator.push_event("org/bench", "refs/heads/main", &commits[i - 1], &commits[i]))
+        .collect::<Result<Vec<_>, _>>()
         .map_err(anyhow::Error::msg)?;
     let target_url = emulator.repo_url(Provider::GitHub, "org/bench");
+    let kube = KubeEmulator::start_blocking(KubeConfig {
+        plain_http: Some(([127, 0, 0, 1], 0).into()),
+        fake_controllers: Some(Duration::from_millis(20)),
+        ..KubeConfig::default()
+    })
+    .map_err(|e| anyhow::anyhow!("cannot start the kube emulator: {e}"))?;
+    let kube_url = kube.http_url().context("the kube emulator serves plain HTTP")?;
 
-    let app = FerryApp::with_components(
+    let app = FerryApp::with_outbound(
         &args.wasm_dir.join("ferry_api.wasm"),
         &args.wasm_dir.join("ferry_webhook.wasm"),
+        &[emulator.base_url(Provider::GitHub), kube_url.clone()],
     );
     let host = app.start_with(&app.kv_file(), Some(&args.host));
     let hook = format!("{}/hooks/github", host.url);
-    let template = emulator
-        .push_webhook(Provider::GitHub, &hook, Some(WEBHOOK_SECRET), &push)
+    let requests = events
+        .iter()
+        .map(|event| emulator.push_webhook(Provider::GitHub, &hook, Some(WEBHOOK_SECRET), event))
+        .collect::<Result<Vec<_>, _>>()
         .map_err(anyhow::Error::msg)?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let (register, answers, replays, matched) = runtime.block_on(async {
+    let (register, answers, replays, matched, applies) = runtime.block_on(async {
         let admin = ApiClient::new(&host.url, Some(ADMIN_TOKEN));
-        let cluster = json!({"name": "in-cluster", "server": "https://127.0.0.1:6443", "token": "bench"});
+        let cluster = json!({"name": "in-cluster", "server": kube_url, "token": kube.token()});
         let r = admin.post("/api/v1/clusters", &cluster.to_string()).await;
         ensure!(r.status == 201, "cluster: {} {}", r.status, r.text);
 
@@ -132,50 +162,55 @@ fn measure(args: &Args, cds: usize) -> Result<Measurement> {
         let register = started.elapsed();
 
         let client = reqwest::Client::builder().no_proxy().build()?;
-        let send = |delivery: String| {
-            let mut request = client.post(&hook);
-            for (name, value) in template.headers() {
+        let send = |request: &http::Request<Vec<u8>>, delivery: String| {
+            let mut builder = client.post(&hook);
+            for (name, value) in request.headers() {
                 if name.as_str().eq_ignore_ascii_case("x-github-delivery") {
                     continue;
                 }
-                request = request.header(name.as_str(), value.to_str().unwrap());
+                builder = builder.header(name.as_str(), value.to_str().unwrap());
             }
-            request
+            builder
                 .header("X-GitHub-Delivery", delivery)
-                .body(template.body().clone())
+                .body(request.body().clone())
                 .send()
         };
+        let pause = Duration::from_millis(args.interval_ms);
         let mut matched = 0;
-        for i in 0..20 {
-            let r = send(format!("warm-{i}")).await?;
+        for (i, request) in requests[..20].iter().enumerate() {
+            let r = send(request, format!("warm-{i}")).await?;
             ensure!(r.status().as_u16() == 202, "warm-up answered {}", r.status());
             let body: serde_json::Value = r.json().await?;
             matched = body["matched"].as_array().map_or(0, Vec::len);
+            tokio::time::sleep(pause).await;
         }
         ensure!(
             matched == args.matching,
             "the push matched {matched} CDs, not {}",
             args.matching
         );
+        let applied_before = kube.requests().count("patch", "configmaps");
         let mut answers = Vec::with_capacity(args.deliveries);
-        for i in 0..args.deliveries {
+        for (i, request) in requests[20..].iter().enumerate() {
             let t = Instant::now();
-            let r = send(format!("bench-{i}")).await?;
+            let r = send(request, format!("bench-{i}")).await?;
             let status = r.status().as_u16();
             r.bytes().await?;
             answers.push(t.elapsed());
             ensure!(status == 202, "delivery {i} answered {status}");
+            tokio::time::sleep(pause).await;
         }
+        let applies = kube.requests().count("patch", "configmaps") - applied_before;
         let mut replays = Vec::with_capacity(args.deliveries);
-        for i in 0..args.deliveries {
+        for (i, request) in requests[20..].iter().enumerate() {
             let t = Instant::now();
-            let r = send(format!("bench-{i}")).await?;
+            let r = send(request, format!("bench-{i}")).await?;
             let status = r.status().as_u16();
             r.bytes().await?;
             replays.push(t.elapsed());
             ensure!(status == 200, "replay {i} answered {status}");
         }
-        anyhow::Ok((register, answers, replays, matched))
+        anyhow::Ok((register, answers, replays, matched, applies))
     })?;
     drop(host);
     Ok(Measurement {
@@ -183,6 +218,7 @@ fn measure(args: &Args, cds: usize) -> Result<Measurement> {
         answers,
         replays,
         matched,
+        applies,
     })
 }
 
@@ -197,6 +233,7 @@ fn main() -> Result<()> {
         answers,
         replays,
         matched,
+        applies,
     } = measure(&args, args.cds)?;
     let summarize = |mut v: Vec<Duration>| {
         v.sort();
@@ -210,12 +247,16 @@ fn main() -> Result<()> {
          ferry-host ({profile} build) runs the release `webhook` and `api` components with the \
          key-value store in a SQLite file, as `spin up` does. {cds} CDs were registered through the \
          API ({per_repo} per repository, in {register:.1?}: {rate:.0} CDs/s with 8 clients); {matching} of \
-         them follow the pushed repository. Each delivery is a GitHub push built and signed by the git \
-         emulator from a real commit (`deploy/app.yaml` changed), sent sequentially over HTTP/1.1 on \
-         127.0.0.1 with a new `X-GitHub-Delivery`: verify the HMAC, check the delivery ledger, look the \
-         repository up in the index, read the {matching} CDs, mark {matching} of them (pending syncs or \
-         OutOfSync), record the delivery. {n} deliveries after 20 warm-up ones; then the same {n} \
-         replayed (answered 200 from the ledger).\n\n\
+         them follow the pushed repository, half of those automated. Each delivery is a GitHub push \
+         built and signed by the git emulator from a commit of its own (`deploy/app.yaml`, a ConfigMap, \
+         changed), sent over HTTP/1.1 on 127.0.0.1 with a new `X-GitHub-Delivery`, {interval} ms after \
+         the previous answer: verify the HMAC, check the delivery ledger, look the repository up in the \
+         index, read the {matching} CDs, mark them (pending syncs or OutOfSync), record the delivery. \
+         After each answer the webhook syncs the automated CDs it marked against a kube-emulator (plain \
+         HTTP, its fake controllers on) on the same host, so the answers are measured while earlier \
+         deliveries' syncs run: the cluster received {applies} ConfigMap applies while the {n} measured \
+         deliveries were answered. {n} deliveries after 20 warm-up ones; then the same {n} replayed \
+         (answered 200 from the ledger).\n\n\
          | measure | p50 | p99 | max | goal |\n|---|---|---|---|---|\n\
          | matching push ({matched} CDs matched) | {a50:.2?} | {a99:.2?} | {amax:.2?} | p99 < 20 ms |\n\
          | replayed delivery | {r50:.2?} | {r99:.2?} | {rmax:.2?} | |\n\
@@ -234,6 +275,7 @@ fn main() -> Result<()> {
         n = args.deliveries,
         small_cds = args.compare_cds,
         small_matched = small.matched,
+        interval = args.interval_ms,
     );
     if let Some(parent) = args.out.parent() {
         std::fs::create_dir_all(parent)?;
