@@ -127,10 +127,11 @@ impl App {
         fermyon::spin::variables::add_to_linker::<_, HasSelf<InstanceState>>(&mut linker, |s| s)?;
         cron::fermyon::spin_cron::cron_types::add_to_linker::<_, HasSelf<InstanceState>>(&mut linker, |s| s)?;
 
+        let cache = crate::compile_cache::default_dir(env);
         let mut components = HashMap::new();
         for (id, spec) in &manifest.manifest.component {
             let path = manifest.source_path(id)?;
-            let component = compile(&engine, &path).with_context(|| format!("component `{id}`"))?;
+            let component = compile(&engine, &path, cache.as_deref()).with_context(|| format!("component `{id}`"))?;
             let pre = linker
                 .instantiate_pre(&component)
                 .map_err(anyhow::Error::from)
@@ -214,16 +215,14 @@ fn engine() -> Result<Engine> {
     Ok(Engine::new(&config)?)
 }
 
-fn compile(engine: &Engine, path: &PathBuf) -> Result<Component> {
+fn compile(engine: &Engine, path: &PathBuf, cache: Option<&std::path::Path>) -> Result<Component> {
     if !path.exists() {
         bail!(
             "{} does not exist: build the components first (make components, or spin build)",
             path.display()
         );
     }
-    Component::from_file(engine, path)
-        .map_err(anyhow::Error::from)
-        .with_context(|| format!("cannot load {}", path.display()))
+    crate::compile_cache::load(engine, path, cache).with_context(|| format!("cannot load {}", path.display()))
 }
 
 fn open_stores(

@@ -6,6 +6,7 @@
 //! `fermyon:spin/variables`, outbound `wasi:http` restricted by `allowed_outbound_hosts`, and
 //! Spin's runtime config (`[[client_tls]]`, `[key_value_store.*]`, `state_dir`).
 
+pub mod compile_cache;
 pub mod cron_trigger;
 pub mod http_trigger;
 pub mod instance;
