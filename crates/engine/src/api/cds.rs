@@ -319,10 +319,16 @@ pub fn edit_information<K: KeyValue, C: Clock>(call: &Call<K, C>, name: &str) ->
             return Err(ApiError::fields(errors));
         }
     }
-    // The same two fields, set on the CD as stored now: an edit that landed since `load` stays.
+    // Only the fields sent, set on the CD as stored now: an edit that landed since `load` stays,
+    // also one of the other field (a PATCH of the description alone keeps an alias set meanwhile).
+    let (set_alias, set_description) = (map.contains_key("alias"), map.contains_key("description"));
     let changed = cds::update(&call.ctx.kv, name, |stored| {
-        stored.spec.alias = cd.spec.alias.clone();
-        stored.spec.description = cd.spec.description.clone();
+        if set_alias {
+            stored.spec.alias = cd.spec.alias.clone();
+        }
+        if set_description {
+            stored.spec.description = cd.spec.description.clone();
+        }
     })?
     .ok_or_else(|| no_such(name))?;
     document(call, 200, changed)
