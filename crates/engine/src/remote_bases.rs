@@ -6,13 +6,13 @@
 //! per revision of the application's source.
 
 use ferry_core::manifests::remote_bases;
-pub use ferry_core::manifests::remote_bases::{is_remote_dir, parse_remote, redact_remote};
+pub use ferry_core::manifests::remote_bases::{is_remote_dir, mount, parse_remote, redact_remote};
 use ferry_core::provider::Provider;
 use ferry_core::repo_url;
 
 use crate::git::{GitClient, GitError, Repository, Resolution};
 use crate::ports::{Clock, Http, KeyValue};
-use crate::store::{kept_files::KeptFile, repositories, StoreError};
+use crate::store::{repositories, StoreError};
 
 /// How many remote bases one render may fetch: each is one resolve and one download.
 pub const MAX_REMOTE_BASES: usize = 8;
@@ -58,6 +58,16 @@ impl RemoteBaseError {
     }
 }
 
+/// What a remote base reference names, parsed once: the repository (with its provider and the
+/// credentials registered for it), its URL, the ref pinned and the directory in it.
+#[derive(Debug)]
+pub struct RemoteSource {
+    pub repository: Repository,
+    pub repo_url: String,
+    pub git_ref: String,
+    pub path: String,
+}
+
 /// Which repository `reference` names and at what ref, with its provider: the CD's own provider
 /// when the base lives on the CD's repository host (a self-hosted GitLab or Gitea), else the one
 /// its host tells (github.com, gitlab.com, bitbucket.org, dev.azure.com).
@@ -66,7 +76,7 @@ pub fn remote_repository(
     reference: &str,
     own_repo_url: &str,
     own_provider: Option<Provider>,
-) -> Result<(Repository, String, String), RemoteBaseError> {
+) -> Result<RemoteSource, RemoteBaseError> {
     let base = remote_bases::parse_remote(reference).map_err(|message| RemoteBaseError::Malformed {
         reference: redact_remote(reference),
         message,
@@ -85,7 +95,12 @@ pub fn remote_repository(
             reference: reference.to_string(),
             message: e.to_string(),
         })?;
-    Ok((repository, git_ref, base.path))
+    Ok(RemoteSource {
+        repository,
+        repo_url: base.repo_url,
+        git_ref,
+        path: base.path,
+    })
 }
 
 /// Resolve `git_ref` of a remote base's repository to the commit to fetch.
@@ -109,9 +124,4 @@ pub async fn resolve_ref<H: Http, C: Clock>(
             source,
         }),
     }
-}
-
-/// The fetched files of a remote base, put where the render finds them.
-pub fn mount(reference: &str, files: Vec<KeptFile>) -> Vec<KeptFile> {
-    remote_bases::mount(reference, files)
 }

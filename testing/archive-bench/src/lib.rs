@@ -42,3 +42,36 @@ pub fn machine_line() -> String {
         .unwrap_or_else(|| "?".into());
     format!("Machine: {cores} cores, {cpu}; load average {load} at the end (the machine is shared).")
 }
+
+/// The arguments both benchmarks take: `[--guest FILE] [--rounds N] [--markdown FILE]`.
+pub struct BenchArgs {
+    pub guest: std::path::PathBuf,
+    pub rounds: usize,
+    pub markdown: Option<std::path::PathBuf>,
+}
+
+impl BenchArgs {
+    /// Parse the process's arguments; `default_guest` is the guest component built by default.
+    pub fn from_env(default_guest: &str) -> anyhow::Result<BenchArgs> {
+        use anyhow::{bail, Context};
+        let mut args = BenchArgs {
+            guest: default_guest.into(),
+            rounds: 5,
+            markdown: None,
+        };
+        let mut it = std::env::args().skip(1);
+        while let Some(flag) = it.next() {
+            let mut value = || it.next().with_context(|| format!("{flag} needs a value"));
+            match flag.as_str() {
+                "--guest" => args.guest = value()?.into(),
+                "--rounds" => args.rounds = value()?.parse().context("--rounds takes a number")?,
+                "--markdown" => args.markdown = Some(value()?.into()),
+                other => bail!("unknown argument {other:?} (--guest FILE, --rounds N, --markdown FILE)"),
+            }
+        }
+        if args.rounds == 0 {
+            bail!("--rounds must be at least 1");
+        }
+        Ok(args)
+    }
+}

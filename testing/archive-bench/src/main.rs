@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use archive_bench::guest::WasmGuest;
-use archive_bench::{machine_line, median, millis, HOST_MEMORY_CAP, MIB};
+use archive_bench::{machine_line, median, millis, BenchArgs, HOST_MEMORY_CAP, MIB};
 use ferry_core::archive::{extract, ArchiveFormat, ExtractOptions};
 
 #[path = "../../../crates/core/benches/tarball.rs"]
@@ -24,34 +24,6 @@ const KEEP_PATH: &str = "deploy";
 
 #[path = "../../../crates/core/benches/peak_heap.rs"]
 mod peak_heap;
-
-struct Args {
-    guest: PathBuf,
-    rounds: usize,
-    markdown: Option<PathBuf>,
-}
-
-fn parse_args() -> anyhow::Result<Args> {
-    let mut args = Args {
-        guest: PathBuf::from("target/wasm32-wasip2/release/archive-bench-guest.wasm"),
-        rounds: 5,
-        markdown: None,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().with_context(|| format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--guest" => args.guest = value()?.into(),
-            "--rounds" => args.rounds = value()?.parse().context("--rounds takes a number")?,
-            "--markdown" => args.markdown = Some(value()?.into()),
-            other => bail!("unknown argument {other:?} (--guest FILE, --rounds N, --markdown FILE)"),
-        }
-    }
-    if args.rounds == 0 {
-        bail!("--rounds must be at least 1");
-    }
-    Ok(args)
-}
 
 /// One archive measured both ways.
 struct Measured {
@@ -120,7 +92,7 @@ fn throughput(bytes: usize, d: Duration) -> String {
 }
 
 fn main() -> anyhow::Result<()> {
-    let args = parse_args()?;
+    let args = BenchArgs::from_env("target/wasm32-wasip2/release/archive-bench-guest.wasm")?;
     let options = ExtractOptions {
         keep_path: KEEP_PATH.into(),
         ..Default::default()

@@ -399,6 +399,9 @@ fn finish_failed(
             initiated_by: initiated_by(trigger, p.request.requested_by.as_deref()),
         },
     )?;
+    // Cleared before the status is written, as a finished sync does (see
+    // `pending::request_sync`: a request's Pending may only land while the request waits).
+    pending::clear_sync_taken(kv, name, p)?;
     // One write: a reader never sees the operation ended without the status saying why.
     status::update(kv, name, |s| {
         s.operation = Some(ferry_core::cd::Operation {
@@ -412,7 +415,6 @@ fn finish_failed(
         });
         mark_failed(s, now, message.clone());
     })?;
-    pending::clear_sync_taken(kv, name, p)?;
     Ok(DeployResult::Failed)
 }
 

@@ -73,8 +73,13 @@ pub(super) fn record(
     } else {
         // A refresh keeps the operation stored now, not the one read at its start: meanwhile
         // another run may have finished the sync this one found pending, or a request arrived.
+        // A Pending whose request no longer waits is dropped: nobody will run it (an instance
+        // stopped between the request's two writes).
         status::update(kv, name, |s| {
-            let latest = s.operation.take();
+            let latest = s.operation.take().filter(|op| {
+                op.phase != OperationPhase::Pending
+                    || pending::get_sync(kv, name).map_or(true, |w| w.is_some_and(|w| w.requested_at == op.started_at))
+            });
             *s = written.clone();
             s.operation = latest;
         })?;

@@ -123,15 +123,12 @@ async fn render_with_remote_bases<K: KeyValue, H: Http, C: Clock>(
             return Err(refused(remote_bases::RemoteBaseError::TooMany));
         }
         let source = &cd.spec.source;
-        let (repository, git_ref, base_path) =
+        let remote =
             remote_bases::remote_repository(kv, &reference, &source.repo_url, source.provider).map_err(refused)?;
-        let remote_sha = remote_bases::resolve_ref(git, &repository, &reference, &git_ref)
+        let remote_sha = remote_bases::resolve_ref(git, &remote.repository, &reference, &remote.git_ref)
             .await
             .map_err(refused)?;
-        let remote_url = remote_bases::parse_remote(&reference)
-            .map(|b| b.repo_url)
-            .unwrap_or_default();
-        let base_files = download(git, &repository, &remote_url, &remote_sha, &[base_path])
+        let base_files = download(git, &remote.repository, &remote.repo_url, &remote_sha, &[remote.path])
             .await
             .map_err(|failure| {
                 Halt::of(

@@ -129,8 +129,13 @@ pub fn get_sync(kv: &impl KeyValue, name: &str) -> Result<Option<PendingSync>, S
 
 /// Request a sync: the claim key first (so that the runs that find the request claim it by
 /// swapping a value, never by creating the key), then the pending entry (what the engine acts
-/// on; it replaces any earlier request), then the status that shows it. Returns the operation
-/// now in the status.
+/// on; it replaces any earlier request), then the status that shows it — only while the request
+/// still waits. Between the two writes a run on another instance may take the request, finish
+/// it and record its outcome; the status is swapped against the header read before the pending
+/// entry is checked, and that run clears the entry before it records, so either this write sees
+/// the entry gone and leaves the status alone, or it lands first and that run's record replaces
+/// it. Without the check a Pending nobody will run stays in the status for good. Returns the
+/// operation requested.
 pub fn request_sync(
     kv: &impl KeyValue,
     name: &str,
@@ -149,7 +154,13 @@ pub fn request_sync(
         resources: Vec::new(),
     };
     let op = operation.clone();
-    status::update(kv, name, |s: &mut CdStatus| s.operation = Some(op.clone()))?;
+    status::update(kv, name, |s: &mut CdStatus| {
+        // A store that cannot say leaves the request shown: it is more likely waiting than not.
+        let waiting = get_sync(kv, name).map_or(true, |w| w.as_ref() == Some(&pending));
+        if waiting {
+            s.operation = Some(op.clone());
+        }
+    })?;
     Ok(operation)
 }
 

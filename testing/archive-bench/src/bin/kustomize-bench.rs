@@ -19,36 +19,8 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use archive_bench::guest::WasmGuest;
 use archive_bench::kustomize_trees::{self, Tree};
-use archive_bench::{machine_line, median, millis, HOST_MEMORY_CAP, MIB};
+use archive_bench::{machine_line, median, millis, BenchArgs, HOST_MEMORY_CAP, MIB};
 use serde_json::Value;
-
-struct Args {
-    guest: PathBuf,
-    rounds: usize,
-    markdown: Option<PathBuf>,
-}
-
-fn parse_args() -> anyhow::Result<Args> {
-    let mut args = Args {
-        guest: PathBuf::from("target/wasm32-wasip2/release/kustomize-bench-guest.wasm"),
-        rounds: 5,
-        markdown: None,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().with_context(|| format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--guest" => args.guest = value()?.into(),
-            "--rounds" => args.rounds = value()?.parse().context("--rounds takes a number")?,
-            "--markdown" => args.markdown = Some(value()?.into()),
-            other => bail!("unknown argument {other:?} (--guest FILE, --rounds N, --markdown FILE)"),
-        }
-    }
-    if args.rounds == 0 {
-        bail!("--rounds must be at least 1");
-    }
-    Ok(args)
-}
 
 struct Measured {
     name: &'static str,
@@ -131,7 +103,7 @@ fn native_build(root: &Path, dir: &str) -> anyhow::Result<String> {
 }
 
 fn main() -> anyhow::Result<()> {
-    let args = parse_args()?;
+    let args = BenchArgs::from_env("target/wasm32-wasip2/release/kustomize-bench-guest.wasm")?;
     let (guest, compiled) = WasmGuest::load(
         &args.guest,
         "cargo build --target wasm32-wasip2 --release -p archive-bench-guest",
