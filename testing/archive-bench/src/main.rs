@@ -9,7 +9,7 @@
 //! its own clock and counts its heap, and a resource limiter here records how far linear memory
 //! grew (the figure a host's memory cap applies to).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};

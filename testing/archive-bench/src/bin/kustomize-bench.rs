@@ -12,7 +12,7 @@
 //! them. The outputs must be the same objects as kubectl's, or the benchmark stops.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
