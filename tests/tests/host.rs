@@ -470,6 +470,37 @@ async fn a_component_sleeps_without_blocking_the_host() {
     assert!((1500..5000).contains(&slept), "slept {slept} ms");
 }
 
+/// Components that compute without waiting on the host — more of them than the host has
+/// threads — do not hold it: a request that arrives meanwhile is answered while they all still
+/// run (an instance gives its thread back at every epoch tick). Without that, the host's threads
+/// are all held and the request waits until one busy instance ends.
+#[tokio::test]
+async fn busy_components_do_not_hold_the_host() {
+    let app = App::new(&[]);
+    let host = app.start(&["--kv", "memory"], &[]);
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let busy: Vec<_> = (0..threads + 2)
+        .map(|_| {
+            let url = format!("{}/probe/busy?ms=4000", host.url);
+            tokio::spawn(async move { get(&url).await })
+        })
+        .collect();
+    // Every busy instance is computing (each prints a line as it starts).
+    eventually(Duration::from_secs(30), "every busy instance started", || {
+        let started = host.output().matches("[probe] busy for 4000 ms").count();
+        std::future::ready((started == busy.len()).then_some(()))
+    })
+    .await;
+    let (status, body) = get(&format!("{}/probe/var/plain", host.url)).await;
+    assert_eq!((status, body.as_str()), (200, "literal"));
+    let finished = busy.iter().filter(|b| b.is_finished()).count();
+    assert_eq!(finished, 0, "answered only after {finished} busy instance(s) ended");
+    for b in busy {
+        let (status, body) = b.await.unwrap();
+        assert_eq!(status, 200, "{body}");
+    }
+}
+
 #[test]
 fn kv_and_a_runtime_config_default_store_together_are_refused() {
     let app = App::new(&[]);

@@ -196,6 +196,10 @@ impl App {
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
+        // Yield to the scheduler at every epoch tick and carry on (never a trap: a component's
+        // time is bounded by its own budgets, as on Spin, whose deadline is practically never).
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_async_yield_and_update(1);
         store
     }
 }
@@ -212,7 +216,33 @@ fn engine() -> Result<Engine> {
         .max_tables_per_component(8);
     let mut config = Config::new();
     config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pooling));
-    Ok(Engine::new(&config)?)
+    config.epoch_interruption(true);
+    let engine = Engine::new(&config)?;
+    start_epoch_ticker(&engine);
+    Ok(engine)
+}
+
+/// How often a running instance gives its thread back to the host's scheduler. Spin ticks its
+/// engine's epoch at the same interval (spin-core's `DEFAULT_EPOCH_TICK_INTERVAL`).
+pub const EPOCH_TICK: std::time::Duration = std::time::Duration::from_millis(10);
+
+/// Ticks the engine's epoch every [`EPOCH_TICK`] until the engine is dropped. Every store yields
+/// at each tick (`new_store`): a component busy computing (a sync's render or diff of a thousand
+/// objects) then shares the runtime's threads with the requests that arrive meanwhile instead of
+/// holding one until its next I/O — on 2 cores two such syncs held both, and a webhook's answer
+/// waited for them.
+fn start_epoch_ticker(engine: &Engine) {
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("epoch-ticker".into())
+        .spawn(move || loop {
+            std::thread::sleep(EPOCH_TICK);
+            match weak.upgrade() {
+                Some(engine) => engine.increment_epoch(),
+                None => break,
+            }
+        })
+        .expect("a thread for the epoch ticker");
 }
 
 fn compile(engine: &Engine, path: &PathBuf, cache: Option<&std::path::Path>) -> Result<Component> {

@@ -7,6 +7,8 @@
 //! - `/fetch?url=...`          an outbound GET; answers with the upstream status and body or the error
 //! - `/trap`                   panics (a trap in the instance)
 //! - `/sleep?ms=N`             waits N ms through the engine's `Sleep` port (`SpinSleep`), reports how long it took
+//! - `/busy?ms=N`              computes for N ms without a host call that waits (as a sync's render or
+//!                             diff does), reports the rounds computed
 //! - `POST /wkv/{store}`       runs a script of `wasi:keyvalue@0.2.0-draft2` (store, atomics, batch) and
 //!                             `fermyon:spin/key-value` operations on one store: see `wasi_kv`
 
@@ -39,6 +41,7 @@ async fn handle(request: Request) -> anyhow::Result<impl IntoResponse> {
         ["fetch"] => fetch(&request).await,
         ["trap"] => panic!("the probe was asked to trap"),
         ["sleep"] => sleep(&request).await,
+        ["busy"] => busy(&request),
         ["wkv", store] => wasi_kv::run(store, request.body()),
         _ => text(404, format!("probe has no route {path}")),
     })
@@ -145,4 +148,26 @@ async fn sleep(request: &Request) -> Response {
     let started = std::time::Instant::now();
     ferry_spin_ports::SpinSleep.sleep(ms).await;
     text(200, started.elapsed().as_millis().to_string())
+}
+
+fn busy(request: &Request) -> Response {
+    let ms: u64 = request
+        .query()
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("ms="))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    // The line tells a test that this instance is computing.
+    println!("busy for {ms} ms");
+    let started = std::time::Instant::now();
+    let (mut rounds, mut x) = (0u64, 0x9e37_79b9_7f4a_7c15u64);
+    while started.elapsed() < std::time::Duration::from_millis(ms) {
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+        }
+        rounds += 1;
+    }
+    text(200, format!("{rounds} rounds ({x:x})"))
 }
