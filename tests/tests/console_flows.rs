@@ -512,3 +512,293 @@ async fn a_viewer_sees_statuses_and_details_but_no_action() {
         .is_empty());
     page.shot("viewer-detail").await.unwrap();
 }
+
+/// A kustomization (`web/`) and a chart (`shop/`) beside the guestbook's manifests.
+const SOURCES: &[(&str, &str)] = &[
+    ("web/kustomization.yaml", "resources:\n- deployment.yaml\n"),
+    (
+        "web/deployment.yaml",
+        "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: main
+        image: nginx:1.25
+",
+    ),
+    ("shop/Chart.yaml", "apiVersion: v2\nname: shop\nversion: 0.1.0\n"),
+    ("shop/values.yaml", "replicas: 1\n"),
+    (
+        "shop/templates/settings.yaml",
+        "apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-settings
+data:
+  replicas: {{ .Values.replicas | quote }}
+",
+    ),
+];
+
+/// Wait until the cluster has `path`, the object a CD's sync writes; on a timeout, say what the
+/// CD's status shows.
+async fn wait_deployed(world: &World, cd: &str, path: &str) -> Value {
+    let deadline = std::time::Instant::now() + SYNC_WAIT;
+    loop {
+        let (status, object) = world.cluster.get(path).await;
+        if status == 200 {
+            return object;
+        }
+        if std::time::Instant::now() > deadline {
+            let (_, cd_now) = world.api("GET", &format!("/api/v1/cds/{cd}"), OPERATOR, None).await;
+            panic!(
+                "{path} not deployed by {cd} within {SYNC_WAIT:?}; its status: {}",
+                cd_now["status"]
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The detail page's facts of the source: `{term: text}` of the entries the source adds.
+async fn source_facts(page: &ConsolePage) -> Value {
+    page.browser
+        .wait_until(
+            "const items = [...document.querySelectorAll('.facts [data-source]')];\
+             if (!items.length) return null;\
+             return Object.fromEntries(items.map((e) => [e.dataset.source, e.textContent]));",
+            WAIT,
+            "the source's facts on the detail page",
+        )
+        .await
+        .unwrap()
+}
+
+/// The Create dialog's first step and the second's location and path; the Source Type is left to
+/// the caller. Auto sync, so that the CD deploys on creation; its project is created.
+async fn start_create(page: &ConsolePage, world: &World, name: &str, path: &str) {
+    let create = page.browser.wait_for("#create-cd", WAIT).await.unwrap();
+    page.browser.click(&create).await.unwrap();
+    page.fill("input[name=name]", name).await.unwrap();
+    page.fill("input[name=repoURL]", &world.repo_url()).await.unwrap();
+    page.select("select[name=provider]", "gitea").await.unwrap();
+    page.submit().await.unwrap();
+    page.fill("input[name=cluster]", "in-cluster").await.unwrap();
+    page.fill("input[name=namespace]", "shop").await.unwrap();
+    page.fill("input[name=targetRevision]", "main").await.unwrap();
+    page.fill("input[name=path]", path).await.unwrap();
+    page.set_choice("strategy", Some("auto"), true).await.unwrap();
+    page.set_choice("createNamespace", None, true).await.unwrap();
+}
+
+#[tokio::test]
+async fn an_operator_creates_a_kustomize_cd_and_a_helm_cd_with_their_source_options_in_the_console() {
+    let world = World::start().await;
+    world
+        .git
+        .repo(REPO)
+        .unwrap()
+        .commit("a kustomization and a chart", SOURCES)
+        .unwrap();
+    let mut page = ConsolePage::open(&world.host.url, "flow-sources", 1280, 1000)
+        .await
+        .unwrap();
+    page.sign_in(OPERATOR).await.unwrap();
+
+    // Kustomize: a name prefix and an image, first with bad lines beside them.
+    start_create(&page, &world, "shop-web", "web").await;
+    page.select("select[name=sourceType]", "kustomize").await.unwrap();
+    page.fill("input[name=kustomize-namePrefix]", "prod-").await.unwrap();
+    page.paste(
+        "textarea[name=kustomize-images]",
+        "nginx=registry.example.com/nginx:1.27\n=1.0\n",
+    )
+    .await
+    .unwrap();
+    page.paste("textarea[name=kustomize-commonLabels]", "team\nenv=prod\ntier")
+        .await
+        .unwrap();
+    page.submit().await.unwrap();
+    let images_error = page.field_error("textarea[name=kustomize-images]").await.unwrap();
+    assert!(
+        images_error.contains("Line 2") && images_error.contains("\"=1.0\""),
+        "the bad image line is named: {images_error}"
+    );
+    assert!(!images_error.contains("Line 1"), "{images_error}");
+    let labels_error = page.field_error("textarea[name=kustomize-commonLabels]").await.unwrap();
+    assert!(
+        labels_error.contains("Line 1: \"team\"") && labels_error.contains("Line 3: \"tier\""),
+        "both bad lines are shown: {labels_error}"
+    );
+    assert!(!labels_error.contains("Line 2"), "{labels_error}");
+    let lines = page
+        .browser
+        .execute(
+            "return document.querySelectorAll('dialog[open] textarea[name=kustomize-commonLabels] ~ .field-error .error-line').length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(lines, 2, "one line per error");
+    page.shot("kustomize-bad-lines").await.unwrap();
+    let (status, _) = world.api("GET", "/api/v1/cds/shop-web", OPERATOR, None).await;
+    assert_eq!(status, 404, "nothing was sent");
+
+    // The lines fixed, but a component the API refuses: its error names the line it came from.
+    page.paste(
+        "textarea[name=kustomize-images]",
+        "nginx=registry.example.com/nginx:1.27\n",
+    )
+    .await
+    .unwrap();
+    page.paste("textarea[name=kustomize-commonLabels]", "").await.unwrap();
+    page.paste("textarea[name=kustomize-components]", "\n/abs/component\n")
+        .await
+        .unwrap();
+    page.submit().await.unwrap();
+    let component_error = page.field_error("textarea[name=kustomize-components]").await.unwrap();
+    assert!(
+        component_error.starts_with("Line 2: ") && component_error.contains("relative"),
+        "the API's error on components[0], under the field: {component_error}"
+    );
+    page.shot("kustomize-api-error").await.unwrap();
+    page.paste("textarea[name=kustomize-components]", "").await.unwrap();
+    page.submit().await.unwrap();
+    page.wait_dialog_closed().await.unwrap();
+    let (status, cd) = world.api("GET", "/api/v1/cds/shop-web", OPERATOR, None).await;
+    assert_eq!(status, 200, "{cd}");
+    assert_eq!(
+        cd["spec"]["source"],
+        json!({"repoURL": world.repo_url(), "targetRevision": "main", "path": "web", "provider": "gitea",
+            "kustomize": {"namePrefix": "prod-", "images": ["nginx=registry.example.com/nginx:1.27"]}})
+    );
+    // The sync on creation builds the kustomization with those edits.
+    let deployment = wait_deployed(&world, "shop-web", "/apis/apps/v1/namespaces/shop/deployments/prod-web").await;
+    assert_eq!(
+        deployment["spec"]["template"]["spec"]["containers"][0]["image"],
+        "registry.example.com/nginx:1.27"
+    );
+
+    // Helm: a release name and a parameter; values the API cannot read come back under Values.
+    start_create(&page, &world, "shop-chart", "shop").await;
+    page.select("select[name=sourceType]", "helm").await.unwrap();
+    page.fill("input[name=helm-releaseName]", "shop").await.unwrap();
+    page.paste("textarea[name=helm-parameters]", "replicas=3")
+        .await
+        .unwrap();
+    page.paste("textarea[name=helm-values]", "a: [unclosed\n")
+        .await
+        .unwrap();
+    page.shot("helm-options").await.unwrap();
+    page.submit().await.unwrap();
+    let values_error = page.field_error("textarea[name=helm-values]").await.unwrap();
+    assert!(values_error.contains("YAML"), "{values_error}");
+    page.shot("helm-api-error").await.unwrap();
+    page.paste("textarea[name=helm-values]", "").await.unwrap();
+    page.submit().await.unwrap();
+    page.wait_dialog_closed().await.unwrap();
+    let (status, cd) = world.api("GET", "/api/v1/cds/shop-chart", OPERATOR, None).await;
+    assert_eq!(status, 200, "{cd}");
+    assert_eq!(
+        cd["spec"]["source"],
+        json!({"repoURL": world.repo_url(), "targetRevision": "main", "path": "shop", "provider": "gitea",
+            "helm": {"releaseName": "shop", "parameters": [{"name": "replicas", "value": "3"}]}})
+    );
+    let settings = wait_deployed(&world, "shop-chart", "/api/v1/namespaces/shop/configmaps/shop-settings").await;
+    assert_eq!(settings["data"]["replicas"], "3");
+
+    // The detail pages show the source's type and options.
+    page.wait_row("shop-web", WAIT, "the kustomize CD", |_| true)
+        .await
+        .unwrap();
+    page.open_detail("shop-web").await.unwrap();
+    assert_eq!(
+        source_facts(&page).await,
+        json!({"Source Type": "Kustomize", "Name prefix": "prod-", "Images": "nginx=registry.example.com/nginx:1.27"})
+    );
+    page.shot("kustomize-detail").await.unwrap();
+    page.browser.goto(&format!("{}/#/", world.host.url)).await.unwrap();
+    page.wait_list().await.unwrap();
+    page.open_detail("shop-chart").await.unwrap();
+    assert_eq!(
+        source_facts(&page).await,
+        json!({"Source Type": "Helm", "Release name": "shop", "Parameters": "replicas=3"})
+    );
+    page.shot("helm-detail").await.unwrap();
+    page.browser.goto(&format!("{}/#/", world.host.url)).await.unwrap();
+    page.wait_list().await.unwrap();
+
+    // Edit YAML round-trips both blocks: a change to each is stored, the rest as it was.
+    for (name, from, to, source) in [
+        (
+            "shop-web",
+            "namePrefix: prod-",
+            "namePrefix: live-",
+            json!({"namePrefix": "live-", "images": ["nginx=registry.example.com/nginx:1.27"]}),
+        ),
+        (
+            "shop-chart",
+            "releaseName: shop",
+            "releaseName: shop-v2",
+            json!({"releaseName": "shop-v2", "parameters": [{"name": "replicas", "value": "3"}]}),
+        ),
+    ] {
+        page.row_action(name, "edit-yaml").await.unwrap();
+        let area = page.browser.wait_for("dialog[open] textarea.code", WAIT).await.unwrap();
+        let yaml = page.browser.property(&area, "value").await.unwrap();
+        let yaml = yaml.as_str().unwrap();
+        assert!(yaml.contains(from), "{yaml}");
+        page.paste("textarea.code", &yaml.replacen(from, to, 1)).await.unwrap();
+        page.submit().await.unwrap();
+        page.wait_dialog_closed().await.unwrap();
+        let (_, cd) = world.api("GET", &format!("/api/v1/cds/{name}"), OPERATOR, None).await;
+        let key = if name == "shop-web" { "kustomize" } else { "helm" };
+        assert_eq!(cd["spec"]["source"][key], source, "{name}");
+    }
+    page.shot("edited-yaml").await.unwrap();
+
+    // Directory: its options, and the path read with them (extra.yaml left out).
+    start_create(&page, &world, "shop-plain", "deploy").await;
+    page.select("select[name=sourceType]", "directory").await.unwrap();
+    page.set_choice("directory-recurse", None, true).await.unwrap();
+    page.fill("input[name=directory-include]", "*.yaml").await.unwrap();
+    page.fill("input[name=directory-exclude]", "extra.yaml").await.unwrap();
+    page.submit().await.unwrap();
+    page.wait_dialog_closed().await.unwrap();
+    let (status, cd) = world.api("GET", "/api/v1/cds/shop-plain", OPERATOR, None).await;
+    assert_eq!(status, 200, "{cd}");
+    assert_eq!(
+        cd["spec"]["source"]["directory"],
+        json!({"recurse": true, "include": "*.yaml", "exclude": "extra.yaml"})
+    );
+    assert_eq!(cd["spec"]["source"].get("kustomize"), None);
+    assert_eq!(cd["spec"]["source"].get("helm"), None);
+    wait_deployed(
+        &world,
+        "shop-plain",
+        "/apis/apps/v1/namespaces/shop/deployments/guestbook-ui",
+    )
+    .await;
+    // The sync that applied it has ended: what it did not apply, it left out.
+    let operation = eventually(SYNC_WAIT, "shop-plain's sync to end", || async {
+        let (_, cd) = world.api("GET", "/api/v1/cds/shop-plain", OPERATOR, None).await;
+        let operation = cd["status"]["operation"].clone();
+        (operation["phase"] != "Running" && operation["phase"] != "Pending").then_some(operation)
+    })
+    .await;
+    assert_eq!(operation["phase"], "Succeeded", "{operation}");
+    let (status, _) = world
+        .cluster
+        .get("/api/v1/namespaces/shop/configmaps/guestbook-extra")
+        .await;
+    assert_eq!(status, 404, "extra.yaml is excluded");
+}

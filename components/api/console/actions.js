@@ -4,6 +4,7 @@
 import { api, ApiError } from './api.js';
 import { announce, h, uniqueId } from './dom.js';
 import { choice, field, openDialog, setFieldError, showFieldErrors } from './dialog.js';
+import { sourceTypeGroup } from './source.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -100,6 +101,7 @@ export function createDialog({ onCreated, project = '' }) {
   const namespace = input({ name: 'namespace', placeholder: 'guestbook', maxlength: '63' });
   const revision = input({ name: 'targetRevision', value: 'main' });
   const path = input({ name: 'path', placeholder: 'guestbook' });
+  const sourceType = sourceTypeGroup();
 
   api.clusters().then(
     (clusters) => clusterOptions.replaceChildren(...clusters.map((c) => h('option', { value: c.name }, c.server || c.name))),
@@ -140,6 +142,7 @@ export function createDialog({ onCreated, project = '' }) {
           field({ label: 'Branch or tag', control: revision, name: 'spec.source.targetRevision', required: true }),
           field({ label: 'Manifest file path', control: path, name: 'spec.source.path', required: true,
             help: 'The directory of manifests inside the repository.' }))),
+      sourceType.element,
       group('Sync Strategy', h('div', { class: 'radio-row' }, manual, auto), autoOptions),
       syncSettingsGroup('', { createNamespace: false }),
       propagationGroup(''),
@@ -192,6 +195,8 @@ export function createDialog({ onCreated, project = '' }) {
       setFieldError(namespace, 'A project name is a DNS label: lowercase letters, digits and hyphens.');
       invalid.push(namespace);
     }
+    // The Source Type's lists: every bad line is marked beside its field.
+    if (stepIndex === 1) invalid.push(...sourceType.read().invalid);
     return invalid;
   };
 
@@ -208,6 +213,8 @@ export function createDialog({ onCreated, project = '' }) {
     if (alias.value.trim()) spec.alias = alias.value.trim();
     if (description.value.trim()) spec.description = description.value.trim();
     if (provider.value) spec.source.provider = provider.value;
+    // Auto-detect sends none of directory, kustomize and helm.
+    Object.assign(spec.source, sourceType.read().options);
     if (automatedOn) spec.syncPolicy.automated = { prune: checked(root, 'prune'), selfHeal: checked(root, 'selfHeal') };
     return { apiVersion: 'ferry.dev/v1alpha1', kind: 'ContinuousDeployment', metadata: { name: name.value.trim() }, spec };
   };

@@ -6,6 +6,7 @@ import { clear, h, svg } from './dom.js';
 import { icons } from './icons.js';
 import { isMenuOpen } from './menu.js';
 import { operationView } from './actions.js';
+import { sourceFacts } from './source.js';
 import { healthBadge, shortSha, syncBadge, timeCell } from './status.js';
 
 const RUNNING_POLL_MS = 2000;
@@ -95,6 +96,9 @@ function facts(cd) {
     entry('Code repository', h('span', { class: 'mono break' }, spec.source?.repoURL || '')),
     entry('Branch or tag', h('span', { class: 'mono' }, spec.source?.targetRevision || '')),
     entry('Manifest path', h('span', { class: 'mono' }, spec.source?.path || '')),
+    // The source's type and the kustomize/helm/directory options that are set.
+    ...sourceFacts(spec.source).map(([term, value]) =>
+      entry(term, h('span', { class: term === 'Source Type' ? null : 'mono break', dataset: { source: term } }, value))),
     entry('Revision', status.revision ? h('span', { class: 'mono', title: status.revision }, shortSha(status.revision)) : '—'),
     entry('Deployment Location', `${location.cluster || '—'} / ${location.namespace || '—'}`),
     entry('Sync Strategy', automated

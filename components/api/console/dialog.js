@@ -43,13 +43,16 @@ export function choice({ type = 'checkbox', name, value, label, help, checked = 
   );
 }
 
+// Mark `control` invalid with `message`. A field can have several errors (one per bad line, or
+// several rules the API found broken): each shows on its own line, none twice.
 export function setFieldError(control, message) {
   const error = document.getElementById(`${control.id}-error`);
   control.setAttribute('aria-invalid', 'true');
-  if (error) {
-    error.textContent = message;
-    error.hidden = false;
-  }
+  if (!error) return;
+  if (error.hidden) error.replaceChildren();
+  const shown = [...error.children].map((line) => line.textContent);
+  if (!shown.includes(message)) error.append(h('span', { class: 'error-line' }, message));
+  error.hidden = false;
 }
 
 export function clearFieldErrors(root) {
@@ -68,13 +71,21 @@ export function showFieldErrors(root, fields) {
   for (const { field: path, message } of fields) {
     const control = findControl(root, path);
     if (control) {
-      setFieldError(control, message);
-      marked.push(control);
+      setFieldError(control, lineOf(control, path, message));
+      if (!marked.includes(control)) marked.push(control);
     } else {
       unclaimed.push(path ? `${path}: ${message}` : message);
     }
   }
   return { unclaimed, marked };
+}
+
+// A list typed one entry per line (`control.sourceLines`: each entry's line): an error on entry
+// `[i]` names its line.
+function lineOf(control, path, message) {
+  const index = /^([^[]*)\[(\d+)\]/.exec(path);
+  const line = index && index[1].endsWith(control.dataset.field) && control.sourceLines?.[Number(index[2])];
+  return line ? `Line ${line}: ${message}` : message;
 }
 
 function findControl(root, path) {

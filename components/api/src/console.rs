@@ -51,6 +51,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         JS,
         include_bytes!(concat!(env!("OUT_DIR"), "/detail.js.gz")),
     ),
+    (
+        "source.js",
+        JS,
+        include_bytes!(concat!(env!("OUT_DIR"), "/source.js.gz")),
+    ),
 ];
 
 const JS: &str = "text/javascript; charset=utf-8";
