@@ -72,6 +72,7 @@ bench: components
 	$(CARGO) run --profile fast -p ferry-e2e --bin push-bench -- --wasm-dir $(WASM_DIR) --host $(FAST_HOST)
 	$(CARGO) run --profile fast -p ferry-e2e --bin tick-bench -- --wasm-dir $(WASM_DIR) --host $(FAST_HOST)
 	$(CARGO) run --profile fast -p ferry-e2e --bin scale-bench -- --wasm-dir $(WASM_DIR) --host $(FAST_HOST)
+	$(CARGO) run --profile fast -p ferry-e2e --bin monorepo-bench -- --wasm-dir $(WASM_DIR) --host $(FAST_HOST)
 	./scripts/benchmarks-md > BENCHMARKS.md
 
 fmt:

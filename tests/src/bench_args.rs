@@ -20,15 +20,31 @@ pub fn existing_path(text: &str) -> Result<PathBuf, String> {
     Ok(absolute)
 }
 
-/// `--check-args`: print the paths a benchmark resolved (one `name: value` a line) and say that
-/// it should stop. `false` when the benchmark is to run.
-pub fn checked_only(check_args: bool, wasm_dir: &Path, host: &Path, out: &Path) -> bool {
-    if check_args {
-        println!("wasm-dir: {}", wasm_dir.display());
-        println!("host: {}", host.display());
-        println!("out: {}", out.display());
+/// The arguments every benchmark of the built components takes.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Built {
+    /// Directory of the release `.wasm` files.
+    #[arg(long, value_parser = existing_path)]
+    pub wasm_dir: PathBuf,
+    /// The ferry-host binary to measure (build it optimised: `--profile fast`).
+    #[arg(long, value_parser = existing_path)]
+    pub host: PathBuf,
+    /// Resolve and check the arguments, print them, and stop.
+    #[arg(long)]
+    pub check_args: bool,
+}
+
+impl Built {
+    /// `--check-args`: print the paths resolved (one `name: value` a line) and say that the
+    /// benchmark should stop. `false` when it is to run.
+    pub fn checked_only(&self, out: &Path) -> bool {
+        if self.check_args {
+            println!("wasm-dir: {}", self.wasm_dir.display());
+            println!("host: {}", self.host.display());
+            println!("out: {}", out.display());
+        }
+        self.check_args
     }
-    check_args
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ fn as_typed(path: &Path) -> String {
 fn binary(name: &str) -> &'static str {
     match name {
         "host-bench" => env!("CARGO_BIN_EXE_host-bench"),
+        "monorepo-bench" => env!("CARGO_BIN_EXE_monorepo-bench"),
         "push-bench" => env!("CARGO_BIN_EXE_push-bench"),
         "scale-bench" => env!("CARGO_BIN_EXE_scale-bench"),
         "tick-bench" => env!("CARGO_BIN_EXE_tick-bench"),
@@ -70,7 +71,14 @@ fn every_documented_bench_command_parses_as_written() {
     let names: std::collections::BTreeSet<&str> = commands.iter().map(|(_, n, _)| n.as_str()).collect();
     assert_eq!(
         names.into_iter().collect::<Vec<_>>(),
-        ["host-bench", "push-bench", "scale-bench", "tick-bench", "webhook-bench"],
+        [
+            "host-bench",
+            "monorepo-bench",
+            "push-bench",
+            "scale-bench",
+            "tick-bench",
+            "webhook-bench"
+        ],
         "every ferry-e2e benchmark is documented"
     );
     for (file, name, args) in commands {

@@ -11,15 +11,8 @@ use std::time::Instant;
 
 #[derive(Parser)]
 struct Args {
-    /// Directory of the release `.wasm` files.
-    #[arg(long, value_parser = ferry_e2e::bench_args::existing_path)]
-    wasm_dir: PathBuf,
-    /// The ferry-host binary to measure (build it optimised: `--profile fast`).
-    #[arg(long, value_parser = ferry_e2e::bench_args::existing_path)]
-    host: PathBuf,
-    /// Resolve and check the arguments, print them, and stop.
-    #[arg(long)]
-    check_args: bool,
+    #[command(flatten)]
+    built: ferry_e2e::bench_args::Built,
     /// Requests per measurement.
     #[arg(long, default_value_t = 2000)]
     requests: usize,
@@ -29,31 +22,32 @@ struct Args {
 
 fn main() -> Result<()> {
     let mut args = Args::parse();
-    if ferry_e2e::bench_args::checked_only(args.check_args, &args.wasm_dir, &args.host, &args.out) {
+    if args.built.checked_only(&args.out) {
         return Ok(());
     }
-    args.wasm_dir = args
+    args.built.wasm_dir = args
+        .built
         .wasm_dir
         .canonicalize()
-        .with_context(|| format!("{}", args.wasm_dir.display()))?;
+        .with_context(|| format!("{}", args.built.wasm_dir.display()))?;
     let dir = tempfile::tempdir()?;
     let manifest = dir.path().join("spin.toml");
     std::fs::write(
         &manifest,
         format!(
             "spin_manifest_version = 2\n[application]\nname = \"bench\"\n[[trigger.http]]\nroute = \"/...\"\ncomponent = \"api\"\n[component.api]\nsource = \"{}\"\nkey_value_stores = [\"default\"]\n",
-            args.wasm_dir.join("ferry_api.wasm").display()
+            args.built.wasm_dir.join("ferry_api.wasm").display()
         ),
     )?;
     let started = Instant::now();
-    let mut child = Command::new(&args.host)
+    let mut child = Command::new(&args.built.host)
         .args(["up", "--from"])
         .arg(&manifest)
         .args(["--listen", "127.0.0.1:0", "--kv", "memory"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .with_context(|| format!("cannot start {}", args.host.display()))?;
+        .with_context(|| format!("cannot start {}", args.built.host.display()))?;
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
     let mut url = None;
@@ -119,7 +113,7 @@ fn main() -> Result<()> {
 
     let mut sizes = Vec::new();
     for name in ["ferry_api", "ferry_webhook", "ferry_reconciler"] {
-        let path = args.wasm_dir.join(format!("{name}.wasm"));
+        let path = args.built.wasm_dir.join(format!("{name}.wasm"));
         let bytes = std::fs::metadata(&path)
             .with_context(|| format!("{}", path.display()))?
             .len();

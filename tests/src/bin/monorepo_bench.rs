@@ -13,12 +13,8 @@ use std::time::{Duration, Instant};
 
 #[derive(Parser)]
 struct Args {
-    /// Directory of the release `.wasm` files.
-    #[arg(long, value_parser = ferry_e2e::bench_args::existing_path)]
-    wasm_dir: PathBuf,
-    /// The ferry-host binary to measure (build it optimised: `--profile fast`).
-    #[arg(long, value_parser = ferry_e2e::bench_args::existing_path)]
-    host: PathBuf,
+    #[command(flatten)]
+    built: ferry_e2e::bench_args::Built,
     #[arg(long, default_value_t = 100)]
     cds: usize,
     #[arg(long, default_value_t = 10)]
@@ -128,11 +124,14 @@ async fn push_round(w: &World, args: &Args, budget: Duration, round: usize) -> R
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
+    if args.built.checked_only(&args.out) {
+        return Ok(());
+    }
     let budget = Duration::from_secs(ferry_core::schedule::parse_interval(&args.budget).map_err(anyhow::Error::msg)?);
     let w = World::start_with(WorldOptions {
         webhook_sync_budget: args.budget.clone(),
-        host: args.host.clone(),
-        wasm_dir: args.wasm_dir.clone(),
+        host: args.built.host.clone(),
+        wasm_dir: args.built.wasm_dir.clone(),
         ..WorldOptions::default()
     })
     .await;
@@ -170,7 +169,7 @@ async fn main() -> Result<()> {
         args.cds,
         args.objects,
         args.budget,
-        args.host.display()
+        args.built.host.display()
     );
     for (i, r) in rounds.iter().enumerate() {
         md.push_str(&format!(

@@ -15,15 +15,8 @@ use std::time::{Duration, Instant};
 
 #[derive(Parser)]
 struct Args {
-    /// Directory of the release `.wasm` files.
-    #[arg(long, value_parser = ferry_e2e::bench_args::existing_path)]
-    wasm_dir: PathBuf,
-    /// The ferry-host binary to measure (build it optimised: `--profile fast`).
-    #[arg(long, value_parser = ferry_e2e::bench_args::existing_path)]
-    host: PathBuf,
-    /// Resolve and check the arguments, print them, and stop.
-    #[arg(long)]
-    check_args: bool,
+    #[command(flatten)]
+    built: ferry_e2e::bench_args::Built,
     /// Objects in the CD, one run each (a fresh world per size): Deployments, Services and
     /// ConfigMaps in turn.
     #[arg(long, value_delimiter = ',', default_value = "50,1000,5000")]
@@ -267,8 +260,8 @@ async fn run(args: &Args, objects: usize, pushes: usize) -> Result<Vec<Round>> {
     // World::start_with waits for the reconciler's one pass (its first tick) before the CD, so
     // every sync measured is the webhook's (or, past its budget, the tick's that resumes it).
     let w = World::start_with(WorldOptions {
-        host: args.host.clone(),
-        wasm_dir: args.wasm_dir.clone(),
+        host: args.built.host.clone(),
+        wasm_dir: args.built.wasm_dir.clone(),
         ..WorldOptions::default()
     })
     .await;
@@ -391,7 +384,7 @@ fn size_section(objects: usize, rounds: &[Round]) -> String {
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    if ferry_e2e::bench_args::checked_only(args.check_args, &args.wasm_dir, &args.host, &args.out) {
+    if args.built.checked_only(&args.out) {
         return Ok(());
     }
     ensure!(
@@ -464,6 +457,7 @@ fn main() -> Result<()> {
          Progressing). A sync that outlasts the webhook's budget is resumed by the next tick.\n\n\
          {peer}\n{sections}Load average at the end: {load} (2 shared cores).\n",
         profile = args
+            .built
             .host
             .parent()
             .and_then(|p| p.file_name())

@@ -16,15 +16,8 @@ use std::time::{Duration, Instant};
 
 #[derive(Parser)]
 struct Args {
-    /// Directory of the release `.wasm` files.
-    #[arg(long, value_parser = ferry_e2e::bench_args::existing_path)]
-    wasm_dir: PathBuf,
-    /// The ferry-host binary to measure (build it optimised: `--profile fast`).
-    #[arg(long, value_parser = ferry_e2e::bench_args::existing_path)]
-    host: PathBuf,
-    /// Resolve and check the arguments, print them, and stop.
-    #[arg(long)]
-    check_args: bool,
+    #[command(flatten)]
+    built: ferry_e2e::bench_args::Built,
     /// Instance counts measured, in turn, on the same store.
     #[arg(long, value_delimiter = ',', default_value = "1,2,4")]
     instances: Vec<usize>,
@@ -173,7 +166,7 @@ async fn push_round(world: &World, urls: &[String], args: &Args, round: usize) -
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    if ferry_e2e::bench_args::checked_only(args.check_args, &args.wasm_dir, &args.host, &args.out) {
+    if args.built.checked_only(&args.out) {
         return Ok(());
     }
     ensure!(
@@ -184,8 +177,8 @@ fn main() -> Result<()> {
     let redis = RedisServer::start();
     let (register_time, rounds) = runtime.block_on(async {
         let world = World::start_with(WorldOptions {
-            host: args.host.clone(),
-            wasm_dir: args.wasm_dir.clone(),
+            host: args.built.host.clone(),
+            wasm_dir: args.built.wasm_dir.clone(),
             key_value_store: Some(KeyValueStore::Redis(redis.url())),
             ..WorldOptions::default()
         })
@@ -260,6 +253,7 @@ fn main() -> Result<()> {
          Pushes to one CD that arrive while it syncs are taken together by the run holding it (one CD \
          is synced by one run at a time, on any instance), so applies can be fewer than pushes.\n",
         profile = args
+            .built
             .host
             .parent()
             .and_then(|p| p.file_name())

@@ -18,15 +18,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 #[derive(Parser)]
 struct Args {
-    /// Directory of the release `.wasm` files.
-    #[arg(long, value_parser = ferry_e2e::bench_args::existing_path)]
-    wasm_dir: PathBuf,
-    /// The ferry-host binary to measure (build it optimised: `--profile fast`).
-    #[arg(long, value_parser = ferry_e2e::bench_args::existing_path)]
-    host: PathBuf,
-    /// Resolve and check the arguments, print them, and stop.
-    #[arg(long)]
-    check_args: bool,
+    #[command(flatten)]
+    built: ferry_e2e::bench_args::Built,
     /// CDs registered.
     #[arg(long, default_value_t = 1000)]
     cds: usize,
@@ -71,7 +64,7 @@ fn spin_toml(wasm_dir: &Path, kube: &KubeEmulator, git: &GitEmulator, cron: &str
 fn start_host(args: &Args, dir: &Path, manifest: &SpinManifest) -> Result<HostProcess> {
     let spin_toml = manifest.write_in(dir);
     HostProcess::start_binary(
-        &args.host,
+        &args.built.host,
         &spin_toml,
         &[
             "--kv",
@@ -486,7 +479,7 @@ fn per_cd(n: f64, cds: usize) -> String {
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    if ferry_e2e::bench_args::checked_only(args.check_args, &args.wasm_dir, &args.host, &args.out) {
+    if args.built.checked_only(&args.out) {
         return Ok(());
     }
     ensure!(
@@ -519,7 +512,7 @@ fn main() -> Result<()> {
             .write_in(dir.path());
 
         // Registered and synced on a host whose reconciler works once, at start.
-        let manifest = spin_toml(&args.wasm_dir, &kube, &git, "*/1 * * * * *", "1h");
+        let manifest = spin_toml(&args.built.wasm_dir, &kube, &git, "*/1 * * * * *", "1h");
         let host = start_host(&args, dir.path(), &manifest)?;
         let setup = setup(&args, &host, &kube, &git).await?;
         let status = host.stop()?;
@@ -527,7 +520,7 @@ fn main() -> Result<()> {
 
         // The same store on a host whose reconciler works on every tick, ticks `tick_every` apart.
         let cron = format!("*/{} * * * * *", args.tick_every);
-        let manifest = spin_toml(&args.wasm_dir, &kube, &git, &cron, "0");
+        let manifest = spin_toml(&args.built.wasm_dir, &kube, &git, &cron, "0");
         let host = start_host(&args, dir.path(), &manifest)?;
         let ticks = measure(&args, &host, &kube, &git).await?;
         let viewer = ApiClient::new(&host.url, Some(VIEWER_TOKEN));
@@ -614,6 +607,7 @@ fn main() -> Result<()> {
         repos = args.repos,
         per_repo = args.cds.div_ceil(args.repos),
         profile = args
+            .built
             .host
             .parent()
             .and_then(|p| p.file_name())

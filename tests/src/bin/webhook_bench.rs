@@ -13,15 +13,8 @@ use std::time::{Duration, Instant};
 
 #[derive(Parser)]
 struct Args {
-    /// Directory of the release `.wasm` files.
-    #[arg(long, value_parser = ferry_e2e::bench_args::existing_path)]
-    wasm_dir: PathBuf,
-    /// The ferry-host binary to measure (build it optimised: `--profile fast`).
-    #[arg(long, value_parser = ferry_e2e::bench_args::existing_path)]
-    host: PathBuf,
-    /// Resolve and check the arguments, print them, and stop.
-    #[arg(long)]
-    check_args: bool,
+    #[command(flatten)]
+    built: ferry_e2e::bench_args::Built,
     /// CDs registered.
     #[arg(long, default_value_t = 10_000)]
     cds: usize,
@@ -106,11 +99,11 @@ fn measure(args: &Args, cds: usize) -> Result<Measurement> {
     let kube_url = kube.http_url().context("the kube emulator serves plain HTTP")?;
 
     let app = FerryApp::with_outbound(
-        &args.wasm_dir.join("ferry_api.wasm"),
-        &args.wasm_dir.join("ferry_webhook.wasm"),
+        &args.built.wasm_dir.join("ferry_api.wasm"),
+        &args.built.wasm_dir.join("ferry_webhook.wasm"),
         &[emulator.base_url(Provider::GitHub), kube_url.clone()],
     );
-    let host = app.start_with(&app.kv_file(), Some(&args.host));
+    let host = app.start_with(&app.kv_file(), Some(&args.built.host));
     let hook = format!("{}/hooks/github", host.url);
     let requests = events
         .iter()
@@ -224,7 +217,7 @@ fn measure(args: &Args, cds: usize) -> Result<Measurement> {
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    if ferry_e2e::bench_args::checked_only(args.check_args, &args.wasm_dir, &args.host, &args.out) {
+    if args.built.checked_only(&args.out) {
         return Ok(());
     }
     let small = measure(&args, args.compare_cds)?;
@@ -265,6 +258,7 @@ fn main() -> Result<()> {
          `crates/engine/src/push.rs` and `store/repo_index.rs`.\n",
         cds = args.cds,
         profile = args
+            .built
             .host
             .parent()
             .and_then(|p| p.file_name())
