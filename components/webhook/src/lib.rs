@@ -38,11 +38,10 @@ fn sync_budget_millis() -> u64 {
 
 #[http_component]
 async fn handle(request: IncomingRequest, response_out: ResponseOutparam) {
-    let response = match answer(request).await {
-        Ok(response) => response,
-        Err(message) => json(500, &message),
+    let (response, syncing) = match answer(request).await {
+        Ok(answer) => answer,
+        Err(message) => (json(500, &message), Vec::new()),
     };
-    let syncing = syncing_of(&response);
     let outgoing = to_outgoing(&response);
     if let Err(e) = response_out.set_with_body(outgoing, response.into_body()).await {
         eprintln!("webhook: the answer could not be sent: {e}");
@@ -73,28 +72,11 @@ async fn handle(request: IncomingRequest, response_out: ResponseOutparam) {
     }
 }
 
-/// The CDs to deploy after answering, as the 202 body names them: those the push marked pending
-/// (synced), and those already synced at the pushed commit (only refreshed: no request is
-/// pending for them).
-fn syncing_of(response: &http::Response<Vec<u8>>) -> Vec<String> {
-    if response.status() != 202 {
-        return Vec::new();
-    }
-    let Ok(body) = serde_json::from_slice::<serde_json::Value>(response.body()) else {
-        return Vec::new();
-    };
-    ["syncing", "refreshing"]
-        .iter()
-        .filter_map(|field| body.get(field)?.as_array())
-        .flatten()
-        .filter_map(|n| n.as_str().map(str::to_string))
-        .collect()
-}
-
-async fn answer(request: IncomingRequest) -> Result<http::Response<Vec<u8>>, String> {
+/// The answer, and the CDs to deploy once it is sent.
+async fn answer(request: IncomingRequest) -> Result<(http::Response<Vec<u8>>, Vec<String>), String> {
     let request = match read_request(request, push::MAX_BODY_BYTES).await {
         Ok(request) => request,
-        Err(message) => return Ok(json(400, &message)),
+        Err(message) => return Ok((json(400, &message), Vec::new())),
     };
     let kv = SpinKeyValue::open_default().map_err(|e| format!("the key-value store is unavailable: {e}"))?;
     let answer = push::handle(&request, &kv, &SystemClock, |provider| {
@@ -106,7 +88,7 @@ async fn answer(request: IncomingRequest) -> Result<http::Response<Vec<u8>>, Str
     if let Some(reason) = answer.log {
         eprintln!("webhook: {reason}");
     }
-    Ok(answer.response)
+    Ok((answer.response, answer.then_deploy))
 }
 
 fn json(status: u16, message: &str) -> http::Response<Vec<u8>> {

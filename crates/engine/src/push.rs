@@ -60,10 +60,14 @@ pub fn already_synced_at(status: &CdStatus, commit: &str) -> bool {
     status.revision.as_deref() == Some(commit) && status.sync == Some(SyncStatus::Synced) && !busy
 }
 
-/// The answer, and a reason to log when a delivery was refused (never a secret).
+/// The answer, a reason to log when a delivery was refused (never a secret), and the work it
+/// leaves: the CDs to deploy once the sender has its answer.
 pub struct WebhookAnswer {
     pub response: http::Response<Vec<u8>>,
     pub log: Option<String>,
+    /// Those the push marked pending (synced), then those already synced at the pushed commit
+    /// (only refreshed: no request is pending for them). Empty unless the answer is 202.
+    pub then_deploy: Vec<String>,
 }
 
 fn answer(status: u16, body: serde_json::Value) -> http::Response<Vec<u8>> {
@@ -84,6 +88,7 @@ pub fn handle<K: KeyValue, C: Clock>(
     let done = |status, body| WebhookAnswer {
         response: answer(status, body),
         log: None,
+        then_deploy: Vec::new(),
     };
     let path = request.uri().path();
     let Some(provider) = provider_of_path(path) else {
@@ -129,6 +134,7 @@ pub fn handle<K: KeyValue, C: Clock>(
             return WebhookAnswer {
                 response: answer(status, json!({"message": message})),
                 log: Some(format!("{} delivery refused: {e}", provider.slug())),
+                then_deploy: Vec::new(),
             };
         }
     };
@@ -137,10 +143,15 @@ pub fn handle<K: KeyValue, C: Clock>(
         Delivery::Ignored(event) => done(200, json!({"message": format!("event {event:?} is not acted on")})),
         Delivery::Push(push) => match on_push(&push, kv, clock) {
             Ok(None) => done(200, json!({"message": "delivery already received"})),
-            Ok(Some(outcome)) => done(202, serde_json::to_value(&outcome).expect("outcome serializes")),
+            Ok(Some(outcome)) => WebhookAnswer {
+                response: answer(202, serde_json::to_value(&outcome).expect("outcome serializes")),
+                log: None,
+                then_deploy: outcome.syncing.iter().chain(&outcome.refreshing).cloned().collect(),
+            },
             Err(e) => WebhookAnswer {
                 response: answer(500, json!({"message": format!("the push could not be recorded: {e}")})),
                 log: Some(format!("{} push not recorded: {e}", provider.slug())),
+                then_deploy: Vec::new(),
             },
         },
     }

@@ -1126,7 +1126,8 @@ async fn a_cut_off_sync_resumes_at_the_next_tick() {
 const WEBHOOK_SECRET: &str = "gitea-secret";
 
 /// Deliver `push` as Gitea sends it (a new delivery id each time) to the engine's push path.
-fn deliver(w: &World, push: &git_emulator::PushEvent) -> (u16, serde_json::Value) {
+/// The answer's status and body, and the CDs it leaves to deploy.
+fn deliver(w: &World, push: &git_emulator::PushEvent) -> (u16, serde_json::Value, Vec<String>) {
     use ferry_engine::ferry_core::webhook::WebhookSecret;
     let request = w
         .git
@@ -1141,19 +1142,13 @@ fn deliver(w: &World, push: &git_emulator::PushEvent) -> (u16, serde_json::Value
         Some(WebhookSecret::new(WEBHOOK_SECRET))
     });
     let body = serde_json::from_slice(answer.response.body()).unwrap();
-    (answer.response.status().as_u16(), body)
+    (answer.response.status().as_u16(), body, answer.then_deploy)
 }
 
-/// Deploy what a push answer names, as the webhook component does after answering.
-async fn after_push(w: &World, body: &serde_json::Value) -> Vec<(String, DeployResult)> {
-    let names: Vec<String> = ["syncing", "refreshing"]
-        .iter()
-        .filter_map(|f| body[f].as_array())
-        .flatten()
-        .map(|n| n.as_str().unwrap().to_string())
-        .collect();
+/// Deploy what a push answer leaves, as the webhook component does after answering.
+async fn after_push(w: &World, names: &[String]) -> Vec<(String, DeployResult)> {
     let ports = common::deploy_ports(&w.kv, &w.http);
-    ferry_engine::reconcile::deploy_each(&ports, &names, Work::Pending, &common::deploy_limits(20_000))
+    ferry_engine::reconcile::deploy_each(&ports, names, Work::Pending, &common::deploy_limits(20_000))
         .await
         .visited
 }
@@ -1167,24 +1162,24 @@ async fn a_redelivered_push_of_the_commit_a_cd_is_synced_at_only_refreshes_it() 
     let push = w.git.push_event(KEY, "refs/heads/main", &first, &second).unwrap();
     let applies = || w.kube.write_log().len();
 
-    let (code, body) = deliver(&w, &push);
+    let (code, body, then) = deliver(&w, &push);
     assert_eq!((code, &body["syncing"]), (202, &serde_json::json!(["shop"])), "{body}");
     assert_eq!(
-        after_push(&w, &body).await,
+        after_push(&w, &then).await,
         [("shop".to_string(), DeployResult::Synced(OperationPhase::Succeeded))]
     );
     assert_eq!(history::list(&w.kv, "shop").unwrap().len(), 1);
     let applied = applies();
 
     // The provider delivers the same push again under a new id: matched, not synced.
-    let (code, body) = deliver(&w, &push);
+    let (code, body, then) = deliver(&w, &push);
     assert_eq!(code, 202, "{body}");
     assert_eq!(
         body,
         serde_json::json!({"matched": ["shop"], "syncing": [], "refreshing": ["shop"]})
     );
     assert!(pending::get_sync(&w.kv, "shop").unwrap().is_none());
-    let visited = after_push(&w, &body).await;
+    let visited = after_push(&w, &then).await;
     assert!(
         matches!(
             visited[..],
@@ -1231,10 +1226,10 @@ async fn a_redelivered_push_of_the_commit_a_cd_is_synced_at_only_refreshes_it() 
     // A push of a new commit syncs again.
     let third = commit(&w.repo, &manifests("nginx:1.25", "three"));
     let push = w.git.push_event(KEY, "refs/heads/main", &second, &third).unwrap();
-    let (code, body) = deliver(&w, &push);
+    let (code, body, then) = deliver(&w, &push);
     assert_eq!((code, &body["syncing"]), (202, &serde_json::json!(["shop"])), "{body}");
     assert_eq!(
-        after_push(&w, &body).await,
+        after_push(&w, &then).await,
         [("shop".to_string(), DeployResult::Synced(OperationPhase::Succeeded))]
     );
     assert_eq!(history::list(&w.kv, "shop").unwrap().len(), 2);
@@ -1345,12 +1340,12 @@ async fn a_push_touching_a_hundred_cds_of_one_repository_downloads_its_commit_on
     }
     let second = commit(&w.repo, &files("two"));
     let push = w.git.push_event(KEY, "refs/heads/main", &first, &second).unwrap();
-    let (code, body) = deliver(&w, &push);
+    let (code, body, then) = deliver(&w, &push);
     assert_eq!(code, 202, "{body}");
     assert_eq!(body["syncing"].as_array().map(Vec::len), Some(100), "{body}");
 
     w.git.clear_requests();
-    let visited = after_push(&w, &body).await;
+    let visited = after_push(&w, &then).await;
     assert_eq!(archive_requests(&w.git), 1, "one download for the hundred CDs");
     let archive = w
         .git
