@@ -57,6 +57,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!(concat!(env!("OUT_DIR"), "/source.js.gz")),
     ),
     (
+        "fences.js",
+        JS,
+        include_bytes!(concat!(env!("OUT_DIR"), "/fences.js.gz")),
+    ),
+    (
         "projects.js",
         JS,
         include_bytes!(concat!(env!("OUT_DIR"), "/projects.js.gz")),
