@@ -418,6 +418,50 @@ async fn an_operator_of_project_a_sees_and_touches_only_project_a() {
         .unwrap();
     assert_eq!(switched, json!("team-b"), "the reload keeps the project");
     admin.shot("admin-scoped-to-b").await.unwrap();
+    // Scoped to B, the admin's Create is B's; under All projects the project is picked in the
+    // form, and the fences follow the choice (default: none).
+    let create = admin.browser.wait_for("#create-cd", WAIT).await.unwrap();
+    admin.browser.click(&create).await.unwrap();
+    assert_eq!(admin.dialog().await.unwrap(), "Create Continuous Deployment in team-b");
+    assert_eq!(
+        fence_text(&admin, "input[name=repoURL]").await,
+        format!("Project team-b allows: {repo_b}")
+    );
+    close_dialog(&admin).await;
+    admin.browser.goto(&format!("{}/#/", world.host.url)).await.unwrap();
+    admin
+        .browser
+        .wait_until(
+            "return document.getElementById('project-switcher').value === '' && document.querySelectorAll('#cd-table .cd-name').length === 2;",
+            WAIT,
+            "All projects again",
+        )
+        .await
+        .unwrap();
+    let create = admin.browser.wait_for("#create-cd", WAIT).await.unwrap();
+    admin.browser.click(&create).await.unwrap();
+    assert_eq!(admin.dialog().await.unwrap(), "Create Continuous Deployment");
+    let projects = admin
+        .browser
+        .wait_until(
+            "const s = document.querySelector('dialog[open] select[name=project]');\
+             return s && s.options.length === 3 ? [...s.options].map(o => o.value) : null;",
+            WAIT,
+            "the projects to pick from",
+        )
+        .await
+        .unwrap();
+    assert_eq!(projects, json!(["default", "team-a", "team-b"]));
+    let fence_shown = "return !document.querySelector('dialog[open] .fence:not([hidden])');";
+    assert_eq!(admin.browser.execute(fence_shown, vec![]).await.unwrap(), json!(true));
+    admin.select("select[name=project]", "team-b").await.unwrap();
+    assert_eq!(
+        fence_text(&admin, "input[name=repoURL]").await,
+        format!("Project team-b allows: {repo_b}")
+    );
+    assert_eq!(offered(&admin, "input[name=repoURL]").await, [repo_b.clone()]);
+    admin.shot("admin-create-picks-project").await.unwrap();
+    close_dialog(&admin).await;
 
     // (b) The operator of A in another browser.
     let mut operator = ConsolePage::open(&world.host.url, "projects-operator", 1280, 900)
@@ -531,8 +575,22 @@ async fn an_operator_of_project_a_sees_and_touches_only_project_a() {
     operator.shot("operator-created").await.unwrap();
 
     // (c) The admin revokes the token in the page; the operator's next action asks to sign in.
+    // First a delete the API refuses while B has a CD: its reason in the dialog, B stays.
     let nav = admin.browser.wait_for("#nav-projects", WAIT).await.unwrap();
     admin.browser.click(&nav).await.unwrap();
+    let delete = admin
+        .browser
+        .wait_for("tr[data-project=team-b] [data-action=delete]", WAIT)
+        .await
+        .unwrap();
+    admin.browser.click(&delete).await.unwrap();
+    assert_eq!(admin.dialog().await.unwrap(), "Delete project team-b?");
+    admin.submit().await.unwrap();
+    let alert = admin.dialog_alert().await.unwrap();
+    assert!(alert.contains("still has 1 continuous deployment(s): b-web"), "{alert}");
+    close_dialog(&admin).await;
+    let (status, _) = world.api("GET", "/api/v1/projects/team-b", ADMIN, None).await;
+    assert_eq!(status, 200, "team-b stays");
     open_tokens(&admin, "team-a").await;
     let revoke = admin
         .browser
