@@ -5,6 +5,7 @@ import { api, ApiError } from './api.js';
 import { announce, h, uniqueId } from './dom.js';
 import { choice, field, openDialog, setFieldError, showFieldErrors } from './dialog.js';
 import { sourceTypeGroup } from './source.js';
+import { allowedClusters, destinationFenceText, permitsDestination, permitsSource, sourceFenceText, suggestedNamespaces, suggestedRepos } from './fences.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -90,23 +91,73 @@ function errorFromApi(controls, error) {
 
 // --- Create ------------------------------------------------------------------------------
 
-export function createDialog({ onCreated, project = '' }) {
+// `project`: the current project (fixed); none and `choose` (a bootstrap token, which may write
+// to every project): the form has a DevOps project to pick, `default` first.
+export function createDialog({ onCreated, project = '', choose = false }) {
   const name = input({ name: 'name', maxlength: '63', placeholder: 'guestbook', autocapitalize: 'none' });
   const alias = input({ name: 'alias', placeholder: 'Guestbook' });
   const description = h('textarea', { name: 'description', rows: '2' });
-  const repoURL = input({ name: 'repoURL', type: 'url', placeholder: 'https://github.com/org/apps', inputmode: 'url' });
+  const projectSelect = !project && choose
+    ? h('select', { name: 'project' }, h('option', { value: 'default' }, 'default')) : null;
+  const repoURL = input({ name: 'repoURL', type: 'url', placeholder: 'https://github.com/org/apps', inputmode: 'url', list: uniqueId('repo-options') });
+  const repoOptions = h('datalist', { id: repoURL.getAttribute('list') });
   const provider = h('select', { name: 'provider' }, ...PROVIDERS.map(([v, label]) => h('option', { value: v }, label)));
   const cluster = input({ name: 'cluster', value: 'in-cluster', list: 'cluster-options' });
   const clusterOptions = h('datalist', { id: 'cluster-options' });
-  const namespace = input({ name: 'namespace', placeholder: 'guestbook', maxlength: '63' });
+  const namespace = input({ name: 'namespace', placeholder: 'guestbook', maxlength: '63', list: uniqueId('namespace-options') });
+  const namespaceOptions = h('datalist', { id: namespace.getAttribute('list') });
   const revision = input({ name: 'targetRevision', value: 'main' });
   const path = input({ name: 'path', placeholder: 'guestbook' });
   const sourceType = sourceTypeGroup();
+  // The fences of the chosen project, under the fields they fence.
+  const repoFence = h('p', { class: 'help fence', id: uniqueId('repo-fence'), hidden: true });
+  const destinationFence = h('p', { class: 'help fence', id: uniqueId('destination-fence'), hidden: true });
 
-  api.clusters().then(
-    (clusters) => clusterOptions.replaceChildren(...clusters.map((c) => h('option', { value: c.name }, c.server || c.name))),
-    () => {},
-  );
+  // What the pick lists offer: every registered cluster, and of them what the project allows.
+  let clusters = [];
+  let fences = null;
+  const chosenProject = () => project || (projectSelect && projectSelect.value !== 'default' ? projectSelect.value : '');
+  const clusterNamed = (text) => clusters.find((c) => c.name === text);
+  const offerNamespaces = () => {
+    const chosen = clusterNamed(cluster.value.trim());
+    namespaceOptions.replaceChildren(...(fences && chosen ? suggestedNamespaces(fences, chosen) : [])
+      .map((ns) => h('option', { value: ns })));
+  };
+  const offer = () => {
+    const offered = fences ? allowedClusters(fences, clusters) : clusters;
+    clusterOptions.replaceChildren(...offered.map((c) => h('option', { value: c.name }, c.server || c.name)));
+    repoOptions.replaceChildren(...(fences ? suggestedRepos(fences) : []).map((url) => h('option', { value: url })));
+    if (fences && offered.length && !offered.some((c) => c.name === cluster.value.trim())) cluster.value = offered[0].name;
+    repoFence.textContent = fences ? sourceFenceText(fences) : '';
+    repoFence.hidden = !fences;
+    destinationFence.textContent = fences ? destinationFenceText(fences) : '';
+    destinationFence.hidden = !fences;
+    offerNamespaces();
+  };
+  cluster.addEventListener('input', offerNamespaces);
+  const loadFences = () => {
+    const wanted = chosenProject();
+    fences = null;
+    offer();
+    if (!wanted) return;
+    api.getProject(wanted).then((p) => {
+      if (chosenProject() !== wanted) return;
+      fences = p;
+      offer();
+    }, () => {});
+  };
+  projectSelect?.addEventListener('change', loadFences);
+  if (projectSelect) {
+    api.projects().then((projects) => {
+      const chosen = projectSelect.value;
+      projectSelect.replaceChildren(h('option', { value: 'default' }, 'default'),
+        ...projects.filter((p) => p.name !== 'default')
+          .map((p) => h('option', { value: p.name }, p.alias ? `${p.alias} (${p.name})` : p.name)));
+      projectSelect.value = chosen;
+    }, () => {});
+  }
+  api.clusters().then((items) => { clusters = items; offer(); }, () => {});
+  loadFences();
 
   const manual = choice({ type: 'radio', name: 'strategy', value: 'manual', label: 'Manual Sync', checked: true,
     help: 'Synchronize only when someone clicks Sync.' });
@@ -124,8 +175,11 @@ export function createDialog({ onCreated, project = '' }) {
         help: 'Lowercase letters, digits and hyphens; starts and ends with a letter or digit; at most 63 characters.' }),
       field({ label: 'Alias', control: alias, name: 'spec.alias', optional: true }),
       field({ label: 'Description', control: description, name: 'spec.description', optional: true }),
-      field({ label: 'Code repository', control: repoURL, name: 'spec.source.repoURL', required: true,
-        help: 'The URL of the Git repository that holds the manifests.' }),
+      projectSelect ? field({ label: 'DevOps project', control: projectSelect, name: 'spec.project',
+        help: 'The project the continuous deployment belongs to; its fences decide the repositories and destinations.' }) : null,
+      withFence(field({ label: 'Code repository', control: repoURL, name: 'spec.source.repoURL', required: true,
+        help: 'The URL of the Git repository that holds the manifests.' }), repoURL, repoFence),
+      repoOptions,
       field({ label: 'Provider', control: provider, name: 'spec.source.provider',
         help: 'Needed for self-hosted servers, whose host does not name the provider.' }),
     ),
@@ -134,9 +188,9 @@ export function createDialog({ onCreated, project = '' }) {
       group('Deployment Location',
         h('div', { class: 'two-columns' },
           field({ label: 'Cluster', control: cluster, name: 'spec.destination.cluster', required: true }),
-          field({ label: 'Project', control: namespace, name: 'spec.destination.namespace', required: true,
-            help: 'The namespace the resources are deployed to.' })),
-        clusterOptions),
+          withFence(field({ label: 'Project', control: namespace, name: 'spec.destination.namespace', required: true,
+            help: 'The namespace the resources are deployed to.' }), namespace, destinationFence)),
+        clusterOptions, namespaceOptions),
       group('Code Repository Settings',
         h('div', { class: 'two-columns' },
           field({ label: 'Branch or tag', control: revision, name: 'spec.source.targetRevision', required: true }),
@@ -195,6 +249,17 @@ export function createDialog({ onCreated, project = '' }) {
       setFieldError(namespace, 'A project name is a DNS label: lowercase letters, digits and hyphens.');
       invalid.push(namespace);
     }
+    // The project's fences, before anything is sent (the API checks them again).
+    if (fences && stepIndex === 0 && repoURL.value.trim() && !permitsSource(fences, repoURL.value)) {
+      setFieldError(repoURL, `Project ${fences.name} does not allow this repository.`);
+      invalid.push(repoURL);
+    }
+    const target = clusterNamed(cluster.value.trim());
+    if (fences && stepIndex === 1 && target && DNS_LABEL.test(namespace.value.trim())
+      && !permitsDestination(fences, target.name, target.server || '', namespace.value.trim())) {
+      setFieldError(namespace, `Project ${fences.name} does not allow ${target.name}/${namespace.value.trim()}.`);
+      invalid.push(namespace);
+    }
     // The Source Type's lists: every bad line is marked beside its field.
     if (stepIndex === 1) invalid.push(...sourceType.read().invalid);
     return invalid;
@@ -208,8 +273,8 @@ export function createDialog({ onCreated, project = '' }) {
       destination: { cluster: cluster.value.trim(), namespace: namespace.value.trim() },
       syncPolicy: { syncOptions: readSyncOptions(root, '') },
     };
-    // Created in the project the list is scoped to (none chosen: the default project).
-    if (project) spec.project = project;
+    // Created in the project the list is scoped to, or the one chosen (none: the default project).
+    if (chosenProject()) spec.project = chosenProject();
     if (alias.value.trim()) spec.alias = alias.value.trim();
     if (description.value.trim()) spec.description = description.value.trim();
     if (provider.value) spec.source.provider = provider.value;
@@ -262,6 +327,13 @@ export function createDialog({ onCreated, project = '' }) {
   previous.addEventListener('click', () => show(0));
   show(0);
   return controls;
+}
+
+// The fence text under a field's help, read with it.
+function withFence(fieldElement, control, fence) {
+  fieldElement.querySelector('.field-error').before(fence);
+  control.setAttribute('aria-describedby', `${control.getAttribute('aria-describedby')} ${fence.id}`);
+  return fieldElement;
 }
 
 // --- Edit Information ----------------------------------------------------------------------

@@ -59,12 +59,21 @@ async function call(method, path, { json, yaml, accept = 'application/json', tok
   return { status: response.status, data };
 }
 
+const project = (name) => `/api/v1/projects/${encodeURIComponent(name)}`;
 const cd = (name) => `/api/v1/cds/${encodeURIComponent(name)}`;
 
 export const api = {
   whoami: (token) => call('GET', '/api/v1/whoami', { token }).then((r) => r.data),
   clusters: () => call('GET', '/api/v1/clusters').then((r) => r.data.items || []),
   projects: () => call('GET', '/api/v1/projects').then((r) => r.data.items || []),
+  getProject: (name) => call('GET', project(name)).then((r) => r.data),
+  createProject: (doc) => call('POST', '/api/v1/projects', { json: doc }).then((r) => r.data),
+  replaceProject: (name, doc) => call('PUT', project(name), { json: doc }).then((r) => r.data),
+  deleteProject: (name) => call('DELETE', project(name)).then((r) => r.data),
+  tokens: (name) => call('GET', `${project(name)}/tokens`).then((r) => r.data.items || []),
+  createToken: (name, request) => call('POST', `${project(name)}/tokens`, { json: request }).then((r) => r.data),
+  revokeToken: (name, token) =>
+    call('DELETE', `${project(name)}/tokens/${encodeURIComponent(token)}`).then((r) => r.data),
   listCds({ health, sync, q, project } = {}) {
     const params = new URLSearchParams();
     if (project) params.set('project', project);

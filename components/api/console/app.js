@@ -8,6 +8,7 @@ import { actionMenu } from './menu.js';
 import { createDialog, deleteDialog, editInformationDialog, editYamlDialog, syncDialog } from './actions.js';
 import { renderList } from './list.js';
 import { renderDetail } from './detail.js';
+import { renderProjects } from './projects.js';
 import { refreshTimes } from './status.js';
 
 const WRITE_ROLES = new Set(['operator', 'admin']);
@@ -19,20 +20,30 @@ const tokenError = document.getElementById('token-error');
 const view = document.getElementById('view');
 const sessionBox = document.getElementById('session');
 const roleChip = document.getElementById('role-chip');
+const switcher = document.getElementById('project-switcher');
+const navProjects = document.getElementById('nav-projects');
+const navCds = document.getElementById('nav-cds');
 
 const app = {
   role: null,
   // A project token's project (fixed); null for a bootstrap token, which sees every project.
   memberOf: null,
-  // The project the list and Create are scoped to ('' = every project the token sees).
+  // The project the list and Create are scoped to ('' = every project the token sees); kept in
+  // the address (`#/?project=team-a`), so a reload or a shared link keeps it.
   currentProject: '',
+  // An address of the console within the current project.
+  href(path) {
+    return app.currentProject && !app.memberOf ? `${path}?project=${encodeURIComponent(app.currentProject)}` : path;
+  },
   canWrite: false,
   currentView: null,
   rendering: 0,
   listFilters: {},
   reload: null,
+  // The switcher's projects again (after the Projects page changed them).
+  refreshProjects: () => fillSwitcher(),
   actions: {
-    create: (done) => createDialog({ onCreated: done, project: app.currentProject }),
+    create: (done) => createDialog({ onCreated: done, project: app.currentProject, choose: !app.memberOf }),
     sync: (name, done) => syncDialog(name, { onChanged: done }),
     menuFor(cd, changed, { afterDelete } = {}) {
       return actionMenu(`Actions for ${cd.name}`, [
@@ -52,6 +63,7 @@ const app = {
     app.memberOf = null;
     app.currentProject = '';
     app.canWrite = false;
+    switcher.replaceChildren();
     app.currentView = null;
     app.rendering += 1;
     showSignIn(message);
@@ -89,19 +101,78 @@ function enter({ role, project }) {
   app.canWrite = WRITE_ROLES.has(role);
   roleChip.textContent = project ? `${role} · ${project}` : role;
   roleChip.title = app.canWrite ? `Signed in as ${role}: may create, edit, sync and delete` : `Signed in as ${role}: read only`;
+  // The sections: only a bootstrap admin has more than the list (the Projects page).
+  navProjects.hidden = role !== 'admin' || Boolean(project);
+  navProjects.parentElement.hidden = navProjects.hidden;
+  fillSwitcher();
   sessionBox.hidden = false;
   signinSection.hidden = true;
   view.hidden = false;
   route(true);
 }
 
+// The switcher: a project token has its one project; a bootstrap token every project, and "All
+// projects".
+function fillSwitcher() {
+  const rendering = app.role;
+  if (app.memberOf) {
+    switcher.replaceChildren(h('option', { value: app.memberOf }, app.memberOf));
+    switcher.disabled = true;
+    return;
+  }
+  switcher.disabled = false;
+  switcher.replaceChildren(h('option', { value: '' }, 'All projects'));
+  showProjectInSwitcher();
+  api.projects().then((projects) => {
+    if (app.role !== rendering || app.memberOf) return;
+    switcher.replaceChildren(h('option', { value: '' }, 'All projects'),
+      ...projects.map((p) => h('option', { value: p.name }, p.alias ? `${p.alias} (${p.name})` : p.name)));
+    showProjectInSwitcher();
+  }, () => {});
+}
+
+// Select the current project; one the list does not have yet (a link to a new project) is added.
+function showProjectInSwitcher() {
+  if (app.currentProject && ![...switcher.options].some((o) => o.value === app.currentProject)) {
+    switcher.append(h('option', { value: app.currentProject }, app.currentProject));
+  }
+  switcher.value = app.currentProject;
+}
+
+switcher.addEventListener('change', () => {
+  if (app.memberOf) return;
+  app.currentProject = switcher.value;
+  const { path } = parseHash();
+  location.hash = `#${app.href(path.startsWith('/cds/') ? '/' : path)}`;
+});
+
+// `#/path?project=p`: the view's address and the current project.
+function parseHash() {
+  const raw = location.hash.replace(/^#/, '') || '/';
+  const at = raw.indexOf('?');
+  return at < 0 ? { path: raw, params: new URLSearchParams() }
+    : { path: raw.slice(0, at), params: new URLSearchParams(raw.slice(at + 1)) };
+}
+
 function route(focusHeading = false) {
   if (!app.role) return;
   // Each rendering owns its refresh timer; a newer one retires it.
   app.rendering += 1;
-  const match = /^#\/cds\/([^/]+)$/.exec(location.hash);
+  const { path, params } = parseHash();
+  if (!app.memberOf) {
+    app.currentProject = params.get('project') || '';
+    showProjectInSwitcher();
+  }
+  navCds.setAttribute('href', app.href('#/'));
+  navProjects.setAttribute('href', app.href('#/projects'));
+  document.querySelector('.brand').setAttribute('href', app.href('#/'));
+  const match = /^\/cds\/([^/]+)$/.exec(path);
   let heading;
-  if (match) {
+  if (path === '/projects' && app.role === 'admin' && !app.memberOf) {
+    app.currentView = 'projects';
+    document.title = 'Projects · Ferry';
+    heading = renderProjects(view, app);
+  } else if (match) {
     const name = decodeURIComponent(match[1]);
     app.currentView = `cd:${name}`;
     document.title = `${name} · Continuous Deployments · Ferry`;
@@ -111,6 +182,8 @@ function route(focusHeading = false) {
     document.title = 'Continuous Deployments · Ferry';
     heading = renderList(view, app);
   }
+  for (const link of [navCds, navProjects]) link.removeAttribute('aria-current');
+  (app.currentView === 'projects' ? navProjects : app.currentView === 'list' ? navCds : null)?.setAttribute('aria-current', 'page');
   if (focusHeading || document.activeElement === document.body) heading.focus();
 }
 

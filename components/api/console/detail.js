@@ -17,7 +17,7 @@ export function renderDetail(view, app, name) {
   const body = h('div', { class: 'detail-body' }, h('p', { class: 'muted' }, 'Loading…'));
   clear(view,
     h('nav', { class: 'breadcrumb', 'aria-label': 'Breadcrumb' },
-      h('a', { href: '#/' }, svg(icons.back), 'Continuous Deployments')),
+      h('a', { href: app.href('#/') }, svg(icons.back), 'Continuous Deployments')),
     h('div', { class: 'page-header' }, h('div', { class: 'detail-title' }, heading), h('div', { class: 'detail-actions' })),
     body);
   const actionsBox = view.querySelector('.detail-actions');
@@ -53,7 +53,7 @@ export function renderDetail(view, app, name) {
     actionsBox.replaceChildren(...(app.canWrite ? [
       h('button', { type: 'button', class: 'button primary', id: 'detail-sync',
         onclick: () => app.actions.sync(name, () => load()) }, svg(icons.sync), h('span', {}, 'Sync')),
-      app.actions.menuFor(summary, () => load(), { afterDelete: () => { location.hash = '#/'; } }),
+      app.actions.menuFor(summary, () => load(), { afterDelete: () => { location.hash = app.href('#/'); } }),
     ] : []));
     body.replaceChildren(...[
       h('div', { class: 'status-strip' },

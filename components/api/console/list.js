@@ -10,17 +10,8 @@ const SYNCING_POLL_MS = 2000;
 const IDLE_POLL_MS = 15000;
 
 export function renderList(view, app) {
+  // Scoped to the project of the header's switcher (none: every project the token sees).
   const filters = { ...app.listFilters, project: app.currentProject };
-  // The project switcher: a bootstrap token picks among every project (or all of them); a
-  // project token has its one project.
-  const project = h('select', { id: 'filter-project', 'aria-controls': 'cd-table', disabled: Boolean(app.memberOf) },
-    app.memberOf ? h('option', { value: app.memberOf, selected: true }, app.memberOf) : h('option', { value: '' }, 'All projects'));
-  if (!app.memberOf) {
-    api.projects().then((projects) => {
-      project.append(...projects.map((p) => h('option', { value: p.name, selected: filters.project === p.name },
-        p.alias ? `${p.alias} (${p.name})` : p.name)));
-    }, () => {});
-  }
   const search = h('input', { type: 'search', id: 'cd-search', placeholder: 'Search by name, alias or description',
     value: filters.q || '', autocomplete: 'off', spellcheck: 'false', 'aria-controls': 'cd-table' });
   const health = h('select', { id: 'filter-health', 'aria-controls': 'cd-table' }, h('option', { value: '' }, 'All'),
@@ -34,15 +25,16 @@ export function renderList(view, app) {
   const tbody = h('tbody', {});
   const status = h('p', { class: 'list-status', id: 'list-status', 'aria-live': 'polite' });
   const heading = h('h1', { tabindex: '-1' }, 'Continuous Deployments');
+  const scope = app.currentProject
+    ? h('p', { class: 'scope', id: 'list-scope' }, 'In project ', h('strong', {}, app.currentProject)) : null;
 
   clear(view,
     h('div', { class: 'page-header' },
       h('div', {}, heading, h('p', { class: 'subtitle' },
-        'Deploy from Git: each continuous deployment keeps a cluster project in the state its repository describes.')),
+        'Deploy from Git: each continuous deployment keeps a cluster project in the state its repository describes.'), scope),
       create),
     h('div', { class: 'toolbar', role: 'search', 'aria-label': 'Filter continuous deployments' },
       h('div', { class: 'search' }, h('label', { for: 'cd-search', class: 'visually-hidden' }, 'Search'), svg(icons.search), search),
-      h('div', { class: 'filter' }, h('label', { for: 'filter-project' }, 'DevOps project'), project),
       h('div', { class: 'filter' }, h('label', { for: 'filter-health' }, 'Health'), health),
       h('div', { class: 'filter' }, h('label', { for: 'filter-sync' }, 'Sync'), sync),
       refresh),
@@ -107,11 +99,6 @@ export function renderList(view, app) {
     clearTimeout(debounce);
     debounce = setTimeout(() => { filters.q = search.value.trim(); app.listFilters = { ...filters }; load(); }, 250);
   });
-  project.addEventListener('change', () => {
-    app.currentProject = project.value;
-    filters.project = project.value;
-    load();
-  });
   health.addEventListener('change', () => { filters.health = health.value; app.listFilters = { ...filters }; load(); });
   sync.addEventListener('change', () => { filters.sync = sync.value; app.listFilters = { ...filters }; load(); });
   refresh.addEventListener('click', () => load().then(() => announce('List refreshed.')));
@@ -124,7 +111,7 @@ export function renderList(view, app) {
 
 function row(cd, app) {
   const location = cd.location || {};
-  const name = h('a', { href: `#/cds/${encodeURIComponent(cd.name)}`, class: 'cd-name' }, cd.name);
+  const name = h('a', { href: app.href(`#/cds/${encodeURIComponent(cd.name)}`), class: 'cd-name' }, cd.name);
   return h('tr', { dataset: { cd: cd.name } },
     h('td', { 'data-label': 'Name' }, h('div', { class: 'name-cell' }, name,
       cd.alias ? h('span', { class: 'alias' }, cd.alias) : null,

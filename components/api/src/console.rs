@@ -56,6 +56,16 @@ const FILES: &[(&str, &str, &[u8])] = &[
         JS,
         include_bytes!(concat!(env!("OUT_DIR"), "/source.js.gz")),
     ),
+    (
+        "fences.js",
+        JS,
+        include_bytes!(concat!(env!("OUT_DIR"), "/fences.js.gz")),
+    ),
+    (
+        "projects.js",
+        JS,
+        include_bytes!(concat!(env!("OUT_DIR"), "/projects.js.gz")),
+    ),
 ];
 
 const JS: &str = "text/javascript; charset=utf-8";
