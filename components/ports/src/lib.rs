@@ -147,7 +147,7 @@ impl Http for SpinHttp {
                     Some(Err(e)) => {
                         let error = HttpError::Connection {
                             host: host.clone(),
-                            message: format!("the response body broke off: {e:?}"),
+                            message: format!("the response body broke off: {}", e.to_debug_string()),
                         };
                         Some((Err(error), (response, chunks, host, true)))
                     }
