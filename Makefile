@@ -64,6 +64,7 @@ bench: components
 	$(CARGO) run --profile fast -p kube-emulator --bin kube-emulator-bench -- 10
 	$(CARGO) bench --profile fast -p ferry-core
 	$(CARGO) run --profile fast -p ferry-core --example archive_peak_memory
+	$(CARGO) run --profile fast -p ferry-core --example archive_stream_memory
 	$(CARGO) build --target $(WASM_TARGET) --release -p archive-bench-guest
 	$(CARGO) run --profile fast -p archive-bench -- --guest $(WASM_DIR)/archive-bench-guest.wasm --markdown benchmarks/archive-wasm.md
 	$(CARGO) run --profile fast -p archive-bench --bin kustomize-bench -- --guest $(WASM_DIR)/kustomize-bench-guest.wasm --markdown benchmarks/kustomize.md

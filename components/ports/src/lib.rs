@@ -11,7 +11,7 @@
 
 use std::cell::OnceCell;
 
-use ferry_engine::ports::{Http, HttpError, KeyValue, KvError};
+use ferry_engine::ports::{BodyStream, Http, HttpError, KeyValue, KvError};
 use spin_sdk::key_value::{Error as SpinKvError, Store};
 use spin_sdk::wit::wasi::keyvalue::{atomics, store as wasi_store};
 
@@ -115,6 +115,47 @@ impl Http for SpinHttp {
         let response: http::Response<Vec<u8>> =
             spin_sdk::http::send(request).await.map_err(|e| send_error(&host, e))?;
         Ok(response)
+    }
+
+    /// The status and headers as `wasi:http` hands them over, the body as its incoming-body
+    /// stream read chunk by chunk (spin-sdk's executor reads what is ready, waiting on the
+    /// stream's pollable): nothing is buffered beyond the chunk the caller pulls.
+    async fn send_streaming(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<BodyStream<'_>>, HttpError> {
+        use futures::StreamExt;
+        let host = request.uri().host().unwrap_or_default().to_string();
+        let response: spin_sdk::http::IncomingResponse =
+            spin_sdk::http::send(request).await.map_err(|e| send_error(&host, e))?;
+        let mut builder = http::Response::builder().status(response.status());
+        for (name, value) in response.headers().entries() {
+            builder = builder.header(name, value);
+        }
+        let chunks = Box::pin(response.take_body_stream());
+        // The response is kept alive with its body: wasmtime cancels the exchange when the
+        // incoming-response is dropped (spin-sdk's note on `take_body_stream`).
+        let body = futures::stream::unfold(
+            (response, chunks, host, false),
+            |(response, mut chunks, host, ended)| async move {
+                if ended {
+                    return None;
+                }
+                match chunks.next().await {
+                    None => None,
+                    Some(Ok(chunk)) => Some((Ok(chunk), (response, chunks, host, false))),
+                    Some(Err(e)) => {
+                        let error = HttpError::Connection {
+                            host: host.clone(),
+                            message: format!("the response body broke off: {}", e.to_debug_string()),
+                        };
+                        Some((Err(error), (response, chunks, host, true)))
+                    }
+                }
+            },
+        );
+        let body: BodyStream<'_> = Box::pin(body);
+        builder.body(body).map_err(|e| HttpError::Invalid(e.to_string()))
     }
 }
 

@@ -52,6 +52,13 @@ impl<H: Http> Http for Counting<H> {
         self.sent.set(self.sent.get() + 1);
         self.inner.send(request).await
     }
+    async fn send_streaming(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<ferry_engine::ports::BodyStream<'_>>, HttpError> {
+        self.sent.set(self.sent.get() + 1);
+        self.inner.send_streaming(request).await
+    }
 }
 
 struct Args {

@@ -4,8 +4,9 @@
 //! The requests and the reading of answers are `ferry_core::git_api`'s; this module only sends
 //! them, loops over candidates and redirects, and turns failures into [`GitError`].
 
-use crate::ports::{Clock, Http, HttpError};
+use crate::ports::{BodyStream, Clock, Http, HttpError};
 use ferry_core::git_api::{self, ApiFailure, ArchiveLayout, BuildError, ResolveOutcome};
+use futures::StreamExt;
 use thiserror::Error;
 
 pub use ferry_core::git_api::{
@@ -125,6 +126,45 @@ pub struct Archive {
     pub layout: ArchiveLayout,
 }
 
+/// An archive download under way: the provider said yes, the body is pulled chunk by chunk
+/// (into `ferry_core::archive::Extractor`), never held whole.
+pub struct ArchiveDownload<'h> {
+    pub layout: ArchiveLayout,
+    body: BodyStream<'h>,
+    /// Bytes received so far, for errors.
+    pub received: u64,
+}
+
+impl ArchiveDownload<'_> {
+    /// The next chunk of the archive, `None` at its end. A connection lost mid-body is a
+    /// (transient) [`GitError::Transport`].
+    pub async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, GitError> {
+        match self.body.next().await {
+            None => Ok(None),
+            Some(Ok(chunk)) => {
+                self.received += chunk.len() as u64;
+                Ok(Some(chunk))
+            }
+            Some(Err(e)) => Err(GitError::Transport(e)),
+        }
+    }
+
+    /// The whole archive in memory (tests, small archives).
+    pub async fn into_archive(mut self) -> Result<Archive, GitError> {
+        let mut bytes = Vec::new();
+        while let Some(chunk) = self.next_chunk().await? {
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(Archive {
+            bytes,
+            layout: self.layout,
+        })
+    }
+}
+
+/// How much of an error or redirect answer's body is read (for its message).
+const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
+
 pub struct GitClient<H, C> {
     http: H,
     clock: C,
@@ -181,8 +221,19 @@ impl<H: Http, C: Clock> GitClient<H, C> {
 
     /// [`GitClient::download`] of the files under any of `paths` (none: the whole tree), in one
     /// request where the provider filters by several paths
-    /// (`ferry_core::git_api::archive_call_for_paths`).
+    /// (`ferry_core::git_api::archive_call_for_paths`), read whole.
     pub async fn download_paths(&self, repo: &Repository, sha: &str, paths: &[&str]) -> Result<Archive, GitError> {
+        self.download_streaming(repo, sha, paths).await?.into_archive().await
+    }
+
+    /// [`GitClient::download_paths`] answered as soon as the provider says yes, the body left
+    /// to pull: what archive extraction uses, so that memory is what it keeps.
+    pub async fn download_streaming(
+        &self,
+        repo: &Repository,
+        sha: &str,
+        paths: &[&str],
+    ) -> Result<ArchiveDownload<'_>, GitError> {
         match self.download_once(repo, sha, paths).await {
             Err(GitError::Unexpected { status, .. })
                 if !paths.is_empty() && git_api::whole_tree_after_failure(&repo.locator, status) =>
@@ -193,25 +244,54 @@ impl<H: Http, C: Clock> GitClient<H, C> {
         }
     }
 
-    async fn download_once(&self, repo: &Repository, sha: &str, paths: &[&str]) -> Result<Archive, GitError> {
+    async fn download_once(
+        &self,
+        repo: &Repository,
+        sha: &str,
+        paths: &[&str],
+    ) -> Result<ArchiveDownload<'_>, GitError> {
         let call = git_api::archive_call_for_paths(&repo.locator, sha, paths, repo.credentials.as_ref())
             .map_err(build_error)?;
+        let what = || format!("archive of {sha} in {}", repo.describe());
         let mut request = call.request;
         for _ in 0..=MAX_REDIRECTS {
-            let response = self.http.send(clone_request(&request)).await?;
+            let (parts, mut body) = self.http.send_streaming(clone_request(&request)).await?.into_parts();
+            if parts.status.is_success() {
+                // Only the status and headers are looked at on success.
+                let head = http::Response::from_parts(parts, Vec::new());
+                git_api::interpret_archive(&repo.locator, &head, self.now_secs())
+                    .map_err(|f| self.failure(repo, f, what))?;
+                return Ok(ArchiveDownload {
+                    layout: call.layout,
+                    body,
+                    received: 0,
+                });
+            }
+            // A redirect or a refusal: its body (a message) is small; read its start.
+            let mut message = Vec::new();
+            while let Some(chunk) = body.next().await {
+                message.extend_from_slice(&chunk?);
+                if message.len() >= MAX_ERROR_BODY_BYTES {
+                    message.truncate(MAX_ERROR_BODY_BYTES);
+                    break;
+                }
+            }
+            let response = http::Response::from_parts(parts, message);
             match git_api::follow_redirect(&request, &response) {
                 Ok(Some(next)) => {
                     request = next;
                     continue;
                 }
                 Ok(None) => {}
-                Err(f) => return Err(self.failure(repo, f, || format!("archive of {sha} in {}", repo.describe()))),
+                Err(f) => return Err(self.failure(repo, f, what)),
             }
             git_api::interpret_archive(&repo.locator, &response, self.now_secs())
-                .map_err(|f| self.failure(repo, f, || format!("archive of {sha} in {}", repo.describe())))?;
-            return Ok(Archive {
-                bytes: response.into_body(),
-                layout: call.layout,
+                .map_err(|f| self.failure(repo, f, what))?;
+            return Err(GitError::Unexpected {
+                provider: provider_name(repo.locator.provider),
+                repository: repo.describe(),
+                status: response.status().as_u16(),
+                message: "an archive answer that is neither a success nor a redirect".into(),
             });
         }
         Err(GitError::TooManyRedirects {

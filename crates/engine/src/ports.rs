@@ -4,12 +4,36 @@
 //! drive the futures on a current-thread executor or `block_on`.
 #![allow(async_fn_in_trait)]
 
+use std::pin::Pin;
+
+use futures::Stream;
 use thiserror::Error;
+
+/// A response body as it arrives, chunk by chunk; an error ends it (a connection cut mid-body).
+pub type BodyStream<'a> = Pin<Box<dyn Stream<Item = Result<Vec<u8>, HttpError>> + 'a>>;
 
 /// Send one HTTP request, get one whole response. Redirects are *not* followed: callers decide
 /// (GitHub's archive hop must drop `Authorization` when the host changes).
 pub trait Http {
     async fn send(&self, request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, HttpError>;
+
+    /// Send one HTTP request, get the status and headers as soon as they arrive and the body as a
+    /// stream the caller pulls (archive downloads: memory is what the caller keeps of it, not
+    /// the body). The ports over real networks implement it (WASI's incoming-body stream in the
+    /// components, reqwest's `chunk()` natively); the default is [`Http::send`]'s whole body as
+    /// one chunk, for ports whose bodies are already in memory.
+    async fn send_streaming(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<BodyStream<'_>>, HttpError> {
+        let (parts, body) = self.send(request).await?.into_parts();
+        Ok(http::Response::from_parts(parts, one_chunk(body)))
+    }
+}
+
+/// A body already in memory as a [`BodyStream`] of one chunk.
+pub fn one_chunk<'a>(body: Vec<u8>) -> BodyStream<'a> {
+    Box::pin(futures::stream::iter([Ok(body)]))
 }
 
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
@@ -155,6 +179,12 @@ impl Clock for SystemClock {
 impl<T: Http + ?Sized> Http for &T {
     async fn send(&self, request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, HttpError> {
         (**self).send(request).await
+    }
+    async fn send_streaming(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<BodyStream<'_>>, HttpError> {
+        (**self).send_streaming(request).await
     }
 }
 

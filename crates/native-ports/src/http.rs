@@ -3,7 +3,7 @@
 //!
 //! reqwest needs a tokio runtime: call [`ReqwestHttp::send`] from inside one.
 
-use ferry_engine::ports::{Http, HttpError};
+use ferry_engine::ports::{BodyStream, Http, HttpError};
 use std::time::Duration;
 use thiserror::Error;
 
@@ -86,6 +86,40 @@ impl Http for ReqwestHttp {
         builder
             .body(body.to_vec())
             .map_err(|e| HttpError::Invalid(e.to_string()))
+    }
+
+    /// The body pulled with reqwest's `chunk()` as the caller asks for it: hyper's buffers and
+    /// the chunk in hand are all that is held.
+    async fn send_streaming(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<BodyStream<'_>>, HttpError> {
+        let host = request.uri().host().unwrap_or("").to_string();
+        let request = reqwest::Request::try_from(request).map_err(|e| HttpError::Invalid(e.to_string()))?;
+        let response = self
+            .client
+            .execute(request)
+            .await
+            .map_err(|e| transport_error(&host, e))?;
+        let mut builder = http::Response::builder()
+            .status(response.status())
+            .version(response.version());
+        if let Some(headers) = builder.headers_mut() {
+            *headers = response.headers().clone();
+        }
+        let body = futures::stream::unfold(Some(response), move |response| {
+            let host = host.clone();
+            async move {
+                let mut response = response?;
+                match response.chunk().await {
+                    Ok(Some(chunk)) => Some((Ok(chunk.to_vec()), Some(response))),
+                    Ok(None) => None,
+                    Err(e) => Some((Err(transport_error(&host, e)), None)),
+                }
+            }
+        });
+        let body: BodyStream<'_> = Box::pin(body);
+        builder.body(body).map_err(|e| HttpError::Invalid(e.to_string()))
     }
 }
 

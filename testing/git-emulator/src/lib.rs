@@ -20,11 +20,13 @@ mod push_relay;
 mod repo;
 mod routes;
 mod server;
+mod synthetic;
 mod webhook;
 
 pub use ferry_core::provider::Provider;
 pub use push_relay::{ref_updates, PushRelay, RefSnapshot, RefUpdate, RelayedPush, WebhookTarget};
 pub use repo::{GitResult, Repo};
+pub use synthetic::{incompressible, tar_gz as synthetic_tar_gz, Repeated, SyntheticArchive, SyntheticFile};
 pub use webhook::{Delivery, PushEvent};
 
 use std::collections::BTreeMap;

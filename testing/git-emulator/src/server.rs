@@ -3,7 +3,8 @@
 
 use crate::{routes, Provider, Shared};
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, StreamBody};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -123,7 +124,7 @@ async fn handle(
     endpoint: Endpoint,
     shared: Arc<Shared>,
     request: hyper::Request<hyper::body::Incoming>,
-) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
+) -> Result<hyper::Response<BoxBody<Bytes, std::io::Error>>, Infallible> {
     let (parts, body) = request.into_parts();
     let body = match body.collect().await {
         Ok(collected) => collected.to_bytes().to_vec(),
@@ -139,6 +140,25 @@ async fn handle(
     let reply = tokio::task::spawn_blocking(move || routes::route(&shared, endpoint, incoming))
         .await
         .unwrap_or_else(|_| routes::text(500, "the emulator's handler panicked"));
-    let (parts, body) = reply.into_parts();
-    Ok(hyper::Response::from_parts(parts, Full::new(Bytes::from(body))))
+    let (mut parts, body) = reply.into_parts();
+    let cut = parts
+        .headers
+        .remove(routes::CUT_AFTER)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    let body = match cut {
+        None => Full::new(Bytes::from(body)).map_err(|never| match never {}).boxed(),
+        Some(cut) => {
+            // The whole length is declared, part of it sent, then the body fails: hyper drops
+            // the connection mid-body.
+            let len = body.len();
+            parts.headers.insert(http::header::CONTENT_LENGTH, len.into());
+            let sent = Bytes::from(body).slice(..cut.min(len));
+            let frames = futures::stream::iter([
+                Ok(hyper::body::Frame::data(sent)),
+                Err(std::io::Error::other("the emulator cuts the download here")),
+            ]);
+            StreamBody::new(frames).boxed()
+        }
+    };
+    Ok(hyper::Response::from_parts(parts, body))
 }

@@ -1,11 +1,18 @@
 //! Repository archives as the providers serve them (tar.gz, tar, zip), reduced to the files under
-//! one path.
+//! the kept paths.
 //!
-//! Archives are hostile input. Extraction is streamed: a tarball is decompressed through a
-//! counting reader straight into the tar parser, and only the files under the kept path are held,
-//! so memory is bounded by what is kept, whatever the archive expands to. Every cap, path escape
-//! and link is refused or skipped with an error that names it.
+//! Archives are hostile input, and large. Extraction is a push parser ([`Extractor`]): the
+//! caller feeds the download chunk by chunk as it arrives and gets the kept files at the end.
+//! A tarball is inflated ([`gzip`]) and parsed ([`tar`]) as the bytes arrive and only the files
+//! under the kept paths are held, so memory is bounded by what is kept (plus a header and the
+//! inflater's window), whatever the archive weighs or expands to. zip is the exception: its
+//! directory is at its end, so a zip is held whole (up to [`ExtractCaps::max_zip_bytes`]) and read
+//! at [`Extractor::finish`]. Every cap, path escape and link is refused or skipped with an error
+//! that names it. [`extract`] is the same extractor fed one chunk.
+//!
+//! Sans-IO: nothing here reads or waits; the engine pulls the body from its `Http` port.
 
+mod gzip;
 mod tar;
 mod zip;
 
@@ -47,9 +54,11 @@ pub fn sniff(bytes: &[u8]) -> Option<ArchiveFormat> {
 /// Limits on what one archive may cost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExtractCaps {
-    /// The archive as downloaded.
-    pub max_compressed_bytes: u64,
-    /// Everything decompressed, kept or not (streamed through, never held).
+    /// A zip archive as downloaded: the one format held whole, as its central directory is at
+    /// its end. Tarballs have no cap on what they weigh: they are streamed through.
+    pub max_zip_bytes: u64,
+    /// Everything decompressed, kept or not (streamed through, never held): the time an
+    /// archive may cost.
     pub max_expanded_bytes: u64,
     /// Entries of any kind, headers included.
     pub max_entries: u64,
@@ -60,12 +69,12 @@ pub struct ExtractCaps {
 }
 
 impl Default for ExtractCaps {
-    /// Sized for a Wasm component capped at 128 MiB of memory: the download and the kept files
-    /// must both fit, the rest is only streamed.
+    /// Sized for a Wasm component capped at 128 MiB of memory: the kept files (and a zip) must
+    /// fit, the rest is only streamed through.
     fn default() -> Self {
         ExtractCaps {
-            max_compressed_bytes: 64 << 20,
-            max_expanded_bytes: 1 << 30,
+            max_zip_bytes: 64 << 20,
+            max_expanded_bytes: 3 << 29,
             max_entries: 100_000,
             max_file_bytes: 8 << 20,
             max_kept_bytes: 32 << 20,
@@ -110,8 +119,8 @@ pub struct Extracted {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ArchiveError {
-    #[error("the archive is {size} bytes, over the compressed-size cap of {cap} bytes")]
-    CompressedTooLarge { size: u64, cap: u64 },
+    #[error("the zip archive is over {cap} bytes (received {size} so far), the cap on a zip, which is held whole")]
+    ZipTooLarge { size: u64, cap: u64 },
     #[error("the archive expands to more than the expanded-size cap of {cap} bytes")]
     ExpandedTooLarge { cap: u64 },
     #[error("the archive has more than the entry-count cap of {cap} entries")]
@@ -136,32 +145,119 @@ pub enum ArchiveError {
     UnknownFormat,
     #[error("corrupt {format} archive: {detail}")]
     Corrupt { format: ArchiveFormat, detail: String },
+    #[error("truncated {format} archive: {detail}")]
+    Truncated { format: ArchiveFormat, detail: String },
+    #[error("corrupt tar.gz archive: the gzip trailer states CRC-32 {stated:#010x}, the data has {computed:#010x}")]
+    ChecksumMismatch { stated: u32, computed: u32 },
 }
 
-/// Extracts the files under `options.keep_path`. `format` may come from [`sniff`].
+/// Extracts the files under `options.keep_path` from a whole archive in memory: [`Extractor`]
+/// fed one chunk. `format` may come from [`sniff`].
 pub fn extract(bytes: &[u8], format: ArchiveFormat, options: &ExtractOptions) -> Result<Extracted, ArchiveError> {
-    let caps = &options.caps;
-    if bytes.len() as u64 > caps.max_compressed_bytes {
-        return Err(ArchiveError::CompressedTooLarge {
-            size: bytes.len() as u64,
-            cap: caps.max_compressed_bytes,
-        });
-    }
-    let mut selection = Selection::new(options);
-    let commit_sha = match format {
-        ArchiveFormat::TarGz => tar::read(bytes, true, &mut selection)?,
-        ArchiveFormat::Tar => tar::read(bytes, false, &mut selection)?,
-        ArchiveFormat::Zip => zip::read(bytes, &mut selection)?,
-    };
-    Ok(Extracted {
-        files: selection.files,
-        commit_sha,
-    })
+    let mut extractor = Extractor::new(format, options);
+    extractor.feed(bytes)?;
+    extractor.finish()
 }
 
 /// [`extract`] with the format taken from the bytes.
 pub fn extract_sniffed(bytes: &[u8], options: &ExtractOptions) -> Result<Extracted, ArchiveError> {
     extract(bytes, sniff(bytes).ok_or(ArchiveError::UnknownFormat)?, options)
+}
+
+/// The streaming extractor: [`Extractor::feed`] the archive's bytes in any chunking as they
+/// arrive, then [`Extractor::finish`] for the kept files. The first error is final: it is
+/// returned again by every later call.
+pub struct Extractor<'o> {
+    selection: Selection<'o>,
+    reader: Reader,
+    failed: Option<ArchiveError>,
+}
+
+enum Reader {
+    TarGz {
+        gunzip: gzip::Gunzip,
+        tar: tar::TarParser,
+    },
+    Tar(tar::TarParser),
+    /// zip's central directory is at the end: the archive is held until [`Extractor::finish`].
+    Zip(Vec<u8>),
+}
+
+impl<'o> Extractor<'o> {
+    pub fn new(format: ArchiveFormat, options: &'o ExtractOptions) -> Extractor<'o> {
+        let reader = match format {
+            ArchiveFormat::TarGz => Reader::TarGz {
+                gunzip: gzip::Gunzip::new(),
+                tar: tar::TarParser::new(ArchiveFormat::TarGz),
+            },
+            ArchiveFormat::Tar => Reader::Tar(tar::TarParser::new(ArchiveFormat::Tar)),
+            ArchiveFormat::Zip => Reader::Zip(Vec::new()),
+        };
+        Extractor {
+            selection: Selection::new(options),
+            reader,
+            failed: None,
+        }
+    }
+
+    /// The next bytes of the archive.
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<(), ArchiveError> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        let result = self.feed_inner(chunk);
+        if let Err(e) = &result {
+            self.failed = Some(e.clone());
+        }
+        result
+    }
+
+    fn feed_inner(&mut self, chunk: &[u8]) -> Result<(), ArchiveError> {
+        let selection = &mut self.selection;
+        match &mut self.reader {
+            Reader::TarGz { gunzip, tar } => gunzip.push(chunk, &mut |inflated: &[u8]| {
+                selection.count_expanded(inflated.len() as u64)?;
+                tar.push(inflated, selection)
+            }),
+            Reader::Tar(tar) => {
+                selection.count_expanded(chunk.len() as u64)?;
+                tar.push(chunk, selection)
+            }
+            Reader::Zip(held) => {
+                let size = held.len() as u64 + chunk.len() as u64;
+                let cap = selection.caps.max_zip_bytes;
+                if size > cap {
+                    return Err(ArchiveError::ZipTooLarge { size, cap });
+                }
+                held.extend_from_slice(chunk);
+                Ok(())
+            }
+        }
+    }
+
+    /// The archive has all arrived: the kept files, or why the archive is refused (one that ends
+    /// early is [`ArchiveError::Truncated`]).
+    pub fn finish(mut self) -> Result<Extracted, ArchiveError> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        let commit_sha = match &self.reader {
+            Reader::TarGz { gunzip, tar } => {
+                gunzip.finish()?;
+                tar.finish()?;
+                tar.commit_sha.clone()
+            }
+            Reader::Tar(tar) => {
+                tar.finish()?;
+                tar.commit_sha.clone()
+            }
+            Reader::Zip(held) => zip::read(held, &mut self.selection)?,
+        };
+        Ok(Extracted {
+            files: self.selection.files,
+            commit_sha,
+        })
+    }
 }
 
 /// Which entries are kept, and the running totals the caps apply to; shared by both readers.
@@ -204,7 +300,7 @@ impl<'a> Selection<'a> {
         Ok(())
     }
 
-    /// Counts decompressed bytes the reader did not count itself (zip members).
+    /// Counts decompressed bytes, kept or not.
     fn count_expanded(&mut self, bytes: u64) -> Result<(), ArchiveError> {
         self.expanded += bytes;
         if self.expanded > self.caps.max_expanded_bytes {

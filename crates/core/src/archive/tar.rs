@@ -1,204 +1,278 @@
-//! tar and tar.gz, streamed: gzip → counting reader → tar parser → only kept files are held.
+//! tar, parsed as the bytes arrive (a push parser: feed any chunking, the result is the same).
+//! Headers are collected 512 bytes at a time and read with the `tar` crate's `Header`; an entry's
+//! data goes into memory only when it is a kept file (or a small pax / GNU long-name header), and
+//! is skipped otherwise, so memory is the kept files plus one header.
 
-use std::cell::Cell;
-use std::io::{self, Read};
-
-use ::tar::EntryType;
+use ::tar::{EntryType, Header};
 
 use super::{commit_id, shown, ArchiveError, ArchiveFormat, Selection};
 
 /// pax and GNU long-name headers are read into memory; real ones hold a path or a commit id.
 const MAX_META_HEADER_BYTES: u64 = 64 * 1024;
+const BLOCK: usize = 512;
 
-pub(super) fn read(bytes: &[u8], gzipped: bool, selection: &mut Selection) -> Result<Option<String>, ArchiveError> {
-    let format = if gzipped {
-        ArchiveFormat::TarGz
-    } else {
-        ArchiveFormat::Tar
-    };
-    let cap = selection.caps.max_expanded_bytes;
-    let tripped = Cell::new(false);
-    let result = if gzipped {
-        entries(
-            CappedReader {
-                inner: flate2::bufread::GzDecoder::new(bytes),
-                read: 0,
-                cap,
-                tripped: &tripped,
-            },
-            format,
-            selection,
-        )
-    } else {
-        entries(
-            CappedReader {
-                inner: bytes,
-                read: 0,
-                cap,
-                tripped: &tripped,
-            },
-            format,
-            selection,
-        )
-    };
-    // The tar parser reports the cap as an I/O error; say which cap it was.
-    if tripped.get() {
-        return Err(ArchiveError::ExpandedTooLarge { cap });
-    }
-    result
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Meta {
+    PaxGlobal,
+    Pax,
+    LongName,
+    LongLink,
 }
 
-/// Counts what the decompressor yields and fails once it passes `cap`.
-struct CappedReader<'t, R> {
-    inner: R,
-    read: u64,
-    cap: u64,
-    tripped: &'t Cell<bool>,
+enum Sink {
+    Skip,
+    Keep { path: String, data: Vec<u8> },
+    Meta { kind: Meta, data: Vec<u8> },
 }
 
-impl<R: Read> Read for CappedReader<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.read += n as u64;
-        if self.read > self.cap {
-            self.tripped.set(true);
-            return Err(io::Error::other("expanded-size cap reached"));
-        }
-        Ok(n)
-    }
+enum State {
+    /// Collecting a header block.
+    Header,
+    /// Inside an entry's data.
+    Data { remaining: u64, padding: u64, sink: Sink },
+    /// The padding to the next block boundary.
+    Padding(u64),
+    /// After the end-of-archive block: what follows is ignored.
+    End,
 }
 
-fn entries<R: Read>(
-    reader: R,
+pub(super) struct TarParser {
     format: ArchiveFormat,
-    selection: &mut Selection,
-) -> Result<Option<String>, ArchiveError> {
-    let corrupt = |e: io::Error| ArchiveError::Corrupt {
-        format,
-        detail: e.to_string(),
-    };
-    let mut archive = ::tar::Archive::new(reader);
-    // Raw: pax and GNU long-name headers come back as entries, so that their size is capped here
-    // rather than read whole by the tar crate.
-    let commit_sha = read_entries(&mut archive, format, selection)?;
-    // Read to the end, so that gzip checks its CRC and length: a damaged download is refused.
-    io::copy(&mut archive.into_inner(), &mut io::sink()).map_err(corrupt)?;
-    Ok(commit_sha)
+    state: State,
+    block: Box<[u8; BLOCK]>,
+    filled: usize,
+    /// Bytes of tar taken so far.
+    offset: u64,
+    /// The path (and its display) of the entry whose data is being read, for errors.
+    current: String,
+    long_path: Option<Vec<u8>>,
+    pax_size: Option<u64>,
+    pub(super) commit_sha: Option<String>,
 }
 
-fn read_entries<R: Read>(
-    archive: &mut ::tar::Archive<R>,
-    format: ArchiveFormat,
-    selection: &mut Selection,
-) -> Result<Option<String>, ArchiveError> {
-    let corrupt = |e: io::Error| ArchiveError::Corrupt {
-        format,
-        detail: e.to_string(),
-    };
-    let entries = archive.entries().map_err(corrupt)?.raw(true);
-    let mut commit_sha = None;
-    let mut long_path: Option<Vec<u8>> = None;
-    let mut pax_size: Option<u64> = None;
-    for entry in entries {
-        let mut entry = entry.map_err(corrupt)?;
-        selection.count_entry()?;
-        let kind = entry.header().entry_type();
-        match kind {
-            EntryType::XGlobalHeader => {
-                let data = read_meta(&mut entry, "pax global header", format)?;
-                if let Some(comment) = pax_record(&data, "comment") {
-                    commit_sha = commit_id(comment);
-                }
-                continue;
-            }
-            EntryType::XHeader => {
-                let data = read_meta(&mut entry, "pax header", format)?;
-                if let Some(path) = pax_record(&data, "path") {
-                    long_path = Some(path.to_vec());
-                }
-                pax_size = match pax_record(&data, "size") {
-                    Some(size) => Some(
-                        std::str::from_utf8(size)
-                            .ok()
-                            .and_then(|s| s.trim().parse().ok())
-                            .ok_or_else(|| ArchiveError::Corrupt {
-                                format,
-                                detail: "pax size is not a number".into(),
-                            })?,
-                    ),
-                    None => None,
-                };
-                continue;
-            }
-            EntryType::GNULongName => {
-                let mut data = read_meta(&mut entry, "GNU long name", format)?;
-                while data.last() == Some(&0) {
-                    data.pop();
-                }
-                long_path = Some(data);
-                continue;
-            }
-            EntryType::GNULongLink => {
-                read_meta(&mut entry, "GNU long link name", format)?;
-                continue;
-            }
-            _ => {}
+impl TarParser {
+    pub(super) fn new(format: ArchiveFormat) -> TarParser {
+        TarParser {
+            format,
+            state: State::Header,
+            block: Box::new([0; BLOCK]),
+            filled: 0,
+            offset: 0,
+            current: String::new(),
+            long_path: None,
+            pax_size: None,
+            commit_sha: None,
         }
-        let raw_path = match long_path.take() {
-            Some(path) => path,
-            None => entry.path_bytes().into_owned(),
+    }
+
+    /// Takes the next bytes of the tar stream.
+    pub(super) fn push(&mut self, mut input: &[u8], selection: &mut Selection) -> Result<(), ArchiveError> {
+        while !input.is_empty() {
+            let taken = match &mut self.state {
+                State::End => return Ok(()),
+                State::Header => {
+                    let take = input.len().min(BLOCK - self.filled);
+                    self.block[self.filled..self.filled + take].copy_from_slice(&input[..take]);
+                    self.filled += take;
+                    if self.filled == BLOCK {
+                        self.filled = 0;
+                        let at = self.offset + take as u64 - BLOCK as u64;
+                        self.header(at, selection)?;
+                    }
+                    take
+                }
+                State::Data {
+                    remaining,
+                    padding,
+                    sink,
+                } => {
+                    let take = (input.len() as u64).min(*remaining) as usize;
+                    match sink {
+                        Sink::Skip => {}
+                        Sink::Keep { data, .. } | Sink::Meta { data, .. } => data.extend_from_slice(&input[..take]),
+                    }
+                    *remaining -= take as u64;
+                    if *remaining == 0 {
+                        let padding = *padding;
+                        let sink = std::mem::replace(sink, Sink::Skip);
+                        self.state = if padding == 0 {
+                            State::Header
+                        } else {
+                            State::Padding(padding)
+                        };
+                        self.complete(sink, selection)?;
+                    }
+                    take
+                }
+                State::Padding(remaining) => {
+                    let take = (input.len() as u64).min(*remaining) as usize;
+                    *remaining -= take as u64;
+                    if *remaining == 0 {
+                        self.state = State::Header;
+                    }
+                    take
+                }
+            };
+            self.offset += taken as u64;
+            input = &input[taken..];
+        }
+        Ok(())
+    }
+
+    /// The stream is over: it must end between entries. (The two zero blocks that end a tar
+    /// are not required, as the `tar` crate does not require them.)
+    pub(super) fn finish(&self) -> Result<(), ArchiveError> {
+        let inside = match &self.state {
+            State::End => return Ok(()),
+            State::Header if self.filled == 0 => return Ok(()),
+            State::Header => "a header".to_string(),
+            State::Data { .. } | State::Padding(_) => format!("the data of entry `{}`", self.current),
         };
-        let declared = entry.header().entry_size().map_err(corrupt)?;
-        if let Some(size) = pax_size.take() {
-            // Only files over 8 GiB need a pax size; parsing data by the header size would then
-            // desynchronize, so such an entry is refused.
-            if size != declared {
+        Err(ArchiveError::Truncated {
+            format: self.format,
+            detail: format!("the tar stream ends inside {inside}, after {} bytes", self.offset),
+        })
+    }
+
+    fn corrupt(&self, detail: String) -> ArchiveError {
+        ArchiveError::Corrupt {
+            format: self.format,
+            detail,
+        }
+    }
+
+    /// A full header block has arrived; it started at byte `at` of the tar stream.
+    fn header(&mut self, at: u64, selection: &mut Selection) -> Result<(), ArchiveError> {
+        if self.block.iter().all(|&b| b == 0) {
+            self.state = State::End;
+            return Ok(());
+        }
+        let header = Header::from_byte_slice(&self.block[..]);
+        let stated = header
+            .cksum()
+            .map_err(|e| self.corrupt(format!("the header at byte {at}: {e}")))?;
+        let computed: u32 = self
+            .block
+            .iter()
+            .enumerate()
+            .map(|(i, &b)| if (148..156).contains(&i) { b' ' as u32 } else { b as u32 })
+            .sum();
+        if stated != computed {
+            return Err(self.corrupt(format!(
+                "the header at byte {at} has checksum {computed}, it states {stated}"
+            )));
+        }
+        selection.count_entry()?;
+        let size = header
+            .entry_size()
+            .map_err(|e| self.corrupt(format!("the header at byte {at}: {e}")))?;
+        let kind = header.entry_type();
+        let meta = match kind {
+            EntryType::XGlobalHeader => Some((Meta::PaxGlobal, "pax global header")),
+            EntryType::XHeader => Some((Meta::Pax, "pax header")),
+            EntryType::GNULongName => Some((Meta::LongName, "GNU long name")),
+            EntryType::GNULongLink => Some((Meta::LongLink, "GNU long link name")),
+            _ => None,
+        };
+        let sink = if let Some((meta, what)) = meta {
+            self.current = shown(&header.path_bytes());
+            if size > MAX_META_HEADER_BYTES {
                 return Err(ArchiveError::UnsupportedEntry {
-                    path: shown(&raw_path),
-                    reason: format!("pax size {size} differs from the header size {declared}"),
+                    path: self.current.clone(),
+                    reason: format!("{what} of {size} bytes is over the {MAX_META_HEADER_BYTES}-byte cap"),
                 });
             }
-        }
-        match kind {
-            EntryType::Regular | EntryType::Continuous => {
-                let Some(path) = selection.select(&raw_path, false)? else {
-                    continue; // the parser skips the data on the next call
-                };
-                selection.check_file_size(&path, declared)?;
-                let mut data = Vec::with_capacity(declared as usize);
-                (&mut entry).take(declared).read_to_end(&mut data).map_err(corrupt)?;
-                selection.keep(path, data)?;
+            Sink::Meta {
+                kind: meta,
+                data: Vec::with_capacity(size as usize),
             }
-            EntryType::Directory => {
-                selection.select(&raw_path, true)?;
+        } else {
+            let raw_path = match self.long_path.take() {
+                Some(path) => path,
+                None => header.path_bytes().into_owned(),
+            };
+            self.current = shown(&raw_path);
+            if let Some(stated) = self.pax_size.take() {
+                // Only files over 8 GiB need a pax size; parsing data by the header size would
+                // then desynchronize, so such an entry is refused.
+                if stated != size {
+                    return Err(ArchiveError::UnsupportedEntry {
+                        path: shown(&raw_path),
+                        reason: format!("pax size {stated} differs from the header size {size}"),
+                    });
+                }
             }
-            // Symlinks, hard links, devices, FIFOs, sparse files: never followed, never kept.
-            _ => {}
+            match kind {
+                EntryType::Regular | EntryType::Continuous => match selection.select(&raw_path, false)? {
+                    Some(path) => {
+                        selection.check_file_size(&path, size)?;
+                        Sink::Keep {
+                            path,
+                            data: Vec::with_capacity(size as usize),
+                        }
+                    }
+                    None => Sink::Skip,
+                },
+                EntryType::Directory => {
+                    selection.select(&raw_path, true)?;
+                    Sink::Skip
+                }
+                // Symlinks, hard links, devices, FIFOs, sparse files: never followed, never kept.
+                _ => Sink::Skip,
+            }
+        };
+        let padding = (BLOCK as u64 - size % BLOCK as u64) % BLOCK as u64;
+        if size == 0 {
+            self.state = State::Header;
+            self.complete(sink, selection)
+        } else {
+            self.state = State::Data {
+                remaining: size,
+                padding,
+                sink,
+            };
+            Ok(())
         }
     }
-    Ok(commit_sha)
-}
 
-fn read_meta<R: Read>(entry: &mut ::tar::Entry<R>, what: &str, format: ArchiveFormat) -> Result<Vec<u8>, ArchiveError> {
-    let size = entry.header().entry_size().map_err(|e| ArchiveError::Corrupt {
-        format,
-        detail: e.to_string(),
-    })?;
-    if size > MAX_META_HEADER_BYTES {
-        return Err(ArchiveError::UnsupportedEntry {
-            path: shown(&entry.path_bytes()),
-            reason: format!("{what} of {size} bytes is over the {MAX_META_HEADER_BYTES}-byte cap"),
-        });
+    /// An entry's data has all arrived.
+    fn complete(&mut self, sink: Sink, selection: &mut Selection) -> Result<(), ArchiveError> {
+        match sink {
+            Sink::Skip => Ok(()),
+            Sink::Keep { path, data } => selection.keep(path, data),
+            Sink::Meta { kind, mut data } => {
+                match kind {
+                    Meta::PaxGlobal => {
+                        if let Some(comment) = pax_record(&data, "comment") {
+                            self.commit_sha = commit_id(comment);
+                        }
+                    }
+                    Meta::Pax => {
+                        if let Some(path) = pax_record(&data, "path") {
+                            self.long_path = Some(path.to_vec());
+                        }
+                        self.pax_size = match pax_record(&data, "size") {
+                            Some(size) => Some(
+                                std::str::from_utf8(size)
+                                    .ok()
+                                    .and_then(|s| s.trim().parse().ok())
+                                    .ok_or_else(|| self.corrupt("pax size is not a number".into()))?,
+                            ),
+                            None => None,
+                        };
+                    }
+                    Meta::LongName => {
+                        while data.last() == Some(&0) {
+                            data.pop();
+                        }
+                        self.long_path = Some(data);
+                    }
+                    Meta::LongLink => {}
+                }
+                Ok(())
+            }
+        }
     }
-    let mut data = Vec::with_capacity(size as usize);
-    entry
-        .take(size)
-        .read_to_end(&mut data)
-        .map_err(|e| ArchiveError::Corrupt {
-            format,
-            detail: e.to_string(),
-        })?;
-    Ok(data)
 }
 
 /// The value of `key` in pax records (`<length> <key>=<value>\n`, repeated); the last one wins.

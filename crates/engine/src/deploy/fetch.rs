@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use ferry_core::archive::{extract, ExtractOptions};
+use ferry_core::archive::{ExtractOptions, Extractor};
 use ferry_core::manifests;
 use ferry_core::pass_checks::{archive_covers, archive_dirs, ArchiveSource};
 
@@ -133,15 +133,17 @@ pub(super) async fn download<H: Http, C: Clock>(
 ) -> Result<Vec<KeptFile>, ArchiveFailure> {
     let dirs: Vec<&str> = dirs.iter().map(String::as_str).filter(|d| !d.is_empty()).collect();
     let whole = dirs.is_empty();
-    let archive = git
-        .download_paths(repository, sha, if whole { &[] } else { &dirs })
+    let download_failed = |e: crate::git::GitError| ArchiveFailure {
+        message: format!("cannot download {sha} of {repo_url}: {e}"),
+        transient: e.is_transient(),
+    };
+    let mut download = git
+        .download_streaming(repository, sha, if whole { &[] } else { &dirs })
         .await
-        .map_err(|e| ArchiveFailure {
-            message: format!("cannot download {sha} of {repo_url}: {e}"),
-            transient: e.is_transient(),
-        })?;
+        .map_err(download_failed)?;
+    let layout = download.layout.clone();
     let (keep_path, also_keep_paths) = match dirs.split_first() {
-        Some((first, rest)) if !archive.layout.path_filtered => {
+        Some((first, rest)) if !layout.path_filtered => {
             (first.to_string(), rest.iter().map(|d| d.to_string()).collect())
         }
         _ => (String::new(), Vec::new()),
@@ -149,25 +151,39 @@ pub(super) async fn download<H: Http, C: Clock>(
     let options = ExtractOptions {
         keep_path,
         also_keep_paths,
-        strip_top_dir: archive.layout.top_directory,
+        strip_top_dir: layout.top_directory,
         ..ExtractOptions::default()
     };
-    let format = match archive.layout.format {
+    let format = match layout.format {
         crate::git::ArchiveFormat::TarGz => ferry_core::archive::ArchiveFormat::TarGz,
         crate::git::ArchiveFormat::Zip => ferry_core::archive::ArchiveFormat::Zip,
     };
-    let extracted = extract(&archive.bytes, format, &options).map_err(|e| ArchiveFailure {
+    // An archive that ends early is a download cut short, which the next try may get whole.
+    let refused = |e: ferry_core::archive::ArchiveError| ArchiveFailure {
+        transient: matches!(e, ferry_core::archive::ArchiveError::Truncated { .. }),
         message: format!("the archive of {sha} is refused: {e}"),
-        transient: false,
-    })?;
+    };
+    // The body goes through the extractor as it arrives: only the kept files are held.
+    let mut extractor = Extractor::new(format, &options);
+    while let Some(chunk) = download.next_chunk().await.map_err(|e| ArchiveFailure {
+        message: format!(
+            "cannot download {sha} of {repo_url}: the download broke off after {} bytes: {e}",
+            download.received
+        ),
+        transient: e.is_transient(),
+    })? {
+        extractor.feed(&chunk).map_err(refused)?;
+    }
+    drop(download);
+    let extracted = extractor.finish().map_err(refused)?;
     Ok(extracted
         .files
         .into_iter()
         .map(|(p, bytes)| {
-            if archive.layout.entries_under.is_empty() {
+            if layout.entries_under.is_empty() {
                 (p, bytes)
             } else {
-                (format!("{}/{p}", archive.layout.entries_under), bytes)
+                (format!("{}/{p}", layout.entries_under), bytes)
             }
         })
         .collect())
@@ -299,10 +315,7 @@ mod tests {
     fn a_refused_archive_is_a_lasting_failure_that_names_the_commit() {
         let kv = MemoryKeyValue::default();
         let (intent, target) = prepared(&kv);
-        let http = ArchiveHttp {
-            archive: b"\x1f\x8bnot really gzip".to_vec(),
-            asked: Default::default(),
-        };
+        let http = ArchiveHttp::serving(b"\x1f\x8bnot really gzip".to_vec());
         let git = GitClient::new(&http, SystemClock);
         match block_on(fetch(&kv, &git, &PassChecks::default(), "shop", &intent, &target)) {
             Err(Halt::Failed { message, cause }) => {
@@ -315,6 +328,46 @@ mod tests {
             Err(Halt::Store(e)) => panic!("{e}"),
             Err(Halt::RefusedAt { message, .. }) => panic!("a fetch refuses no plan: {message}"),
             Ok(_) => panic!("a corrupt archive is refused"),
+        }
+    }
+
+    #[test]
+    fn a_download_cut_mid_body_is_a_transient_failure_and_keeps_nothing() {
+        let kv = MemoryKeyValue::default();
+        let (intent, target) = prepared(&kv);
+        let mut http = ArchiveHttp::new(&[("app/config.yaml", &configmap("settings"))]);
+        http.cut_after = Some(http.archive.len() / 2);
+        let git = GitClient::new(&http, SystemClock);
+        match block_on(fetch(&kv, &git, &PassChecks::default(), "shop", &intent, &target)) {
+            Err(Halt::Failed { message, cause }) => {
+                assert!(message.contains("the download broke off after"), "{message}");
+                assert!(message.contains("connection reset by peer"), "{message}");
+                assert_eq!(cause, super::super::Cause::Passing);
+            }
+            Err(Halt::Store(e)) => panic!("{e}"),
+            Err(Halt::RefusedAt { message, .. }) => panic!("a fetch refuses no plan: {message}"),
+            Ok(_) => panic!("a cut download is a failure"),
+        }
+        let fingerprint = kept_files::source_fingerprint(&intent.cd.spec.source);
+        assert!(kept_files::get(&kv, "shop", SHA, &fingerprint).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_truncated_archive_is_refused_as_truncated_and_may_come_whole_next_time() {
+        let kv = MemoryKeyValue::default();
+        let (intent, target) = prepared(&kv);
+        let whole = super::super::test_ports::tarball(&[("app/config.yaml", &configmap("settings"))]);
+        let http = ArchiveHttp::serving(whole[..whole.len() - 4].to_vec());
+        let git = GitClient::new(&http, SystemClock);
+        match block_on(fetch(&kv, &git, &PassChecks::default(), "shop", &intent, &target)) {
+            Err(Halt::Failed { message, cause }) => {
+                assert!(message.contains("truncated tar.gz archive"), "{message}");
+                assert!(message.contains("in the gzip trailer"), "{message}");
+                assert_eq!(cause, super::super::Cause::Passing);
+            }
+            Err(Halt::Store(e)) => panic!("{e}"),
+            Err(Halt::RefusedAt { message, .. }) => panic!("a fetch refuses no plan: {message}"),
+            Ok(_) => panic!("a truncated archive is refused"),
         }
     }
 }

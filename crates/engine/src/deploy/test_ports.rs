@@ -5,7 +5,7 @@ use std::cell::RefCell;
 
 use ferry_core::cd::ContinuousDeployment;
 
-use crate::ports::{Http, HttpError, KeyValue};
+use crate::ports::{BodyStream, Http, HttpError, KeyValue};
 use crate::store::clusters::{self, ClusterToken, ClusterWrite};
 
 /// Refuses every request, as a host whose `allowed_outbound_hosts` lists nothing.
@@ -18,29 +18,56 @@ impl Http for NoHttp {
 }
 
 /// Answers every request with one archive (a Gitea tarball of `files` under `repo/`), and
-/// records the URLs asked for.
+/// records the URLs asked for. Streamed, the body comes in chunks of `chunk` bytes and, with
+/// `cut_after`, breaks off with a connection error after that many bytes.
 pub struct ArchiveHttp {
     pub archive: Vec<u8>,
     pub asked: RefCell<Vec<String>>,
+    pub chunk: usize,
+    pub cut_after: Option<usize>,
 }
 
 impl ArchiveHttp {
     pub fn new(files: &[(&str, &str)]) -> ArchiveHttp {
+        ArchiveHttp::serving(tarball(files))
+    }
+
+    pub fn serving(archive: Vec<u8>) -> ArchiveHttp {
         ArchiveHttp {
-            archive: tarball(files),
+            archive,
             asked: RefCell::default(),
+            chunk: 7,
+            cut_after: None,
         }
+    }
+
+    fn head(&self, request: &http::Request<Vec<u8>>) -> http::response::Builder {
+        self.asked.borrow_mut().push(request.uri().to_string());
+        http::Response::builder()
+            .status(200)
+            .header("content-type", "application/gzip")
     }
 }
 
 impl Http for ArchiveHttp {
     async fn send(&self, request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, HttpError> {
-        self.asked.borrow_mut().push(request.uri().to_string());
-        Ok(http::Response::builder()
-            .status(200)
-            .header("content-type", "application/gzip")
-            .body(self.archive.clone())
-            .unwrap())
+        Ok(self.head(&request).body(self.archive.clone()).unwrap())
+    }
+
+    async fn send_streaming(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<BodyStream<'_>>, HttpError> {
+        let served = &self.archive[..self.cut_after.unwrap_or(self.archive.len()).min(self.archive.len())];
+        let mut chunks: Vec<Result<Vec<u8>, HttpError>> = served.chunks(self.chunk).map(|c| Ok(c.to_vec())).collect();
+        if self.cut_after.is_some() {
+            chunks.push(Err(HttpError::Connection {
+                host: request.uri().host().unwrap_or_default().to_string(),
+                message: "connection reset by peer".into(),
+            }));
+        }
+        let body: BodyStream<'_> = Box::pin(futures::stream::iter(chunks));
+        Ok(self.head(&request).body(body).unwrap())
     }
 }
 

@@ -16,6 +16,10 @@ use sha2::{Digest, Sha256};
 
 pub(crate) type Reply = http::Response<Vec<u8>>;
 
+/// A reply header (never sent) telling the server to send only that many bytes of the body
+/// and then drop the connection ([`crate::SyntheticArchive::cut_after`]).
+pub(crate) const CUT_AFTER: &str = "x-git-emulator-cut-after";
+
 pub(crate) fn route(shared: &Shared, endpoint: Endpoint, request: Incoming) -> Reply {
     record(shared, endpoint, &request);
     let provider = match endpoint {
@@ -345,6 +349,15 @@ pub(crate) fn archive(
     content_type: &str,
     filename: &str,
 ) -> Reply {
+    if let Some(synthetic) = crate::synthetic::registered(repo.dir(), tree) {
+        let mut reply = bytes(content_type, filename, synthetic.bytes.to_vec());
+        if let Some(cut) = synthetic.cut_after {
+            reply
+                .headers_mut()
+                .insert(CUT_AFTER, cut.to_string().parse().expect("digits"));
+        }
+        return reply;
+    }
     match crate::git::archive(repo.dir(), format, prefix, tree, paths) {
         Ok(body) => bytes(content_type, filename, body),
         Err(e) => text(500, &e),
