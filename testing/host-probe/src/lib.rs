@@ -139,24 +139,14 @@ fn text(status: u16, body: String) -> Response {
 
 async fn sleep(request: &Request) -> Response {
     use ferry_engine::ports::Sleep;
-    let ms: u64 = request
-        .query()
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("ms="))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
+    let ms = query_ms(request);
     let started = std::time::Instant::now();
     ferry_spin_ports::SpinSleep.sleep(ms).await;
     text(200, started.elapsed().as_millis().to_string())
 }
 
 fn busy(request: &Request) -> Response {
-    let ms: u64 = request
-        .query()
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("ms="))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
+    let ms = query_ms(request);
     // The line tells a test that this instance is computing.
     println!("busy for {ms} ms");
     let started = std::time::Instant::now();
@@ -170,4 +160,14 @@ fn busy(request: &Request) -> Response {
         rounds += 1;
     }
     text(200, format!("{rounds} rounds ({x:x})"))
+}
+
+/// The `ms=N` of the query (0 when absent).
+fn query_ms(request: &Request) -> u64 {
+    request
+        .query()
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("ms="))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
 }

@@ -73,7 +73,19 @@ pub fn create(kv: &impl KeyValue, cd: &ContinuousDeployment) -> Result<bool, Sto
     let mut stored = cd.clone();
     stored.status = None;
     let bytes = super::encode_json(&key(name), &stored)?;
-    Ok(kv.compare_and_swap(&key(name), None, &bytes)?)
+    if !kv.compare_and_swap(&key(name), None, &bytes)? {
+        return Ok(false);
+    }
+    // Added again, which writes nothing when the name is there: the first addition may have
+    // created the entry, and on Spin 3.6's SQLite store a swap from absent is an upsert, so two
+    // CDs of one repository created at once on two instances can both "create" it, the later
+    // write losing the other's name (its read-back passed before that write landed). By now
+    // the entry exists, and this swap compares with what is stored. The reconciler's
+    // `repo_index::repair` is the backstop.
+    if let Some(repo) = matching_key(cd) {
+        repo_index::add(kv, &repo, name)?;
+    }
+    Ok(true)
 }
 
 /// Change a stored CD in place with compare-and-swap (an edit racing this one is not lost):
