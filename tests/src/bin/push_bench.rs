@@ -200,7 +200,19 @@ async fn push_round(w: &World, objects: usize, round: usize) -> Result<Round> {
             break started.elapsed();
         }
         if started.elapsed() > deadline {
-            bail!("round {round}: not Synced and Healthy at {after} after {deadline:?}: {s}");
+            // The host's last lines say what the components reported (a trap, a failed deploy);
+            // this benchmark's own polling is left out.
+            let output = w.host.output();
+            let tail: Vec<&str> = output
+                .lines()
+                .rev()
+                .filter(|l| !l.contains("GET /api/v1/cds/"))
+                .take(20)
+                .collect();
+            bail!(
+                "round {round}: not Synced and Healthy at {after} after {deadline:?}: {s}\nferry-host's last lines:\n{}",
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            );
         }
         tokio::time::sleep(API_POLL).await;
     };
