@@ -161,15 +161,20 @@ async fn main() -> Result<()> {
         rounds.push(r);
     }
     let mut md = format!(
-        "# Monorepo push (#15 item 5a)\n\n`cargo run -p ferry-e2e --bin monorepo-bench -- --wasm-dir … --host …` — \
+        "# Monorepo push (#15 item 5a)\n\n\
+         `cargo run --profile fast -p ferry-e2e --bin monorepo-bench -- --wasm-dir DIR --host target/fast/ferry-host`\n\n\
          {} automated CDs of {} ConfigMaps each in one Gitea repository (`apps/<cd>/`), one signed push changing \
-         every CD; webhook budget {}; host `{}`.\n\n\
+         every CD; webhook budget {}; host `{}` (its build profile's directory).\n\n\
          | push | 202 | all applied | CDs applied within the budget | archive requests | paths in the request |\n\
          |---|---|---|---|---|---|\n",
         args.cds,
         args.objects,
         args.budget,
-        args.built.host.display()
+        args.built
+            .host
+            .parent()
+            .and_then(|p| p.file_name())
+            .map_or("unknown".into(), |p| p.to_string_lossy().into_owned())
     );
     for (i, r) in rounds.iter().enumerate() {
         md.push_str(&format!(
