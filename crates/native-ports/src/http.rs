@@ -67,8 +67,13 @@ impl ReqwestHttp {
     }
 }
 
-impl Http for ReqwestHttp {
-    async fn send(&self, request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, HttpError> {
+impl ReqwestHttp {
+    /// Send `request`; the host it went to, the response (its body unread) and a builder
+    /// carrying its status, version and headers.
+    async fn execute(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<(String, reqwest::Response, http::response::Builder), HttpError> {
         let host = request.uri().host().unwrap_or("").to_string();
         let request = reqwest::Request::try_from(request).map_err(|e| HttpError::Invalid(e.to_string()))?;
         let response = self
@@ -82,6 +87,13 @@ impl Http for ReqwestHttp {
         if let Some(headers) = builder.headers_mut() {
             *headers = response.headers().clone();
         }
+        Ok((host, response, builder))
+    }
+}
+
+impl Http for ReqwestHttp {
+    async fn send(&self, request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, HttpError> {
+        let (host, response, builder) = self.execute(request).await?;
         let body = response.bytes().await.map_err(|e| transport_error(&host, e))?;
         builder
             .body(body.to_vec())
@@ -94,19 +106,7 @@ impl Http for ReqwestHttp {
         &self,
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<BodyStream<'_>>, HttpError> {
-        let host = request.uri().host().unwrap_or("").to_string();
-        let request = reqwest::Request::try_from(request).map_err(|e| HttpError::Invalid(e.to_string()))?;
-        let response = self
-            .client
-            .execute(request)
-            .await
-            .map_err(|e| transport_error(&host, e))?;
-        let mut builder = http::Response::builder()
-            .status(response.status())
-            .version(response.version());
-        if let Some(headers) = builder.headers_mut() {
-            *headers = response.headers().clone();
-        }
+        let (host, response, builder) = self.execute(request).await?;
         let body = futures::stream::unfold(Some(response), move |response| {
             let host = host.clone();
             async move {
